@@ -1,0 +1,42 @@
+// `portcullis start`: runs a node until SIGTERM/SIGINT (graceful drain), reloading on SIGHUP.
+import { createLogger, flushLogger, type Logger } from '../telemetry/logger.ts';
+import { ConfigError } from '../core/config/errors.ts';
+import type { StartArgs } from './args.ts';
+import { startPlatform, PlatformError, type Platform } from './platform.ts';
+
+export async function runStart(args: StartArgs, logger: Logger = createLogger({ base: { role: 'supervisor' } })): Promise<Platform> {
+  let platform: Platform;
+  try {
+    platform = await startPlatform({ ...args, logger });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.error({ config_file: args.configFile, problems: err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) }, 'invalid config');
+    } else if (err instanceof PlatformError) {
+      logger.error({}, err.message);
+    } else {
+      logger.error({ err }, 'failed to start');
+    }
+    flushLogger(logger);
+    process.exit(1);
+  }
+  logger.info({ proxy: `http://${args.host}:${platform.proxyPort}`, admin: `http://${args.adminHost}:${platform.adminPort}`, workers: args.workers, config_file: args.configFile }, 'portcullis is running');
+  installSignals(platform, logger);
+  return platform;
+}
+
+export function installSignals(platform: Platform, logger: Logger, onStopped: () => void = () => undefined): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      flushLogger(logger);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    platform.shutdown().then(() => { onStopped(); flushLogger(logger); process.exit(0); }, (err) => { logger.error({ err }, 'shutdown failed'); flushLogger(logger); process.exit(1); });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void platform.reload());
+}

@@ -1,0 +1,104 @@
+// The declarative configuration: one TypeBox schema gives validation, defaults and the
+// TypeScript types (Static<>) used everywhere else. docs/configuration.md documents it.
+import Type, { type Static } from 'typebox';
+
+const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'Identifier: letters, digits, ".", "_" and "-".' });
+const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description });
+
+export const PluginInstanceSchema = Type.Object({
+  name: Type.String({ minLength: 1, description: 'Bundled plugin name.' }),
+  enabled: Type.Boolean({ default: true }),
+  config: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'Validated by the plugin’s own schema.' }),
+}, { additionalProperties: false });
+
+export const TargetSchema = Type.Object({
+  url: Type.String({ format: 'http-url', description: 'http:// or https:// origin, e.g. http://10.0.0.5:8000.' }),
+  weight: Type.Integer({ minimum: 0, maximum: 1000, default: 100, description: '0 takes the target out of rotation.' }),
+}, { additionalProperties: false });
+
+export const ActiveHealthCheckSchema = Type.Object({
+  path: Type.String({ pattern: '^/', default: '/' }),
+  interval_ms: Millis(5000, 'Time between probes of one target.'),
+  timeout_ms: Millis(2000, 'Probe timeout.'),
+  healthy_threshold: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
+  unhealthy_threshold: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+  healthy_statuses: Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { default: [200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 307, 308] }),
+}, { additionalProperties: false });
+
+export const PassiveHealthCheckSchema = Type.Object({
+  unhealthy_threshold: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Consecutive failures in live traffic that take a target out.' }),
+  unhealthy_statuses: Type.Array(Type.Integer({ minimum: 500, maximum: 599 }), { default: [502, 503, 504] }),
+  recovery_ms: Millis(30000, 'How long a passively ejected target stays out before live traffic tries it again.'),
+}, { additionalProperties: false });
+
+export const LoadBalancingSchema = Type.Object({
+  algorithm: Type.Union([Type.Literal('round-robin'), Type.Literal('least-connections'), Type.Literal('consistent-hash')], { default: 'round-robin' }),
+  hash_on: Type.Union([Type.Literal('client-ip'), Type.Literal('header')], { default: 'client-ip' }),
+  hash_header: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' })),
+}, { additionalProperties: false });
+
+export const ServiceSchema = Type.Object({
+  name: Name,
+  protocol: Type.Literal('http', { default: 'http' }),
+  targets: Type.Array(TargetSchema, { minItems: 1, maxItems: 1000 }),
+  path: Type.String({ pattern: '^/', default: '/', description: 'Prefix prepended to the forwarded path.' }),
+  preserve_host: Type.Boolean({ default: false }),
+  connect_timeout_ms: Millis(5000, 'Time to open an upstream connection.'),
+  read_timeout_ms: Millis(60000, 'Time to wait for response headers, and between response body chunks.'),
+  write_timeout_ms: Millis(60000, 'Time allowed between request body chunks sent upstream.'),
+  request_timeout_ms: Millis(120000, 'Route deadline: the whole exchange, including all retries.'),
+  retries: Type.Integer({ minimum: 0, maximum: 10, default: 2, description: 'Retries of safe requests after connection failures.' }),
+  max_connections: Type.Integer({ minimum: 1, maximum: 65535, default: 256, description: 'Upstream connections per target and worker.' }),
+  load_balancing: Type.Object(LoadBalancingSchema.properties, { additionalProperties: false, default: {} }),
+  health_checks: Type.Object({
+    active: Type.Optional(ActiveHealthCheckSchema),
+    passive: Type.Optional(PassiveHealthCheckSchema),
+  }, { additionalProperties: false, default: {} }),
+  plugins: Type.Array(PluginInstanceSchema, { default: [] }),
+}, { additionalProperties: false });
+
+const HeaderName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' });
+const Method = Type.String({ pattern: '^[A-Z]{1,20}$' });
+
+export const RouteSchema = Type.Object({
+  name: Name,
+  service: Name,
+  hosts: Type.Array(Type.String({ pattern: '^(\\*\\.)?[A-Za-z0-9.-]+(\\.\\*)?(:[0-9]{1,5})?$' }), { default: [], description: 'Exact, leading (*.example.com) or trailing (example.*) wildcard.' }),
+  paths: Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { default: [], description: '"/p" prefix, "=/p" exact, "/p/{id}" template, "~regex" regular expression.' }),
+  methods: Type.Array(Method, { default: [] }),
+  headers: Type.Record(HeaderName, Type.Array(Type.String(), { minItems: 1 }), { default: {}, description: 'Header name → accepted values (any of them).' }),
+  strip_path: Type.Boolean({ default: false }),
+  priority: Type.Integer({ minimum: -1000000, maximum: 1000000, default: 0 }),
+  plugins: Type.Array(PluginInstanceSchema, { default: [] }),
+}, { additionalProperties: false });
+
+export const GatewaySettingsSchema = Type.Object({
+  max_body_bytes: Type.Integer({ minimum: 0, default: 16 * 1024 * 1024, description: 'Default request body limit (413 above); 0 = unlimited.' }),
+  max_url_bytes: Type.Integer({ minimum: 256, maximum: 65536, default: 8192 }),
+  max_header_bytes: Type.Integer({ minimum: 1024, maximum: 1048576, default: 61440 }),
+  max_headers: Type.Integer({ minimum: 8, maximum: 1000, default: 100 }),
+  headers_timeout_ms: Millis(10000, 'Time to receive the request headers (408 after).'),
+  request_timeout_ms: Millis(300000, 'Time to receive the whole request (408 after).'),
+  keep_alive_timeout_ms: Millis(60000, 'Idle client keep-alive timeout.'),
+  max_connections: Type.Integer({ minimum: 1, default: 16384, description: 'Client connections per worker process.' }),
+  trusted_proxies: Type.Array(Type.String(), { default: [], description: 'CIDRs whose X-Forwarded-* headers are believed.' }),
+  semicolon_paths: Type.Union([Type.Literal('reject'), Type.Literal('keep')], { default: 'reject', description: 'What to do with ";" in request paths.' }),
+  access_log: Type.Boolean({ default: true }),
+  drain_timeout_ms: Millis(25000, 'How long SIGTERM waits for in-flight requests.'),
+}, { additionalProperties: false });
+
+export const ConfigSchema = Type.Object({
+  format_version: Type.Literal(1, { default: 1 }),
+  gateway: Type.Object(GatewaySettingsSchema.properties, { additionalProperties: false, default: {} }),
+  services: Type.Array(ServiceSchema, { default: [] }),
+  routes: Type.Array(RouteSchema, { default: [] }),
+  plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Global plugin instances.' }),
+}, { additionalProperties: false });
+
+export type PluginInstance = Static<typeof PluginInstanceSchema>;
+export type ServiceConfig = Static<typeof ServiceSchema>;
+export type RouteConfig = Static<typeof RouteSchema>;
+export type GatewaySettings = Static<typeof GatewaySettingsSchema>;
+export type Config = Static<typeof ConfigSchema>;
+export type ActiveHealthCheck = Static<typeof ActiveHealthCheckSchema>;
+export type PassiveHealthCheck = Static<typeof PassiveHealthCheckSchema>;

@@ -1,0 +1,59 @@
+// The one registry of every error the platform itself answers with. docs/errors.md is kept in
+// step with this table by a test (registry.test.ts): add a row here and a section there.
+
+export interface ErrorDefinition {
+  /** HTTP status sent with this error. */
+  readonly status: number;
+  /** Generic, stable title: never request-specific. */
+  readonly title: string;
+  /** Default detail, safe to show to any client. */
+  readonly detail: string;
+}
+
+export const PROBLEM_TYPE_BASE = 'https://portcullis.dev/problems/';
+
+export const ERRORS = {
+  'bad-request': { status: 400, title: 'Bad Request', detail: 'The request is malformed.' },
+  'invalid-path': { status: 400, title: 'Invalid Path', detail: 'The request path is not acceptable.' },
+  'absolute-form-rejected': { status: 400, title: 'Bad Request', detail: 'Absolute-form request targets are not accepted.' },
+  'request-timeout': { status: 408, title: 'Request Timeout', detail: 'The request was not received in time.' },
+  'forbidden': { status: 403, title: 'Forbidden', detail: 'You are not allowed to access this resource.' },
+  'route-not-found': { status: 404, title: 'Not Found', detail: 'No route matches this request.' },
+  'payload-too-large': { status: 413, title: 'Payload Too Large', detail: 'The request body exceeds the allowed size.' },
+  'uri-too-long': { status: 414, title: 'URI Too Long', detail: 'The request URL exceeds the allowed length.' },
+  'header-fields-too-large': { status: 431, title: 'Request Header Fields Too Large', detail: 'The request headers exceed the allowed size or count.' },
+  'internal-error': { status: 500, title: 'Internal Server Error', detail: 'The gateway could not process the request.' },
+  'upstream-unavailable': { status: 502, title: 'Bad Gateway', detail: 'The upstream service could not be reached.' },
+  'upstream-bad-response': { status: 502, title: 'Bad Gateway', detail: 'The upstream service sent an invalid response.' },
+  'no-healthy-upstream': { status: 503, title: 'Service Unavailable', detail: 'No healthy upstream target is available.' },
+  'maintenance': { status: 503, title: 'Service Unavailable', detail: 'The service is down for maintenance.' },
+  'service-unavailable': { status: 503, title: 'Service Unavailable', detail: 'The service is temporarily unavailable.' },
+  'shutting-down': { status: 503, title: 'Service Unavailable', detail: 'The gateway is shutting down.' },
+  'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function problemType(code: ErrorCode): string {
+  return PROBLEM_TYPE_BASE + code;
+}
+
+/**
+ * An error with a registry code. Thrown or returned anywhere below the listener and turned
+ * into problem+json by the one serializer; `detail` overrides the default and must be safe to show.
+ */
+export class ProblemError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly headers: Record<string, string> | undefined;
+  constructor(code: ErrorCode, detail?: string, headers?: Record<string, string>) {
+    const def = ERRORS[code];
+    super(detail ?? def.detail);
+    this.name = 'ProblemError';
+    this.code = code;
+    this.status = def.status;
+    this.detail = detail ?? def.detail;
+    this.headers = headers;
+  }
+}

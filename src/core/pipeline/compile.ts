@@ -1,0 +1,135 @@
+// Compiles plugin instances into per-route, per-phase arrays at snapshot time. Precedence: for
+// one plugin name the most specific instance wins (route > service > global), and a disabled
+// instance at a more specific scope switches the plugin off there. Within a phase, plugins run
+// by priority (higher first), then by name.
+import type { Config, PluginInstance } from '../config/schema.ts';
+import { pointerToPath, type ConfigIssue } from '../config/errors.ts';
+import { validate } from '../config/validate.ts';
+import type { AnyPlugin } from './plugin.ts';
+import type { Phase, Scope } from './phases.ts';
+
+export interface Step {
+  readonly name: string;
+  readonly priority: number;
+  readonly conf: unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly run: (...args: any[]) => any;
+}
+
+export type RequestPhase = Exclude<Phase, 'rewrite'>;
+
+export interface RouteChains {
+  readonly access: readonly Step[];
+  readonly 'upstream-request': readonly Step[];
+  readonly 'upstream-response': readonly Step[];
+  readonly 'response-body': readonly Step[];
+  readonly log: readonly Step[];
+  /** Largest body the response-body steps buffer (0 when there are none). */
+  readonly responseBodyLimit: number;
+  /** Names of the plugins active on the route, in run order, for docs and debugging. */
+  readonly plugins: readonly string[];
+}
+
+interface CompiledInstance {
+  readonly plugin: AnyPlugin;
+  readonly enabled: boolean;
+  readonly conf: unknown;
+}
+
+export type PluginCatalog = ReadonlyMap<string, AnyPlugin>;
+
+export function catalogOf(plugins: readonly AnyPlugin[]): PluginCatalog {
+  return new Map(plugins.map((p) => [p.name, p]));
+}
+
+function compileInstance(catalog: PluginCatalog, instance: PluginInstance, pointer: string, scope: Scope, issues: ConfigIssue[]): CompiledInstance | undefined {
+  const at = (p: string, message: string) => issues.push({ pointer: p, path: pointerToPath(p), message });
+  const plugin = catalog.get(instance.name);
+  if (!plugin) {
+    at(`${pointer}/name`, `unknown plugin "${instance.name}" (bundled: ${[...catalog.keys()].sort().join(', ')})`);
+    return undefined;
+  }
+  if (plugin.scopes && !plugin.scopes.includes(scope)) {
+    at(`${pointer}/name`, `plugin "${plugin.name}" can only be attached ${plugin.scopes.map((s) => (s === 'global' ? 'globally' : `to a ${s}`)).join(' or ')}`);
+    return undefined;
+  }
+  const result = validate<unknown>(plugin.configSchema, instance.config, `${pointer}/config`);
+  if (!result.ok) {
+    issues.push(...result.issues);
+    return undefined;
+  }
+  let conf: unknown = result.value;
+  if (plugin.compile) {
+    try {
+      conf = plugin.compile(result.value);
+    } catch (err) {
+      conf = err instanceof Error ? err.message : String(err);
+    }
+    if (typeof conf === 'string') {
+      at(`${pointer}/config`, conf);
+      return undefined;
+    }
+  }
+  return { plugin, enabled: instance.enabled, conf };
+}
+
+function stepsFor(instances: readonly CompiledInstance[], phase: Phase): Step[] {
+  const steps: Step[] = [];
+  for (const i of instances) {
+    if (phase === 'response-body' && !needsBody(i)) continue;
+    const handler = i.plugin.handlers[phase];
+    if (handler) steps.push({ name: i.plugin.name, priority: i.plugin.priority, conf: i.conf, run: handler as Step['run'] });
+  }
+  return steps;
+}
+
+function needsBody(i: CompiledInstance): boolean {
+  return i.plugin.handlers['response-body'] !== undefined && (i.plugin.needsResponseBody?.(i.conf) ?? true);
+}
+
+function byRunOrder(a: CompiledInstance, b: CompiledInstance): number {
+  return b.plugin.priority - a.plugin.priority || (a.plugin.name < b.plugin.name ? -1 : a.plugin.name > b.plugin.name ? 1 : 0);
+}
+
+export interface CompiledChains {
+  /** Global plugins' rewrite steps, run before routing. */
+  readonly rewrite: readonly Step[];
+  /** One entry per config.routes index. */
+  readonly routes: readonly RouteChains[];
+}
+
+export function compileChains(catalog: PluginCatalog, config: Config, issues: ConfigIssue[]): CompiledChains {
+  const compileList = (list: readonly PluginInstance[], base: string, scope: Scope): Map<string, CompiledInstance> => {
+    const out = new Map<string, CompiledInstance>();
+    list.forEach((inst, i) => {
+      const pointer = `${base}/${i}`;
+      if (out.has(inst.name)) {
+        issues.push({ pointer: `${pointer}/name`, path: pointerToPath(`${pointer}/name`), message: `plugin "${inst.name}" is attached twice here` });
+        return;
+      }
+      const compiled = compileInstance(catalog, inst, pointer, scope, issues);
+      if (compiled) out.set(inst.name, compiled);
+    });
+    return out;
+  };
+  const global = compileList(config.plugins, '/plugins', 'global');
+  const perService = new Map(config.services.map((s, i) => [s.name, compileList(s.plugins, `/services/${i}/plugins`, 'service')]));
+  const routes = config.routes.map((route, i): RouteChains => {
+    const effective = new Map(global);
+    for (const [name, inst] of perService.get(route.service) ?? []) effective.set(name, inst);
+    for (const [name, inst] of compileList(route.plugins, `/routes/${i}/plugins`, 'route')) effective.set(name, inst);
+    const active = [...effective.values()].filter((inst) => inst.enabled).sort(byRunOrder);
+    const bodyLimits = active.filter(needsBody).map((inst) => inst.plugin.responseBodyLimit ?? 1024 * 1024);
+    return {
+      access: stepsFor(active, 'access'),
+      'upstream-request': stepsFor(active, 'upstream-request'),
+      'upstream-response': stepsFor(active, 'upstream-response'),
+      'response-body': stepsFor(active, 'response-body'),
+      log: stepsFor(active, 'log'),
+      responseBodyLimit: bodyLimits.length > 0 ? Math.min(...bodyLimits) : 0,
+      plugins: active.map((inst) => inst.plugin.name),
+    };
+  });
+  const rewrite = stepsFor([...global.values()].filter((inst) => inst.enabled).sort(byRunOrder), 'rewrite');
+  return { rewrite, routes };
+}

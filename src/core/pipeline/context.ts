@@ -1,0 +1,71 @@
+// What a plugin sees of a request: a narrow, stable view, never node:http objects or the store.
+import type { ErrorCode } from '../errors/registry.ts';
+
+export type HeaderValue = string | string[];
+export type HeaderMap = Record<string, HeaderValue | undefined>;
+
+/** Logger surface available to plugins (pino-compatible). */
+export interface PluginLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface Consumer {
+  readonly id: string;
+  readonly username?: string;
+  readonly groups?: readonly string[];
+}
+
+/** The request as forwarded upstream; plugins in `access` and `upstream-request` edit it. */
+export interface UpstreamRequest {
+  /** Path sent upstream, after strip_path and the service path prefix. */
+  path: string;
+  /** Query string sent upstream, with its leading "?" (or ""). */
+  query: string;
+  /** Header names are lower-case. Hop-by-hop headers are removed after plugins run. */
+  headers: HeaderMap;
+  /** Request body limit in bytes (0 = none); starts at the gateway default, plugins may set it. */
+  maxBodyBytes: number;
+}
+
+export interface ResponseView {
+  status: number;
+  /** Header names are lower-case. */
+  headers: HeaderMap;
+}
+
+export interface RequestContext {
+  readonly id: string;
+  readonly method: string;
+  /** Normalised request path; a global `rewrite` plugin may change it before routing. */
+  path: string;
+  /** Raw query string with its "?" (or ""). */
+  readonly query: string;
+  /** Request headers as received (lower-case names). Read-only: edit `upstream.headers` instead. */
+  readonly headers: Readonly<HeaderMap>;
+  readonly clientIp: string;
+  /** Milliseconds since the epoch when the request arrived. */
+  readonly receivedAt: number;
+  readonly routeName: string | undefined;
+  readonly serviceName: string | undefined;
+  /** Path template parameters of the matched route. */
+  readonly params: Readonly<Record<string, string>>;
+  consumer: Consumer | undefined;
+  readonly upstream: UpstreamRequest;
+  /** Set once upstream response headers (or a plugin's response) exist. */
+  response: ResponseView | undefined;
+  /** Scratch space shared by the plugins of this request. */
+  readonly vars: Record<string, unknown>;
+  readonly log: PluginLogger;
+}
+
+/** A response produced by a plugin, ending the chain. */
+export type PluginResponse =
+  | { readonly problem: ErrorCode; readonly detail?: string; readonly headers?: Record<string, string> }
+  | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string | Uint8Array | object };
+
+export function isProblemResponse(r: PluginResponse): r is Extract<PluginResponse, { problem: ErrorCode }> {
+  return 'problem' in r;
+}

@@ -1,0 +1,53 @@
+// The plugin contract: a manifest (name, version, priority, config schema, scopes) and one
+// handler per phase it implements. Handlers continue by returning nothing and stop the chain
+// by returning a response; they are synchronous unless they must wait (then they return a promise).
+import type { Static, TSchema } from 'typebox';
+import type { PluginResponse, RequestContext } from './context.ts';
+import type { Scope } from './phases.ts';
+
+type MaybePromise<T> = T | Promise<T>;
+export type StopOrContinue = PluginResponse | undefined | void;
+
+export interface PhaseHandlers<C> {
+  /** Before routing; only for global instances (the route is not known yet). */
+  rewrite?(ctx: RequestContext, conf: C): MaybePromise<StopOrContinue>;
+  /** Authenticate, authorize, limit. */
+  access?(ctx: RequestContext, conf: C): MaybePromise<StopOrContinue>;
+  /** Transform the request about to go upstream. */
+  'upstream-request'?(ctx: RequestContext, conf: C): MaybePromise<StopOrContinue>;
+  /** Edit status and headers of the upstream response (synchronous). */
+  'upstream-response'?(ctx: RequestContext, conf: C): StopOrContinue;
+  /** Rewrite the buffered response body (synchronous); return the new body or nothing. */
+  'response-body'?(ctx: RequestContext, conf: C, body: Buffer): Buffer | undefined | void;
+  /** After the response is sent; must not throw or block. */
+  log?(ctx: RequestContext, conf: C): void;
+}
+
+export interface PluginDefinition<S extends TSchema = TSchema, C = Static<S>> {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  /** Higher runs earlier within a phase. Bundled priorities are pinned by a test. */
+  readonly priority: number;
+  readonly configSchema: S;
+  /** Where instances may be attached (default: everywhere). */
+  readonly scopes?: readonly Scope[];
+  /** Largest response body the `response-body` handler buffers; larger bodies pass unmodified. */
+  readonly responseBodyLimit?: number;
+  /** Whether an instance needs the buffered body (default: whenever it has a response-body handler). */
+  needsResponseBody?(conf: C): boolean;
+  /**
+   * Turns validated config into what handlers use (compiled regexes, sets...). Runs at snapshot
+   * time only. Returns a message string (or throws) to reject the config.
+   */
+  compile?(config: Static<S>): C | string;
+  readonly handlers: PhaseHandlers<C>;
+}
+
+/** Identity helper that infers the config types of a plugin definition. */
+export function definePlugin<S extends TSchema, C = Static<S>>(def: PluginDefinition<S, C>): PluginDefinition<S, C> {
+  return def;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPlugin = PluginDefinition<TSchema, any>;

@@ -1,0 +1,67 @@
+// Config → immutable snapshot: the router and each route's plugin chains, built once per config
+// change and swapped atomically by the gateway. Pure: no sockets, no clock, no store.
+import { createHash } from 'node:crypto';
+import type { Config, RouteConfig, ServiceConfig, GatewaySettings } from '../config/schema.ts';
+import { ConfigError, type ConfigIssue } from '../config/errors.ts';
+import { compileChains, type PluginCatalog, type RouteChains, type Step } from '../pipeline/compile.ts';
+import { Router } from '../router/router.ts';
+
+export interface CompiledRoute {
+  readonly name: string;
+  readonly config: RouteConfig;
+  readonly service: ServiceConfig;
+  readonly stripPath: boolean;
+  readonly chains: RouteChains;
+}
+
+export interface Snapshot {
+  /** Content hash of the config this snapshot was compiled from. */
+  readonly version: string;
+  readonly config: Config;
+  readonly settings: GatewaySettings;
+  readonly router: Router<CompiledRoute>;
+  readonly rewrite: readonly Step[];
+  readonly routes: readonly CompiledRoute[];
+  readonly services: ReadonlyMap<string, ServiceConfig>;
+}
+
+export function configVersion(config: Config): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+}
+
+export function compileSnapshot(config: Config, catalog: PluginCatalog): Snapshot {
+  const issues: ConfigIssue[] = [];
+  const services = new Map(config.services.map((s) => [s.name, s]));
+  const chains = compileChains(catalog, config, issues);
+  const routes = config.routes.map((r, i): CompiledRoute => ({
+    name: r.name,
+    config: r,
+    service: services.get(r.service)!,
+    stripPath: r.strip_path,
+    chains: chains.routes[i]!,
+  }));
+  let router: Router<CompiledRoute> | undefined;
+  try {
+    router = new Router(routes.map((route) => ({
+      value: route,
+      hosts: route.config.hosts,
+      paths: route.config.paths,
+      methods: route.config.methods,
+      headers: route.config.headers,
+      priority: route.config.priority,
+    })));
+  } catch (err) {
+    if (err instanceof ConfigError) issues.push(...err.issues);
+    else throw err;
+  }
+  if (issues.length > 0 || !router) throw new ConfigError(issues);
+  return Object.freeze({
+    version: configVersion(config),
+    config,
+    settings: config.gateway,
+    router,
+    rewrite: chains.rewrite,
+    routes,
+    services,
+  });
+}

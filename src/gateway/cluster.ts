@@ -1,0 +1,136 @@
+// The gateway role across worker processes (node:cluster): one listening socket shared by
+// `workers` processes, config pushed over IPC, crashed workers replaced.
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import client from 'prom-client';
+import type { Config } from '../core/config/schema.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
+import type { HealthRegistry } from './health/registry.ts';
+import type { GatewayRole } from './role.ts';
+
+interface WorkerSlot {
+  id: number;
+  worker: Worker | undefined;
+  version: string | undefined;
+  restarts: number[];
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+
+export class ClusterGateway implements GatewayRole {
+  private readonly opts: { logger: Logger; health: HealthRegistry; port: number; host: string; workers: number };
+  private readonly slots: WorkerSlot[] = [];
+  private readonly aggregator = new client.AggregatorRegistry();
+  private config: Config | undefined;
+  private seq = 0;
+  private stopping = false;
+  port = 0;
+
+  constructor(opts: { logger: Logger; health: HealthRegistry; port: number; host: string; workers: number }) {
+    this.opts = opts;
+    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
+  }
+
+  async start(config: Config): Promise<void> {
+    this.config = config;
+    // The first worker binds (a clear error if the port is taken), then the rest join it.
+    const first = this.newSlot(0);
+    this.port = await this.spawn(first, this.opts.port);
+    await Promise.all(Array.from({ length: this.opts.workers - 1 }, (_, i) => this.spawn(this.newSlot(i + 1), this.port)));
+  }
+
+  private newSlot(id: number): WorkerSlot {
+    const slot: WorkerSlot = { id, worker: undefined, version: undefined, restarts: [] };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private spawn(slot: WorkerSlot, port: number): Promise<number> {
+    const worker = cluster.fork({ PORTCULLIS_WORKER_ID: String(slot.id) });
+    slot.worker = worker;
+    slot.version = undefined;
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: unknown) => {
+        if (!isFromWorker(m)) return;
+        if (m.type === 'portcullis:listening') { slot.version = m.version; cleanup(); resolve(m.port); }
+        if (m.type === 'portcullis:fatal') { cleanup(); reject(new Error(m.message)); }
+      };
+      const onExit = (code: number | null) => { cleanup(); reject(new Error(`gateway worker exited during start (code ${code})`)); };
+      const cleanup = () => { worker.off('message', onMessage); worker.off('exit', onExit); this.watch(slot, worker); };
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+      worker.once('online', () => this.send(worker, { type: 'portcullis:start', config: this.config!, port, host: this.opts.host, health: this.opts.health.snapshot() }));
+    });
+  }
+
+  /** Replaces a worker that dies while we are not stopping (backing off if it keeps dying). */
+  private watch(slot: WorkerSlot, worker: Worker): void {
+    worker.once('exit', (code, signal) => {
+      if (this.stopping || slot.worker !== worker) return;
+      const now = Date.now();
+      slot.restarts = slot.restarts.filter((t) => now - t < 60_000);
+      slot.restarts.push(now);
+      const delay = slot.restarts.length > 3 ? 1000 * Math.min(30, slot.restarts.length) : 0;
+      this.opts.logger.error({ worker: slot.id, code, signal, restart_in_ms: delay }, 'gateway worker died; replacing it');
+      setTimeout(() => {
+        if (this.stopping) return;
+        this.spawn(slot, this.port).catch((err) => this.opts.logger.error({ worker: slot.id, err }, 'replacement worker failed to start'));
+      }, delay).unref();
+    });
+  }
+
+  private send(worker: Worker, m: ToWorker): void {
+    if (worker.isConnected()) worker.send(m);
+  }
+
+  private live(): { slot: WorkerSlot; worker: Worker }[] {
+    return this.slots.filter((s) => s.worker?.isConnected() && s.version !== undefined).map((s) => ({ slot: s, worker: s.worker! }));
+  }
+
+  async apply(config: Config): Promise<string> {
+    const seq = ++this.seq;
+    const targets = this.live();
+    const results = await Promise.all(targets.map(({ slot, worker }) => new Promise<FromWorker>((resolve) => {
+      const timer = setTimeout(() => { worker.off('message', onMessage); resolve({ type: 'portcullis:apply-failed', seq, message: 'worker did not answer' }); }, 10_000);
+      const onMessage = (m: unknown) => {
+        if (!isFromWorker(m) || !('seq' in m) || m.seq !== seq) return;
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        if (m.type === 'portcullis:applied') slot.version = m.version;
+        resolve(m);
+      };
+      worker.on('message', onMessage);
+      this.send(worker, { type: 'portcullis:apply', seq, config });
+    })));
+    const failed = results.find((r) => r.type === 'portcullis:apply-failed');
+    // Workers compile the same config deterministically, so a failure is all-or-nothing;
+    // replacements started from now on get the new config either way.
+    if (failed && failed.type === 'portcullis:apply-failed') throw new Error(failed.message);
+    this.config = config;
+    return results[0] && results[0].type === 'portcullis:applied' ? results[0].version : '';
+  }
+
+  versions(): string[] {
+    return this.slots.map((s) => s.version ?? 'starting');
+  }
+
+  metrics(): Promise<string> {
+    return this.aggregator.clusterMetrics();
+  }
+
+  setTargetHealth(key: string, healthy: boolean): void {
+    for (const { worker } of this.live()) this.send(worker, { type: 'portcullis:health', key, healthy });
+  }
+
+  async drain(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    const workers = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && !w.isDead());
+    await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
+      if (worker.isDead()) return resolve();
+      const kill = setTimeout(() => worker.process.kill('SIGKILL'), timeoutMs + 3000);
+      worker.once('exit', () => { clearTimeout(kill); resolve(); });
+      this.send(worker, { type: 'portcullis:drain', timeoutMs });
+    })));
+  }
+}

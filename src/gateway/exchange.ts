@@ -1,0 +1,464 @@
+// One client request through the gateway: limits → normalise → rewrite → route → access →
+// upstream-request → upstream (with retries) → upstream-response → response-body → log.
+// The Exchange is also the undici dispatch handler, so a request allocates one object for both.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import type { ErrorCode } from '../core/errors/registry.ts';
+import type { HeaderMap, PluginResponse, RequestContext } from '../core/pipeline/context.ts';
+import { PluginFailure, runLogPhase, runPhase } from '../core/pipeline/run.ts';
+import type { Step } from '../core/pipeline/compile.ts';
+import { normalizeTarget } from '../core/router/normalize.ts';
+import type { CompiledRoute } from '../core/snapshot/compile.ts';
+import { routeMetrics, statusClassIndex, upstreamErrors, upstreamRetries, upstreamTimer } from '../telemetry/metrics.ts';
+import { acceptableRequestId, appendHeader, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
+import type { GatewayState } from './state.ts';
+import { sendPluginResponse, sendProblem } from './respond.ts';
+import type { GatewayRuntime, ServiceRuntime } from './runtime.ts';
+import { BodyGuard } from './upstream/body-guard.ts';
+import { classifyUpstreamError, ClientGoneError } from './upstream/errors.ts';
+import type { UpstreamTarget } from './upstream/target.ts';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const NO_STEPS: readonly Step[] = [];
+
+// Stages of the flow before the upstream call; see advance().
+const STAGE_REWRITE = 0, STAGE_ROUTE = 1, STAGE_ACCESS = 2, STAGE_UPSTREAM_REQUEST = 3, STAGE_FORWARD = 4;
+
+export function handleRequest(gw: GatewayState, req: IncomingMessage, res: ServerResponse): void {
+  new Exchange(gw, gw.runtime, req, res).start();
+}
+
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly gw: GatewayState;
+  private readonly runtime: GatewayRuntime;
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private readonly startedAt = performance.now();
+  private readonly id: string;
+  private ctx!: RequestContext;
+  private route: CompiledRoute | undefined;
+  private service: ServiceRuntime | undefined;
+  private matchedLength = 0;
+  private target: UpstreamTarget | undefined;
+  private tried: UpstreamTarget[] | undefined;
+  private attempts = 0;
+  private deadline = 0;
+  private hasBody = false;
+  private body: BodyGuard | null = null;
+  private controller: Dispatcher.DispatchController | undefined;
+  private dispatchedAt = 0;
+  /** Set once the upstream response has been taken over by us (plugin reply, or done). */
+  private upstreamDone = false;
+  private bodyChunks: Buffer[] | undefined;
+  private bodyBytes = 0;
+  private done = false;
+  private failureKind: string | undefined;
+
+  constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse) {
+    this.gw = gw;
+    this.runtime = runtime;
+    this.req = req;
+    this.res = res;
+    const incoming = req.headers['x-request-id'];
+    this.id = acceptableRequestId(incoming) ? incoming : randomUUID();
+  }
+
+  start(): void {
+    const { req, res } = this;
+    const settings = this.runtime.snapshot.settings;
+    this.gw.inFlight++;
+    res.on('close', () => this.onClientClose());
+    if (this.gw.draining) res.shouldKeepAlive = false;
+    const url = req.url ?? '/';
+    if (url.length > settings.max_url_bytes) return this.problem('uri-too-long', undefined, true);
+    if (req.rawHeaders.length > settings.max_headers * 2) return this.problem('header-fields-too-large', undefined, true);
+    const target = normalizeTarget(url, { keepSemicolons: settings.semicolon_paths === 'keep' });
+    if (!target.ok) return this.problem(target.reason === 'absolute-form' ? 'absolute-form-rejected' : 'invalid-path', undefined, true);
+    const te = req.headers['transfer-encoding'];
+    const cl = req.headers['content-length'];
+    this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+    this.ctx = {
+      id: this.id,
+      method: req.method ?? 'GET',
+      path: target.path,
+      query: target.query,
+      headers: req.headers as Readonly<HeaderMap>,
+      clientIp: this.clientIp(),
+      receivedAt: Date.now(),
+      routeName: undefined,
+      serviceName: undefined,
+      params: {},
+      consumer: undefined,
+      upstream: { path: target.path, query: target.query, headers: upstreamHeaders(req.headers as HeaderMap), maxBodyBytes: settings.max_body_bytes },
+      response: undefined,
+      vars: {},
+      log: this.gw.logger,
+    };
+    this.advance(STAGE_REWRITE);
+  }
+
+  private clientIp(): string {
+    const peer = this.req.socket.remoteAddress ?? '';
+    const trusted = this.runtime.trustedProxies;
+    if (trusted.size === 0 || !trusted.contains(peer)) return peer;
+    const xff = this.req.headers['x-forwarded-for'];
+    if (typeof xff !== 'string') return peer;
+    const hops = xff.split(',');
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!.trim();
+      if (hop && !trusted.contains(hop)) return hop;
+    }
+    return peer;
+  }
+
+  /** Runs the stages up to the upstream call; a plugin that returns a promise pauses the loop. */
+  private advance(stage: number): void {
+    while (!this.done) {
+      let steps: readonly Step[];
+      switch (stage) {
+        case STAGE_REWRITE: steps = this.runtime.snapshot.rewrite; break;
+        case STAGE_ROUTE: if (!this.matchRoute()) return; stage++; continue;
+        case STAGE_ACCESS: steps = this.route!.chains.access; break;
+        case STAGE_UPSTREAM_REQUEST: steps = this.route!.chains['upstream-request']; break;
+        default: this.forward(); return;
+      }
+      stage++;
+      if (steps.length === 0) continue;
+      let outcome: ReturnType<typeof runPhase>;
+      try {
+        outcome = runPhase(steps, this.ctx);
+      } catch (err) {
+        return this.pluginFailed(err);
+      }
+      if (outcome === undefined) continue;
+      if (outcome instanceof Promise) {
+        const next = stage;
+        outcome.then((r) => (r === undefined ? this.advance(next) : this.reply(r)), (err) => this.pluginFailed(err));
+        return;
+      }
+      return this.reply(outcome);
+    }
+  }
+
+  private matchRoute(): boolean {
+    const req = this.req;
+    const headers = req.headers;
+    const match = this.runtime.snapshot.router.match(this.ctx.method, headers.host, this.ctx.path, (name) => headers[name]);
+    if (!match) {
+      this.problem('route-not-found');
+      return false;
+    }
+    const route = match.value;
+    this.route = route;
+    this.service = this.runtime.services.get(route.service.name);
+    this.matchedLength = match.matchedLength;
+    const ctx = this.ctx as { routeName: string; serviceName: string; params: Readonly<Record<string, string>> };
+    ctx.routeName = route.name;
+    ctx.serviceName = route.service.name;
+    ctx.params = match.params;
+    this.ctx.upstream.path = this.upstreamPath(this.ctx.path);
+    return true;
+  }
+
+  private upstreamPath(path: string): string {
+    let rest = path;
+    if (this.route!.stripPath) {
+      rest = path.slice(this.matchedLength);
+      if (rest === '' || rest.charCodeAt(0) !== 0x2f) rest = '/' + rest;
+    }
+    const prefix = this.service!.pathPrefix;
+    if (prefix === '') return rest;
+    return rest === '/' ? prefix : prefix + rest;
+  }
+
+  // ---- upstream -------------------------------------------------------------------------
+
+  private forward(): void {
+    const { req, ctx } = this;
+    const service = this.service!;
+    const conf = service.config;
+    const limit = ctx.upstream.maxBodyBytes;
+    const cl = req.headers['content-length'];
+    if (limit > 0 && cl !== undefined && Number(cl) > limit) return this.problem('payload-too-large', undefined, true);
+    if (this.hasBody) {
+      // Declared lengths were checked above (and llhttp holds the client to them); a chunked
+      // body is counted as it streams.
+      this.body = req.pipe(new BodyGuard(cl === undefined ? limit : 0, conf.write_timeout_ms));
+    }
+    const headers = ctx.upstream.headers;
+    stripHopByHop(headers);
+    appendHeader(headers, 'x-forwarded-for', req.socket.remoteAddress ?? '');
+    const trustedPeer = this.runtime.trustedProxies.contains(req.socket.remoteAddress);
+    if (!trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
+    if (!trustedPeer || headers['x-forwarded-host'] === undefined) headers['x-forwarded-host'] = req.headers.host;
+    appendHeader(headers, 'via', VIA);
+    headers['x-request-id'] = this.id;
+    this.deadline = this.startedAt + conf.request_timeout_ms;
+    this.attempt();
+  }
+
+  private hashKey(): string {
+    const service = this.service!;
+    if (service.config.load_balancing.algorithm !== 'consistent-hash') return '';
+    if (service.hashHeader) {
+      const v = this.req.headers[service.hashHeader];
+      return Array.isArray(v) ? v.join(',') : (v ?? '');
+    }
+    return this.ctx.clientIp;
+  }
+
+  private attempt(): void {
+    const service = this.service!;
+    const health = this.gw.health;
+    const now = Date.now();
+    const target = service.balancer.pick((t) => health.isHealthy(t.health, now), this.hashKey(), this.tried);
+    if (!target) return this.problem('no-healthy-upstream', undefined, this.hasBody);
+    const remaining = this.deadline - performance.now();
+    if (remaining <= 0) return this.problem('upstream-timeout', undefined, this.hasBody);
+    this.target = target;
+    this.attempts++;
+    target.inFlight++;
+    const up = this.ctx.upstream;
+    const headers = up.headers;
+    headers.host = service.config.preserve_host ? this.req.headers.host : target.hostHeader;
+    const conf = service.config;
+    this.dispatchedAt = performance.now();
+    target.pool.dispatch({
+      path: up.path + up.query,
+      method: this.ctx.method as Dispatcher.HttpMethod,
+      headers: headers as Record<string, string | string[]>,
+      body: this.body,
+      headersTimeout: Math.max(1, Math.min(conf.read_timeout_ms, Math.floor(remaining))),
+      bodyTimeout: conf.read_timeout_ms,
+    }, this);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.done) controller.abort(new ClientGoneError());
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (this.done) return;
+    const target = this.target!;
+    const service = this.service!;
+    upstreamTimer(service.config.name, target.label).observe((performance.now() - this.dispatchedAt) / 1000);
+    const passive = service.config.health_checks.passive;
+    if (passive) {
+      if (passive.unhealthy_statuses.includes(statusCode)) this.gw.health.recordFailure(target.health, passive, Date.now());
+      else this.gw.health.recordSuccess(target.health);
+    }
+    stripHopByHop(headers);
+    appendHeader(headers, 'via', VIA);
+    headers['x-request-id'] = this.id;
+    const response = { status: statusCode, headers };
+    this.ctx.response = response;
+    const chains = this.route!.chains;
+    if (chains['upstream-response'].length > 0) {
+      let outcome: PluginResponse | undefined;
+      try {
+        outcome = runPhase(chains['upstream-response'], this.ctx) as PluginResponse | undefined;
+      } catch (err) {
+        this.abortUpstream(controller);
+        return this.pluginFailed(err);
+      }
+      if (outcome !== undefined) {
+        this.abortUpstream(controller);
+        return this.reply(outcome);
+      }
+    }
+    if (chains['response-body'].length > 0 && this.ctx.method !== 'HEAD') {
+      this.bodyChunks = [];
+      return;
+    }
+    this.writeHead();
+  }
+
+  private writeHead(): void {
+    const response = this.ctx.response!;
+    if (this.gw.draining) this.res.shouldKeepAlive = false;
+    this.res.writeHead(response.status, response.headers as Record<string, string | string[]>);
+    this.res.on('drain', () => this.controller?.resume());
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.done) return;
+    const buffered = this.bodyChunks;
+    if (buffered !== undefined) {
+      buffered.push(chunk);
+      this.bodyBytes += chunk.length;
+      // Too big to rewrite: send what we have unmodified and stream the rest.
+      if (this.bodyBytes > this.route!.chains.responseBodyLimit) this.flushBuffered(undefined);
+      return;
+    }
+    if (!this.res.write(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    if (this.done) return;
+    this.upstreamDone = true;
+    this.target!.inFlight--;
+    if (this.bodyChunks !== undefined) {
+      const body = Buffer.concat(this.bodyChunks);
+      let out: Buffer | undefined;
+      try {
+        out = this.runBodySteps(body);
+      } catch (err) {
+        return this.pluginFailed(err);
+      }
+      return this.flushBuffered(out ?? body, true);
+    }
+    this.res.end();
+  }
+
+  private runBodySteps(body: Buffer): Buffer | undefined {
+    let current = body;
+    let changed = false;
+    for (const step of this.route!.chains['response-body']) {
+      let out: Buffer | undefined;
+      try {
+        out = step.run(this.ctx, step.conf, current) as Buffer | undefined;
+      } catch (err) {
+        throw new PluginFailure(step.name, err);
+      }
+      if (out !== undefined) { current = out; changed = true; }
+    }
+    return changed ? current : undefined;
+  }
+
+  /** Writes a buffered response: `replacement` (complete) at the end, or what we have so far. */
+  private flushBuffered(replacement: Buffer | undefined, complete = false): void {
+    const chunks = this.bodyChunks!;
+    this.bodyChunks = undefined;
+    const headers = this.ctx.response!.headers;
+    if (replacement !== undefined && complete) {
+      headers['content-length'] = String(replacement.length);
+      delete headers['transfer-encoding'];
+      delete headers.etag; // the representation changed
+      delete headers['content-md5'];
+      this.writeHead();
+      this.res.end(replacement);
+      return;
+    }
+    this.writeHead();
+    for (const c of chunks) this.res.write(c);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    const target = this.target;
+    if (!this.upstreamDone && target) target.inFlight--;
+    this.upstreamDone = true;
+    if (this.done) return;
+    const failure = classifyUpstreamError(err);
+    this.failureKind = failure.kind;
+    const service = this.service!;
+    if (failure.kind === 'client-aborted') return;
+    if (target && failure.targetFault) {
+      upstreamErrors.labels(service.config.name, target.label, failure.kind).inc();
+      this.gw.health.recordFailure(target.health, service.config.health_checks.passive, Date.now());
+    }
+    if (this.res.headersSent) {
+      // Never fake a complete response: the client sees the connection drop.
+      this.gw.logger.warn({ request_id: this.id, service: service.config.name, target: target?.label, kind: failure.kind }, 'upstream failed mid-response');
+      this.res.destroy();
+      return;
+    }
+    if (this.mayRetry(failure.beforeRequestSent, failure.kind)) {
+      (this.tried ??= []).push(target!);
+      upstreamRetries.labels(service.config.name).inc();
+      this.upstreamDone = false;
+      const backoff = Math.min(1000, 10 * 2 ** (this.attempts - 1)) * (0.5 + Math.random() / 2);
+      setTimeout(() => { if (!this.done) this.attempt(); }, backoff).unref();
+      return;
+    }
+    this.gw.logger.warn({ request_id: this.id, service: service.config.name, target: target?.label, kind: failure.kind, attempts: this.attempts }, 'upstream request failed');
+    this.problem(failure.problem, undefined, this.hasBody);
+  }
+
+  private mayRetry(beforeRequestSent: boolean, kind: string): boolean {
+    if (this.attempts > this.service!.config.retries) return false;
+    if (performance.now() >= this.deadline) return false;
+    if (kind === 'body-too-large' || kind === 'client-body-timeout') return false;
+    // A streamed body that has started flowing cannot be sent again.
+    if (this.body !== null && (this.body.destroyed || this.body.readableDidRead)) return false;
+    if (beforeRequestSent) return true;
+    return IDEMPOTENT.has(this.ctx.method) && (kind === 'reset' || kind === 'timeout');
+  }
+
+  private abortUpstream(controller: Dispatcher.DispatchController): void {
+    if (!this.upstreamDone) {
+      this.upstreamDone = true;
+      this.target!.inFlight--;
+    }
+    if (!controller.aborted) controller.abort(new ClientGoneError());
+  }
+
+  // ---- answers and bookkeeping ---------------------------------------------------------
+
+  private reply(r: PluginResponse): void {
+    if (this.done || this.res.headersSent) return;
+    sendPluginResponse(this.res, r, { requestId: this.id, instance: this.ctx.path, close: this.bodyUnread() });
+  }
+
+  private problem(code: ErrorCode, detail?: string, close = false): void {
+    if (this.done || this.res.headersSent) return;
+    sendProblem(this.res, code, { requestId: this.id, instance: this.ctx?.path, close: close || this.bodyUnread() }, detail);
+  }
+
+  private bodyUnread(): boolean {
+    return this.hasBody && !this.req.readableEnded;
+  }
+
+  private pluginFailed(err: unknown): void {
+    const plugin = err instanceof PluginFailure ? err.plugin : undefined;
+    const cause = err instanceof PluginFailure ? err.cause : err;
+    this.gw.logger.error({ request_id: this.id, route: this.route?.name, plugin, err: cause }, 'plugin failed');
+    this.problem('internal-error');
+  }
+
+  private onClientClose(): void {
+    if (this.done) return;
+    this.done = true;
+    this.gw.inFlight--;
+    const res = this.res;
+    if (!this.upstreamDone && this.controller && !this.controller.aborted && !res.writableFinished) this.controller.abort(new ClientGoneError());
+    if (this.body && !this.req.readableEnded) this.body.destroy();
+    this.logPhase(res.writableFinished);
+  }
+
+  private logPhase(completed: boolean): void {
+    const res = this.res;
+    const status = completed ? res.statusCode : 499;
+    const route = this.route;
+    const serviceName = route?.service.name ?? '';
+    const routeName = route?.name ?? '';
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const m = routeMetrics(serviceName, routeName);
+    const cls = statusClassIndex(status);
+    m.count[cls]!.inc();
+    m.duration[cls]!.observe(seconds);
+    if (this.runtime.snapshot.settings.access_log) {
+      this.gw.accessLog.info({
+        log: 'access',
+        request_id: this.id,
+        method: this.req.method,
+        path: this.ctx?.path ?? '(invalid)',
+        status,
+        duration_ms: Math.round(seconds * 1e6) / 1e3,
+        route: routeName || undefined,
+        service: serviceName || undefined,
+        target: this.target?.label,
+        attempts: this.attempts || undefined,
+        failure: this.failureKind,
+        client_ip: this.ctx?.clientIp ?? this.req.socket.remoteAddress,
+        bytes_in: Number(this.req.headers['content-length'] ?? 0) || undefined,
+        bytes_out: res.getHeader('content-length') !== undefined ? Number(res.getHeader('content-length')) : undefined,
+        user_agent: this.req.headers['user-agent'],
+      });
+    }
+    const steps = route?.chains.log ?? NO_STEPS;
+    if (steps.length > 0) runLogPhase(steps, this.ctx, (plugin, err) => this.gw.logger.error({ request_id: this.id, plugin, err }, 'log-phase plugin failed'));
+  }
+}

@@ -1,0 +1,46 @@
+// The gateway role in the supervisor's own process (--workers 1): no IPC on any path.
+import type { Config } from '../core/config/schema.ts';
+import type { PluginCatalog } from '../core/pipeline/compile.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { registry } from '../telemetry/metrics.ts';
+import { Gateway } from './gateway.ts';
+import type { HealthRegistry } from './health/registry.ts';
+import type { GatewayRole } from './role.ts';
+
+export class InProcessGateway implements GatewayRole {
+  private gateway: Gateway | undefined;
+  private readonly opts: { logger: Logger; catalog: PluginCatalog; health: HealthRegistry; port: number; host: string };
+  port = 0;
+
+  constructor(opts: { logger: Logger; catalog: PluginCatalog; health: HealthRegistry; port: number; host: string }) {
+    this.opts = opts;
+  }
+
+  async start(config: Config): Promise<void> {
+    this.gateway = new Gateway(config, { logger: this.opts.logger, catalog: this.opts.catalog, health: this.opts.health });
+    const addr = await this.gateway.listen(this.opts.port, this.opts.host);
+    this.port = addr.port;
+  }
+
+  async apply(config: Config): Promise<string> {
+    return this.gateway!.apply(config);
+  }
+
+  versions(): string[] {
+    return this.gateway ? [this.gateway.version] : [];
+  }
+
+  metrics(): Promise<string> {
+    return registry.metrics();
+  }
+
+  setTargetHealth(): void {
+    // The gateway reads the same HealthRegistry the checker writes: nothing to forward.
+  }
+
+  async drain(timeoutMs: number): Promise<void> {
+    if (!this.gateway) return;
+    const { completed, inFlight } = await this.gateway.drain(timeoutMs);
+    if (!completed) this.opts.logger.warn({ in_flight: inFlight }, 'drain timed out; closed remaining connections');
+  }
+}

@@ -1,0 +1,49 @@
+// Answers the gateway writes itself: problem+json errors and plugin responses.
+import type { ServerResponse } from 'node:http';
+import { ERRORS, type ErrorCode } from '../core/errors/registry.ts';
+import { PROBLEM_CONTENT_TYPE, problemJson } from '../core/errors/problem.ts';
+import { isProblemResponse, type PluginResponse } from '../core/pipeline/context.ts';
+import { VIA } from './headers.ts';
+
+export interface ReplyOptions {
+  requestId: string;
+  /** The normalised request path (never the query: it may hold credentials). */
+  instance: string | undefined;
+  /** Close the connection after this answer (framing errors, unread request bodies). */
+  close?: boolean;
+}
+
+export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOptions, detail?: string, extraHeaders?: Record<string, string>): void {
+  const body = problemJson(code, { detail, instance: opts.instance, requestId: opts.requestId });
+  const headers: Record<string, string | number> = {
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-request-id': opts.requestId,
+    via: VIA,
+    ...extraHeaders,
+  };
+  if (opts.close) headers.connection = 'close';
+  res.writeHead(ERRORS[code].status, headers);
+  res.end(body);
+}
+
+export function sendPluginResponse(res: ServerResponse, r: PluginResponse, opts: ReplyOptions): void {
+  if (isProblemResponse(r)) {
+    sendProblem(res, r.problem, opts, r.detail, r.headers);
+    return;
+  }
+  let body: string | Uint8Array;
+  const headers: Record<string, string | number> = { 'x-request-id': opts.requestId, via: VIA };
+  if (r.body === undefined) body = '';
+  else if (typeof r.body === 'string' || r.body instanceof Uint8Array) body = r.body;
+  else {
+    body = JSON.stringify(r.body);
+    headers['content-type'] = 'application/json';
+  }
+  Object.assign(headers, r.headers);
+  headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  if (opts.close) headers.connection = 'close';
+  res.writeHead(r.status, headers);
+  res.end(body);
+}

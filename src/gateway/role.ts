@@ -1,0 +1,18 @@
+import type { Config } from '../core/config/schema.ts';
+
+/** The gateway role as the supervisor drives it: in this process, or in cluster workers. */
+export interface GatewayRole {
+  /** Starts listening with `config`; rejects (e.g. port in use) with a clear message. */
+  start(config: Config): Promise<void>;
+  /** Swaps in a new config everywhere; rejects, changing nothing, if it does not compile. */
+  apply(config: Config): Promise<string>;
+  /** Config version each gateway process serves. */
+  versions(): string[];
+  /** Data-plane metrics of all processes, in Prometheus text format. */
+  metrics(): Promise<string>;
+  /** Health verdicts from the active checker. */
+  setTargetHealth(key: string, healthy: boolean): void;
+  /** Graceful shutdown. */
+  drain(timeoutMs: number): Promise<void>;
+  readonly port: number;
+}

@@ -1,0 +1,68 @@
+// The proxy listener: node:http (its llhttp parser rejects the request-smuggling shapes), with
+// the edge limits of RELIABILITY.md, and malformed requests answered 400 problem+json with
+// Connection: close, never forwarded.
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { GatewaySettings } from '../core/config/schema.ts';
+import { ERRORS, type ErrorCode } from '../core/errors/registry.ts';
+import { PROBLEM_CONTENT_TYPE, problemJson } from '../core/errors/problem.ts';
+import { handleRequest } from './exchange.ts';
+import type { GatewayState } from './state.ts';
+
+function clientErrorCode(err: NodeJS.ErrnoException): ErrorCode {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW': return 'header-fields-too-large';
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'HPE_HEADERS_TIMEOUT': return 'request-timeout';
+    case 'HPE_URI_TOO_LONG': return 'uri-too-long';
+    default: return 'bad-request';
+  }
+}
+
+/** Writes a problem straight to the socket (the parser failed, so there is no request object). */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code = clientErrorCode(err);
+  const def = ERRORS[code];
+  const body = problemJson(code);
+  socket.end(
+    `HTTP/1.1 ${def.status} ${def.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
+  socket.destroySoon();
+}
+
+export function createProxyServer(gw: GatewayState, settings: GatewaySettings): Server {
+  const server = createServer({
+    maxHeaderSize: settings.max_header_bytes,
+    requestTimeout: settings.request_timeout_ms,
+    headersTimeout: settings.headers_timeout_ms,
+    keepAliveTimeout: settings.keep_alive_timeout_ms,
+    connectionsCheckingInterval: 1000,
+    requireHostHeader: true,
+    insecureHTTPParser: false,
+    noDelay: true,
+  }, (req, res) => handleRequest(gw, req, res));
+  // One more than allowed, so that "too many" is visible (node drops headers beyond the count).
+  server.maxHeadersCount = settings.max_headers + 1;
+  server.maxConnections = settings.max_connections;
+  server.on('clientError', answerClientError);
+  // An upgrade (WebSocket, h2c) is not proxied yet: answer it as a plain HTTP request would be.
+  server.on('upgrade', (req, socket) => {
+    const body = problemJson('bad-request', { detail: 'Protocol upgrades are not supported on this route.', instance: undefined });
+    (socket as Socket).end(`HTTP/1.1 400 Bad Request\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    req.resume();
+  });
+  return server;
+}
+
+export function applyServerSettings(server: Server, s: GatewaySettings): void {
+  server.requestTimeout = s.request_timeout_ms;
+  server.headersTimeout = s.headers_timeout_ms;
+  server.keepAliveTimeout = s.keep_alive_timeout_ms;
+  server.maxHeadersCount = s.max_headers + 1;
+  server.maxConnections = s.max_connections;
+}

@@ -1,0 +1,17 @@
+import type { Pool } from 'undici';
+import type { TargetHealth } from '../health/registry.ts';
+
+/** One upstream target as the data plane uses it. */
+export interface UpstreamTarget {
+  readonly origin: string;
+  /** host[:port] sent as Host unless the service preserves the client's. */
+  readonly hostHeader: string;
+  /** host:port, for metric labels and logs (never sent to clients). */
+  readonly label: string;
+  readonly weight: number;
+  readonly pool: Pool;
+  readonly poolKey: string;
+  readonly health: TargetHealth;
+  /** Requests in flight from this worker (least-connections). */
+  inFlight: number;
+}

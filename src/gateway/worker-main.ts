@@ -1,0 +1,72 @@
+// Entry point of a gateway worker process (node:cluster). Everything it serves arrives from
+// the supervisor: the config, config changes, health verdicts, and the order to drain.
+import client from 'prom-client';
+import { ConfigError } from '../core/config/errors.ts';
+import { BUNDLED_CATALOG } from '../plugins/index.ts';
+import { createLogger, flushLogger } from '../telemetry/logger.ts';
+import { collectProcessMetrics } from '../telemetry/metrics.ts';
+import { Gateway } from './gateway.ts';
+import type { FromWorker, ToWorker } from './ipc.ts';
+
+const logger = createLogger({ base: { role: 'gateway', worker: Number(process.env.PORTCULLIS_WORKER_ID ?? 0) } });
+collectProcessMetrics();
+// Installs prom-client's listener that answers the supervisor's metric requests.
+new client.AggregatorRegistry();
+
+let gateway: Gateway | undefined;
+const send = (m: FromWorker) => process.send?.(m);
+
+process.on('message', async (raw: unknown) => {
+  const m = raw as ToWorker;
+  switch (m?.type) {
+    case 'portcullis:start': {
+      try {
+        gateway = new Gateway(m.config, { logger, catalog: BUNDLED_CATALOG });
+        for (const h of m.health) gateway.state.health.setActive(h.key, h.healthy);
+        const addr = await gateway.listen(m.port, m.host);
+        send({ type: 'portcullis:listening', version: gateway.version, port: addr.port });
+      } catch (err) {
+        send({ type: 'portcullis:fatal', message: describe(err) });
+        flushLogger(logger);
+        process.exitCode = 1;
+        setTimeout(() => process.exit(1), 100);
+      }
+      break;
+    }
+    case 'portcullis:apply': {
+      try {
+        const version = gateway!.apply(m.config);
+        send({ type: 'portcullis:applied', seq: m.seq, version });
+      } catch (err) {
+        send({ type: 'portcullis:apply-failed', seq: m.seq, message: describe(err) });
+      }
+      break;
+    }
+    case 'portcullis:health':
+      gateway?.state.health.setActive(m.key, m.healthy);
+      break;
+    case 'portcullis:drain': {
+      const result = gateway ? await gateway.drain(m.timeoutMs) : { completed: true, inFlight: 0 };
+      if (!result.completed) logger.warn({ in_flight: result.inFlight }, 'drain timed out');
+      flushLogger(logger);
+      process.exit(0);
+    }
+  }
+});
+
+// The supervisor going away (killed) must not leave orphan workers serving.
+process.on('disconnect', () => {
+  void (gateway?.drain(1000) ?? Promise.resolve()).finally(() => process.exit(0));
+});
+// SIGTERM/SIGINT go to the whole process group; the supervisor orchestrates the drain.
+process.on('SIGTERM', () => undefined);
+process.on('SIGINT', () => undefined);
+process.on('SIGHUP', () => undefined);
+
+function describe(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE') return `port ${e.message.split(':').pop()} is already in use`;
+  if (e?.code === 'EACCES') return `no permission to listen (${e.message})`;
+  return e?.message ?? String(err);
+}

@@ -1,0 +1,18 @@
+// The bundled plugins. Their run order (priority) is a tested contract: plugins-order.test.ts.
+import { catalogOf } from '../core/pipeline/compile.ts';
+import type { AnyPlugin } from '../core/pipeline/plugin.ts';
+import { ipRestriction } from './ip-restriction/plugin.ts';
+import { requestSizeLimiting } from './request-size-limiting/plugin.ts';
+import { requestTermination } from './request-termination/plugin.ts';
+import { requestTransformer } from './request-transformer/plugin.ts';
+import { responseTransformer } from './response-transformer/plugin.ts';
+
+export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
+  ipRestriction,
+  requestSizeLimiting,
+  requestTransformer,
+  responseTransformer,
+  requestTermination,
+] as AnyPlugin[];
+
+export const BUNDLED_CATALOG = catalogOf(BUNDLED_PLUGINS);
