@@ -26,7 +26,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   if (pretty) {
     return pino({ level, base, redact, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } } });
   }
-  const dest = pino.destination({ dest: opts.destination ?? 1, sync: false, minLength: 4096 });
+  const dest = pino.destination({ dest: opts.destination ?? 1, sync: false });
   return pino({ level, base, redact, timestamp: pino.stdTimeFunctions.isoTime }, dest);
 }
 

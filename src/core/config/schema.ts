@@ -66,7 +66,7 @@ export const RouteSchema = Type.Object({
   hosts: Type.Array(Type.String({ pattern: '^(\\*\\.)?[A-Za-z0-9.-]+(\\.\\*)?(:[0-9]{1,5})?$' }), { default: [], description: 'Exact, leading (*.example.com) or trailing (example.*) wildcard.' }),
   paths: Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { default: [], description: '"/p" prefix, "=/p" exact, "/p/{id}" template, "~regex" regular expression.' }),
   methods: Type.Array(Method, { default: [] }),
-  headers: Type.Record(HeaderName, Type.Array(Type.String(), { minItems: 1 }), { default: {}, description: 'Header name → accepted values (any of them).' }),
+  headers: Type.Record(HeaderName, Type.Array(Type.String(), { minItems: 1 }), { default: {}, additionalProperties: false, description: 'Header name → accepted values (any of them).' }),
   strip_path: Type.Boolean({ default: false }),
   priority: Type.Integer({ minimum: -1000000, maximum: 1000000, default: 0 }),
   plugins: Type.Array(PluginInstanceSchema, { default: [] }),

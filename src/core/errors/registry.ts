@@ -27,8 +27,6 @@ export const ERRORS = {
   'upstream-bad-response': { status: 502, title: 'Bad Gateway', detail: 'The upstream service sent an invalid response.' },
   'no-healthy-upstream': { status: 503, title: 'Service Unavailable', detail: 'No healthy upstream target is available.' },
   'maintenance': { status: 503, title: 'Service Unavailable', detail: 'The service is down for maintenance.' },
-  'service-unavailable': { status: 503, title: 'Service Unavailable', detail: 'The service is temporarily unavailable.' },
-  'shutting-down': { status: 503, title: 'Service Unavailable', detail: 'The gateway is shutting down.' },
   'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

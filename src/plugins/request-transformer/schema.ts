@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { HeaderNameSchema, HeaderValueSchema, QueryNameSchema, QueryValueSchema } from '../shared/schema.ts';
 
-const headerMap = () => Type.Record(HeaderNameSchema, HeaderValueSchema, { default: {} });
+const headerMap = () => Type.Record(HeaderNameSchema, HeaderValueSchema, { default: {}, additionalProperties: false });
 const queryMap = () => Type.Record(QueryNameSchema, QueryValueSchema, { default: {} });
 const edits = () => Type.Object({ headers: headerMap(), querystring: queryMap() }, { additionalProperties: false, default: {} });
 
@@ -10,7 +10,7 @@ export const RequestTransformerSchema = Type.Object({
     headers: Type.Array(HeaderNameSchema, { default: [] }),
     querystring: Type.Array(QueryNameSchema, { default: [] }),
   }, { additionalProperties: false, default: {} }),
-  rename: Type.Object({ headers: Type.Record(HeaderNameSchema, HeaderNameSchema, { default: {} }), querystring: Type.Record(QueryNameSchema, QueryNameSchema, { default: {} }) }, { additionalProperties: false, default: {} }),
+  rename: Type.Object({ headers: Type.Record(HeaderNameSchema, HeaderNameSchema, { default: {}, additionalProperties: false }), querystring: Type.Record(QueryNameSchema, QueryNameSchema, { default: {} }) }, { additionalProperties: false, default: {} }),
   replace: Type.Object({
     headers: headerMap(),
     querystring: queryMap(),

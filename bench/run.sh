@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# Portcullis end-to-end benchmark (`npm run bench`). See bench/README.md.
+#
+#   bench/run.sh              direct, nginx and portcullis on /json and /big (about 4 minutes)
+#   bench/run.sh --shared     the shared harness (../shared/bench) with direct, nginx,
+#                             node-undici and bench/targets/portcullis.sh (about 10 minutes)
+#   bench/run.sh --help
+#
+# Needs wrk, nginx, curl and taskset (apt-get install -y wrk nginx) and the project's Node
+# (npm ci). Starts, all on 127.0.0.1 and pinned with taskset:
+#   core 0 (LOADGEN_CPUS, UPSTREAM_CPUS): wrk and the upstream nginx (1 worker; /json = 200-byte
+#          JSON from `return 200`, /big = 65,536-byte static JSON file; keep-alive)
+#   core 1 (TARGET_CPUS): the targets, one at a time under load: "direct" (a copy of the
+#          upstream nginx: the no-proxy ceiling), "nginx" (reverse proxy, 1 worker, upstream
+#          keep-alive) and "portcullis" (one process, --workers 1)
+# then per round (interleaved: direct, nginx, portcullis, direct, ...): warm-up, wrk -t2 -c50
+# on /json and on /big, and a fixed 1,000 req/s run on /json. Writes bench/results/latest.md
+# and bench/results/latest.json; scratch files (configs, logs, wrk output) in /tmp/portcullis-bench.
+#
+# Settings (environment, defaults shown):
+#   ROUNDS=2 PRIME=5 WARMUP=3 DURATION=10 RATE=1000 RATE_DURATION=5 (RATE=0: no fixed-rate run)
+#   CONNS=50 THREADS=2 TARGETS="direct nginx portcullis" (also: portcullis-log = access log on)
+#   LOADGEN_CPUS=0 UPSTREAM_CPUS=0 TARGET_CPUS=1 BASE_PORT=18280 QUIET_PCT=15 QUIET_WAIT=15
+#   SCRATCH=/tmp/portcullis-bench RESULTS_DIR=bench/results SHARED_BENCH=../shared/bench
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+case ${1:-} in
+  -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --shared)
+    shift
+    shared=${SHARED_BENCH:-../shared/bench}
+    [[ $shared == /* ]] || shared=$ROOT/$shared
+    [[ -x $shared/run.sh ]] || die "no shared harness at $shared/run.sh (set SHARED_BENCH to its directory)"
+    (($#)) || set -- direct nginx node-undici "$BENCH/targets/portcullis.sh"
+    cd "$ROOT"
+    if [[ -z ${RESULTS_DIR:-} ]]; then
+      RESULTS_DIR=bench/results/shared
+      rm -rf -- "$ROOT/bench/results/shared"   # generated output of the previous --shared run
+    fi
+    log "running $shared/run.sh $* (results: $RESULTS_DIR)"
+    PROJECT=$ROOT RESULTS_DIR=$RESULTS_DIR exec "$shared/run.sh" "$@" ;;
+  "") ;;
+  *) die "unknown argument '$1' (bench/run.sh --help)" ;;
+esac
+
+# --- settings -------------------------------------------------------------------------------
+ROUNDS=${ROUNDS:-2}
+PRIME=${PRIME:-5}
+WARMUP=${WARMUP:-3}
+DURATION=${DURATION:-10}
+RATE=${RATE:-1000}
+RATE_DURATION=${RATE_DURATION:-5}
+RATE_PATH=/json
+CONNS=${CONNS:-50}
+THREADS=${THREADS:-2}
+WRK_TIMEOUT=${WRK_TIMEOUT:-5s}
+read -ra TARGETS <<<"${TARGETS:-direct nginx portcullis}"
+LOADGEN_CPUS=${LOADGEN_CPUS:-0}
+UPSTREAM_CPUS=${UPSTREAM_CPUS:-0}
+TARGET_CPUS=${TARGET_CPUS:-1}
+BASE_PORT=${BASE_PORT:-18280}
+QUIET_PCT=${QUIET_PCT:-15}     # before each target's block: wait while the machine's CPU use
+QUIET_WAIT=${QUIET_WAIT:-15}   # (our processes idle) exceeds QUIET_PCT % of a core, at most QUIET_WAIT s
+SCRATCH=${SCRATCH:-/tmp/portcullis-bench}
+RESULTS_DIR=${RESULTS_DIR:-$BENCH/results}
+PATHS=(/json /big)
+JSON_BYTES=200
+BIG_BYTES=65536
+
+UP_PORT=$BASE_PORT
+UP_STATUS_PORT=$((BASE_PORT - 1))
+declare -A PORT_OF
+i=0
+for t in "${TARGETS[@]}"; do
+  case $t in direct | nginx | portcullis | portcullis-log) ;; *) die "unknown target '$t' (direct nginx portcullis portcullis-log)" ;; esac
+  [[ -z ${PORT_OF[$t]:-} ]] || die "target '$t' listed twice"
+  i=$((i + 1)); PORT_OF[$t]=$((BASE_PORT + i))
+done
+
+# --- prerequisites --------------------------------------------------------------------------
+missing=()
+for tool in wrk nginx; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  echo "bench/run.sh needs ${missing[*]}. Install with:" >&2
+  echo "  apt-get install -y wrk nginx" >&2
+  exit 1
+fi
+for tool in curl taskset md5sum awk; do
+  command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y curl util-linux coreutils gawk)"
+done
+NODE=$ROOT/node_modules/.bin/node   # the project's Node 24 (devDependency "node")
+[[ -x $NODE ]] || die "no $NODE: run 'npm ci' first"
+for cpus in "$LOADGEN_CPUS" "$UPSTREAM_CPUS" "$TARGET_CPUS"; do
+  taskset -c "$cpus" true 2>/dev/null || die "cannot pin to CPUs '$cpus' (this machine has $(nproc); set LOADGEN_CPUS, UPSTREAM_CPUS, TARGET_CPUS)"
+done
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$UP_PORT" "$UP_STATUS_PORT" "${PORT_OF[@]}"; do
+  port_in_use "$p" && die "port $p is in use (another run? set BASE_PORT)"
+done
+for t in portcullis portcullis-log; do
+  [[ -n ${PORT_OF[$t]:-} ]] && port_in_use $((PORT_OF[$t] + 1000)) && die "admin port $((PORT_OF[$t] + 1000)) is in use"
+done
+
+# --- process bookkeeping (everything is stopped by PID on exit) -----------------------------
+rm -rf "$SCRATCH"
+mkdir -p "$SCRATCH/wrk" "$SCRATCH/logs" "$SCRATCH/work"
+RAW=$SCRATCH/raw.jsonl
+: >"$RAW"
+declare -A PID_OF START_OF
+SAMPLERS=()
+WRK_PID=
+
+# Start time in clock ticks since boot: a recycled PID has another one.
+proc_start() { [[ -r /proc/$1/stat ]] && sed 's/^.*) //' "/proc/$1/stat" | awk '{print $20}'; }
+
+stop_pid() { # PID [START]
+  local pid=$1 start=${2:-} i
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  if [[ -n $start && $(proc_start "$pid" || true) != "$start" ]]; then return 0; fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  log "pid $pid ignored SIGTERM for 5 s: SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local key pid
+  [[ -z $WRK_PID ]] || stop_pid "$WRK_PID"
+  for pid in "${SAMPLERS[@]}"; do stop_pid "$pid"; done
+  SAMPLERS=()
+  for key in "${!PID_OF[@]}"; do stop_pid "${PID_OF[$key]}" "${START_OF[$key]}"; done
+  return 0
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+start_bg() { # KEY CPUS CMD... : CMD pinned to CPUS, output to $SCRATCH/logs/KEY.log
+  local key=$1 cpus=$2; shift 2
+  taskset -c "$cpus" "$@" >"$SCRATCH/logs/$key.log" 2>&1 &
+  PID_OF[$key]=$!
+  START_OF[$key]=$(proc_start "$!" || true)
+}
+
+wait_200() { # URL TIMEOUT_S PID
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    kill -0 "$3" 2>/dev/null || return 1
+    [[ $(curl -s -o /dev/null --max-time 1 -w '%{http_code}' "$1") == 200 ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# --- upstream content and nginx configs -----------------------------------------------------
+WWW=$SCRATCH/www
+mkdir -p "$WWW"
+"$NODE" -e '
+  const fs = require("node:fs");
+  const [dir, small, big] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+  // Pads an object with a filler string so that its JSON has exactly n bytes.
+  const sized = (obj, n) => {
+    const bare = JSON.stringify({ ...obj, fill: "" });
+    const s = JSON.stringify({ ...obj, fill: "-".repeat(n - bare.length) });
+    if (s.length !== n) throw new Error(`JSON is ${s.length} bytes, not ${n}`);
+    return s;
+  };
+  fs.writeFileSync(`${dir}/small.json`, sized({ id: 4711, name: "portcullis-bench", ok: true, tags: ["a", "b"], at: "2026-01-01T00:00:00Z" }, small));
+  const rows = Array.from({ length: 600 }, (_, i) => ({ id: i, sku: `SKU-${String(i).padStart(5, "0")}`, qty: i % 17 }));
+  fs.writeFileSync(`${dir}/big.json`, sized({ rows }, big));
+' "$WWW" "$JSON_BYTES" "$BIG_BYTES"
+JSON_MD5=$(md5sum <"$WWW/small.json" | cut -d' ' -f1)
+BIG_MD5=$(md5sum <"$WWW/big.json" | cut -d' ' -f1)
+
+nginx_common() { # PREFIX
+  cat <<EOF
+worker_processes 1;
+daemon off;
+master_process on;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  tcp_nodelay on;
+  keepalive_timeout 600s;
+  keepalive_requests 100000000;
+  client_body_temp_path $1/tmp/body;
+  proxy_temp_path $1/tmp/proxy;
+  fastcgi_temp_path $1/tmp/fastcgi;
+  uwsgi_temp_path $1/tmp/uwsgi;
+  scgi_temp_path $1/tmp/scgi;
+EOF
+}
+
+write_static_conf() { # PREFIX PORT [STATUS_PORT]
+  local prefix=$1 port=$2 status=${3:-}
+  mkdir -p "$prefix/tmp"
+  {
+    nginx_common "$prefix"
+    cat <<EOF
+  sendfile on;
+  tcp_nopush on;
+  open_file_cache max=16 inactive=600s;
+  open_file_cache_valid 600s;
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location = /json { default_type application/json; return 200 '$(cat "$WWW/small.json")'; }
+    location = /big  { default_type application/json; alias $WWW/big.json; }
+    location / { return 404; }
+  }
+EOF
+    [[ -z $status ]] || printf '  server {\n    listen 127.0.0.1:%s;\n    location / { stub_status; }\n  }\n' "$status"
+    echo "}"
+  } >"$prefix/nginx.conf"
+}
+
+write_proxy_conf() { # PREFIX PORT
+  local prefix=$1 port=$2
+  mkdir -p "$prefix/tmp"
+  {
+    nginx_common "$prefix"
+    cat <<EOF
+  upstream backend {
+    server 127.0.0.1:$UP_PORT;
+    keepalive 128;
+    keepalive_requests 100000000;
+    keepalive_timeout 600s;
+  }
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffer_size 16k;
+      proxy_buffers 8 16k;
+    }
+  }
+}
+EOF
+  } >"$prefix/nginx.conf"
+}
+
+# --- start everything -----------------------------------------------------------------------
+NCPU=$(nproc)
+CLK_TCK=$(getconf CLK_TCK)
+NPATHS=${#PATHS[@]}
+rate_on=$((RATE > 0 ? 1 : 0))
+ETA=$((${#TARGETS[@]} * (PRIME + 3 + ROUNDS * (WARMUP + NPATHS * DURATION + rate_on * RATE_DURATION + 2))))
+log "targets: ${TARGETS[*]}; rounds=$ROUNDS prime=${PRIME}s warmup=${WARMUP}s duration=${DURATION}s rate=${RATE}/s x ${RATE_DURATION}s"
+log "cpus: wrk=$LOADGEN_CPUS upstream=$UPSTREAM_CPUS targets=$TARGET_CPUS (of $NCPU); estimated ~$((ETA / 60))m$((ETA % 60))s"
+
+write_static_conf "$SCRATCH/work/upstream" "$UP_PORT" "$UP_STATUS_PORT"
+start_bg upstream "$UPSTREAM_CPUS" nginx -p "$SCRATCH/work/upstream" -c "$SCRATCH/work/upstream/nginx.conf" -e "$SCRATCH/work/upstream/error.log"
+wait_200 "http://127.0.0.1:$UP_PORT/json" 10 "${PID_OF[upstream]}" || die "upstream nginx did not start: $(tail -3 "$SCRATCH/logs/upstream.log")"
+
+declare -A VERSION_OF
+for t in "${TARGETS[@]}"; do
+  port=${PORT_OF[$t]} work=$SCRATCH/work/$t
+  mkdir -p "$work"
+  case $t in
+    direct)
+      write_static_conf "$work" "$port"
+      start_bg "$t" "$TARGET_CPUS" nginx -p "$work" -c "$work/nginx.conf" -e "$work/error.log"
+      VERSION_OF[$t]="nginx $(nginx -v 2>&1 | sed 's/^.*nginx\///') (copy of the upstream)" ;;
+    nginx)
+      write_proxy_conf "$work" "$port"
+      start_bg "$t" "$TARGET_CPUS" nginx -p "$work" -c "$work/nginx.conf" -e "$work/error.log"
+      VERSION_OF[$t]="nginx $(nginx -v 2>&1 | sed 's/^.*nginx\///')" ;;
+    portcullis | portcullis-log)
+      script=$BENCH/targets/$t.sh
+      PROJECT=$ROOT "$script" setup >"$SCRATCH/logs/$t.setup.log" 2>&1 || die "$t setup failed: $(tail -3 "$SCRATCH/logs/$t.setup.log")"
+      VERSION_OF[$t]=$(PROJECT=$ROOT "$script" version)
+      PROJECT=$ROOT GWB_WORK=$work start_bg "$t" "$TARGET_CPUS" "$script" start "$port" "127.0.0.1:$UP_PORT"
+      wait_200 "http://127.0.0.1:$((port + 1000))/health" 60 "${PID_OF[$t]}" ||
+        die "$t did not become healthy: $(tail -3 "$SCRATCH/logs/$t.log")" ;;
+  esac
+  pid=${PID_OF[$t]}
+  wait_200 "http://127.0.0.1:$port/json" 30 "$pid" || die "$t does not answer 200 on /json: $(tail -3 "$SCRATCH/logs/$t.log")"
+  # Correctness first: both bodies must come back byte-identical through the target.
+  for p in /json /big; do
+    want=$JSON_MD5; [[ $p == /big ]] && want=$BIG_MD5
+    got=$(curl -s "http://127.0.0.1:$port$p" | md5sum | cut -d' ' -f1)
+    [[ $got == "$want" ]] || die "$t: body of $p differs from the upstream's (md5 $got, expected $want)"
+  done
+  log "$t: up on 127.0.0.1:$port (pid $pid, cpus $(awk '/Cpus_allowed_list/{print $2}' "/proc/$pid/status"), ${VERSION_OF[$t]}); /json and /big bodies identical"
+done
+
+# --- resident memory of the Node targets ----------------------------------------------------
+rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+rss_mark() { # TARGET LABEL: one "label kB" line per checkpoint
+  [[ $1 == portcullis* ]] || return 0
+  printf '%s\t%s\n' "$2" "$(rss_kb "${PID_OF[$1]}")" >>"$SCRATCH/rss-marks-$1.tsv"
+}
+rss_sampler() { # PID FILE: "seconds-since-start kB" every second while PID lives
+  local pid=$1 file=$2 t0=$SECONDS kb
+  while kill -0 "$pid" 2>/dev/null; do
+    kb=$(rss_kb "$pid")
+    printf '%s\t%s\n' "$((SECONDS - t0))" "$kb" >>"$file"
+    sleep 1
+  done
+}
+for t in "${TARGETS[@]}"; do
+  [[ $t == portcullis* ]] || continue
+  rss_mark "$t" start
+  rss_sampler "${PID_OF[$t]}" "$SCRATCH/rss-$t.tsv" &
+  SAMPLERS+=("$!")
+done
+
+# --- measurements ---------------------------------------------------------------------------
+cpu_snapshot() { # "busy total" per core, space-separated, as a JSON array
+  awk 'BEGIN { printf "[" } /^cpu[0-9]+ / { printf "%s[%d,%d]", (n++ ? "," : ""), $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8+$9 } END { printf "]" }' /proc/stat
+}
+tree_ticks() { # utime+stime of PID and its children (nginx workers)
+  local p total=0 t
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+upstream_counters() { # "[accepts,requests]" of the upstream (our own status request adds 1 each)
+  curl -s --max-time 2 "http://127.0.0.1:$UP_STATUS_PORT/" | awk 'NR == 3 { printf "[%d,%d]", $1, $3 }'
+}
+
+measure() { # TARGET ROUND MODE PATH SECONDS RATE
+  local t=$1 round=$2 mode=$3 path=$4 secs=$5 rate=$6
+  local pid=${PID_OF[$t]} tag="r$2-$1-$3-${4//\//}"
+  local out=$SCRATCH/wrk/$tag.json env_extra=() c0 c1 t0 t1 u0 u1 alive=true
+  [[ $mode == prime || $mode == warmup ]] && env_extra+=("PCB_PATHS=$(IFS=,; echo "${PATHS[*]}")")
+  ((rate > 0)) && env_extra+=("PCB_RATE=$rate")
+  c0=$(cpu_snapshot); t0=$(tree_ticks "$pid"); u0=$(upstream_counters)
+  env PCB_OUT="$out" PCB_THREADS="$THREADS" "${env_extra[@]}" \
+    taskset -c "$LOADGEN_CPUS" wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout "$WRK_TIMEOUT" --latency \
+    -s "$BENCH/lib/wrk.lua" "http://127.0.0.1:${PORT_OF[$t]}$path" >"$SCRATCH/wrk/$tag.txt" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || true
+  WRK_PID=
+  t1=$(tree_ticks "$pid"); u1=$(upstream_counters); c1=$(cpu_snapshot)
+  kill -0 "$pid" 2>/dev/null || alive=false
+  [[ -s $out ]] || echo '{}' >"$out"
+  printf '{"round":%d,"target":"%s","mode":"%s","path":"%s","seconds":%d,"rate":%d,"alive":%s,"cpu_before":%s,"cpu_after":%s,"target_ticks":%d,"upstream_before":%s,"upstream_after":%s,"rss_kb":%d,"wrk":%s}\n' \
+    "$round" "$t" "$mode" "$path" "$secs" "$rate" "$alive" "$c0" "$c1" "$((t1 - t0))" "${u0:-null}" "${u1:-null}" \
+    "$( [[ $t == portcullis* ]] && rss_kb "$pid" || echo 0)" "$(cat "$out")" >>"$RAW"
+  $alive || die "$t died during $mode $path (round $round): $(tail -3 "$SCRATCH/logs/$t.log")"
+}
+
+# Waits while something else on the machine keeps a CPU busy (our processes are idle here).
+QUIET_WAITED=0
+wait_quiet() {
+  local a b pct t0=$SECONDS said=0
+  while :; do
+    a=$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat); sleep 0.5; b=$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat)
+    pct=$(((b - a) * 200 / CLK_TCK))
+    ((pct < QUIET_PCT || SECONDS - t0 >= QUIET_WAIT)) && break
+    ((said++)) || log "other processes use ${pct}% of a core; waiting up to ${QUIET_WAIT}s"
+    sleep 1
+  done
+  ((said == 0)) || { QUIET_WAITED=$((QUIET_WAITED + SECONDS - t0)); log "  continuing at ${pct}%"; }
+  return 0
+}
+
+START_TS=$SECONDS
+if ((PRIME > 0)); then
+  for t in "${TARGETS[@]}"; do
+    log "priming $t (${PRIME}s, /json and /big alternately)"
+    measure "$t" 0 prime /json "$PRIME" 0
+    rss_mark "$t" "after prime"
+  done
+fi
+for ((r = 1; r <= ROUNDS; r++)); do
+  for t in "${TARGETS[@]}"; do
+    wait_quiet
+    log "round $r/$ROUNDS: $t"
+    measure "$t" "$r" warmup /json "$WARMUP" 0
+    for p in "${PATHS[@]}"; do measure "$t" "$r" max "$p" "$DURATION" 0; done
+    ((RATE > 0)) && measure "$t" "$r" rate "$RATE_PATH" "$RATE_DURATION" "$RATE"
+    rss_mark "$t" "after round $r"
+  done
+done
+ELAPSED=$((SECONDS - START_TS))
+
+# --- metadata, stop, report -----------------------------------------------------------------
+{
+  printf 'date\t%s\n' "$(date -Is)"
+  printf 'cpu_model\t%s\n' "$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
+  printf 'host_cpus\t%s\n' "$NCPU"
+  printf 'kernel\t%s\n' "$(uname -r)"
+  printf 'mem_total\t%s\n' "$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+  printf 'node\t%s\n' "$("$NODE" -v)"
+  printf 'nginx\t%s\n' "$(nginx -v 2>&1 | sed 's/^.*nginx\///')"
+  printf 'wrk\t%s\n' "$(dpkg-query -W -f '${Version}' wrk 2>/dev/null || wrk -v 2>&1 | head -1)"
+  printf 'clk_tck\t%s\n' "$CLK_TCK"
+  printf 'loadgen_cpus\t%s\nupstream_cpus\t%s\ntarget_cpus\t%s\n' "$LOADGEN_CPUS" "$UPSTREAM_CPUS" "$TARGET_CPUS"
+  printf 'rounds\t%s\nprime_s\t%s\nwarmup_s\t%s\nduration_s\t%s\nrate\t%s\nrate_duration_s\t%s\nrate_path\t%s\n' \
+    "$ROUNDS" "$PRIME" "$WARMUP" "$DURATION" "$RATE" "$RATE_DURATION" "$RATE_PATH"
+  printf 'conns\t%s\nthreads\t%s\njson_bytes\t%s\nbig_bytes\t%s\nelapsed_s\t%s\nquiet_waited_s\t%s\n' \
+    "$CONNS" "$THREADS" "$JSON_BYTES" "$BIG_BYTES" "$ELAPSED" "$QUIET_WAITED"
+  printf 'targets\t%s\n' "${TARGETS[*]}"
+  for t in "${TARGETS[@]}"; do
+    printf 'version:%s\t%s\n' "$t" "${VERSION_OF[$t]}"
+    [[ $t == portcullis* ]] && printf 'hwm_kb:%s\t%s\n' "$t" "$(hwm_kb "${PID_OF[$t]}")"
+  done
+  true
+} >"$SCRATCH/meta.tsv"
+for t in "${TARGETS[@]}"; do rss_mark "$t" end; done
+
+cleanup
+trap - EXIT
+mkdir -p "$RESULTS_DIR"
+"$NODE" "$BENCH/lib/report.ts" "$SCRATCH" "$RESULTS_DIR"
+log "done in ${ELAPSED}s of measurement; results in $RESULTS_DIR/latest.md and latest.json; wrk output and logs in $SCRATCH"

@@ -1,0 +1,25 @@
+// Builds a plugin's compiled config and a request context for plugin unit tests.
+import type { TSchema } from 'typebox';
+import { validate } from '../core/config/validate.ts';
+import type { HeaderMap, RequestContext } from '../core/pipeline/context.ts';
+import type { PluginDefinition } from '../core/pipeline/plugin.ts';
+
+export function compileConf<C>(plugin: PluginDefinition<TSchema, C>, raw: unknown): C {
+  const v = validate<unknown>(plugin.configSchema, raw);
+  if (!v.ok) throw new Error(v.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  const out = plugin.compile ? plugin.compile(v.value as never) : v.value;
+  if (typeof out === 'string') throw new Error(out);
+  return out as C;
+}
+
+export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: string; clientIp?: string; params?: Record<string, string> } = {}): RequestContext {
+  const headers = over.headers ?? {};
+  const noop = () => undefined;
+  return {
+    id: 'req-1', method: 'GET', path: over.path ?? '/', query: over.query ?? '', headers,
+    clientIp: over.clientIp ?? '127.0.0.1', receivedAt: 0, routeName: 'r', serviceName: 's', params: over.params ?? {},
+    consumer: undefined,
+    upstream: { path: over.path ?? '/', query: over.query ?? '', headers: { ...headers }, maxBodyBytes: 1000 },
+    response: undefined, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
+  };
+}
