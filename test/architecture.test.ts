@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 // core is pure: no servers, drivers or HTTP clients (node:net is allowed for its isIP helpers).
-const CORE_FORBIDDEN = /^(node:(http|https|http2|net\/?$|dgram|cluster|child_process|worker_threads)|undici|fastify|pg|ioredis|pino)/;
+const CORE_FORBIDDEN = /^(node:(http|https|http2|dgram|cluster|child_process|worker_threads)|undici|fastify|pg|ioredis|pino)/;
 
 function* tsFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
