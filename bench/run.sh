@@ -161,6 +161,7 @@ wait_200() { # URL TIMEOUT_S PID
 # --- upstream content and nginx configs -----------------------------------------------------
 WWW=$SCRATCH/www
 mkdir -p "$WWW"
+# shellcheck disable=SC2016 # (a JavaScript program: its ${…} are template literals)
 "$NODE" -e '
   const fs = require("node:fs");
   const [dir, small, big] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];

@@ -110,34 +110,32 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   checker.configure(config.services);
   status = 'ready';
 
-  let reloading: Promise<boolean> | undefined;
-  const reload = async (): Promise<boolean> => {
-    // Reloads never overlap: a change during a reload is picked up by the next one.
-    while (reloading) await reloading;
-    reloading = (async () => {
-      try {
-        const next = readConfig(opts.configFile);
-        const nextVersion = compileSnapshot(next, BUNDLED_CATALOG).version;
-        if (nextVersion === version) return true;
-        if (gateway) await gateway.apply(next);
-        checker.configure(next.services);
-        config = next;
-        version = nextVersion;
-        lastReload = { at: new Date().toISOString(), ok: true };
-        configReloads.labels('ok').inc();
-        logger.info({ config_version: version }, 'config reloaded');
-        return true;
-      } catch (err) {
-        const message = err instanceof ConfigError || err instanceof PlatformError ? err.message : String((err as Error)?.message ?? err);
-        lastReload = { at: new Date().toISOString(), ok: false, error: message };
-        configReloads.labels('error').inc();
-        logger.error({ config_file: opts.configFile, problems: message.split('\n') }, 'config rejected; still serving the previous one');
-        return false;
-      } finally {
-        reloading = undefined;
-      }
-    })();
-    return reloading;
+  // Reloads are chained, never concurrent: a change during a reload is picked up by the next one.
+  let reloadChain: Promise<boolean> = Promise.resolve(true);
+  const reloadOnce = async (): Promise<boolean> => {
+    try {
+      const next = readConfig(opts.configFile);
+      const nextVersion = compileSnapshot(next, BUNDLED_CATALOG).version;
+      if (nextVersion === version) return true;
+      if (gateway) await gateway.apply(next);
+      checker.configure(next.services);
+      config = next;
+      version = nextVersion;
+      lastReload = { at: new Date().toISOString(), ok: true };
+      configReloads.labels('ok').inc();
+      logger.info({ config_version: version }, 'config reloaded');
+      return true;
+    } catch (err) {
+      const message = err instanceof ConfigError || err instanceof PlatformError ? err.message : String((err as Error)?.message ?? err);
+      lastReload = { at: new Date().toISOString(), ok: false, error: message };
+      configReloads.labels('error').inc();
+      logger.error({ config_file: opts.configFile, problems: message.split('\n') }, 'config rejected; still serving the previous one');
+      return false;
+    }
+  };
+  const reload = (): Promise<boolean> => {
+    reloadChain = reloadChain.then(reloadOnce, reloadOnce);
+    return reloadChain;
   };
   const stopWatching = opts.watch ? watchConfigFile(opts.configFile, () => void reload()) : () => undefined;
 

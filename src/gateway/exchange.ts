@@ -122,7 +122,8 @@ class Exchange implements Dispatcher.DispatchHandler {
         case STAGE_ROUTE: if (!this.matchRoute()) return; stage++; continue;
         case STAGE_ACCESS: steps = this.route!.chains.access; break;
         case STAGE_UPSTREAM_REQUEST: steps = this.route!.chains['upstream-request']; break;
-        default: this.forward(); return;
+        case STAGE_FORWARD: this.forward(); return;
+        default: throw new Error(`unknown stage ${stage}`);
       }
       stage++;
       if (steps.length === 0) continue;

@@ -11,7 +11,7 @@ import type { FromWorker, ToWorker } from './ipc.ts';
 const logger = createLogger({ base: { role: 'gateway', worker: Number(process.env.PORTCULLIS_WORKER_ID ?? 0) } });
 collectProcessMetrics();
 // Installs prom-client's listener that answers the supervisor's metric requests.
-new client.AggregatorRegistry();
+export const metricsResponder = new client.AggregatorRegistry();
 
 let gateway: Gateway | undefined;
 const send = (m: FromWorker) => process.send?.(m);

@@ -20,11 +20,11 @@ const tracer = (name: string, priority: number, extra: Partial<AnyPlugin> = {}) 
 
 const catalog = catalogOf([tracer('low', 1), tracer('high', 100), tracer('mid', 50), tracer('also-mid', 50)]);
 const svc = { name: 's', targets: [{ url: 'http://127.0.0.1:1' }] };
-const ctx = () => ({ vars: { trace: [] as string[] } }) as unknown as RequestContext;
+const newCtx = () => ({ vars: { trace: [] as string[] } }) as unknown as RequestContext;
 
 function run(config: Record<string, unknown>, route = 0): string[] {
   const snap = compileSnapshot(checkConfig(config), catalog);
-  const c = ctx();
+  const c = newCtx();
   runPhase(snap.routes[route]!.chains.access, c);
   return c.vars.trace as string[];
 }
@@ -68,7 +68,7 @@ test('compile() pre-processes config once and can reject it', () => {
   const cat = catalogOf([p]);
   const snap = compileSnapshot(checkConfig({ plugins: [{ name: 'pre', config: { tag: 'abc' } }], services: [svc], routes: [{ name: 'a', service: 's' }, { name: 'b', service: 's' }] }), cat);
   assert.equal(compiled, 1, 'a global instance is compiled once for all routes');
-  const c = ctx();
+  const c = newCtx();
   runPhase(snap.routes[1]!.chains.access, c);
   assert.deepEqual(c.vars.trace, ['ABC']);
   assert.throws(() => compileSnapshot(checkConfig({ plugins: [{ name: 'pre', config: { tag: 'bad' } }], services: [svc], routes: [] }), cat), /tag must not be bad/);
@@ -83,7 +83,7 @@ test('a step that stops the chain returns its response; async steps continue the
   const stop = definePlugin({ name: 'stop', priority: 10, version: '1', description: '', configSchema: Conf, handlers: { access: () => ({ status: 418 }) } }) as AnyPlugin;
   const wait = definePlugin({ name: 'wait', priority: 20, version: '1', description: '', configSchema: Conf, handlers: { access: async (c: RequestContext) => { await new Promise((r) => setTimeout(r, 5)); (c.vars.trace as string[]).push('waited'); } } }) as AnyPlugin;
   const snap = compileSnapshot(checkConfig({ services: [svc], routes: [{ name: 'r', service: 's', plugins: [{ name: 'stop' }, { name: 'wait' }, { name: 'low' }] }] }), catalogOf([stop, wait, tracer('low', 1)]));
-  const c = ctx();
+  const c = newCtx();
   const out = await runPhase(snap.routes[0]!.chains.access, c);
   assert.deepEqual(out, { status: 418 });
   assert.deepEqual(c.vars.trace, ['waited'], 'the step after the stop never ran');

@@ -1,0 +1,300 @@
+// Turns one bench/run.sh run (SCRATCH/raw.jsonl, meta.tsv, rss-*.tsv) into
+// RESULTS_DIR/latest.md and RESULTS_DIR/latest.json, and prints the Markdown.
+// Usage: node bench/lib/report.ts SCRATCH_DIR RESULTS_DIR
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface WrkResult {
+  duration_us?: number;
+  requests?: number;
+  bytes?: number;
+  errors?: { connect: number; read: number; write: number; status: number; timeout: number };
+  latency_us?: { mean: number; stdev: number; max: number; p50: number; p75: number; p90: number; p99: number; p999: number };
+  rate?: number;
+  slots?: number;
+  late_slots?: number;
+}
+
+interface Measurement {
+  round: number;
+  target: string;
+  mode: 'prime' | 'warmup' | 'max' | 'rate';
+  path: string;
+  seconds: number;
+  rate: number;
+  alive: boolean;
+  cpu_before: [number, number][];
+  cpu_after: [number, number][];
+  target_ticks: number;
+  upstream_before: [number, number] | null;
+  upstream_after: [number, number] | null;
+  rss_kb: number;
+  wrk: WrkResult;
+}
+
+const [scratch, resultsDir] = process.argv.slice(2);
+if (!scratch || !resultsDir) {
+  console.error('usage: node bench/lib/report.ts SCRATCH_DIR RESULTS_DIR');
+  process.exit(2);
+}
+
+const meta = new Map<string, string>();
+for (const line of readFileSync(join(scratch, 'meta.tsv'), 'utf8').split('\n')) {
+  const tab = line.indexOf('\t');
+  if (tab > 0) meta.set(line.slice(0, tab), line.slice(tab + 1));
+}
+const m = (key: string): string => meta.get(key) ?? '';
+const num = (key: string): number => Number(meta.get(key) ?? NaN);
+
+const records: Measurement[] = readFileSync(join(scratch, 'raw.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as Measurement);
+
+const targets = m('targets').split(' ').filter(Boolean);
+const paths = [...new Set(records.filter((r) => r.mode === 'max').map((r) => r.path))];
+const clkTck = num('clk_tck') || 100;
+
+// --- helpers --------------------------------------------------------------------------------
+function median(values: readonly number[]): number {
+  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+/** Half the min-max range, relative to the median (the "±" shown next to medians). */
+function spread(values: readonly number[]): number {
+  const med = median(values);
+  if (values.length < 2 || !(med > 0)) return NaN;
+  return (Math.max(...values) - Math.min(...values)) / 2 / med;
+}
+
+function cpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || Number.isNaN(a)) continue;
+    for (let c = a; c <= (b ?? a); c++) out.push(c);
+  }
+  return out;
+}
+
+/** Busy share (0-100) of the given cores between the two /proc/stat snapshots. */
+function busyPct(r: Measurement, cores: readonly number[]): number {
+  let busy = 0;
+  let total = 0;
+  for (const c of cores) {
+    const a = r.cpu_before[c];
+    const b = r.cpu_after[c];
+    if (!a || !b) continue;
+    busy += b[0] - a[0];
+    total += b[1] - a[1];
+  }
+  return total > 0 ? (100 * busy) / total : NaN;
+}
+
+const rps = (r: Measurement): number => (r.wrk.requests && r.wrk.duration_us ? (r.wrk.requests * 1e6) / r.wrk.duration_us : NaN);
+const ms = (us: number | undefined): number => (us === undefined ? NaN : us / 1000);
+const errorsOf = (r: Measurement): number => {
+  const e = r.wrk.errors;
+  return e ? e.connect + e.read + e.write + e.timeout + e.status : 0;
+};
+
+function fmt(n: number, digits = 0): string {
+  if (!Number.isFinite(n)) return '–';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+const fmtMs = (v: number): string => fmt(v, v < 10 ? 2 : 1);
+const fmtPct = (v: number): string => (Number.isFinite(v) ? `±${fmt(v * 100)}%` : '');
+const mib = (kb: number): string => `${fmt(kb / 1024, 1)} MiB`;
+
+function table(header: readonly string[], align: string, rows: readonly (readonly string[])[]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${[...align].map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+// --- closed-loop throughput -----------------------------------------------------------------
+const loadgenCores = cpuList(m('loadgen_cpus'));
+const targetCores = cpuList(m('target_cpus'));
+const LOADGEN_BOUND = 85;
+
+interface MaxRow {
+  target: string;
+  path: string;
+  rounds: number;
+  rps: number;
+  rpsSpread: number;
+  p50_ms: number;
+  p99_ms: number;
+  cpu_us_per_req: number;
+  target_core_pct: number;
+  loadgen_core_pct: number;
+  errors: number;
+  new_upstream_conns: number;
+  upstream_reqs_per_req: number;
+  x_direct?: number;
+  x_nginx?: number;
+}
+
+const maxRows: MaxRow[] = [];
+for (const target of targets) {
+  for (const path of paths) {
+    const rs = records.filter((r) => r.mode === 'max' && r.target === target && r.path === path);
+    if (rs.length === 0) continue;
+    const upstream = rs.map((r) => {
+      if (!r.upstream_before || !r.upstream_after) return [NaN, NaN] as const;
+      // Each status reading adds one connection and one request of its own.
+      return [r.upstream_after[0] - r.upstream_before[0] - 1, r.upstream_after[1] - r.upstream_before[1] - 1] as const;
+    });
+    maxRows.push({
+      target,
+      path,
+      rounds: rs.length,
+      rps: median(rs.map(rps)),
+      rpsSpread: spread(rs.map(rps)),
+      p50_ms: median(rs.map((r) => ms(r.wrk.latency_us?.p50))),
+      p99_ms: median(rs.map((r) => ms(r.wrk.latency_us?.p99))),
+      cpu_us_per_req: median(rs.map((r) => (r.wrk.requests ? ((r.target_ticks / clkTck) * 1e6) / r.wrk.requests : NaN))),
+      target_core_pct: median(rs.map((r) => busyPct(r, targetCores))),
+      loadgen_core_pct: median(rs.map((r) => busyPct(r, loadgenCores))),
+      errors: rs.reduce((s, r) => s + errorsOf(r), 0),
+      new_upstream_conns: median(upstream.map((u) => u[0])),
+      upstream_reqs_per_req: median(upstream.map((u, i) => u[1] / (rs[i]!.wrk.requests ?? NaN))),
+    });
+  }
+}
+for (const row of maxRows) {
+  const ref = (t: string) => maxRows.find((r) => r.target === t && r.path === row.path)?.rps;
+  const d = ref('direct');
+  const n = ref('nginx');
+  if (d) row.x_direct = row.rps / d;
+  if (n) row.x_nginx = row.rps / n;
+}
+
+// --- fixed rate -----------------------------------------------------------------------------
+interface RateRow {
+  target: string;
+  path: string;
+  rate: number;
+  achieved: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  p999_ms: number;
+  late_pct: number;
+  errors: number;
+}
+const rateRows: RateRow[] = [];
+for (const target of targets) {
+  const rs = records.filter((r) => r.mode === 'rate' && r.target === target);
+  if (rs.length === 0) continue;
+  rateRows.push({
+    target,
+    path: rs[0]!.path,
+    rate: rs[0]!.rate,
+    achieved: median(rs.map(rps)),
+    p50_ms: median(rs.map((r) => ms(r.wrk.latency_us?.p50))),
+    p90_ms: median(rs.map((r) => ms(r.wrk.latency_us?.p90))),
+    p99_ms: median(rs.map((r) => ms(r.wrk.latency_us?.p99))),
+    p999_ms: median(rs.map((r) => ms(r.wrk.latency_us?.p999))),
+    late_pct: median(rs.map((r) => (r.wrk.slots ? (100 * (r.wrk.late_slots ?? 0)) / r.wrk.slots : NaN))),
+    errors: rs.reduce((s, r) => s + errorsOf(r), 0),
+  });
+}
+
+// --- memory ---------------------------------------------------------------------------------
+interface RssSummary {
+  target: string;
+  marks: { label: string; kb: number }[];
+  samples: [number, number][];
+  max_sampled_kb: number;
+  hwm_kb: number;
+  growth_kb: number;
+}
+const rss: RssSummary[] = [];
+for (const target of targets.filter((t) => t.startsWith('portcullis'))) {
+  const readTsv = (file: string): string[][] =>
+    existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')) : [];
+  const marks = readTsv(join(scratch, `rss-marks-${target}.tsv`)).map(([label, kb]) => ({ label: label ?? '', kb: Number(kb) }));
+  const samples = readTsv(join(scratch, `rss-${target}.tsv`)).map(([s, kb]) => [Number(s), Number(kb)] as [number, number]).filter(([, kb]) => kb > 0);
+  const base = marks.find((x) => x.label === 'after prime') ?? marks[0];
+  const end = marks.find((x) => x.label === 'end') ?? marks[marks.length - 1];
+  rss.push({
+    target,
+    marks,
+    samples,
+    max_sampled_kb: samples.reduce((a, [, kb]) => Math.max(a, kb), 0),
+    hwm_kb: num(`hwm_kb:${target}`),
+    growth_kb: base && end ? end.kb - base.kb : NaN,
+  });
+}
+
+// --- Markdown -------------------------------------------------------------------------------
+const out: string[] = [];
+out.push('# Portcullis benchmark: latest run', '');
+out.push(`Written by \`npm run bench\` (bench/run.sh) on ${m('date')}. How to read it: bench/README.md.`, '');
+out.push(`- **Machine:** ${m('cpu_model')}, ${m('host_cpus')} CPUs, ${m('mem_total')}, kernel ${m('kernel')}; Node ${m('node')}, nginx ${m('nginx')}, wrk ${m('wrk')}.`);
+out.push(`- **CPU placement (taskset):** targets on core ${m('target_cpus')} (one at a time under load); wrk on core ${m('loadgen_cpus')}, upstream nginx (1 worker) on core ${m('upstream_cpus')}.`);
+out.push(`- **Targets:** ${targets.map((t) => `${t} = ${m(`version:${t}`)}`).join('; ')}.`);
+out.push(`- **Load:** \`wrk -t${m('threads')} -c${m('conns')}\` keep-alive; each target primed ${m('prime_s')} s; ${m('rounds')} interleaved rounds of ${m('warmup_s')} s warm-up, ${m('duration_s')} s per path` +
+  `${num('rate') > 0 ? `, ${m('rate_duration_s')} s at ${fmt(num('rate'))} req/s on ${m('rate_path')}` : ''}. Figures are medians over rounds (± = half the min–max range). ` +
+  `/json = ${fmt(num('json_bytes'))} B, /big = ${fmt(num('big_bytes'))} B; every body checked byte-identical through each target before measuring.`);
+out.push(`- **Duration:** ${m('elapsed_s')} s of measurement${num('quiet_waited_s') > 0 ? ` (of which ${m('quiet_waited_s')} s waiting for other processes to go quiet)` : ''}.`, '');
+
+out.push('## Throughput and latency (closed loop)', '');
+const bound = (r: MaxRow) => (r.loadgen_core_pct >= LOADGEN_BOUND ? ' †' : '');
+out.push(table(
+  ['target', 'path', 'req/s', 'p50 ms', 'p99 ms', '×direct', '×nginx', 'CPU µs/req'],
+  'llrrrrrr',
+  maxRows.map((r) => [
+    r.target, r.path, `${fmt(r.rps)}${bound(r)} ${fmtPct(r.rpsSpread)}`.trim(), fmtMs(r.p50_ms), fmtMs(r.p99_ms),
+    fmt(r.x_direct ?? NaN, 2), fmt(r.x_nginx ?? NaN, 2), fmt(r.cpu_us_per_req),
+  ]),
+));
+out.push('');
+if (maxRows.some((r) => bound(r))) {
+  out.push(`† core ${m('loadgen_cpus')} (wrk + upstream) was ≥ ${LOADGEN_BOUND} % busy: the harness, not the target, set the limit; compare CPU µs/req instead.`, '');
+}
+out.push(table(
+  ['target', 'path', `core ${m('target_cpus')} (target) busy`, `core ${m('loadgen_cpus')} (wrk+upstream) busy`, 'new upstream conns', 'upstream req per req', 'errors'],
+  'llrrrrr',
+  maxRows.map((r) => [
+    r.target, r.path, `${fmt(r.target_core_pct)} %`, `${fmt(r.loadgen_core_pct)} %`,
+    r.target === 'direct' ? '–' : fmt(r.new_upstream_conns), r.target === 'direct' ? '–' : fmt(r.upstream_reqs_per_req, 3), fmt(r.errors),
+  ]),
+));
+out.push('');
+
+if (rateRows.length > 0) {
+  out.push(`## Latency at a fixed ${fmt(rateRows[0]!.rate)} req/s on ${rateRows[0]!.path}`, '');
+  out.push(table(
+    ['target', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'late sends', 'errors'],
+    'lrrrrrrr',
+    rateRows.map((r) => [r.target, fmt(r.achieved), fmtMs(r.p50_ms), fmtMs(r.p90_ms), fmtMs(r.p99_ms), fmtMs(r.p999_ms), `${fmt(r.late_pct, 1)} %`, fmt(r.errors)]),
+  ));
+  out.push('', 'Paced by bench/lib/wrk.lua (open loop, latency from the actual send, no coordinated-omission correction). "late sends" = share of send slots that were already due when a connection became free.', '');
+}
+
+if (rss.length > 0) {
+  out.push('## Memory (resident set of the Portcullis process)', '');
+  for (const r of rss) {
+    const marks = r.marks.map((x) => `${x.label} ${mib(x.kb)}`).join(', ');
+    out.push(`- **${r.target} RSS:** ${marks}; max sampled ${mib(r.max_sampled_kb)} (${r.samples.length} samples, 1/s); kernel peak (VmHWM) ${mib(r.hwm_kb)}. ` +
+      `Change from after prime to end: ${r.growth_kb >= 0 ? '+' : ''}${mib(r.growth_kb)}.`);
+  }
+  out.push('');
+}
+
+const markdown = out.join('\n');
+writeFileSync(join(resultsDir, 'latest.md'), markdown);
+writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({
+  meta: Object.fromEntries(meta),
+  summary: { closed_loop: maxRows, fixed_rate: rateRows, rss: rss.map(({ samples: _samples, ...rest }) => rest) },
+  rss_samples: Object.fromEntries(rss.map((r) => [r.target, r.samples])),
+  measurements: records,
+}, null, 1)}\n`);
+console.log(markdown);
