@@ -55,6 +55,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private bodyBytes = 0;
   private done = false;
   private failureKind: string | undefined;
+  /** Fires at the route deadline unless response headers came first (covers queueing and retries). */
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse) {
     this.gw = gw;
@@ -197,6 +199,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     appendHeader(headers, 'via', VIA);
     headers['x-request-id'] = this.id;
     this.deadline = this.startedAt + conf.request_timeout_ms;
+    this.deadlineTimer = setTimeout(() => this.onDeadline(), Math.max(1, this.deadline - performance.now()));
     this.attempt();
   }
 
@@ -236,13 +239,31 @@ class Exchange implements Dispatcher.DispatchHandler {
     }, this);
   }
 
+  private onDeadline(): void {
+    this.deadlineTimer = undefined;
+    if (this.done || this.res.headersSent || this.ctx.response !== undefined) return;
+    this.failureKind = 'deadline';
+    if (this.controller && !this.upstreamDone) this.abortUpstream(this.controller);
+    this.upstreamDone = true;
+    this.gw.logger.warn({ request_id: this.id, service: this.service!.config.name, target: this.target?.label, attempts: this.attempts }, 'route deadline passed');
+    this.problem('upstream-timeout', undefined, this.hasBody);
+  }
+
+  private clearDeadline(): void {
+    if (this.deadlineTimer !== undefined) {
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    }
+  }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.done) controller.abort(new ClientGoneError());
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (this.done) return;
+    if (this.done || this.upstreamDone) return;
+    this.clearDeadline();
     const target = this.target!;
     const service = this.service!;
     upstreamTimer(service.config.name, target.label).observe((performance.now() - this.dispatchedAt) / 1000);
@@ -285,7 +306,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.done) return;
+    if (this.done || this.upstreamDone) return;
     const buffered = this.bodyChunks;
     if (buffered !== undefined) {
       buffered.push(chunk);
@@ -298,7 +319,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.done) return;
+    if (this.done || this.upstreamDone) return;
     this.upstreamDone = true;
     this.target!.inFlight--;
     if (this.bodyChunks !== undefined) {
@@ -371,7 +392,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       upstreamRetries.labels(service.config.name).inc();
       this.upstreamDone = false;
       const backoff = Math.min(1000, 10 * 2 ** (this.attempts - 1)) * (0.5 + Math.random() / 2);
-      setTimeout(() => { if (!this.done) this.attempt(); }, backoff).unref();
+      setTimeout(() => { if (!this.done && !this.res.headersSent) this.attempt(); }, backoff).unref();
       return;
     }
     this.gw.logger.warn({ request_id: this.id, service: service.config.name, target: target?.label, kind: failure.kind, attempts: this.attempts }, 'upstream request failed');
@@ -422,6 +443,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private onClientClose(): void {
     if (this.done) return;
     this.done = true;
+    this.clearDeadline();
     this.gw.inFlight--;
     const res = this.res;
     if (!this.upstreamDone && this.controller && !this.controller.aborted && !res.writableFinished) this.controller.abort(new ClientGoneError());

@@ -50,12 +50,8 @@ export function createProxyServer(gw: GatewayState, settings: GatewaySettings): 
   server.maxHeadersCount = settings.max_headers + 1;
   server.maxConnections = settings.max_connections;
   server.on('clientError', answerClientError);
-  // An upgrade (WebSocket, h2c) is not proxied yet: answer it as a plain HTTP request would be.
-  server.on('upgrade', (req, socket) => {
-    const body = problemJson('bad-request', { detail: 'Protocol upgrades are not supported on this route.', instance: undefined });
-    (socket as Socket).end(`HTTP/1.1 400 Bad Request\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    req.resume();
-  });
+  // No 'upgrade' listener on purpose: node then serves an Upgrade request (h2c, WebSocket) as a
+  // plain HTTP/1.1 request, and the Upgrade/Connection headers are dropped as hop-by-hop.
   return server;
 }
 
