@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { readJsonBody } from './body.ts';
+import { MAX_BODY_BYTES, readJsonBody } from './body.ts';
 import { renderLabelPdf } from './label-pdf.ts';
 import { CarrierProblem, sendJson, sendProblem } from './problem.ts';
 import { quoteAll, quoteFor } from './rates.ts';
-import { ShipmentStore, type StoreOptions } from './shipments.ts';
+import { ShipmentStore, type Label, type StoreOptions } from './shipments.ts';
 import { parseLabelRequest, parseRateRequest } from './validate.ts';
 
 // Loaded once at startup: openapi.yaml is the one source, /openapi.json is its JSON rendering.
@@ -34,6 +34,19 @@ interface Route {
   path: string;
   pattern: RegExp;
   methods: Record<string, Handler>;
+}
+
+/**
+ * Links in responses are relative to where the client sees this API. Behind a gateway that
+ * strips a path prefix (Portcullis sends X-Forwarded-Prefix, e.g. "/carrier"), they get it back.
+ */
+function forwardedPrefix(req: IncomingMessage): string {
+  const prefix = req.headers['x-forwarded-prefix'];
+  return typeof prefix === 'string' && /^(\/[A-Za-z0-9._~-]+)+$/.test(prefix) ? prefix : '';
+}
+
+function withPrefix(label: Label, prefix: string): Label {
+  return prefix === '' ? label : { ...label, label_url: prefix + label.label_url };
 }
 
 const notFound = (what: string) => new CarrierProblem('not-found', { detail: `No ${what} exists with this identifier.` });
@@ -59,7 +72,8 @@ const ROUTES: Route[] = [
         const quote = quoteFor(request, request.service);
         if (!quote) throw new CarrierProblem('internal');
         const label = store.create(request, quote);
-        sendJson(res, 201, label, { location: `/labels/${label.label_id}` });
+        const prefix = forwardedPrefix(req);
+        sendJson(res, 201, withPrefix(label, prefix), { location: `${prefix}/labels/${label.label_id}` });
       },
     },
   },
@@ -85,10 +99,10 @@ const ROUTES: Route[] = [
     path: '/labels/{label_id}',
     pattern: /^\/labels\/([^/]+)$/,
     methods: {
-      GET: ({ res, param, store }) => {
+      GET: ({ req, res, param, store }) => {
         const label = store.label(param);
         if (!label) throw notFound('label');
-        sendJson(res, 200, label);
+        sendJson(res, 200, withPrefix(label, forwardedPrefix(req)));
       },
     },
   },
@@ -151,10 +165,18 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, store: Shipme
 /** A carrier API server, not yet listening. Options exist for tests (clock, tracking step). */
 export function createCarrierServer(options: StoreOptions = {}): http.Server {
   const store = new ShipmentStore(options);
-  return http.createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     // dispatch catches everything it can answer; this is the last line against a crash.
     dispatch(req, res, store).catch(() => res.destroy());
+  };
+  const server = http.createServer(handle);
+  // curl sends `Expect: 100-continue` for large bodies. node:http would say "continue" to
+  // anything; refusing an oversized declared length here spares the client the upload.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(Number(req.headers['content-length']) > MAX_BODY_BYTES)) res.writeContinue();
+    handle(req, res);
   });
+  return server;
 }
 
 function portFromArgs(): number {

@@ -196,6 +196,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     const trustedPeer = this.runtime.trustedProxies.contains(req.socket.remoteAddress);
     if (!trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
     if (!trustedPeer || headers['x-forwarded-host'] === undefined) headers['x-forwarded-host'] = req.headers.host;
+    // A stripped prefix is where the client sees this API; upstreams use it to build links.
+    if (this.route!.stripPath && this.matchedLength > 0 && (!trustedPeer || headers['x-forwarded-prefix'] === undefined)) {
+      headers['x-forwarded-prefix'] = ctx.path.slice(0, this.matchedLength);
+    } else if (!trustedPeer) {
+      delete headers['x-forwarded-prefix'];
+    }
     appendHeader(headers, 'via', VIA);
     headers['x-request-id'] = this.id;
     this.deadline = this.startedAt + conf.request_timeout_ms;
