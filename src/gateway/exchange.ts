@@ -17,7 +17,8 @@ import type { GatewayState } from './state.ts';
 import { sendPluginResponse, sendProblem } from './respond.ts';
 import type { GatewayRuntime, ServiceRuntime } from './runtime.ts';
 import { BodyGuard } from './upstream/body-guard.ts';
-import { classifyUpstreamError, ClientGoneError } from './upstream/errors.ts';
+import { Attempt, type AttemptOwner } from './upstream/attempt.ts';
+import { classifyUpstreamError, ClientGoneError, UpstreamTimeoutError, type UpstreamFailure } from './upstream/errors.ts';
 import type { UpstreamTarget } from './upstream/target.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -30,7 +31,7 @@ export function handleRequest(gw: GatewayState, req: IncomingMessage, res: Serve
   new Exchange(gw, gw.runtime, req, res).start();
 }
 
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements AttemptOwner {
   private readonly gw: GatewayState;
   private readonly runtime: GatewayRuntime;
   private readonly req: IncomingMessage;
@@ -41,22 +42,21 @@ class Exchange implements Dispatcher.DispatchHandler {
   private route: CompiledRoute | undefined;
   private service: ServiceRuntime | undefined;
   private matchedLength = 0;
-  private target: UpstreamTarget | undefined;
   private tried: UpstreamTarget[] | undefined;
   private attempts = 0;
+  /** performance.now() by which response headers must have arrived (all attempts included). */
   private deadline = 0;
   private hasBody = false;
   private body: BodyGuard | null = null;
-  private controller: Dispatcher.DispatchController | undefined;
-  private dispatchedAt = 0;
-  /** Set once the upstream response has been taken over by us (plugin reply, or done). */
-  private upstreamDone = false;
+  /** The attempt in progress (or the one that produced the response). */
+  private current: Attempt | undefined;
+  /** One timer per exchange: the current attempt's read timeout, capped by the route deadline. */
+  private timer: NodeJS.Timeout | undefined;
   private bodyChunks: Buffer[] | undefined;
   private bodyBytes = 0;
+  /** The client connection is finished (response complete or connection closed). */
   private done = false;
   private failureKind: string | undefined;
-  /** Fires at the route deadline unless response headers came first (covers queueing and retries). */
-  private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse) {
     this.gw = gw;
@@ -76,6 +76,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const url = req.url ?? '/';
     if (url.length > settings.max_url_bytes) return this.problem('uri-too-long', undefined, true);
     if (req.rawHeaders.length > settings.max_headers * 2) return this.problem('header-fields-too-large', undefined, true);
+    const host = req.headers.host;
+    // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); duplicates arrive joined with ", ".
+    if ((host === undefined && req.httpVersionMinor >= 1) || (host !== undefined && (host.includes(',') || host === ''))) {
+      return this.problem('bad-request', 'A request needs exactly one valid Host header.', true);
+    }
     const target = normalizeTarget(url, { keepSemicolons: settings.semicolon_paths === 'keep' });
     if (!target.ok) return this.problem(target.reason === 'absolute-form' ? 'absolute-form-rejected' : 'invalid-path', undefined, true);
     const te = req.headers['transfer-encoding'];
@@ -205,7 +210,6 @@ class Exchange implements Dispatcher.DispatchHandler {
     appendHeader(headers, 'via', VIA);
     headers['x-request-id'] = this.id;
     this.deadline = this.startedAt + conf.request_timeout_ms;
-    this.deadlineTimer = setTimeout(() => this.onDeadline(), Math.max(1, this.deadline - performance.now()));
     this.attempt();
   }
 
@@ -220,59 +224,63 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private attempt(): void {
+    if (this.done || this.res.headersSent) return;
     const service = this.service!;
+    const conf = service.config;
     const health = this.gw.health;
     const now = Date.now();
     const target = service.balancer.pick((t) => health.isHealthy(t.health, now), this.hashKey(), this.tried);
-    if (!target) return this.problem('no-healthy-upstream', undefined, this.hasBody);
-    const remaining = this.deadline - performance.now();
-    if (remaining <= 0) return this.problem('upstream-timeout', undefined, this.hasBody);
-    this.target = target;
+    if (!target) return this.problem('no-healthy-upstream');
+    const startedAt = performance.now();
+    const remaining = this.deadline - startedAt;
+    if (remaining <= 0) return this.problem('upstream-timeout');
     this.attempts++;
-    target.inFlight++;
+    const attempt = new Attempt(this, target, startedAt);
+    this.current = attempt;
     const up = this.ctx.upstream;
     const headers = up.headers;
-    headers.host = service.config.preserve_host ? this.req.headers.host : target.hostHeader;
-    const conf = service.config;
-    this.dispatchedAt = performance.now();
+    headers.host = conf.preserve_host ? this.req.headers.host : target.hostHeader;
+    // undici's own header timer ticks about once a second; ours is exact and also covers time
+    // queued for a free connection. undici's stays as a backstop.
+    this.armTimer(Math.min(conf.read_timeout_ms, remaining));
     target.pool.dispatch({
       path: up.path + up.query,
       method: this.ctx.method as Dispatcher.HttpMethod,
       headers: headers as Record<string, string | string[]>,
       body: this.body,
-      headersTimeout: Math.max(1, Math.min(conf.read_timeout_ms, Math.floor(remaining))),
+      headersTimeout: conf.read_timeout_ms + 2000,
       bodyTimeout: conf.read_timeout_ms,
-    }, this);
+    }, attempt);
   }
 
-  private onDeadline(): void {
-    this.deadlineTimer = undefined;
-    if (this.done || this.res.headersSent || this.ctx.response !== undefined) return;
-    this.failureKind = 'deadline';
-    if (this.controller && !this.upstreamDone) this.abortUpstream(this.controller);
-    this.upstreamDone = true;
-    this.gw.logger.warn({ request_id: this.id, service: this.service!.config.name, target: this.target?.label, attempts: this.attempts }, 'route deadline passed');
-    this.problem('upstream-timeout', undefined, this.hasBody);
+  private armTimer(ms: number): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => this.onTimer(), Math.max(1, ms));
   }
 
-  private clearDeadline(): void {
-    if (this.deadlineTimer !== undefined) {
-      clearTimeout(this.deadlineTimer);
-      this.deadlineTimer = undefined;
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
     }
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.done) controller.abort(new ClientGoneError());
+  /** The current attempt's read timeout, or the route deadline, passed before response headers. */
+  private onTimer(): void {
+    this.timer = undefined;
+    const attempt = this.current;
+    if (this.done || this.res.headersSent || !attempt || attempt.abandoned) return;
+    const error = new UpstreamTimeoutError();
+    attempt.abandon(error);
+    this.attemptFailed(attempt, classifyUpstreamError(error));
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (this.done || this.upstreamDone) return;
-    this.clearDeadline();
-    const target = this.target!;
+  onUpstreamStart(attempt: Attempt, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (this.done || attempt !== this.current) return attempt.abandon(new ClientGoneError());
+    this.clearTimer();
+    const target = attempt.target;
     const service = this.service!;
-    upstreamTimer(service.config.name, target.label).observe((performance.now() - this.dispatchedAt) / 1000);
+    upstreamTimer(service.config.name, target.label).observe((performance.now() - attempt.startedAt) / 1000);
     const passive = service.config.health_checks.passive;
     if (passive) {
       if (passive.unhealthy_statuses.includes(statusCode)) this.gw.health.recordFailure(target.health, passive, Date.now());
@@ -281,19 +289,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     stripHopByHop(headers);
     appendHeader(headers, 'via', VIA);
     headers['x-request-id'] = this.id;
-    const response = { status: statusCode, headers };
-    this.ctx.response = response;
+    this.ctx.response = { status: statusCode, headers };
     const chains = this.route!.chains;
     if (chains['upstream-response'].length > 0) {
       let outcome: PluginResponse | undefined;
       try {
         outcome = runPhase(chains['upstream-response'], this.ctx) as PluginResponse | undefined;
       } catch (err) {
-        this.abortUpstream(controller);
+        attempt.abandon(new ClientGoneError());
         return this.pluginFailed(err);
       }
       if (outcome !== undefined) {
-        this.abortUpstream(controller);
+        attempt.abandon(new ClientGoneError());
         return this.reply(outcome);
       }
     }
@@ -308,11 +315,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const response = this.ctx.response!;
     if (this.gw.draining) this.res.shouldKeepAlive = false;
     this.res.writeHead(response.status, response.headers as Record<string, string | string[]>);
-    this.res.on('drain', () => this.controller?.resume());
+    this.res.on('drain', () => this.current?.resume());
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.done || this.upstreamDone) return;
+  onUpstreamData(attempt: Attempt, chunk: Buffer): void {
+    if (this.done) return attempt.abandon(new ClientGoneError());
     const buffered = this.bodyChunks;
     if (buffered !== undefined) {
       buffered.push(chunk);
@@ -321,13 +328,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (this.bodyBytes > this.route!.chains.responseBodyLimit) this.flushBuffered(undefined);
       return;
     }
-    if (!this.res.write(chunk)) controller.pause();
+    if (!this.res.write(chunk)) attempt.pause();
   }
 
-  onResponseEnd(): void {
-    if (this.done || this.upstreamDone) return;
-    this.upstreamDone = true;
-    this.target!.inFlight--;
+  onUpstreamEnd(): void {
+    if (this.done) return;
     if (this.bodyChunks !== undefined) {
       const body = Buffer.concat(this.bodyChunks);
       let out: Buffer | undefined;
@@ -374,65 +379,73 @@ class Exchange implements Dispatcher.DispatchHandler {
     for (const c of chunks) this.res.write(c);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    const target = this.target;
-    if (!this.upstreamDone && target) target.inFlight--;
-    this.upstreamDone = true;
-    if (this.done) return;
+  onUpstreamError(attempt: Attempt, err: Error): void {
+    if (this.done || attempt !== this.current) return;
     const failure = classifyUpstreamError(err);
-    this.failureKind = failure.kind;
-    const service = this.service!;
     if (failure.kind === 'client-aborted') return;
-    if (target && failure.targetFault) {
-      upstreamErrors.labels(service.config.name, target.label, failure.kind).inc();
-      this.gw.health.recordFailure(target.health, service.config.health_checks.passive, Date.now());
-    }
     if (this.res.headersSent) {
       // Never fake a complete response: the client sees the connection drop.
-      this.gw.logger.warn({ request_id: this.id, service: service.config.name, target: target?.label, kind: failure.kind }, 'upstream failed mid-response');
+      this.failureKind = failure.kind;
+      this.gw.logger.warn({ request_id: this.id, service: this.service!.config.name, target: attempt.target.label, kind: failure.kind }, 'upstream failed mid-response');
       this.res.destroy();
       return;
     }
-    if (this.mayRetry(failure.beforeRequestSent, failure.kind)) {
-      (this.tried ??= []).push(target!);
-      upstreamRetries.labels(service.config.name).inc();
-      this.upstreamDone = false;
-      const backoff = Math.min(1000, 10 * 2 ** (this.attempts - 1)) * (0.5 + Math.random() / 2);
-      setTimeout(() => { if (!this.done && !this.res.headersSent) this.attempt(); }, backoff).unref();
-      return;
-    }
-    this.gw.logger.warn({ request_id: this.id, service: service.config.name, target: target?.label, kind: failure.kind, attempts: this.attempts }, 'upstream request failed');
-    this.problem(failure.problem, undefined, this.hasBody);
+    this.attemptFailed(attempt, failure);
   }
 
-  private mayRetry(beforeRequestSent: boolean, kind: string): boolean {
+  /** An attempt failed before response headers: count it, then retry or answer. */
+  private attemptFailed(attempt: Attempt, failure: UpstreamFailure): void {
+    this.clearTimer();
+    this.failureKind = failure.kind;
+    const service = this.service!;
+    const target = attempt.target;
+    if (failure.targetFault) {
+      upstreamErrors.labels(service.config.name, target.label, failure.kind).inc();
+      this.gw.health.recordFailure(target.health, service.config.health_checks.passive, Date.now());
+    }
+    if (this.mayRetry(failure)) {
+      (this.tried ??= []).push(target);
+      upstreamRetries.labels(service.config.name).inc();
+      const backoff = Math.min(1000, 10 * 2 ** (this.attempts - 1)) * (0.5 + Math.random() / 2);
+      const remaining = this.deadline - performance.now();
+      if (backoff < remaining) {
+        setTimeout(() => this.attempt(), backoff).unref();
+        return;
+      }
+    }
+    this.gw.logger.warn({ request_id: this.id, service: service.config.name, target: target.label, kind: failure.kind, attempts: this.attempts }, 'upstream request failed');
+    const deadlinePassed = performance.now() >= this.deadline - 1;
+    this.problem(deadlinePassed ? 'upstream-timeout' : failure.problem);
+  }
+
+  private mayRetry(failure: UpstreamFailure): boolean {
     if (this.attempts > this.service!.config.retries) return false;
     if (performance.now() >= this.deadline) return false;
-    if (kind === 'body-too-large' || kind === 'client-body-timeout') return false;
+    if (failure.kind === 'body-too-large' || failure.kind === 'client-body-timeout') return false;
     // A streamed body that has started flowing cannot be sent again.
     if (this.body !== null && (this.body.destroyed || this.body.readableDidRead)) return false;
-    if (beforeRequestSent) return true;
-    return IDEMPOTENT.has(this.ctx.method) && (kind === 'reset' || kind === 'timeout');
-  }
-
-  private abortUpstream(controller: Dispatcher.DispatchController): void {
-    if (!this.upstreamDone) {
-      this.upstreamDone = true;
-      this.target!.inFlight--;
-    }
-    if (!controller.aborted) controller.abort(new ClientGoneError());
+    if (failure.beforeRequestSent) return true;
+    return IDEMPOTENT.has(this.ctx.method) && (failure.kind === 'reset' || failure.kind === 'timeout');
   }
 
   // ---- answers and bookkeeping ---------------------------------------------------------
 
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
-    sendPluginResponse(this.res, r, { requestId: this.id, instance: this.ctx.path, close: this.bodyUnread() });
+    sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread() });
   }
 
   private problem(code: ErrorCode, detail?: string, close = false): void {
     if (this.done || this.res.headersSent) return;
-    sendProblem(this.res, code, { requestId: this.id, instance: this.ctx?.path, close: close || this.bodyUnread() }, detail);
+    sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread() }, detail);
+  }
+
+  /** The problem's `instance`: the normalised path, or (refused before that) the raw path, capped. */
+  private instance(): string {
+    if (this.ctx) return this.ctx.path;
+    const url = this.req.url ?? '/';
+    const q = url.indexOf('?');
+    return (q === -1 ? url : url.slice(0, q)).slice(0, 1024);
   }
 
   private bodyUnread(): boolean {
@@ -449,10 +462,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   private onClientClose(): void {
     if (this.done) return;
     this.done = true;
-    this.clearDeadline();
+    this.clearTimer();
     this.gw.inFlight--;
     const res = this.res;
-    if (!this.upstreamDone && this.controller && !this.controller.aborted && !res.writableFinished) this.controller.abort(new ClientGoneError());
+    if (!res.writableFinished) this.current?.abandon(new ClientGoneError());
     if (this.body && !this.req.readableEnded) this.body.destroy();
     this.logPhase(res.writableFinished);
   }
@@ -478,7 +491,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         duration_ms: Math.round(seconds * 1e6) / 1e3,
         route: routeName || undefined,
         service: serviceName || undefined,
-        target: this.target?.label,
+        target: this.current?.target.label,
         attempts: this.attempts || undefined,
         failure: this.failureKind,
         client_ip: this.ctx?.clientIp ?? this.req.socket.remoteAddress,

@@ -9,17 +9,22 @@ const HOP_BY_HOP = new Set([
 
 export const VIA = '1.1 portcullis';
 
+/** Names listed in a Connection header value ("close, X-Foo" → ["close", "x-foo"]). */
+function connectionTokens(connection: string | string[]): string[] {
+  const out: string[] = [];
+  for (const value of Array.isArray(connection) ? connection : [connection]) {
+    for (const token of value.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name) out.push(name);
+    }
+  }
+  return out;
+}
+
 /** Removes hop-by-hop fields and any field the Connection header names. Mutates `headers`. */
 export function stripHopByHop(headers: HeaderMap): void {
   const connection = headers.connection;
-  if (connection !== undefined) {
-    for (const value of Array.isArray(connection) ? connection : [connection]) {
-      for (const token of value.split(',')) {
-        const name = token.trim().toLowerCase();
-        if (name) delete headers[name];
-      }
-    }
-  }
+  if (connection !== undefined) for (const name of connectionTokens(connection)) delete headers[name];
   // Walk the (few) headers present rather than the (eleven) names that might be.
   for (const name in headers) if (HOP_BY_HOP.has(name)) delete headers[name];
 }
@@ -28,7 +33,8 @@ export function stripHopByHop(headers: HeaderMap): void {
 export function upstreamHeaders(incoming: Readonly<HeaderMap>): HeaderMap {
   const out: HeaderMap = {};
   for (const name in incoming) if (!HOP_BY_HOP.has(name)) out[name] = incoming[name];
-  if (incoming.connection !== undefined) stripHopByHop(out);
+  const connection = incoming.connection;
+  if (connection !== undefined) for (const name of connectionTokens(connection)) delete out[name];
   return out;
 }
 

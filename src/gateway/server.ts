@@ -42,7 +42,11 @@ export function createProxyServer(gw: GatewayState, settings: GatewaySettings): 
     headersTimeout: settings.headers_timeout_ms,
     keepAliveTimeout: settings.keep_alive_timeout_ms,
     connectionsCheckingInterval: 1000,
-    requireHostHeader: true,
+    // Host is checked by the exchange, so that a missing one gets a problem+json answer.
+    requireHostHeader: false,
+    // Duplicates are joined rather than silently dropped: forwarded faithfully, and two Host
+    // fields become visible ("a, b") so the exchange can refuse them (RFC 9112 §3.2).
+    joinDuplicateHeaders: true,
     insecureHTTPParser: false,
     noDelay: true,
   }, (req, res) => handleRequest(gw, req, res));

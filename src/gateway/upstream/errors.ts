@@ -27,13 +27,21 @@ export class BodyStallError extends Error {
   }
 }
 
+/** Our own per-attempt read timer fired (undici's timers are only accurate to about a second). */
+export class UpstreamTimeoutError extends Error {
+  readonly code = 'PORTCULLIS_UPSTREAM_TIMEOUT';
+  constructor() { super('upstream did not send response headers in time'); }
+}
+
 export class ClientGoneError extends Error {
   readonly code = 'PORTCULLIS_CLIENT_GONE';
   constructor() { super('client closed the connection'); }
 }
 
 export function classifyUpstreamError(err: unknown): UpstreamFailure {
-  const e = err as { code?: string; cause?: { code?: string }; upstreamSide?: boolean };
+  const e = err as { name?: string; code?: string; cause?: { code?: string }; upstreamSide?: boolean };
+  // undici's HTTPParserError carries no code: an upstream response that is not valid HTTP/1.1.
+  if (e?.name === 'HTTPParserError') return { kind: 'bad-response', beforeRequestSent: false, problem: 'upstream-bad-response', targetFault: true };
   const code = e?.code ?? e?.cause?.code ?? '';
   switch (code) {
     case 'ECONNREFUSED':
@@ -46,6 +54,7 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
       return { kind: 'connect-timeout', beforeRequestSent: true, problem: 'upstream-timeout', targetFault: true };
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
+    case 'PORTCULLIS_UPSTREAM_TIMEOUT':
       return { kind: 'timeout', beforeRequestSent: false, problem: 'upstream-timeout', targetFault: true };
     case 'PORTCULLIS_BODY_TOO_LARGE':
       return { kind: 'body-too-large', beforeRequestSent: false, problem: 'payload-too-large', targetFault: false };
