@@ -34,10 +34,12 @@ export class ClusterGateway implements GatewayRole {
 
   async start(config: Config): Promise<void> {
     this.config = config;
-    // The first worker binds (a clear error if the port is taken), then the rest join it.
+    // The first worker binds (a clear error if the port is taken), then the rest join it. All
+    // listen on the configured port, even 0: the primary shares one handle per (host, port) key,
+    // so workers asking for the resolved port would try to bind it a second time.
     const first = this.newSlot(0);
-    this.port = await this.spawn(first, this.opts.port);
-    await Promise.all(Array.from({ length: this.opts.workers - 1 }, (_, i) => this.spawn(this.newSlot(i + 1), this.port)));
+    this.port = await this.spawn(first);
+    await Promise.all(Array.from({ length: this.opts.workers - 1 }, (_, i) => this.spawn(this.newSlot(i + 1))));
   }
 
   private newSlot(id: number): WorkerSlot {
@@ -46,7 +48,7 @@ export class ClusterGateway implements GatewayRole {
     return slot;
   }
 
-  private spawn(slot: WorkerSlot, port: number): Promise<number> {
+  private spawn(slot: WorkerSlot): Promise<number> {
     const worker = cluster.fork({ PORTCULLIS_WORKER_ID: String(slot.id) });
     slot.worker = worker;
     slot.version = undefined;
@@ -60,7 +62,7 @@ export class ClusterGateway implements GatewayRole {
       const cleanup = () => { worker.off('message', onMessage); worker.off('exit', onExit); this.watch(slot, worker); };
       worker.on('message', onMessage);
       worker.once('exit', onExit);
-      worker.once('online', () => this.send(worker, { type: 'portcullis:start', config: this.config!, port, host: this.opts.host, health: this.opts.health.snapshot() }));
+      worker.once('online', () => this.send(worker, { type: 'portcullis:start', config: this.config!, port: this.opts.port, host: this.opts.host, health: this.opts.health.snapshot() }));
     });
   }
 
@@ -75,7 +77,7 @@ export class ClusterGateway implements GatewayRole {
       this.opts.logger.error({ worker: slot.id, code, signal, restart_in_ms: delay }, 'gateway worker died; replacing it');
       setTimeout(() => {
         if (this.stopping) return;
-        this.spawn(slot, this.port).catch((err) => this.opts.logger.error({ worker: slot.id, err }, 'replacement worker failed to start'));
+        this.spawn(slot).catch((err) => this.opts.logger.error({ worker: slot.id, err }, 'replacement worker failed to start'));
       }, delay).unref();
     });
   }
