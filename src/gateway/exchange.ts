@@ -23,6 +23,10 @@ import type { UpstreamTarget } from './upstream/target.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_STEPS: readonly Step[] = [];
+/** Per client connection: requests started on it (pipelining), and whether a response will close it. */
+const STARTED = Symbol('portcullis.started');
+const CLOSING = Symbol('portcullis.closing');
+interface ClientSocket { [STARTED]?: number; [CLOSING]?: boolean }
 
 // Stages of the flow before the upstream call; see advance().
 const STAGE_REWRITE = 0, STAGE_ROUTE = 1, STAGE_ACCESS = 2, STAGE_UPSTREAM_REQUEST = 3, STAGE_FORWARD = 4;
@@ -57,6 +61,8 @@ class Exchange implements AttemptOwner {
   /** The client connection is finished (response complete or connection closed). */
   private done = false;
   private failureKind: string | undefined;
+  /** This request's number among those started on its connection. */
+  private seqOnSocket = 0;
 
   constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse) {
     this.gw = gw;
@@ -72,7 +78,11 @@ class Exchange implements AttemptOwner {
     const settings = this.runtime.snapshot.settings;
     this.gw.inFlight++;
     res.on('close', () => this.onClientClose());
-    if (this.gw.draining) res.shouldKeepAlive = false;
+    const socket = req.socket as ClientSocket;
+    this.seqOnSocket = socket[STARTED] = (socket[STARTED] ?? 0) + 1;
+    // Pipelined behind a response that closes the connection (drain): it would be dropped with
+    // the connection, so refuse it before anything is forwarded.
+    if (socket[CLOSING]) return this.problem('shutting-down', undefined, true);
     const url = req.url ?? '/';
     if (url.length > settings.max_url_bytes) return this.problem('uri-too-long', undefined, true);
     if (req.rawHeaders.length > settings.max_headers * 2) return this.problem('header-fields-too-large', undefined, true);
@@ -104,6 +114,18 @@ class Exchange implements AttemptOwner {
       log: this.gw.logger,
     };
     this.advance(STAGE_REWRITE);
+  }
+
+  /**
+   * During drain, the latest request on a connection is answered with Connection: close; one
+   * pipelined ahead of another keeps the connection for the response behind it.
+   */
+  private closeIfDraining(): void {
+    if (!this.gw.draining) return;
+    const socket = this.req.socket as ClientSocket;
+    if (socket[STARTED] !== this.seqOnSocket) return;
+    socket[CLOSING] = true;
+    this.res.shouldKeepAlive = false;
   }
 
   private clientIp(): string {
@@ -313,7 +335,7 @@ class Exchange implements AttemptOwner {
 
   private writeHead(): void {
     const response = this.ctx.response!;
-    if (this.gw.draining) this.res.shouldKeepAlive = false;
+    this.closeIfDraining();
     this.res.writeHead(response.status, response.headers as Record<string, string | string[]>);
     this.res.on('drain', () => this.current?.resume());
   }
@@ -432,11 +454,13 @@ class Exchange implements AttemptOwner {
 
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
+    this.closeIfDraining();
     sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread() });
   }
 
   private problem(code: ErrorCode, detail?: string, close = false): void {
     if (this.done || this.res.headersSent) return;
+    this.closeIfDraining();
     sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread() }, detail);
   }
 

@@ -27,6 +27,7 @@ export const ERRORS = {
   'upstream-bad-response': { status: 502, title: 'Bad Gateway', detail: 'The upstream service sent an invalid response.' },
   'no-healthy-upstream': { status: 503, title: 'Service Unavailable', detail: 'No healthy upstream target is available.' },
   'maintenance': { status: 503, title: 'Service Unavailable', detail: 'The service is down for maintenance.' },
+  'shutting-down': { status: 503, title: 'Service Unavailable', detail: 'The gateway is shutting down; retry on a new connection.' },
   'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
