@@ -29,6 +29,11 @@ export class ClusterGateway implements GatewayRole {
 
   constructor(opts: { logger: Logger; health: HealthRegistry; port: number; host: string; workers: number }) {
     this.opts = opts;
+    // Workers accept on the shared socket themselves (SCHED_NONE) rather than the primary handing
+    // connections out round-robin: with round-robin, a connection handed to a worker that has just
+    // died hangs; with a shared socket, the kernel keeps it for a live worker. Busy workers accept
+    // less, which balances the load well enough under traffic.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
   }
 
