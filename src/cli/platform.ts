@@ -3,9 +3,8 @@
 // shutdown. `portcullis start` and the integration tests both run through here.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/config/errors.ts';
-import { parseConfigText } from '../core/config/load.ts';
+import { loadConfigDocument } from '../core/snapshot/check.ts';
 import type { Config } from '../core/config/schema.ts';
-import { compileSnapshot } from '../core/snapshot/compile.ts';
 import { createAdminServer, type ReadinessReport } from '../admin/server.ts';
 import { ClusterGateway } from '../gateway/cluster.ts';
 import { watchConfigFile } from '../gateway/config-watch.ts';
@@ -41,23 +40,21 @@ export interface Platform {
 
 export class PlatformError extends Error {}
 
-function readConfig(file: string): Config {
+function readConfig(file: string): { config: Config; version: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new PlatformError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  const config = parseConfigText(text);
-  compileSnapshot(config, BUNDLED_CATALOG); // plugins and routes must compile too
-  return config;
+  const { config, snapshot } = loadConfigDocument(text, BUNDLED_CATALOG);
+  return { config, version: snapshot.version };
 }
 
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const { logger } = opts;
   collectProcessMetrics();
-  let config = readConfig(opts.configFile);
-  let version = compileSnapshot(config, BUNDLED_CATALOG).version;
+  let { config, version } = readConfig(opts.configFile);
   let status: ReadinessReport['status'] = 'starting';
   let lastReload: ReadinessReport['last_reload'];
 
@@ -114,8 +111,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   let reloadChain: Promise<boolean> = Promise.resolve(true);
   const reloadOnce = async (): Promise<boolean> => {
     try {
-      const next = readConfig(opts.configFile);
-      const nextVersion = compileSnapshot(next, BUNDLED_CATALOG).version;
+      const { config: next, version: nextVersion } = readConfig(opts.configFile);
       if (nextVersion === version) return true;
       if (gateway) await gateway.apply(next);
       checker.configure(next.services);

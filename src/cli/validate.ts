@@ -1,8 +1,7 @@
 // `portcullis validate FILE`: every problem in the file, one line each, exit 1 if any.
 import { readFileSync } from 'node:fs';
 import { ConfigError, formatIssue } from '../core/config/errors.ts';
-import { parseConfigText } from '../core/config/load.ts';
-import { compileSnapshot } from '../core/snapshot/compile.ts';
+import { loadConfigDocument } from '../core/snapshot/check.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 
 export function runValidate(file: string, out: (line: string) => void, err: (line: string) => void): number {
@@ -14,8 +13,7 @@ export function runValidate(file: string, out: (line: string) => void, err: (lin
     return 1;
   }
   try {
-    const config = parseConfigText(text);
-    const snapshot = compileSnapshot(config, BUNDLED_CATALOG);
+    const { config, snapshot } = loadConfigDocument(text, BUNDLED_CATALOG);
     out(`${file}: valid (${config.services.length} services, ${config.routes.length} routes, ${config.plugins.length} global plugins; version ${snapshot.version})`);
     return 0;
   } catch (e) {

@@ -9,15 +9,26 @@ import { validate } from './validate.ts';
 
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
-export function parseConfigText(text: string): Config {
+/** YAML text → plain data (no schema check yet). */
+export function parseYaml(text: string): unknown {
   if (text.length > MAX_CONFIG_BYTES) throw new ConfigError([{ path: '', pointer: '', message: `the file is larger than ${MAX_CONFIG_BYTES} bytes` }]);
   const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true, strict: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => ({ path: '', pointer: '', message: `YAML: ${e.message.split('\n')[0]}` })));
+    const messages = [...new Set(doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`))];
+    throw new ConfigError(messages.map((message) => ({ path: '', pointer: '', message })));
   }
-  // maxAliasCount bounds alias expansion (a "billion laughs" YAML file costs nothing).
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  return checkConfig(raw);
+  let raw: unknown;
+  try {
+    // maxAliasCount bounds alias expansion: a "billion laughs" file is refused, not expanded.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    throw new ConfigError([{ path: '', pointer: '', message: `YAML: ${(err as Error).message.split('\n')[0]}` }]);
+  }
+  return raw;
+}
+
+export function parseConfigText(text: string): Config {
+  return checkConfig(parseYaml(text));
 }
 
 export function loadConfigFile(file: string): Config {
@@ -27,10 +38,34 @@ export function loadConfigFile(file: string): Config {
 /** Validates an already-parsed document (file or, later, the store) and returns it with defaults. */
 export function checkConfig(raw: unknown): Config {
   const result = validate<Config>(ConfigSchema, raw);
-  if (!result.ok) throw new ConfigError(result.issues);
+  if (!result.ok) {
+    // Report reference problems too, where the shape allows checking them, so that one run of
+    // `portcullis validate` lists everything.
+    throw new ConfigError([...result.issues, ...bestEffort(() => crossReferenceIssues(withDefaults(raw)))]);
+  }
   const issues = crossReferenceIssues(result.value);
   if (issues.length > 0) throw new ConfigError(issues);
   return result.value;
+}
+
+function bestEffort(check: () => ConfigIssue[]): ConfigIssue[] {
+  try {
+    return check();
+  } catch {
+    return []; // the document is too malformed for this check; the schema errors say why
+  }
+}
+
+/** The raw document with defaults filled in and unusable parts replaced by empty ones. */
+function withDefaults(raw: unknown): Config {
+  const doc = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x) => x !== null && typeof x === 'object') : []);
+  const gateway = doc.gateway !== null && typeof doc.gateway === 'object' ? doc.gateway as Record<string, unknown> : {};
+  return {
+    gateway: { trusted_proxies: Array.isArray(gateway.trusted_proxies) ? gateway.trusted_proxies.filter((x) => typeof x === 'string') : [] },
+    services: list(doc.services).map((s) => ({ load_balancing: {}, targets: [], ...s })),
+    routes: list(doc.routes),
+  } as unknown as Config;
 }
 
 function issue(pointer: string, message: string): ConfigIssue {
@@ -41,19 +76,22 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const serviceNames = new Set<string>();
   config.services.forEach((s, i) => {
+    if (typeof s.name !== 'string') return;
     if (serviceNames.has(s.name)) issues.push(issue(`/services/${i}/name`, `duplicate service name "${s.name}"`));
     serviceNames.add(s.name);
-    const lb = s.load_balancing;
+    const lb = s.load_balancing ?? {};
     if (lb.algorithm === 'consistent-hash' && lb.hash_on === 'header' && !lb.hash_header) {
       issues.push(issue(`/services/${i}/load_balancing/hash_header`, 'is required when hash_on is "header"'));
     }
-    if (s.targets.every((t) => t.weight === 0)) issues.push(issue(`/services/${i}/targets`, 'at least one target needs a weight above 0'));
+    if (Array.isArray(s.targets) && s.targets.length > 0 && s.targets.every((t) => t?.weight === 0)) issues.push(issue(`/services/${i}/targets`, 'at least one target needs a weight above 0'));
   });
   const routeNames = new Set<string>();
   config.routes.forEach((r, i) => {
-    if (routeNames.has(r.name)) issues.push(issue(`/routes/${i}/name`, `duplicate route name "${r.name}"`));
-    routeNames.add(r.name);
-    if (!serviceNames.has(r.service)) issues.push(issue(`/routes/${i}/service`, `no service is named "${r.service}"`));
+    if (typeof r.name === 'string') {
+      if (routeNames.has(r.name)) issues.push(issue(`/routes/${i}/name`, `duplicate route name "${r.name}"`));
+      routeNames.add(r.name);
+    }
+    if (typeof r.service === 'string' && !serviceNames.has(r.service)) issues.push(issue(`/routes/${i}/service`, `no service is named "${r.service}"`));
   });
   config.gateway.trusted_proxies.forEach((c, i) => {
     if (!parseCidr(c)) issues.push(issue(`/gateway/trusted_proxies/${i}`, 'must be an IPv4 or IPv6 address or CIDR block'));

@@ -2,11 +2,15 @@
 // plugin configs and (later) admin API bodies.
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { Settings } from 'typebox/system';
 import Value from 'typebox/value';
 import { issuesFromErrors, pointerToPath, type ConfigIssue } from './errors.ts';
 import { registerFormats } from './formats.ts';
 
 registerFormats();
+// TypeBox stops collecting errors at 8 by default; a config file deserves every problem at once
+// (still bounded: a hostile document cannot make us buffer without end).
+Settings.Set({ maxErrors: 200 });
 
 const validators = new WeakMap<TSchema, ReturnType<typeof Compile>>();
 

@@ -42,7 +42,7 @@ export function catalogOf(plugins: readonly AnyPlugin[]): PluginCatalog {
   return new Map(plugins.map((p) => [p.name, p]));
 }
 
-function compileInstance(catalog: PluginCatalog, instance: PluginInstance, pointer: string, scope: Scope, issues: ConfigIssue[]): CompiledInstance | undefined {
+export function compileInstance(catalog: PluginCatalog, instance: PluginInstance, pointer: string, scope: Scope, issues: ConfigIssue[]): CompiledInstance | undefined {
   const at = (p: string, message: string) => issues.push({ pointer: p, path: pointerToPath(p), message });
   const plugin = catalog.get(instance.name);
   if (!plugin) {
