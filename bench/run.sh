@@ -31,7 +31,7 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 case ${1:-} in
-  -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
   --shared)
     shift
     shared=${SHARED_BENCH:-../shared/bench}
@@ -109,7 +109,9 @@ for t in portcullis portcullis-log; do
 done
 
 # --- process bookkeeping (everything is stopped by PID on exit) -----------------------------
-rm -rf "$SCRATCH"
+# Only what a previous run wrote (SCRATCH may be set to a directory holding other files).
+rm -rf "$SCRATCH/wrk" "$SCRATCH/logs" "$SCRATCH/work" "$SCRATCH/www"
+rm -f "$SCRATCH"/rss-*.tsv "$SCRATCH/raw.jsonl" "$SCRATCH/meta.tsv"
 mkdir -p "$SCRATCH/wrk" "$SCRATCH/logs" "$SCRATCH/work"
 RAW=$SCRATCH/raw.jsonl
 : >"$RAW"
@@ -140,6 +142,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
+set -E   # so that the ERR trap also fires inside functions
+trap 'log "ERROR: line $LINENO: \"$BASH_COMMAND\" failed"' ERR
 
 start_bg() { # KEY CPUS CMD... : CMD pinned to CPUS, output to $SCRATCH/logs/KEY.log
   local key=$1 cpus=$2; shift 2
@@ -298,9 +302,17 @@ done
 # --- resident memory of the Node targets ----------------------------------------------------
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-rss_mark() { # TARGET LABEL: one "label kB" line per checkpoint
+# JS heap used, heap total and external memory (kB) from the admin /metrics (prom-client's
+# default metrics): tells JS heap growth apart from other resident memory.
+heap_kb() { # ADMIN_PORT
+  { curl -s --max-time 2 "http://127.0.0.1:$1/metrics" || true; } | awk '
+    $1 == "portcullis_nodejs_heap_size_used_bytes" { u = $2 } $1 == "portcullis_nodejs_heap_size_total_bytes" { t = $2 }
+    $1 == "portcullis_nodejs_external_memory_bytes" { e = $2 }
+    END { if (u == "") print "\t\t"; else printf "%d\t%d\t%d\n", u / 1024, t / 1024, e / 1024 }'
+}
+rss_mark() { # TARGET LABEL: one "label rss heap_used heap_total external" line (kB) per checkpoint
   [[ $1 == portcullis* ]] || return 0
-  printf '%s\t%s\n' "$2" "$(rss_kb "${PID_OF[$1]}")" >>"$SCRATCH/rss-marks-$1.tsv"
+  printf '%s\t%s\t%s\n' "$2" "$(rss_kb "${PID_OF[$1]}")" "$(heap_kb $((PORT_OF[$1] + 1000)))" >>"$SCRATCH/rss-marks-$1.tsv"
 }
 rss_sampler() { # PID FILE: "seconds-since-start kB" every second while PID lives
   local pid=$1 file=$2 t0=$SECONDS kb
@@ -329,39 +341,54 @@ tree_ticks() { # utime+stime of PID and its children (nginx workers)
   done
   echo "$total"
 }
+# Machine-wide user+nice+system ticks minus those of our own processes (run.sh, whose counters
+# include its reaped children such as wrk; the targets; the upstream; the RSS samplers).
+# Differenced over a measurement, it is the CPU time that other processes used. Counting from
+# /proc/stat, rather than summing the other processes' counters, avoids the jump a parent's
+# cutime makes when it reaps a long-running child.
+foreign_ticks() {
+  local files=() p
+  for p in $OURS; do files+=("/proc/$p/stat"); done
+  { cat /proc/stat; cat "${files[@]}" 2>/dev/null || true; } | awk '
+    /^cpu / { busy = $2 + $3 + $4; next }
+    !/\) / { next }
+    { rest = $0; sub(/^[0-9]+ \(.*\) /, "", rest); split(rest, f, " "); ours += f[12] + f[13] + f[14] + f[15] }
+    END { printf "%d", busy - ours }'
+}
+descendants() { local k; for k in $(pgrep -P "$1" 2>/dev/null || true); do echo "$k"; descendants "$k"; done; }
 upstream_counters() { # "[accepts,requests]" of the upstream (our own status request adds 1 each)
-  curl -s --max-time 2 "http://127.0.0.1:$UP_STATUS_PORT/" | awk 'NR == 3 { printf "[%d,%d]", $1, $3 }'
+  { curl -s --max-time 2 "http://127.0.0.1:$UP_STATUS_PORT/" || true; } | awk 'NR == 3 { printf "[%d,%d]", $1, $3 }'
 }
 
 measure() { # TARGET ROUND MODE PATH SECONDS RATE
   local t=$1 round=$2 mode=$3 path=$4 secs=$5 rate=$6
   local pid=${PID_OF[$t]} tag="r$2-$1-$3-${4//\//}"
-  local out=$SCRATCH/wrk/$tag.json env_extra=() c0 c1 t0 t1 u0 u1 alive=true
+  local out=$SCRATCH/wrk/$tag.json env_extra=() c0 c1 t0 t1 u0 u1 f0 f1 alive=true
   [[ $mode == prime || $mode == warmup ]] && env_extra+=("PCB_PATHS=$(IFS=,; echo "${PATHS[*]}")")
   ((rate > 0)) && env_extra+=("PCB_RATE=$rate")
-  c0=$(cpu_snapshot); t0=$(tree_ticks "$pid"); u0=$(upstream_counters)
+  f0=$(foreign_ticks); c0=$(cpu_snapshot); t0=$(tree_ticks "$pid"); u0=$(upstream_counters)
   env PCB_OUT="$out" PCB_THREADS="$THREADS" "${env_extra[@]}" \
     taskset -c "$LOADGEN_CPUS" wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout "$WRK_TIMEOUT" --latency \
     -s "$BENCH/lib/wrk.lua" "http://127.0.0.1:${PORT_OF[$t]}$path" >"$SCRATCH/wrk/$tag.txt" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || true
   WRK_PID=
-  t1=$(tree_ticks "$pid"); u1=$(upstream_counters); c1=$(cpu_snapshot)
+  t1=$(tree_ticks "$pid"); u1=$(upstream_counters); c1=$(cpu_snapshot); f1=$(foreign_ticks)
   kill -0 "$pid" 2>/dev/null || alive=false
   [[ -s $out ]] || echo '{}' >"$out"
-  printf '{"round":%d,"target":"%s","mode":"%s","path":"%s","seconds":%d,"rate":%d,"alive":%s,"cpu_before":%s,"cpu_after":%s,"target_ticks":%d,"upstream_before":%s,"upstream_after":%s,"rss_kb":%d,"wrk":%s}\n' \
-    "$round" "$t" "$mode" "$path" "$secs" "$rate" "$alive" "$c0" "$c1" "$((t1 - t0))" "${u0:-null}" "${u1:-null}" \
+  printf '{"round":%d,"target":"%s","mode":"%s","path":"%s","seconds":%d,"rate":%d,"alive":%s,"cpu_before":%s,"cpu_after":%s,"target_ticks":%d,"foreign_ticks":%d,"upstream_before":%s,"upstream_after":%s,"rss_kb":%d,"wrk":%s}\n' \
+    "$round" "$t" "$mode" "$path" "$secs" "$rate" "$alive" "$c0" "$c1" "$((t1 - t0))" "$((f1 > f0 ? f1 - f0 : 0))" "${u0:-null}" "${u1:-null}" \
     "$( [[ $t == portcullis* ]] && rss_kb "$pid" || echo 0)" "$(cat "$out")" >>"$RAW"
   $alive || die "$t died during $mode $path (round $round): $(tail -3 "$SCRATCH/logs/$t.log")"
 }
 
-# Waits while something else on the machine keeps a CPU busy (our processes are idle here).
+# Waits while processes outside this run use more than QUIET_PCT % of a core.
 QUIET_WAITED=0
 wait_quiet() {
   local a b pct t0=$SECONDS said=0
   while :; do
-    a=$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat); sleep 0.5; b=$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat)
-    pct=$(((b - a) * 200 / CLK_TCK))
+    a=$(foreign_ticks); sleep 0.5; b=$(foreign_ticks)
+    pct=$(((b > a ? b - a : 0) * 200 / CLK_TCK))
     ((pct < QUIET_PCT || SECONDS - t0 >= QUIET_WAIT)) && break
     ((said++)) || log "other processes use ${pct}% of a core; waiting up to ${QUIET_WAIT}s"
     sleep 1
@@ -369,6 +396,9 @@ wait_quiet() {
   ((said == 0)) || { QUIET_WAITED=$((QUIET_WAITED + SECONDS - t0)); log "  continuing at ${pct}%"; }
   return 0
 }
+
+OURS="$$ ${SAMPLERS[*]}"
+for key in "${!PID_OF[@]}"; do OURS+=" ${PID_OF[$key]} $(descendants "${PID_OF[$key]}" | tr '\n' ' ')"; done
 
 START_TS=$SECONDS
 if ((PRIME > 0)); then
@@ -413,7 +443,6 @@ ELAPSED=$((SECONDS - START_TS))
   done
   true
 } >"$SCRATCH/meta.tsv"
-for t in "${TARGETS[@]}"; do rss_mark "$t" end; done
 
 cleanup
 trap - EXIT

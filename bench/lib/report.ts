@@ -26,6 +26,7 @@ interface Measurement {
   cpu_before: [number, number][];
   cpu_after: [number, number][];
   target_ticks: number;
+  foreign_ticks?: number;
   upstream_before: [number, number] | null;
   upstream_after: [number, number] | null;
   rss_kb: number;
@@ -94,6 +95,13 @@ function busyPct(r: Measurement, cores: readonly number[]): number {
   return total > 0 ? (100 * busy) / total : NaN;
 }
 
+/** Wall-clock length of the measurement window in ticks (all cores' jiffies ÷ number of cores). */
+function windowTicks(r: Measurement): number {
+  let total = 0;
+  r.cpu_after.forEach((a, c) => { total += a[1] - (r.cpu_before[c]?.[1] ?? a[1]); });
+  return r.cpu_after.length > 0 ? total / r.cpu_after.length : r.seconds * clkTck;
+}
+const otherPct = (r: Measurement): number => (r.foreign_ticks === undefined ? NaN : (100 * r.foreign_ticks) / windowTicks(r));
 const rps = (r: Measurement): number => (r.wrk.requests && r.wrk.duration_us ? (r.wrk.requests * 1e6) / r.wrk.duration_us : NaN);
 const ms = (us: number | undefined): number => (us === undefined ? NaN : us / 1000);
 const errorsOf = (r: Measurement): number => {
@@ -121,6 +129,7 @@ function table(header: readonly string[], align: string, rows: readonly (readonl
 const loadgenCores = cpuList(m('loadgen_cpus'));
 const targetCores = cpuList(m('target_cpus'));
 const LOADGEN_BOUND = 85;
+const OTHER_MAX = 10;
 
 interface MaxRow {
   target: string;
@@ -133,6 +142,8 @@ interface MaxRow {
   cpu_us_per_req: number;
   target_core_pct: number;
   loadgen_core_pct: number;
+  /** CPU used by processes outside the run, in % of one core (max over rounds). */
+  other_pct: number;
   errors: number;
   new_upstream_conns: number;
   upstream_reqs_per_req: number;
@@ -161,6 +172,7 @@ for (const target of targets) {
       cpu_us_per_req: median(rs.map((r) => (r.wrk.requests ? ((r.target_ticks / clkTck) * 1e6) / r.wrk.requests : NaN))),
       target_core_pct: median(rs.map((r) => busyPct(r, targetCores))),
       loadgen_core_pct: median(rs.map((r) => busyPct(r, loadgenCores))),
+      other_pct: Math.max(...rs.map(otherPct)),
       errors: rs.reduce((s, r) => s + errorsOf(r), 0),
       new_upstream_conns: median(upstream.map((u) => u[0])),
       upstream_reqs_per_req: median(upstream.map((u, i) => u[1] / (rs[i]!.wrk.requests ?? NaN))),
@@ -209,7 +221,7 @@ for (const target of targets) {
 // --- memory ---------------------------------------------------------------------------------
 interface RssSummary {
   target: string;
-  marks: { label: string; kb: number }[];
+  marks: { label: string; kb: number; heap_used_kb?: number; heap_total_kb?: number; external_kb?: number }[];
   samples: [number, number][];
   max_sampled_kb: number;
   hwm_kb: number;
@@ -219,7 +231,10 @@ const rss: RssSummary[] = [];
 for (const target of targets.filter((t) => t.startsWith('portcullis'))) {
   const readTsv = (file: string): string[][] =>
     existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')) : [];
-  const marks = readTsv(join(scratch, `rss-marks-${target}.tsv`)).map(([label, kb]) => ({ label: label ?? '', kb: Number(kb) }));
+  const opt = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+  const marks = readTsv(join(scratch, `rss-marks-${target}.tsv`)).map(([label, kb, used, total, external]) => ({
+    label: label ?? '', kb: Number(kb), heap_used_kb: opt(used), heap_total_kb: opt(total), external_kb: opt(external),
+  }));
   const samples = readTsv(join(scratch, `rss-${target}.tsv`)).map(([s, kb]) => [Number(s), Number(kb)] as [number, number]).filter(([, kb]) => kb > 0);
   const base = marks.find((x) => x.label === 'after prime') ?? marks[0];
   const end = marks.find((x) => x.label === 'end') ?? marks[marks.length - 1];
@@ -246,7 +261,7 @@ out.push(`- **Load:** \`wrk -t${m('threads')} -c${m('conns')}\` keep-alive; each
 out.push(`- **Duration:** ${m('elapsed_s')} s of measurement${num('quiet_waited_s') > 0 ? ` (of which ${m('quiet_waited_s')} s waiting for other processes to go quiet)` : ''}.`, '');
 
 out.push('## Throughput and latency (closed loop)', '');
-const bound = (r: MaxRow) => (r.loadgen_core_pct >= LOADGEN_BOUND ? ' †' : '');
+const bound = (r: MaxRow) => (r.loadgen_core_pct >= LOADGEN_BOUND ? ' †' : '') + (r.other_pct > OTHER_MAX ? ' ‡' : '');
 out.push(table(
   ['target', 'path', 'req/s', 'p50 ms', 'p99 ms', '×direct', '×nginx', 'CPU µs/req'],
   'llrrrrrr',
@@ -256,14 +271,17 @@ out.push(table(
   ]),
 ));
 out.push('');
-if (maxRows.some((r) => bound(r))) {
+if (maxRows.some((r) => r.loadgen_core_pct >= LOADGEN_BOUND)) {
   out.push(`† core ${m('loadgen_cpus')} (wrk + upstream) was ≥ ${LOADGEN_BOUND} % busy: the harness, not the target, set the limit; compare CPU µs/req instead.`, '');
 }
+if (maxRows.some((r) => r.other_pct > OTHER_MAX)) {
+  out.push(`‡ processes outside this run used more than ${OTHER_MAX} % of a core during at least one round: the figure is disturbed (see "other procs" below); rerun on a quiet machine.`, '');
+}
 out.push(table(
-  ['target', 'path', `core ${m('target_cpus')} (target) busy`, `core ${m('loadgen_cpus')} (wrk+upstream) busy`, 'new upstream conns', 'upstream req per req', 'errors'],
-  'llrrrrr',
+  ['target', 'path', `core ${m('target_cpus')} (target) busy`, `core ${m('loadgen_cpus')} (wrk+upstream) busy`, 'other procs (max)', 'new upstream conns', 'upstream req per req', 'errors'],
+  'llrrrrrr',
   maxRows.map((r) => [
-    r.target, r.path, `${fmt(r.target_core_pct)} %`, `${fmt(r.loadgen_core_pct)} %`,
+    r.target, r.path, `${fmt(r.target_core_pct)} %`, `${fmt(r.loadgen_core_pct)} %`, `${fmt(r.other_pct)} %`,
     r.target === 'direct' ? '–' : fmt(r.new_upstream_conns), r.target === 'direct' ? '–' : fmt(r.upstream_reqs_per_req, 3), fmt(r.errors),
   ]),
 ));
@@ -285,6 +303,10 @@ if (rss.length > 0) {
     const marks = r.marks.map((x) => `${x.label} ${mib(x.kb)}`).join(', ');
     out.push(`- **${r.target} RSS:** ${marks}; max sampled ${mib(r.max_sampled_kb)} (${r.samples.length} samples, 1/s); kernel peak (VmHWM) ${mib(r.hwm_kb)}. ` +
       `Change from after prime to end: ${r.growth_kb >= 0 ? '+' : ''}${mib(r.growth_kb)}.`);
+    if (r.marks.some((x) => x.heap_used_kb !== undefined)) {
+      const heap = r.marks.map((x) => `${x.label} ${x.heap_used_kb === undefined ? '–' : `${mib(x.heap_used_kb)} / ${mib(x.heap_total_kb ?? NaN)}`}`).join(', ');
+      out.push(`- **${r.target} JS heap used / heap total** (admin /metrics, at the same checkpoints): ${heap}.`);
+    }
   }
   out.push('');
 }

@@ -62,7 +62,7 @@ if rate_total > 0 then
     if start_ms == nil then start_ms = t end
     local due = start_ms + slot * interval_ms
     slot = slot + 1
-    if due <= t then
+    if due < t then
       late = late + 1
       return 0
     end

@@ -12,6 +12,7 @@ import { ActiveHealthChecker } from '../gateway/health/active.ts';
 import { HealthRegistry } from '../gateway/health/registry.ts';
 import { InProcessGateway } from '../gateway/in-process.ts';
 import type { GatewayRole } from '../gateway/role.ts';
+import { targetLabel } from '../gateway/upstream/target.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { collectProcessMetrics, configReloads, controlRegistry, targetHealth } from '../telemetry/metrics.ts';
@@ -66,7 +67,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const checker = new ActiveHealthChecker(health, logger);
   health.onChange((key, healthy) => {
     const [service, origin] = key.split('|') as [string, string];
-    targetHealth.labels(service, new URL(origin).host).set(healthy ? 1 : 0);
+    targetHealth.labels(service, targetLabel(new URL(origin))).set(healthy ? 1 : 0);
     gateway?.setTargetHealth(key, healthy);
   });
 
@@ -103,7 +104,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       throw new PlatformError(listenError(err, opts.port, 'proxy'));
     }
   }
-  for (const s of config.services) for (const t of s.targets) targetHealth.labels(s.name, new URL(t.url).host).set(1);
+  for (const s of config.services) for (const t of s.targets) targetHealth.labels(s.name, targetLabel(new URL(t.url))).set(1);
   checker.configure(config.services);
   status = 'ready';
 

@@ -1,6 +1,7 @@
 // The gateway role across worker processes (node:cluster): one listening socket shared by
 // `workers` processes, config pushed over IPC, crashed workers replaced.
 import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import client from 'prom-client';
 import type { Config } from '../core/config/schema.ts';
@@ -23,6 +24,8 @@ export class ClusterGateway implements GatewayRole {
   private readonly slots: WorkerSlot[] = [];
   private readonly aggregator = new client.AggregatorRegistry();
   private config: Config | undefined;
+  /** Version every worker should serve (set by the last successful apply). */
+  private version: string | undefined;
   private seq = 0;
   private stopping = false;
   port = 0;
@@ -39,6 +42,8 @@ export class ClusterGateway implements GatewayRole {
 
   async start(config: Config): Promise<void> {
     this.config = config;
+    // Fail fast (before forking anything) when the port is taken.
+    if (this.opts.port !== 0) await probePort(this.opts.port, this.opts.host);
     // The first worker binds (a clear error if the port is taken), then the rest join it. All
     // listen on the configured port, even 0: the primary shares one handle per (host, port) key,
     // so workers asking for the resolved port would try to bind it a second time.
@@ -60,7 +65,13 @@ export class ClusterGateway implements GatewayRole {
     return new Promise((resolve, reject) => {
       const onMessage = (m: unknown) => {
         if (!isFromWorker(m)) return;
-        if (m.type === 'portcullis:listening') { slot.version = m.version; cleanup(); resolve(m.port); }
+        if (m.type === 'portcullis:listening') {
+          slot.version = m.version;
+          cleanup();
+          resolve(m.port);
+          // It was started with a config that a reload has replaced since: bring it up to date.
+          if (this.version !== undefined && m.version !== this.version) void this.applyTo([{ slot, worker }], this.config!).catch(() => undefined);
+        }
         if (m.type === 'portcullis:fatal') { cleanup(); reject(new Error(m.message)); }
       };
       const onExit = (code: number | null) => { cleanup(); reject(new Error(`gateway worker exited during start (code ${code})`)); };
@@ -96,8 +107,22 @@ export class ClusterGateway implements GatewayRole {
   }
 
   async apply(config: Config): Promise<string> {
+    const previous = this.config;
+    // Workers starting from now on get the new config at once.
+    this.config = config;
+    let version: string;
+    try {
+      version = await this.applyTo(this.live(), config);
+    } catch (err) {
+      this.config = previous;
+      throw err;
+    }
+    this.version = version;
+    return version;
+  }
+
+  private async applyTo(targets: { slot: WorkerSlot; worker: Worker }[], config: Config): Promise<string> {
     const seq = ++this.seq;
-    const targets = this.live();
     const results = await Promise.all(targets.map(({ slot, worker }) => new Promise<FromWorker>((resolve) => {
       const timer = setTimeout(() => { worker.off('message', onMessage); resolve({ type: 'portcullis:apply-failed', seq, message: 'worker did not answer' }); }, 10_000);
       const onMessage = (m: unknown) => {
@@ -114,8 +139,7 @@ export class ClusterGateway implements GatewayRole {
     // Workers compile the same config deterministically, so a failure is all-or-nothing;
     // replacements started from now on get the new config either way.
     if (failed && failed.type === 'portcullis:apply-failed') throw new Error(failed.message);
-    this.config = config;
-    return results[0] && results[0].type === 'portcullis:applied' ? results[0].version : '';
+    return results[0] && results[0].type === 'portcullis:applied' ? results[0].version : (this.version ?? '');
   }
 
   versions(): string[] {
@@ -140,4 +164,13 @@ export class ClusterGateway implements GatewayRole {
       this.send(worker, { type: 'portcullis:drain', timeoutMs });
     })));
   }
+}
+
+/** Binds and releases the port once, so "already in use" is reported before workers start. */
+function probePort(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -9,6 +9,7 @@ import type { ErrorCode } from '../core/errors/registry.ts';
 import type { HeaderMap, PluginResponse, RequestContext } from '../core/pipeline/context.ts';
 import { PluginFailure, runLogPhase, runPhase } from '../core/pipeline/run.ts';
 import type { Step } from '../core/pipeline/compile.ts';
+import { parseIp } from '../core/net/cidr.ts';
 import { normalizeTarget } from '../core/router/normalize.ts';
 import type { CompiledRoute } from '../core/snapshot/compile.ts';
 import { routeMetrics, statusClassIndex, upstreamErrors, upstreamRetries, upstreamTimer } from '../telemetry/metrics.ts';
@@ -58,6 +59,8 @@ class Exchange implements AttemptOwner {
   private timer: NodeJS.Timeout | undefined;
   private bodyChunks: Buffer[] | undefined;
   private bodyBytes = 0;
+  /** Response body bytes handed to the client connection. */
+  private bytesOut = 0;
   /** The client connection is finished (response complete or connection closed). */
   private done = false;
   private failureKind: string | undefined;
@@ -135,11 +138,15 @@ class Exchange implements AttemptOwner {
     const xff = this.req.headers['x-forwarded-for'];
     if (typeof xff !== 'string') return peer;
     const hops = xff.split(',');
+    let client = peer;
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i]!.trim();
-      if (hop && !trusted.contains(hop)) return hop;
+      // Garbage in the chain ends the walk: the last address we could vouch for is the client.
+      if (!parseIp(hop)) return client;
+      client = hop;
+      if (!trusted.contains(hop)) return hop;
     }
-    return peer;
+    return client;
   }
 
   /** Runs the stages up to the upstream call; a plugin that returns a promise pauses the loop. */
@@ -350,6 +357,7 @@ class Exchange implements AttemptOwner {
       if (this.bodyBytes > this.route!.chains.responseBodyLimit) this.flushBuffered(undefined);
       return;
     }
+    this.bytesOut += chunk.length;
     if (!this.res.write(chunk)) attempt.pause();
   }
 
@@ -394,11 +402,15 @@ class Exchange implements AttemptOwner {
       delete headers.etag; // the representation changed
       delete headers['content-md5'];
       this.writeHead();
+      this.bytesOut += replacement.length;
       this.res.end(replacement);
       return;
     }
     this.writeHead();
-    for (const c of chunks) this.res.write(c);
+    for (const c of chunks) {
+      this.bytesOut += c.length;
+      this.res.write(c);
+    }
   }
 
   onUpstreamError(attempt: Attempt, err: Error): void {
@@ -455,13 +467,13 @@ class Exchange implements AttemptOwner {
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
-    sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread() });
+    this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread() });
   }
 
   private problem(code: ErrorCode, detail?: string, close = false): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
-    sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread() }, detail);
+    this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread() }, detail);
   }
 
   /** The problem's `instance`: the normalised path, or (refused before that) the raw path, capped. */
@@ -519,8 +531,8 @@ class Exchange implements AttemptOwner {
         attempts: this.attempts || undefined,
         failure: this.failureKind,
         client_ip: this.ctx?.clientIp ?? this.req.socket.remoteAddress,
-        bytes_in: Number(this.req.headers['content-length'] ?? 0) || undefined,
-        bytes_out: res.getHeader('content-length') !== undefined ? Number(res.getHeader('content-length')) : undefined,
+        bytes_in: this.body?.received || undefined,
+        bytes_out: this.bytesOut,
         user_agent: this.req.headers['user-agent'],
       });
     }

@@ -6,7 +6,7 @@ import type { Config } from '../core/config/schema.ts';
 import type { PluginCatalog } from '../core/pipeline/compile.ts';
 import { compileSnapshot } from '../core/snapshot/compile.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { configInfo } from '../telemetry/metrics.ts';
+import { configInfo, trackInFlight } from '../telemetry/metrics.ts';
 import { HealthRegistry } from './health/registry.ts';
 import { buildRuntime } from './runtime.ts';
 import { applyServerSettings, createProxyServer } from './server.ts';
@@ -40,6 +40,7 @@ export class Gateway {
       inFlight: 0,
     };
     configInfo.labels(snapshot.version).set(1);
+    trackInFlight(() => this.state.inFlight);
   }
 
   get version(): string {

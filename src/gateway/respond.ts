@@ -13,7 +13,8 @@ export interface ReplyOptions {
   close?: boolean;
 }
 
-export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOptions, detail?: string, extraHeaders?: Record<string, string>): void {
+/** Sends a problem document; returns the body size. */
+export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOptions, detail?: string, extraHeaders?: Record<string, string>): number {
   const body = problemJson(code, { detail, instance: opts.instance, requestId: opts.requestId });
   const headers: Record<string, string | number> = {
     'content-type': PROBLEM_CONTENT_TYPE,
@@ -26,13 +27,12 @@ export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOpt
   if (opts.close) headers.connection = 'close';
   res.writeHead(ERRORS[code].status, headers);
   res.end(body);
+  return headers['content-length'] as number;
 }
 
-export function sendPluginResponse(res: ServerResponse, r: PluginResponse, opts: ReplyOptions): void {
-  if (isProblemResponse(r)) {
-    sendProblem(res, r.problem, opts, r.detail, r.headers);
-    return;
-  }
+/** Sends a plugin's response; returns the body size. */
+export function sendPluginResponse(res: ServerResponse, r: PluginResponse, opts: ReplyOptions): number {
+  if (isProblemResponse(r)) return sendProblem(res, r.problem, opts, r.detail, r.headers);
   let body: string | Uint8Array;
   const headers: Record<string, string | number> = { 'x-request-id': opts.requestId, via: VIA };
   if (r.body === undefined) body = '';
@@ -46,4 +46,5 @@ export function sendPluginResponse(res: ServerResponse, r: PluginResponse, opts:
   if (opts.close) headers.connection = 'close';
   res.writeHead(r.status, headers);
   res.end(body);
+  return headers['content-length'] as number;
 }

@@ -6,7 +6,7 @@ import type { Snapshot } from '../core/snapshot/compile.ts';
 import { createBalancer, type Balancer } from './balancer/index.ts';
 import { targetKey, type HealthRegistry } from './health/registry.ts';
 import type { PoolRegistry } from './upstream/pools.ts';
-import type { UpstreamTarget } from './upstream/target.ts';
+import { targetLabel, type UpstreamTarget } from './upstream/target.ts';
 
 export interface ServiceRuntime {
   readonly config: ServiceConfig;
@@ -43,7 +43,7 @@ export function buildRuntime(snapshot: Snapshot, pools: PoolRegistry, health: He
       poolKeys.add(key);
       const hk = targetKey(service.name, origin);
       healthKeys.add(hk);
-      return { origin, hostHeader: hostHeaderOf(url), label: `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`, weight: t.weight, pool, poolKey: key, health: health.get(hk), inFlight: 0 };
+      return { origin, hostHeader: hostHeaderOf(url), label: targetLabel(url), weight: t.weight, pool, poolKey: key, health: health.get(hk), inFlight: 0 };
     });
     const prefix = service.path.endsWith('/') ? service.path.slice(0, -1) : service.path;
     services.set(service.name, {

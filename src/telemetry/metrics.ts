@@ -62,11 +62,19 @@ export const configReloads = new client.Counter({
   registers: [controlRegistry],
 });
 
+let inFlightSource: () => number = () => 0;
 export const inFlightRequests = new client.Gauge({
   name: 'portcullis_http_requests_in_flight',
   help: 'Requests being processed.',
   aggregator: 'sum',
+  // Read at scrape time, so the hot path pays nothing for it.
+  collect() { this.set(inFlightSource()); },
 });
+
+/** Where the in-flight gauge reads its value (the gateway's own counter). */
+export function trackInFlight(source: () => number): void {
+  inFlightSource = source;
+}
 
 let defaultsStarted = false;
 export function collectProcessMetrics(): void {

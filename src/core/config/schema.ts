@@ -7,7 +7,7 @@ const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, 
 
 export const PluginInstanceSchema = Type.Object({
   name: Type.String({ minLength: 1, description: 'Bundled plugin name.' }),
-  enabled: Type.Boolean({ default: true }),
+  enabled: Type.Boolean({ default: true, description: 'false switches the plugin off here (overriding a less specific instance); config is then not needed.' }),
   config: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'Validated by the plugin’s own schema.' }),
 }, { additionalProperties: false });
 
@@ -17,44 +17,44 @@ export const TargetSchema = Type.Object({
 }, { additionalProperties: false });
 
 export const ActiveHealthCheckSchema = Type.Object({
-  path: Type.String({ pattern: '^/', default: '/' }),
+  path: Type.String({ pattern: '^/', default: '/', description: 'Path probed with GET on each target.' }),
   interval_ms: Millis(5000, 'Time between probes of one target.'),
   timeout_ms: Millis(2000, 'Probe timeout.'),
-  healthy_threshold: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
-  unhealthy_threshold: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
-  healthy_statuses: Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { default: [200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 307, 308] }),
+  healthy_threshold: Type.Integer({ minimum: 1, maximum: 100, default: 2, description: 'Consecutive good probes that put an unhealthy target back.' }),
+  unhealthy_threshold: Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'Consecutive failed probes (error, timeout or other status) that take a target out.' }),
+  healthy_statuses: Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { default: [200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 307, 308], description: 'Probe statuses that count as healthy.' }),
 }, { additionalProperties: false });
 
 export const PassiveHealthCheckSchema = Type.Object({
   unhealthy_threshold: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Consecutive failures in live traffic that take a target out.' }),
-  unhealthy_statuses: Type.Array(Type.Integer({ minimum: 500, maximum: 599 }), { default: [502, 503, 504] }),
+  unhealthy_statuses: Type.Array(Type.Integer({ minimum: 500, maximum: 599 }), { default: [502, 503, 504], description: 'Upstream statuses that count as failures (connection errors and timeouts always do).' }),
   recovery_ms: Millis(30000, 'How long a passively ejected target stays out before live traffic tries it again.'),
 }, { additionalProperties: false });
 
 export const LoadBalancingSchema = Type.Object({
-  algorithm: Type.Union([Type.Literal('round-robin'), Type.Literal('least-connections'), Type.Literal('consistent-hash')], { default: 'round-robin' }),
-  hash_on: Type.Union([Type.Literal('client-ip'), Type.Literal('header')], { default: 'client-ip' }),
-  hash_header: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' })),
+  algorithm: Type.Union([Type.Literal('round-robin'), Type.Literal('least-connections'), Type.Literal('consistent-hash')], { default: 'round-robin', description: 'Smooth weighted round robin, weighted least in-flight requests, or a consistent-hash ring.' }),
+  hash_on: Type.Union([Type.Literal('client-ip'), Type.Literal('header')], { default: 'client-ip', description: 'Key of consistent hashing.' }),
+  hash_header: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', description: 'Header whose value is hashed when hash_on is "header".' })),
 }, { additionalProperties: false });
 
 export const ServiceSchema = Type.Object({
   name: Name,
-  protocol: Type.Literal('http', { default: 'http' }),
-  targets: Type.Array(TargetSchema, { minItems: 1, maxItems: 1000 }),
+  protocol: Type.Literal('http', { default: 'http', description: 'Upstream protocol (targets may be http:// or https://).' }),
+  targets: Type.Array(TargetSchema, { minItems: 1, maxItems: 1000, description: 'Upstream instances the load balancer chooses from.' }),
   path: Type.String({ pattern: '^/', default: '/', description: 'Prefix prepended to the forwarded path.' }),
-  preserve_host: Type.Boolean({ default: false }),
+  preserve_host: Type.Boolean({ default: false, description: 'Send the client’s Host upstream instead of the target’s host:port.' }),
   connect_timeout_ms: Millis(5000, 'Time to open an upstream connection.'),
   read_timeout_ms: Millis(60000, 'Per attempt: time to wait for response headers, and then between response body chunks.'),
   write_timeout_ms: Millis(60000, 'Time allowed between request body chunks sent upstream.'),
   request_timeout_ms: Millis(120000, 'Route deadline for the upstream response headers: queueing, every attempt and retry backoff included. The body then streams for as long as chunks keep coming within read_timeout_ms.'),
   retries: Type.Integer({ minimum: 0, maximum: 10, default: 2, description: 'Retries of safe requests after connection failures.' }),
   max_connections: Type.Integer({ minimum: 1, maximum: 65535, default: 256, description: 'Upstream connections per target and worker.' }),
-  load_balancing: Type.Object(LoadBalancingSchema.properties, { additionalProperties: false, default: {} }),
+  load_balancing: Type.Object(LoadBalancingSchema.properties, { additionalProperties: false, default: {}, description: 'How a target is chosen for each request.' }),
   health_checks: Type.Object({
-    active: Type.Optional(ActiveHealthCheckSchema),
-    passive: Type.Optional(PassiveHealthCheckSchema),
-  }, { additionalProperties: false, default: {} }),
-  plugins: Type.Array(PluginInstanceSchema, { default: [] }),
+    active: Type.Optional(Type.Object(ActiveHealthCheckSchema.properties, { additionalProperties: false, description: 'Probe each target on a schedule (run once per node).' })),
+    passive: Type.Optional(Type.Object(PassiveHealthCheckSchema.properties, { additionalProperties: false, description: 'Eject targets that fail in live traffic (per worker).' })),
+  }, { additionalProperties: false, default: {}, description: 'Active probes and passive (live traffic) checks; both optional.' }),
+  plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for every route of this service.' }),
 }, { additionalProperties: false });
 
 const HeaderName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' });
@@ -62,36 +62,36 @@ const Method = Type.String({ pattern: '^[A-Z]{1,20}$' });
 
 export const RouteSchema = Type.Object({
   name: Name,
-  service: Name,
-  hosts: Type.Array(Type.String({ pattern: '^(\\*\\.)?[A-Za-z0-9.-]+(\\.\\*)?(:[0-9]{1,5})?$' }), { default: [], description: 'Exact, leading (*.example.com) or trailing (example.*) wildcard.' }),
+  service: Type.String({ ...Name, description: 'Name of the service the route forwards to.' }),
+  hosts: Type.Array(Type.String({ pattern: '^(\\*\\.[A-Za-z0-9.-]+|[A-Za-z0-9.-]+\\.\\*|[A-Za-z0-9.-]+(:[0-9]{1,5})?)$', description: 'A host name, optionally with :port; or a wildcard without port.' }), { default: [], description: 'Exact (api.example.com, api.example.com:8443), leading (*.example.com) or trailing (example.*) wildcard.' }),
   paths: Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { default: [], description: '"/p" prefix, "=/p" exact, "/p/{id}" template, "~regex" regular expression.' }),
-  methods: Type.Array(Method, { default: [] }),
+  methods: Type.Array(Method, { default: [], description: 'Accepted methods (upper case); empty accepts all.' }),
   headers: Type.Record(HeaderName, Type.Array(Type.String(), { minItems: 1 }), { default: {}, additionalProperties: false, description: 'Header name → accepted values (any of them).' }),
-  strip_path: Type.Boolean({ default: false }),
-  priority: Type.Integer({ minimum: -1000000, maximum: 1000000, default: 0 }),
-  plugins: Type.Array(PluginInstanceSchema, { default: [] }),
+  strip_path: Type.Boolean({ default: false, description: 'Remove the matched path prefix before forwarding.' }),
+  priority: Type.Integer({ minimum: -1000000, maximum: 1000000, default: 0, description: 'Higher is matched first, before any other ordering rule.' }),
+  plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for this route only (they override service and global ones).' }),
 }, { additionalProperties: false });
 
 export const GatewaySettingsSchema = Type.Object({
   max_body_bytes: Type.Integer({ minimum: 0, default: 16 * 1024 * 1024, description: 'Default request body limit (413 above); 0 = unlimited.' }),
-  max_url_bytes: Type.Integer({ minimum: 256, maximum: 65536, default: 8192 }),
-  max_header_bytes: Type.Integer({ minimum: 1024, maximum: 1048576, default: 61440 }),
-  max_headers: Type.Integer({ minimum: 8, maximum: 1000, default: 100 }),
+  max_url_bytes: Type.Integer({ minimum: 256, maximum: 65536, default: 8192, description: 'Longest request target (414 above).' }),
+  max_header_bytes: Type.Integer({ minimum: 1024, maximum: 1048576, default: 61440, description: 'Largest request header block (431 above). Takes effect on restart.' }),
+  max_headers: Type.Integer({ minimum: 8, maximum: 1000, default: 100, description: 'Most request header fields (431 above).' }),
   headers_timeout_ms: Millis(10000, 'Time to receive the request headers (408 after).'),
   request_timeout_ms: Millis(300000, 'Time to receive the whole request (408 after).'),
   keep_alive_timeout_ms: Millis(60000, 'Idle client keep-alive timeout.'),
   max_connections: Type.Integer({ minimum: 1, default: 16384, description: 'Client connections per worker process.' }),
   trusted_proxies: Type.Array(Type.String(), { default: [], description: 'CIDRs whose X-Forwarded-* headers are believed.' }),
   semicolon_paths: Type.Union([Type.Literal('reject'), Type.Literal('keep')], { default: 'reject', description: 'What to do with ";" in request paths.' }),
-  access_log: Type.Boolean({ default: true }),
+  access_log: Type.Boolean({ default: true, description: 'One JSON line per request on stdout.' }),
   drain_timeout_ms: Millis(25000, 'How long SIGTERM waits for in-flight requests.'),
 }, { additionalProperties: false });
 
 export const ConfigSchema = Type.Object({
-  format_version: Type.Literal(1, { default: 1 }),
-  gateway: Type.Object(GatewaySettingsSchema.properties, { additionalProperties: false, default: {} }),
-  services: Type.Array(ServiceSchema, { default: [] }),
-  routes: Type.Array(RouteSchema, { default: [] }),
+  format_version: Type.Literal(1, { default: 1, description: 'Version of this file format.' }),
+  gateway: Type.Object(GatewaySettingsSchema.properties, { additionalProperties: false, default: {}, description: 'Listener limits and behaviour of the data plane.' }),
+  services: Type.Array(ServiceSchema, { default: [], description: 'Upstream APIs.' }),
+  routes: Type.Array(RouteSchema, { default: [], description: 'Which requests go to which service.' }),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Global plugin instances.' }),
 }, { additionalProperties: false });
 

@@ -53,6 +53,8 @@ export function compileInstance(catalog: PluginCatalog, instance: PluginInstance
     at(`${pointer}/name`, `plugin "${plugin.name}" can only be attached ${plugin.scopes.map((s) => (s === 'global' ? 'globally' : `to a ${s}`)).join(' or ')}`);
     return undefined;
   }
+  // A disabled instance only switches the plugin off where it is attached: its config is not needed.
+  if (!instance.enabled) return { plugin, enabled: false, conf: undefined };
   const result = validate<unknown>(plugin.configSchema, instance.config, `${pointer}/config`);
   if (!result.ok) {
     issues.push(...result.issues);

@@ -16,8 +16,20 @@ export type TemplateSegment = { param: string } | { literal: string };
 const MAX_REGEX_LENGTH = 1024;
 const PARAM = /^\{([A-Za-z_][A-Za-z0-9_]{0,63})\}$/;
 
+/**
+ * A literal path must be what normalisation produces, or it could never match: no dot segments,
+ * doubled slashes, ";", "?", "#", spaces; escapes only as upper-case %XX of reserved or non-ASCII
+ * bytes (normalisation decodes unreserved ones, e.g. %7E is "~").
+ */
 function isNormalizedPath(path: string): boolean {
-  return path.startsWith('/') && !/\/\/|\/\.\.?(\/|$)|[\\?#%;\s]/.test(path);
+  if (!path.startsWith('/') || /\/\/|\/\.\.?(\/|$)|[\\?#;\s]/.test(path)) return false;
+  for (const m of path.matchAll(/%(.{0,2})/g)) {
+    const hex = m[1]!;
+    if (!/^[0-9A-F]{2}$/.test(hex)) return false;
+    const code = parseInt(hex, 16);
+    if (/[A-Za-z0-9._~-]/.test(String.fromCharCode(code)) || code === 0x2f || code === 0x5c || code === 0) return false;
+  }
+  return true;
 }
 
 /** Parses one configured path; returns an error message for the user instead of throwing. */
@@ -27,7 +39,8 @@ export function parsePathPattern(text: string): PathPattern | string {
     if (source.length === 0 || source.length > MAX_REGEX_LENGTH) return `a regular expression must have 1 to ${MAX_REGEX_LENGTH} characters`;
     let regex: RegExp;
     try {
-      regex = new RegExp(source.startsWith('^') ? source : `^(?:${source})`);
+      // Always anchored as a whole: "^/a|/b" must not match "/b" anywhere in the path.
+      regex = new RegExp(`^(?:${source.startsWith('^') ? source.slice(1) : source})`);
     } catch {
       return 'is not a valid regular expression';
     }

@@ -5,7 +5,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { BodyStallError, BodyTooLargeError } from './errors.ts';
 
 export class BodyGuard extends Transform {
-  private received = 0;
+  /** Body bytes received from the client so far. */
+  received = 0;
   private readonly limit: number;
   private readonly timer: NodeJS.Timeout | undefined;
 

@@ -8,8 +8,12 @@ export interface PoolSettings {
   readonly connectTimeoutMs: number;
 }
 
+/** How long a pool dropped by a reload stays usable for retries of requests from the old config. */
+const RETIRE_GRACE_MS = 60_000;
+
 export class PoolRegistry {
   private readonly pools = new Map<string, Pool>();
+  private readonly retiring = new Set<Pool>();
 
   private static key(origin: string, s: PoolSettings): string {
     return `${origin}|${s.connections}|${s.connectTimeoutMs}`;
@@ -32,24 +36,34 @@ export class PoolRegistry {
     return { key, pool };
   }
 
-  /** Closes (gracefully) every pool whose key is not in `keep`. */
+  /**
+   * Retires every pool whose key is not in `keep`: requests of the old config still in flight
+   * (and their retries) may use it for a grace period, then it closes gracefully.
+   */
   retainOnly(keep: ReadonlySet<string>): void {
     for (const [key, pool] of this.pools) {
       if (keep.has(key)) continue;
       this.pools.delete(key);
-      pool.close().catch(() => undefined);
+      this.retiring.add(pool);
+      setTimeout(() => {
+        this.retiring.delete(pool);
+        pool.close().catch(() => undefined);
+      }, RETIRE_GRACE_MS).unref();
     }
   }
 
-  async closeAll(): Promise<void> {
-    const pools = [...this.pools.values()];
+  private takeAll(): Pool[] {
+    const pools = [...this.pools.values(), ...this.retiring];
     this.pools.clear();
-    await Promise.allSettled(pools.map((p) => p.close()));
+    this.retiring.clear();
+    return pools;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled(this.takeAll().map((p) => p.close()));
   }
 
   async destroyAll(): Promise<void> {
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    await Promise.allSettled(pools.map((p) => p.destroy()));
+    await Promise.allSettled(this.takeAll().map((p) => p.destroy()));
   }
 }

@@ -15,3 +15,8 @@ export interface UpstreamTarget {
   /** Requests in flight from this worker (least-connections). */
   inFlight: number;
 }
+
+/** host:port of a target URL (the port always spelt out): its label in metrics and logs. */
+export function targetLabel(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}

@@ -4,7 +4,7 @@ import { definePlugin } from '../../core/pipeline/plugin.ts';
 export const RequestSizeLimitingSchema = Type.Object({
   allowed_payload_size: Type.Integer({ minimum: 0, description: 'Largest request body in size_unit units (0 = no limit on this route).' }),
   size_unit: Type.Union([Type.Literal('bytes'), Type.Literal('kilobytes'), Type.Literal('megabytes')], { default: 'megabytes' }),
-  require_content_length: Type.Boolean({ default: false, description: 'Refuse bodies without Content-Length (chunked) with 411-like 400.' }),
+  require_content_length: Type.Boolean({ default: false, description: 'Refuse bodies without Content-Length (chunked) with 400 bad-request.' }),
 }, { additionalProperties: false });
 
 const UNIT = { bytes: 1, kilobytes: 1024, megabytes: 1024 * 1024 } as const;
