@@ -4,32 +4,17 @@
 // runtime they started with.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { checkConfig } from '../src/core/config/load.ts';
 import { configVersion } from '../src/core/snapshot/compile.ts';
 import { startUpstream, type Upstream } from './harness/upstream.ts';
 import { spawnGateway, service, waitFor, type GatewayProcess, type RawConfig } from './harness/gateway.ts';
+import { get } from './harness/http-get.ts';
 
 const TEST_TIMEOUT = 90_000;
 /** RELIABILITY.md: config propagation p99 ≤ 1 s; one sample gets a little slack. */
 const SWITCH_WITHIN_MS = 1500;
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-function get(url: string, agent: Agent | false = false, timeoutMs = 10_000): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Two upstreams that say who they are; `/slow` on A is held until `releaseSlow()`. */
 async function startUpstreams() {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { startUpstream } from './harness/upstream.ts';
 import { BIN, spawnGateway, service, waitFor, type GatewayProcess, type RawConfig } from './harness/gateway.ts';
 import { rawRequest } from './harness/raw-http.ts';
+import { get } from './harness/http-get.ts';
 
 const TEST_TIMEOUT = 90_000;
 const DRAIN_TIMEOUT_MS = 15_000;
@@ -21,22 +22,6 @@ async function runCleanup(cleanup: Cleanup): Promise<void> {
   for (const c of cleanup.toReversed()) await c().catch(() => undefined);
 }
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-function get(url: string, agent: Agent | false = false, timeoutMs = 10_000): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Upstream: `/slow…` is held ~1.5 s, or until `release()` — whichever the test needs first. */
 async function startSlowUpstream(holdMs = 1500) {
