@@ -121,3 +121,39 @@ test('adversarial paths are matched without pathological cost', () => {
   // pathological inputs must finish in well under the test timeout.
   assert.ok(process.hrtime.bigint() - start < 10_000_000_000n);
 });
+
+test('regex routes indexed by their literal first segment still match in rank order', () => {
+  const r = build([
+    { value: 'v1-orders', paths: ['~^/v1/orders/[0-9]+$'] },
+    { value: 'any-version', paths: ['~^/v[0-9]+/orders/[0-9]+$'] },
+    { value: 'alt', paths: ['~^/v1/x|^/v2/x'] },
+    { value: 'long-any', paths: ['~^/(v1|v2)/orders/[0-9]+/items$'] },
+  ]);
+  // Among regexes the longer source ranks first, whichever index holds it.
+  assert.equal(match(r, '/v1/orders/7')?.value, 'any-version');
+  assert.equal(match(r, '/v1/orders/x'), undefined);
+  assert.equal(match(r, '/v3/orders/7')?.value, 'any-version');
+  assert.equal(match(r, '/v2/x')?.value, 'alt');
+  assert.equal(match(r, '/v1/orders/7/items')?.value, 'long-any');
+  assert.equal(match(r, '/v1'), undefined);
+});
+
+test('literalSegmentPrefix is only certain without alternation and up to a slash', async () => {
+  const { literalSegmentPrefix } = await import('./router.ts');
+  assert.equal(literalSegmentPrefix('^/v1/orders'), '/v1');
+  assert.equal(literalSegmentPrefix('^/api/v1/r12/v[0-9]+/x'), '/api/v1/r12');
+  assert.equal(literalSegmentPrefix('/api/x'), '/api');
+  assert.equal(literalSegmentPrefix('^/v1$'), undefined);
+  assert.equal(literalSegmentPrefix('^/v1.0/x'), undefined);
+  assert.equal(literalSegmentPrefix('^/a/b|/c/d'), undefined);
+  assert.equal(literalSegmentPrefix('^/(a|b)/x'), undefined);
+});
+
+test('prefix lookups only cut the path where a configured prefix could end', () => {
+  const r = build([{ value: 'deep', paths: ['/a/a/a'] }, { value: 'root', paths: ['/'] }]);
+  const long = '/' + Array(4000).fill('a').join('/');
+  assert.equal(match(r, long)?.value, 'deep');
+  assert.equal(match(r, '/a/a')?.value, 'root');
+  assert.equal(match(r, '/a/a/a/')?.value, 'deep');
+  assert.equal(match(r, '/a/a/ab')?.value, 'root');
+});

@@ -56,8 +56,14 @@ export interface HeaderSource {
 export class Router<T> {
   private readonly exact = new Map<string, Entry<T>[]>();
   private readonly prefix = new Map<string, Entry<T>[]>();
+  /** Distinct prefix lengths, longest first: a path is only cut where some prefix could match. */
+  private prefixLengths: number[] = [];
   private readonly templates = newNode<T>();
-  private readonly regexes: Entry<T>[] = [];
+  /** Regex routes whose pattern starts with literal segments, by those segments ("/api/v1"). */
+  private readonly regexByPrefix = new Map<string, Entry<T>[]>();
+  private regexPrefixLengths: number[] = [];
+  /** Regex routes that could match any first segment. */
+  private readonly regexAny: Entry<T>[] = [];
   readonly size: number;
 
   constructor(definitions: readonly RouteDefinition<T>[], pointerBase = '/routes') {
@@ -89,6 +95,8 @@ export class Router<T> {
     entries.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
     entries.forEach((e, i) => { e.rank = i; });
     for (const e of entries) this.index(e);
+    this.prefixLengths = [...new Set([...this.prefix.keys()].map((k) => k.length))].sort((a, b) => b - a);
+    this.regexPrefixLengths = [...new Set([...this.regexByPrefix.keys()].map((k) => k.length))].sort((a, b) => b - a);
     this.size = definitions.length;
   }
 
@@ -97,7 +105,12 @@ export class Router<T> {
     switch (p.kind) {
       case 'exact': push(this.exact, p.path, e); break;
       case 'prefix': push(this.prefix, p.prefix, e); break;
-      case 'regex': this.regexes.push(e); break;
+      case 'regex': {
+        const prefix = literalSegmentPrefix(p.source);
+        if (prefix === undefined) this.regexAny.push(e);
+        else push(this.regexByPrefix, prefix, e);
+        break;
+      }
       case 'template': {
         let node = this.templates;
         for (const seg of p.segments) node = 'param' in seg ? (node.param ??= newNode()) : getOrAdd(node.literal, seg.literal);
@@ -121,29 +134,40 @@ export class Router<T> {
     const exact = this.exact.get(path);
     if (exact) for (const e of exact) if (accepts(e)) { best = e; bestLength = path.length; break; }
 
-    // Prefixes on segment boundaries, longest first: "/a/b/c" → "/a/b/c", "/a/b", "/a", "".
-    let end = path.length;
-    if (end > 1 && path.charCodeAt(end - 1) === 0x2f) end--;
-    while (true) {
-      const key = end === 1 ? '' : path.slice(0, end);
+    // Prefixes on segment boundaries, longest first; only lengths some prefix route has are tried,
+    // so a path of thousands of segments costs no more than a short one.
+    const n = path.length;
+    for (const len of this.prefixLengths) {
+      if (len > n) continue;
+      if (len !== 0 && len !== n && path.charCodeAt(len) !== 0x2f) continue;
+      const key = len === 0 ? '' : len === n ? path : path.slice(0, len);
       const list = this.prefix.get(key);
-      if (list) for (const e of list) if (accepts(e)) { best = e; bestLength = key.length; bestParams = undefined; break; }
-      if (end <= 1) break;
-      end = path.lastIndexOf('/', end - 1);
-      if (end <= 0) end = 1;
+      if (list) for (const e of list) if (accepts(e)) { best = e; bestLength = len; bestParams = undefined; break; }
     }
 
     const template = this.matchTemplate(path, accepts);
     if (template) { best = template.entry; bestParams = template.params; bestLength = path.length; }
 
-    for (const e of this.regexes) {
-      if (best !== undefined && e.rank > best.rank) break;
-      if (!accepts(e)) continue;
-      const m = (e.pattern as { regex: RegExp }).regex.exec(path);
-      if (m) { best = e; bestParams = m.groups ? { ...m.groups } as Record<string, string> : undefined; bestLength = m[0].length; break; }
+    // Regexes: those whose literal segments prefix this path, and those with no literal prefix.
+    for (const len of this.regexPrefixLengths) {
+      if (len >= n || path.charCodeAt(len) !== 0x2f) continue;
+      const list = this.regexByPrefix.get(path.slice(0, len));
+      if (list) this.tryRegexes(list, path, accepts, (e, m) => { best = e; bestParams = m.groups ? { ...m.groups } as Record<string, string> : undefined; bestLength = m[0].length; }, () => best);
     }
+    this.tryRegexes(this.regexAny, path, accepts, (e, m) => { best = e; bestParams = m.groups ? { ...m.groups } as Record<string, string> : undefined; bestLength = m[0].length; }, () => best);
     if (best === undefined) return undefined;
     return { value: best.value, params: bestParams ?? NO_PARAMS, matchedLength: bestLength };
+  }
+
+  /** Tries a rank-ordered list of regex entries; stops at the first match or once none can win. */
+  private tryRegexes(list: readonly Entry<T>[], path: string, accepts: (e: Entry<T>) => boolean, found: (e: Entry<T>, m: RegExpExecArray) => void, best: () => Entry<T> | undefined): void {
+    for (const e of list) {
+      const current = best();
+      if (current !== undefined && e.rank > current.rank) return;
+      if (!accepts(e)) continue;
+      const m = (e.pattern as { regex: RegExp }).regex.exec(path);
+      if (m) { found(e, m); return; }
+    }
   }
 
   private matchTemplate(path: string, accepts: (e: Entry<T>) => boolean): { entry: Entry<T>; params: Record<string, string> } | undefined {
@@ -172,6 +196,17 @@ export class Router<T> {
     for (const seg of (found.entry.pattern as { segments: readonly TemplateSegment[] }).segments) if ('param' in seg) params[seg.param] = found.values[v++]!;
     return { entry: found.entry, params };
   }
+}
+
+/**
+ * The literal path segments a regex requires at its start ("^/api/v1/r[0-9]+" → "/api/v1"),
+ * when its source makes that certain: no alternation, plain characters, each segment ended by "/".
+ */
+export function literalSegmentPrefix(source: string): string | undefined {
+  const body = source.startsWith('^') ? source.slice(1) : source;
+  if (body.includes('|')) return undefined;
+  const m = /^((?:\/[A-Za-z0-9_~-]+)+)\//.exec(body);
+  return m ? m[1] : undefined;
 }
 
 function literalLength(p: PathPattern): number {
