@@ -7,8 +7,9 @@
 //   7-8 template  /api/v1/t{i}/items/{id}/parts/{part}
 //   9   regex     ~^/api/v1/r{i}/v[0-9]+/(?<rest>[a-z]+)$
 // so 10 routes = 4 prefix + 3 exact + 2 template + 1 regex, 10,000 = 4,000 + 3,000 + 2,000 + 1,000.
-// The "no regex" table is the same with the regex routes turned into prefix routes, which
-// separates the cost of the regex list (scanned in rank order) from the indexed kinds.
+// Variants: "bare regex" writes the regexes without a literal leading segment
+// (~^/(?:api|API)/v1/r{i}/…), so that the router cannot index them by prefix and has to try
+// them in rank order; "no regex" turns the regex routes into prefix routes.
 import { checkConfig } from '../../src/core/config/load.ts';
 import { compileSnapshot, type Snapshot } from '../../src/core/snapshot/compile.ts';
 import { BUNDLED_CATALOG } from '../../src/plugins/index.ts';
@@ -16,6 +17,8 @@ import { environmentLine, fmt, fmtMs, fmtNs, prng, table, timeOps, timeRuns, wri
 
 type Kind = 'prefix' | 'exact' | 'template' | 'regex';
 const KINDS: readonly Kind[] = ['prefix', 'exact', 'template', 'regex'];
+/** How the regex routes are written: with a literal leading segment, without, or not at all. */
+type RegexStyle = 'prefixed' | 'bare' | 'none';
 
 function kindOf(i: number, withRegex: boolean): Kind {
   const m = i % 10;
@@ -25,12 +28,12 @@ function kindOf(i: number, withRegex: boolean): Kind {
   return withRegex ? 'regex' : 'prefix';
 }
 
-function routePath(i: number, kind: Kind): string {
+function routePath(i: number, kind: Kind, style: RegexStyle = 'prefixed'): string {
   switch (kind) {
     case 'prefix': return `/api/v1/p${i}`;
     case 'exact': return `=/api/v1/e${i}/status`;
     case 'template': return `/api/v1/t${i}/items/{id}/parts/{part}`;
-    case 'regex': return `~^/api/v1/r${i}/v[0-9]+/(?<rest>[a-z]+)$`;
+    case 'regex': return style === 'bare' ? `~^/(?:api|API)/v1/r${i}/v[0-9]+/(?<rest>[a-z]+)$` : `~^/api/v1/r${i}/v[0-9]+/(?<rest>[a-z]+)$`;
   }
 }
 
@@ -50,8 +53,8 @@ function rawConfig(paths: readonly string[]): unknown {
   return { services: [SERVICE], routes: paths.map((p, i) => ({ name: `r${i}`, service: 'svc', paths: [p] })) };
 }
 
-function mixedPaths(n: number, withRegex: boolean): string[] {
-  return Array.from({ length: n }, (_, i) => routePath(i, kindOf(i, withRegex)));
+function mixedPaths(n: number, style: RegexStyle): string[] {
+  return Array.from({ length: n }, (_, i) => routePath(i, kindOf(i, style !== 'none'), style));
 }
 
 const build = (raw: unknown): Snapshot => compileSnapshot(checkConfig(raw), BUNDLED_CATALOG);
@@ -100,9 +103,10 @@ say();
 // --- 1. match cost at 10 vs 10,000 routes ----------------------------------------------------
 const SIZES = [10, 10_000] as const;
 const rows: string[][] = [];
-for (const withRegex of [true, false]) {
-  const label = withRegex ? 'mixed' : 'no regex';
-  const snaps = new Map(SIZES.map((n) => [n, build(rawConfig(mixedPaths(n, withRegex)))]));
+const STYLES: [RegexStyle, string][] = [['prefixed', 'mixed'], ['bare', 'bare regex'], ['none', 'no regex']];
+for (const [style, label] of STYLES) {
+  const withRegex = style !== 'none';
+  const snaps = new Map(SIZES.map((n) => [n, build(rawConfig(mixedPaths(n, style)))]));
   const cases: (Kind | 'miss')[] = withRegex ? [...KINDS, 'miss'] : ['prefix', 'exact', 'template', 'miss'];
   for (const kind of cases) {
     const ns: number[] = [];
@@ -129,6 +133,7 @@ for (const withRegex of [true, false]) {
 say('### Match cost (ns per `router.match`, one request path per call)');
 say();
 say('Mixed table: 40 % prefix, 30 % exact, 20 % template, 10 % regex routes (10,000 routes = 1,000 regexes). ' +
+  '"bare regex": the same regexes without a literal leading segment (`~^/(?:api|API)/v1/r{i}/…`), which the router cannot index by prefix. ' +
   '"no regex": the regex routes replaced by prefix routes. Request paths are drawn at random from routes of that kind.');
 say();
 say(table(['table', 'request', '10 routes', '10,000 routes', '10k / 10'], ['l', 'l', 'r', 'r', 'r'], rows));
@@ -145,8 +150,8 @@ for (let mask = 0; mask < 1 << DEPTH; mask++) {
   branchy.push(`/${segs.join('/')}`);
 }
 const adversarialTables: [string, Snapshot][] = [
-  ['mixed 10', build(rawConfig(mixedPaths(10, true)))],
-  ['mixed 10,000', build(rawConfig(mixedPaths(10_000, true)))],
+  ['mixed 10', build(rawConfig(mixedPaths(10, 'prefixed')))],
+  ['mixed 10,000', build(rawConfig(mixedPaths(10_000, 'prefixed')))],
   [`template trie 2^${DEPTH}`, build(rawConfig(branchy))],
 ];
 const long = 'a'.repeat(8000);
@@ -179,7 +184,7 @@ say();
 // --- 3. snapshot compile time -----------------------------------------------------------------
 const compileRows: string[][] = [];
 for (const n of SIZES) {
-  const raw = rawConfig(mixedPaths(n, true));
+  const raw = rawConfig(mixedPaths(n, 'prefixed'));
   const runs = n > 1000 ? 5 : 50;
   const check = timeRuns(runs, () => checkConfig(raw));
   const config = checkConfig(raw);
