@@ -12,8 +12,8 @@ import type { Step } from '../core/pipeline/compile.ts';
 import { parseIp } from '../core/net/cidr.ts';
 import { normalizeTarget } from '../core/router/normalize.ts';
 import type { CompiledRoute } from '../core/snapshot/compile.ts';
-import { routeMetrics, statusClassIndex, upstreamErrors, upstreamRetries, upstreamTimer } from '../telemetry/metrics.ts';
-import { acceptableRequestId, appendHeader, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
+import { routeMetrics, statusClassIndex, upstreamErrors, upstreamRetries, type RouteMetrics } from '../telemetry/metrics.ts';
+import { acceptableRequestId, appendHeader, responseHeaderList, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
 import type { GatewayState } from './state.ts';
 import { sendPluginResponse, sendProblem } from './respond.ts';
 import type { GatewayRuntime, ServiceRuntime } from './runtime.ts';
@@ -24,6 +24,9 @@ import type { UpstreamTarget } from './upstream/target.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_STEPS: readonly Step[] = [];
+/** Metric series per compiled route, resolved on a route's first request. */
+const ROUTE_METRICS = new WeakMap<CompiledRoute, RouteMetrics>();
+const UNMATCHED = routeMetrics('', '');
 /** Per client connection: requests started on it (pipelining), and whether a response will close it. */
 const STARTED = Symbol('portcullis.started');
 const CLOSING = Symbol('portcullis.closing');
@@ -309,17 +312,24 @@ class Exchange implements AttemptOwner {
     this.clearTimer();
     const target = attempt.target;
     const service = this.service!;
-    upstreamTimer(service.config.name, target.label).observe((performance.now() - attempt.startedAt) / 1000);
+    target.latency.observe((performance.now() - attempt.startedAt) / 1000);
     const passive = service.config.health_checks.passive;
     if (passive) {
       if (passive.unhealthy_statuses.includes(statusCode)) this.gw.health.recordFailure(target.health, passive, Date.now());
       else this.gw.health.recordSuccess(target.health);
     }
+    const chains = this.route!.chains;
+    if (chains['upstream-response'].length === 0 && chains['response-body'].length === 0) {
+      // No plugin edits the response: write the filtered headers straight out as a flat list.
+      this.ctx.response = { status: statusCode, headers };
+      this.closeIfDraining();
+      this.res.writeHead(statusCode, responseHeaderList(headers, this.id));
+      return;
+    }
     stripHopByHop(headers);
     appendHeader(headers, 'via', VIA);
     headers['x-request-id'] = this.id;
     this.ctx.response = { status: statusCode, headers };
-    const chains = this.route!.chains;
     if (chains['upstream-response'].length > 0) {
       let outcome: PluginResponse | undefined;
       try {
@@ -344,7 +354,6 @@ class Exchange implements AttemptOwner {
     const response = this.ctx.response!;
     this.closeIfDraining();
     this.res.writeHead(response.status, response.headers as Record<string, string | string[]>);
-    this.res.on('drain', () => this.current?.resume());
   }
 
   onUpstreamData(attempt: Attempt, chunk: Buffer): void {
@@ -358,7 +367,10 @@ class Exchange implements AttemptOwner {
       return;
     }
     this.bytesOut += chunk.length;
-    if (!this.res.write(chunk)) attempt.pause();
+    if (!this.res.write(chunk)) {
+      attempt.pause();
+      this.res.once('drain', () => attempt.resume());
+    }
   }
 
   onUpstreamEnd(): void {
@@ -513,7 +525,8 @@ class Exchange implements AttemptOwner {
     const serviceName = route?.service.name ?? '';
     const routeName = route?.name ?? '';
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const m = routeMetrics(serviceName, routeName);
+    let m = route ? ROUTE_METRICS.get(route) : UNMATCHED;
+    if (m === undefined) { m = routeMetrics(serviceName, routeName); ROUTE_METRICS.set(route!, m); }
     const cls = statusClassIndex(status);
     m.count[cls]!.inc();
     m.duration[cls]!.observe(seconds);

@@ -9,6 +9,28 @@ const HOP_BY_HOP = new Set([
 
 export const VIA = '1.1 portcullis';
 
+/**
+ * The upstream response headers as a flat [name, value, ...] list for writeHead, without
+ * hop-by-hop fields and those the Connection header names, plus Via and X-Request-Id.
+ */
+export function responseHeaderList(headers: Readonly<HeaderMap>, requestId: string): string[] {
+  const connection = headers.connection;
+  // "keep-alive" and "close" (nearly every response) name nothing beyond the hop-by-hop set.
+  const named = connection === undefined || connection === 'keep-alive' || connection === 'close' ? undefined : connectionTokens(connection);
+  const out: string[] = [];
+  let via: string | undefined;
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || named?.includes(name) || name === 'x-request-id') continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (name === 'via') { via = Array.isArray(value) ? value.join(', ') : value; continue; }
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, value);
+  }
+  out.push('via', via === undefined ? VIA : `${via}, ${VIA}`, 'x-request-id', requestId);
+  return out;
+}
+
 /** Names listed in a Connection header value ("close, X-Foo" → ["close", "x-foo"]). */
 function connectionTokens(connection: string | string[]): string[] {
   const out: string[] = [];

@@ -5,6 +5,7 @@ import { CidrSet, parseCidr, type CidrBlock } from '../core/net/cidr.ts';
 import type { Snapshot } from '../core/snapshot/compile.ts';
 import { createBalancer, type Balancer } from './balancer/index.ts';
 import { targetKey, type HealthRegistry } from './health/registry.ts';
+import { upstreamTimer } from '../telemetry/metrics.ts';
 import type { PoolRegistry } from './upstream/pools.ts';
 import { targetLabel, type UpstreamTarget } from './upstream/target.ts';
 
@@ -43,7 +44,7 @@ export function buildRuntime(snapshot: Snapshot, pools: PoolRegistry, health: He
       poolKeys.add(key);
       const hk = targetKey(service.name, origin);
       healthKeys.add(hk);
-      return { origin, hostHeader: hostHeaderOf(url), label: targetLabel(url), weight: t.weight, pool, poolKey: key, health: health.get(hk), inFlight: 0 };
+      return { origin, hostHeader: hostHeaderOf(url), label: targetLabel(url), weight: t.weight, pool, poolKey: key, health: health.get(hk), inFlight: 0, latency: upstreamTimer(service.name, targetLabel(url)) };
     });
     const prefix = service.path.endsWith('/') ? service.path.slice(0, -1) : service.path;
     services.set(service.name, {

@@ -1,6 +1,7 @@
 // Prometheus metrics of the data plane. Label sets per route are resolved once and cached, so a
 // request costs two array look-ups and two increments.
 import client from 'prom-client';
+import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-series.ts';
 
 /** Per-process data-plane metrics (aggregated across workers by the supervisor). */
 export const registry = client.register;
@@ -9,25 +10,10 @@ export const controlRegistry = new client.Registry();
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export const requestsTotal = new client.Counter({
-  name: 'portcullis_http_requests_total',
-  help: 'Requests answered by the gateway, by service, route and status class.',
-  labelNames: ['service', 'route', 'status_class'] as const,
-});
-
-export const requestDuration = new client.Histogram({
-  name: 'portcullis_http_request_duration_seconds',
-  help: 'Time from request arrival to the last response byte, by service, route and status class.',
-  labelNames: ['service', 'route', 'status_class'] as const,
-  buckets: LATENCY_BUCKETS,
-});
-
-export const upstreamDuration = new client.Histogram({
-  name: 'portcullis_upstream_response_seconds',
-  help: 'Time from dispatch to upstream response headers, by service and target.',
-  labelNames: ['service', 'target'] as const,
-  buckets: LATENCY_BUCKETS,
-});
+// Per-request metrics: hot-path series (see fast-series.ts).
+export const requestsTotal = new FastCounter('portcullis_http_requests_total', 'Requests answered by the gateway, by service, route and status class.', registry);
+export const requestDuration = new FastHistogram('portcullis_http_request_duration_seconds', 'Time from request arrival to the last response byte, by service, route and status class.', LATENCY_BUCKETS, registry);
+export const upstreamDuration = new FastHistogram('portcullis_upstream_response_seconds', 'Time from dispatch to upstream response headers, by service and target.', LATENCY_BUCKETS, registry);
 
 export const upstreamErrors = new client.Counter({
   name: 'portcullis_upstream_errors_total',
@@ -85,10 +71,10 @@ export function collectProcessMetrics(): void {
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
-/** Metric children of one (service, route), one per status class. */
+/** Metric series of one (service, route), one per status class. */
 export interface RouteMetrics {
-  readonly count: client.Counter.Internal[];
-  readonly duration: client.Histogram.Internal<'service' | 'route' | 'status_class'>[];
+  readonly count: CounterSeries[];
+  readonly duration: HistogramSeries[];
 }
 
 const routeMetricsCache = new Map<string, RouteMetrics>();
@@ -98,8 +84,8 @@ export function routeMetrics(service: string, route: string): RouteMetrics {
   let m = routeMetricsCache.get(key);
   if (!m) {
     m = {
-      count: STATUS_CLASSES.map((c) => requestsTotal.labels(service, route, c)),
-      duration: STATUS_CLASSES.map((c) => requestDuration.labels(service, route, c)),
+      count: STATUS_CLASSES.map((c) => requestsTotal.with({ service, route, status_class: c })),
+      duration: STATUS_CLASSES.map((c) => requestDuration.with({ service, route, status_class: c })),
     };
     routeMetricsCache.set(key, m);
   }
@@ -111,10 +97,6 @@ export function statusClassIndex(status: number): number {
   return i < 0 ? 0 : i > 4 ? 4 : i;
 }
 
-const upstreamCache = new Map<string, client.Histogram.Internal<'service' | 'target'>>();
-export function upstreamTimer(service: string, target: string): client.Histogram.Internal<'service' | 'target'> {
-  const key = `${service}\u0000${target}`;
-  let h = upstreamCache.get(key);
-  if (!h) { h = upstreamDuration.labels(service, target); upstreamCache.set(key, h); }
-  return h;
+export function upstreamTimer(service: string, target: string): HistogramSeries {
+  return upstreamDuration.with({ service, target });
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pool } from 'undici';
+import { HistogramSeries } from '../../telemetry/fast-series.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import type { Balancer } from './balancer.ts';
 import { ConsistentHashBalancer, hash32 } from './consistent-hash.ts';
@@ -18,6 +19,7 @@ function target(name: string, weight = 100, inFlight = 0): UpstreamTarget {
     pool: {} as Pool,
     poolKey: origin,
     health: { key: `svc|${origin}`, activeHealthy: true, passiveFailures: 0, ejectedUntil: 0 },
+    latency: new HistogramSeries({}, [1]),
     inFlight,
   };
 }

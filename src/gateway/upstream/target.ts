@@ -1,4 +1,5 @@
 import type { Pool } from 'undici';
+import type { HistogramSeries } from '../../telemetry/fast-series.ts';
 import type { TargetHealth } from '../health/registry.ts';
 
 /** One upstream target as the data plane uses it. */
@@ -14,6 +15,8 @@ export interface UpstreamTarget {
   readonly health: TargetHealth;
   /** Requests in flight from this worker (least-connections). */
   inFlight: number;
+  /** Upstream response-time series of this (service, target), resolved once. */
+  readonly latency: HistogramSeries;
 }
 
 /** host:port of a target URL (the port always spelt out): its label in metrics and logs. */
