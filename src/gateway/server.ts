@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { GatewaySettings } from '../core/config/schema.ts';
 import { ERRORS, type ErrorCode } from '../core/errors/registry.ts';
 import { PROBLEM_CONTENT_TYPE, problemJson } from '../core/errors/problem.ts';
+import { clientErrors } from '../telemetry/metrics.ts';
 import { handleRequest } from './exchange.ts';
 import type { GatewayState } from './state.ts';
 
@@ -26,6 +27,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     return;
   }
   const code = clientErrorCode(err);
+  // Smuggling attempts and broken clients show up here; the parser's code says which.
+  clientErrors.labels(err.code ?? 'unknown').inc();
   const def = ERRORS[code];
   const body = problemJson(code);
   socket.end(

@@ -15,6 +15,12 @@ export const requestsTotal = new FastCounter('portcullis_http_requests_total', '
 export const requestDuration = new FastHistogram('portcullis_http_request_duration_seconds', 'Time from request arrival to the last response byte, by service, route and status class.', LATENCY_BUCKETS, registry);
 export const upstreamDuration = new FastHistogram('portcullis_upstream_response_seconds', 'Time from dispatch to upstream response headers, by service and target.', LATENCY_BUCKETS, registry);
 
+export const clientErrors = new client.Counter({
+  name: 'portcullis_http_client_errors_total',
+  help: 'Connections answered 4xx by the HTTP parser before a request existed (framing errors, oversized headers, timeouts), by error code.',
+  labelNames: ['code'] as const,
+});
+
 export const upstreamErrors = new client.Counter({
   name: 'portcullis_upstream_errors_total',
   help: 'Failed upstream attempts, by service, target and kind.',

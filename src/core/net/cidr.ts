@@ -37,8 +37,24 @@ function v6ToBigInt(ip: string): bigint {
 
 const V4_MAPPED_PREFIX = 0xffffn << 32n;
 
+// Client addresses repeat: remember recent parses (bounded) so a check costs a Map lookup.
+const recent = new Map<string, { v6: boolean; value: bigint } | undefined>();
+const RECENT_MAX = 4096;
+
 /** Parses an address to a number; IPv4-mapped IPv6 (::ffff:a.b.c.d) is folded to IPv4. */
 export function parseIp(ip: string): { v6: boolean; value: bigint } | undefined {
+  // No address is longer than this (IPv6 with an embedded IPv4 and a zone); longer input is
+  // client garbage and is neither parsed nor remembered.
+  if (ip.length > 64) return undefined;
+  const known = recent.get(ip);
+  if (known !== undefined || recent.has(ip)) return known;
+  const parsed = parseIpUncached(ip);
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(ip, parsed);
+  return parsed;
+}
+
+function parseIpUncached(ip: string): { v6: boolean; value: bigint } | undefined {
   const bare = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
   const noZone = bare.split('%')[0] ?? bare;
   if (isIPv4(noZone)) return { v6: false, value: v4ToBigInt(noZone) };
