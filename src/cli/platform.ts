@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/config/errors.ts';
 import { loadConfigDocument } from '../core/snapshot/check.ts';
-import type { Config } from '../core/config/schema.ts';
+import type { Config, ServiceConfig } from '../core/config/schema.ts';
 import { createAdminServer, type ReadinessReport } from '../admin/server.ts';
 import { ClusterGateway } from '../gateway/cluster.ts';
 import { watchConfigFile } from '../gateway/config-watch.ts';
 import { ActiveHealthChecker } from '../gateway/health/active.ts';
-import { HealthRegistry } from '../gateway/health/registry.ts';
+import { HealthRegistry, targetKey } from '../gateway/health/registry.ts';
 import { InProcessGateway } from '../gateway/in-process.ts';
 import type { GatewayRole } from '../gateway/role.ts';
 import { targetLabel } from '../gateway/upstream/target.ts';
@@ -71,6 +71,23 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     gateway?.setTargetHealth(key, healthy);
   });
 
+  // One gauge series per current target, from what the registry knows; removed targets are
+  // forgotten (the in-process gateway prunes the same registry; in cluster mode only we do).
+  const publishTargetHealth = (services: readonly ServiceConfig[]) => {
+    const keys = new Set<string>();
+    const now = Date.now();
+    targetHealth.reset();
+    for (const s of services) {
+      for (const t of s.targets) {
+        const url = new URL(t.url);
+        const key = targetKey(s.name, url.origin);
+        keys.add(key);
+        targetHealth.labels(s.name, targetLabel(url)).set(health.isHealthy(health.get(key), now) ? 1 : 0);
+      }
+    }
+    health.retainOnly(keys);
+  };
+
   const readiness = (): ReadinessReport => {
     const versions = gateway?.versions() ?? [];
     return {
@@ -104,8 +121,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       throw new PlatformError(listenError(err, opts.port, 'proxy'));
     }
   }
-  for (const s of config.services) for (const t of s.targets) targetHealth.labels(s.name, targetLabel(new URL(t.url))).set(1);
   checker.configure(config.services);
+  publishTargetHealth(config.services);
   status = 'ready';
 
   // Reloads are chained, never concurrent: a change during a reload is picked up by the next one.
@@ -116,6 +133,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (nextVersion === version) return true;
       if (gateway) await gateway.apply(next);
       checker.configure(next.services);
+      publishTargetHealth(next.services);
       config = next;
       version = nextVersion;
       lastReload = { at: new Date().toISOString(), ok: true };

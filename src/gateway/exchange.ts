@@ -1,6 +1,6 @@
 // One client request through the gateway: limits → normalise → rewrite → route → access →
 // upstream-request → upstream (with retries) → upstream-response → response-body → log.
-// The Exchange is also the undici dispatch handler, so a request allocates one object for both.
+// Each upstream try is an Attempt (the undici dispatch handler) reporting back to the Exchange.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ import { parseIp } from '../core/net/cidr.ts';
 import { normalizeTarget } from '../core/router/normalize.ts';
 import type { CompiledRoute } from '../core/snapshot/compile.ts';
 import { routeMetrics, statusClassIndex, upstreamErrors, upstreamRetries, type RouteMetrics } from '../telemetry/metrics.ts';
-import { acceptableRequestId, appendHeader, responseHeaderList, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
+import { acceptableRequestId, appendHeader, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
 import type { GatewayState } from './state.ts';
 import { sendPluginResponse, sendProblem } from './respond.ts';
 import type { GatewayRuntime, ServiceRuntime } from './runtime.ts';
@@ -69,6 +69,8 @@ class Exchange implements AttemptOwner {
   private failureKind: string | undefined;
   /** This request's number among those started on its connection. */
   private seqOnSocket = 0;
+  /** The connection comes from a trusted proxy (its X-Forwarded-* headers are believed). */
+  private peerTrusted = false;
 
   constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse) {
     this.gw = gw;
@@ -137,7 +139,8 @@ class Exchange implements AttemptOwner {
   private clientIp(): string {
     const peer = this.req.socket.remoteAddress ?? '';
     const trusted = this.runtime.trustedProxies;
-    if (trusted.size === 0 || !trusted.contains(peer)) return peer;
+    this.peerTrusted = trusted.size > 0 && trusted.contains(peer);
+    if (!this.peerTrusted) return peer;
     const xff = this.req.headers['x-forwarded-for'];
     if (typeof xff !== 'string') return peer;
     const hops = xff.split(',');
@@ -230,7 +233,7 @@ class Exchange implements AttemptOwner {
     const headers = ctx.upstream.headers;
     stripHopByHop(headers);
     appendHeader(headers, 'x-forwarded-for', req.socket.remoteAddress ?? '');
-    const trustedPeer = this.runtime.trustedProxies.contains(req.socket.remoteAddress);
+    const trustedPeer = this.peerTrusted;
     if (!trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
     if (!trustedPeer || headers['x-forwarded-host'] === undefined) headers['x-forwarded-host'] = req.headers.host;
     // A stripped prefix is where the client sees this API; upstreams use it to build links.
@@ -319,17 +322,14 @@ class Exchange implements AttemptOwner {
       else this.gw.health.recordSuccess(target.health);
     }
     const chains = this.route!.chains;
-    if (chains['upstream-response'].length === 0 && chains['response-body'].length === 0) {
-      // No plugin edits the response: write the filtered headers straight out as a flat list.
-      this.ctx.response = { status: statusCode, headers };
+    const list = responseHeaderList(headers, this.id);
+    if (chains['upstream-response'].length === 0 && chains['response-body'].length === 0 && chains.log.length === 0) {
+      // No plugin looks at the response: the filtered list goes straight to the client.
       this.closeIfDraining();
-      this.res.writeHead(statusCode, responseHeaderList(headers, this.id));
+      this.res.writeHead(statusCode, list);
       return;
     }
-    stripHopByHop(headers);
-    appendHeader(headers, 'via', VIA);
-    headers['x-request-id'] = this.id;
-    this.ctx.response = { status: statusCode, headers };
+    this.ctx.response = { status: statusCode, headers: headerMapFromList(list) };
     if (chains['upstream-response'].length > 0) {
       let outcome: PluginResponse | undefined;
       try {
@@ -383,7 +383,7 @@ class Exchange implements AttemptOwner {
       } catch (err) {
         return this.pluginFailed(err);
       }
-      return this.flushBuffered(out ?? body, true);
+      return this.flushBuffered(out ?? body, out !== undefined);
     }
     this.res.end();
   }
@@ -403,16 +403,22 @@ class Exchange implements AttemptOwner {
     return changed ? current : undefined;
   }
 
-  /** Writes a buffered response: `replacement` (complete) at the end, or what we have so far. */
-  private flushBuffered(replacement: Buffer | undefined, complete = false): void {
+  /**
+   * Writes a buffered response: the whole body at the end (`complete`, `changed` when a plugin
+   * rewrote it), or, when it grew too big to buffer, what we have so far (`complete` undefined).
+   */
+  private flushBuffered(complete: Buffer | undefined, changed = false): void {
     const chunks = this.bodyChunks!;
     this.bodyChunks = undefined;
     const headers = this.ctx.response!.headers;
-    if (replacement !== undefined && complete) {
+    if (complete !== undefined) {
+      const replacement = complete;
       headers['content-length'] = String(replacement.length);
       delete headers['transfer-encoding'];
-      delete headers.etag; // the representation changed
-      delete headers['content-md5'];
+      if (changed) {
+        delete headers.etag; // the representation changed
+        delete headers['content-md5'];
+      }
       this.writeHead();
       this.bytesOut += replacement.length;
       this.res.end(replacement);
@@ -465,6 +471,9 @@ class Exchange implements AttemptOwner {
   }
 
   private mayRetry(failure: UpstreamFailure): boolean {
+    // Once the upstream has started answering (a buffered response, not yet sent), it has
+    // processed the request: never send it again.
+    if (this.ctx.response !== undefined) return false;
     if (this.attempts > this.service!.config.retries) return false;
     if (performance.now() >= this.deadline) return false;
     if (failure.kind === 'body-too-large' || failure.kind === 'client-body-timeout') return false;

@@ -31,6 +31,18 @@ export function responseHeaderList(headers: Readonly<HeaderMap>, requestId: stri
   return out;
 }
 
+/** A flat [name, value, ...] list as a header map (repeated names become arrays), for plugins. */
+export function headerMapFromList(list: readonly string[]): HeaderMap {
+  const map: HeaderMap = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    const prev = map[name];
+    map[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return map;
+}
+
 /** Names listed in a Connection header value ("close, X-Foo" → ["close", "x-foo"]). */
 function connectionTokens(connection: string | string[]): string[] {
   const out: string[] = [];

@@ -1,6 +1,5 @@
 // Reads portcullis.yaml: YAML → defaults → schema check → cross-reference checks.
 // Everything wrong is reported at once, each line naming its path.
-import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { parseCidr } from '../net/cidr.ts';
 import { ConfigSchema, type Config } from './schema.ts';
@@ -29,10 +28,6 @@ export function parseYaml(text: string): unknown {
 
 export function parseConfigText(text: string): Config {
   return checkConfig(parseYaml(text));
-}
-
-export function loadConfigFile(file: string): Config {
-  return parseConfigText(readFileSync(file, 'utf8'));
 }
 
 /** Validates an already-parsed document (file or, later, the store) and returns it with defaults. */
