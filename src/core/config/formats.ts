@@ -10,6 +10,7 @@ function isHttpUrl(value: string): boolean {
 export const FORMAT_MESSAGES: Record<string, string> = {
   'http-url': 'must be an http(s) URL without credentials, query or fragment',
   'cidr': 'must be an IPv4 or IPv6 address or CIDR block',
+  'date-time': 'must be an RFC 3339 date-time, e.g. 2027-01-31T12:00:00Z',
 };
 
 let registered = false;

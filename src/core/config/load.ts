@@ -88,8 +88,45 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     }
     if (typeof r.service === 'string' && !serviceNames.has(r.service)) issues.push(issue(`/routes/${i}/service`, `no service is named "${r.service}"`));
   });
+  issues.push(...commerceReferenceIssues(config, serviceNames));
   config.gateway.trusted_proxies.forEach((c, i) => {
     if (!parseCidr(c)) issues.push(issue(`/gateway/trusted_proxies/${i}`, 'must be an IPv4 or IPv6 address or CIDR block'));
+  });
+  return issues;
+}
+
+/** Names unique per section; products, plans, subscriptions and consumers refer to each other by name. */
+function commerceReferenceIssues(config: Config, serviceNames: ReadonlySet<string>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const names = (section: 'consumers' | 'plans' | 'products', what: string) => {
+    const seen = new Set<string>();
+    (config[section] ?? []).forEach((e, i) => {
+      if (typeof e?.name !== 'string') return;
+      if (seen.has(e.name)) issues.push(issue(`/${section}/${i}/name`, `duplicate ${what} name "${e.name}"`));
+      seen.add(e.name);
+    });
+    return seen;
+  };
+  const consumers = names('consumers', 'consumer');
+  const plans = names('plans', 'plan');
+  names('products', 'product');
+  const productPlans = new Map<string, ReadonlySet<string>>();
+  (config.products ?? []).forEach((p, i) => {
+    if (!p) return;
+    productPlans.set(p.name, new Set(p.plans ?? []));
+    (p.services ?? []).forEach((s, j) => { if (!serviceNames.has(s)) issues.push(issue(`/products/${i}/services/${j}`, `no service is named "${s}"`)); });
+    (p.plans ?? []).forEach((s, j) => { if (!plans.has(s)) issues.push(issue(`/products/${i}/plans/${j}`, `no plan is named "${s}"`)); });
+  });
+  const pairs = new Set<string>();
+  (config.subscriptions ?? []).forEach((s, i) => {
+    if (!s) return;
+    if (!consumers.has(s.consumer)) issues.push(issue(`/subscriptions/${i}/consumer`, `no consumer is named "${s.consumer}"`));
+    const offered = productPlans.get(s.product);
+    if (!offered) issues.push(issue(`/subscriptions/${i}/product`, `no product is named "${s.product}"`));
+    else if (!offered.has(s.plan)) issues.push(issue(`/subscriptions/${i}/plan`, `product "${s.product}" has no plan "${s.plan}"`));
+    const pair = `${s.consumer}\u0000${s.product}`;
+    if (pairs.has(pair)) issues.push(issue(`/subscriptions/${i}`, `consumer "${s.consumer}" is already subscribed to product "${s.product}"`));
+    pairs.add(pair);
   });
   return issues;
 }

@@ -1,6 +1,7 @@
 // The declarative configuration: one TypeBox schema gives validation, defaults and the
 // TypeScript types (Static<>) used everywhere else. docs/configuration.md documents it.
 import Type, { type Static } from 'typebox';
+import { ConsumerSchema, PlanSchema, ProductSchema, SubscriptionSchema, Tags } from '../entities/schemas.ts';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'Identifier: letters, digits, ".", "_" and "-".' });
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description });
@@ -55,6 +56,7 @@ export const ServiceSchema = Type.Object({
     passive: Type.Optional(Type.Object(PassiveHealthCheckSchema.properties, { additionalProperties: false, description: 'Eject targets that fail in live traffic (per worker).' })),
   }, { additionalProperties: false, default: {}, description: 'Active probes and passive (live traffic) checks; both optional.' }),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for every route of this service.' }),
+  tags: Tags,
 }, { additionalProperties: false });
 
 const HeaderName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' });
@@ -70,6 +72,7 @@ export const RouteSchema = Type.Object({
   strip_path: Type.Boolean({ default: false, description: 'Remove the matched path prefix before forwarding.' }),
   priority: Type.Integer({ minimum: -1000000, maximum: 1000000, default: 0, description: 'Higher is matched first, before any other ordering rule.' }),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for this route only (they override service and global ones).' }),
+  tags: Tags,
 }, { additionalProperties: false });
 
 export const GatewaySettingsSchema = Type.Object({
@@ -93,6 +96,10 @@ export const ConfigSchema = Type.Object({
   services: Type.Array(ServiceSchema, { default: [], description: 'Upstream APIs.' }),
   routes: Type.Array(RouteSchema, { default: [], description: 'Which requests go to which service.' }),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Global plugin instances.' }),
+  consumers: Type.Array(ConsumerSchema, { default: [], description: 'Applications and partners that call the APIs (their credentials live in the store only).' }),
+  plans: Type.Array(PlanSchema, { default: [], description: 'Limits, quota and price that products are sold on.' }),
+  products: Type.Array(ProductSchema, { default: [], description: 'Services sold together, with the plans they can be subscribed on.' }),
+  subscriptions: Type.Array(SubscriptionSchema, { default: [], description: 'Consumer × product × plan.' }),
 }, { additionalProperties: false });
 
 export type PluginInstance = Static<typeof PluginInstanceSchema>;

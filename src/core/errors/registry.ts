@@ -28,6 +28,16 @@ export const ERRORS = {
   'no-healthy-upstream': { status: 503, title: 'Service Unavailable', detail: 'No healthy upstream target is available.' },
   'maintenance': { status: 503, title: 'Service Unavailable', detail: 'The service is down for maintenance.' },
   'shutting-down': { status: 503, title: 'Service Unavailable', detail: 'The gateway is shutting down; retry on a new connection.' },
+  'validation-failed': { status: 400, title: 'Validation Failed', detail: 'The request body or parameters are invalid; see errors.' },
+  'unauthorized': { status: 401, title: 'Unauthorized', detail: 'Valid credentials are required.' },
+  'not-found': { status: 404, title: 'Not Found', detail: 'The resource does not exist.' },
+  'method-not-allowed': { status: 405, title: 'Method Not Allowed', detail: 'This resource does not support the method.' },
+  'read-only-config': { status: 405, title: 'Method Not Allowed', detail: 'This node runs from a config file (DB-less mode); change the file instead.' },
+  'conflict': { status: 409, title: 'Conflict', detail: 'The resource conflicts with an existing one.' },
+  'entity-in-use': { status: 409, title: 'Conflict', detail: 'Other entities still refer to this one.' },
+  'precondition-failed': { status: 412, title: 'Precondition Failed', detail: 'The resource changed since you read it (If-Match).' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported Media Type', detail: 'Send the body as application/json.' },
+  'store-unavailable': { status: 503, title: 'Service Unavailable', detail: 'The config store is unreachable; try again shortly.' },
   'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -1,0 +1,363 @@
+// The one write path for configuration: admin API, `portcullis config apply`, OpenAPI import and
+// the demo seed all come through here. Every write runs in a store transaction that takes the
+// config write lock, rebuilds the whole document, checks it exactly as a reload would (schema,
+// references, plugin configs, route patterns, router build) and only then commits, writes the
+// audit log and bumps the revision, which every gateway node is told about.
+import { ConfigError, pointerToPath, type ConfigIssue } from '../core/config/errors.ts';
+import type { Config, GatewaySettings } from '../core/config/schema.ts';
+import { GatewaySettingsSchema } from '../core/config/schema.ts';
+import { validate } from '../core/config/validate.ts';
+import { assemble, decompose, emptySets, type EntityRecord, type EntitySets } from '../core/entities/document.ts';
+import { KIND_NAMES, KINDS, pluginScope, type EntityData, type KindName } from '../core/entities/kinds.ts';
+import type { PluginCatalog } from '../core/pipeline/compile.ts';
+import { checkDocument } from '../core/snapshot/check.ts';
+import type { Snapshot } from '../core/snapshot/compile.ts';
+import type { StoredEntity, Store, StoreSession } from '../store/ports.ts';
+
+/** Who made a change, for the audit log. */
+export interface Actor {
+  readonly name: string;
+  readonly requestId?: string;
+}
+
+/** A write the store refused for the content: `issues` point into the request body ("" = whole). */
+export class WriteValidationError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n'));
+    this.issues = issues;
+  }
+}
+
+/** Deleting or renaming would leave references dangling. */
+export class InUseError extends WriteValidationError {}
+export class NotFoundError extends Error {}
+
+export interface LoadedConfig {
+  readonly revision: number;
+  readonly config: Config;
+  readonly snapshot: Snapshot;
+}
+
+export interface PlannedChange {
+  readonly action: 'create' | 'update' | 'delete';
+  readonly kind: KindName | 'settings';
+  readonly key: string;
+  /** Changed fields (update only): dotted paths with before/after values. */
+  readonly fields?: { path: string; before: unknown; after: unknown }[];
+  readonly moved?: boolean;
+}
+
+export interface ApplyResult {
+  readonly changes: PlannedChange[];
+  readonly revision: number;
+  readonly applied: boolean;
+}
+
+const SECTION_OF_KIND: Record<KindName, string> = { service: 'services', route: 'routes', plugin: 'plugins', consumer: 'consumers', plan: 'plans', product: 'products', subscription: 'subscriptions' };
+
+export class ConfigService {
+  readonly store: Store;
+  readonly #catalog: PluginCatalog;
+
+  constructor(store: Store, catalog: PluginCatalog) {
+    this.store = store;
+    this.#catalog = catalog;
+  }
+
+  async #sets(session: StoreSession): Promise<{ sets: EntitySets; stored: Record<KindName, StoredEntity[]> }> {
+    const stored = Object.fromEntries(await Promise.all(KIND_NAMES.map(async (k) => [k, await session.all(k)]))) as Record<KindName, StoredEntity[]>;
+    const sets = emptySets();
+    for (const k of KIND_NAMES) sets[k] = stored[k].map((e) => ({ key: e.key, position: e.position, data: e.data }));
+    return { sets, stored };
+  }
+
+  async #settings(session: StoreSession): Promise<Partial<GatewaySettings> | undefined> {
+    return await session.getSettings('gateway') as Partial<GatewaySettings> | undefined;
+  }
+
+  /** The store's current configuration, checked and compiled (what a gateway node serves). */
+  async load(session: StoreSession = this.store.read()): Promise<LoadedConfig> {
+    const revision = await session.revision();
+    const { sets } = await this.#sets(session);
+    const { config, snapshot } = checkDocument(assemble(sets, await this.#settings(session)), this.#catalog);
+    return { revision, config, snapshot };
+  }
+
+  /** The current state as a config document (what `config export` writes). */
+  async export(): Promise<{ revision: number; document: Config }> {
+    const { revision, config } = await this.load();
+    return { revision, document: config };
+  }
+
+  // --- entity CRUD ----------------------------------------------------------------------------
+
+  /** Schema check with defaults; issues point into the body. */
+  checkEntity(kind: KindName, input: unknown): EntityData {
+    const result = validate<EntityData>(KINDS[kind].schema, input);
+    if (!result.ok) throw new WriteValidationError(result.issues);
+    if (kind === 'plugin' && typeof result.value.service === 'string' && typeof result.value.route === 'string') {
+      throw new WriteValidationError([{ pointer: '/route', path: 'route', message: 'set either service or route, not both' }]);
+    }
+    return result.value;
+  }
+
+  async create(kind: KindName, input: unknown, actor: Actor): Promise<StoredEntity> {
+    const data = this.checkEntity(kind, input);
+    return this.store.write(async (tx) => {
+      const { sets } = await this.#sets(tx);
+      const key = KINDS[kind].key(data);
+      if (sets[kind].some((r) => r.key === key)) throw new DuplicateNameError(`${KINDS[kind].title.toLowerCase()} "${key}" already exists`);
+      const position = await tx.nextPosition(kind);
+      sets[kind].push({ key, position, data });
+      await this.#check(tx, sets, { kind, key, data });
+      const created = await tx.insert(kind, data, position);
+      await tx.appendAudit({ actor: actor.name, action: 'create', entity: kind, entity_id: created.id, entity_key: key, before: null, after: JSON.stringify(data), request_id: actor.requestId ?? null });
+      return created;
+    }, { bump: true });
+  }
+
+  async update(kind: KindName, id: string, input: unknown, expectedVersion: number | undefined, actor: Actor, merge = false): Promise<StoredEntity> {
+    return this.store.write(async (tx) => {
+      const current = await tx.get(kind, id);
+      if (!current) throw new NotFoundError(`no ${KINDS[kind].title.toLowerCase()} with id ${id}`);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) throw new VersionMismatchError(current.version);
+      const data = this.checkEntity(kind, merge ? mergePatch(current.data, input) : input);
+      const { sets, stored } = await this.#sets(tx);
+      const key = KINDS[kind].key(data);
+      if (key !== current.key && sets[kind].some((r) => r.key === key)) throw new DuplicateNameError(`${KINDS[kind].title.toLowerCase()} "${key}" already exists`);
+      sets[kind] = sets[kind].map((r) => (r.key === current.key ? { key, position: r.position, data } : r));
+      // A rename carries what the file nests inside the entity along (its plugins, subscriptions).
+      const renames: { kind: KindName; entity: StoredEntity; data: EntityData }[] = [];
+      const oldName = current.data.name;
+      if (typeof oldName === 'string' && data.name !== oldName) {
+        for (const owned of KINDS[kind].owns) {
+          for (const e of stored[owned.kind].filter((x) => x.data[owned.column] === oldName)) renames.push({ kind: owned.kind, entity: e, data: { ...e.data, [owned.column]: data.name } });
+          sets[owned.kind] = sets[owned.kind].map((r) => (r.data[owned.column] === oldName ? { ...r, data: { ...r.data, [owned.column]: data.name } } : r));
+        }
+      }
+      await this.#check(tx, sets, { kind, key, data }, current.key !== key);
+      const updated = await tx.update(kind, id, data, current.version);
+      for (const r of renames) await tx.update(r.kind, r.entity.id, r.data);
+      if (kind === 'consumer' && typeof oldName === 'string' && data.name !== oldName) await tx.renameCredentialOwner(oldName, String(data.name));
+      await tx.appendAudit({ actor: actor.name, action: 'update', entity: kind, entity_id: id, entity_key: key, before: JSON.stringify(current.data), after: JSON.stringify(data), request_id: actor.requestId ?? null });
+      return updated;
+    }, { bump: true });
+  }
+
+  async remove(kind: KindName, id: string, expectedVersion: number | undefined, actor: Actor): Promise<void> {
+    await this.store.write(async (tx) => {
+      const current = await tx.get(kind, id);
+      if (!current) throw new NotFoundError(`no ${KINDS[kind].title.toLowerCase()} with id ${id}`);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) throw new VersionMismatchError(current.version);
+      const { sets } = await this.#sets(tx);
+      sets[kind] = sets[kind].filter((r) => r.key !== current.key);
+      // What the file nests inside this entity goes with it (a service's plugins, a consumer's
+      // subscriptions); anything else still pointing at it makes the delete fail.
+      const name = String(current.data.name);
+      for (const owned of KINDS[kind].owns) sets[owned.kind] = sets[owned.kind].filter((r) => r.data[owned.column] !== name);
+      await this.#check(tx, sets, undefined, true);
+      await tx.delete(kind, id, current.version);
+      const cascaded: StoredEntity[] = [];
+      for (const owned of KINDS[kind].owns) cascaded.push(...await tx.deleteWhere(owned.kind, owned.column, name));
+      if (kind === 'consumer') await tx.deleteCredentialsOf(name);
+      await tx.appendAudit({ actor: actor.name, action: 'delete', entity: kind, entity_id: id, entity_key: current.key, before: JSON.stringify(current.data), after: null, request_id: actor.requestId ?? null });
+      for (const c of cascaded) {
+        const ownedKind = KINDS[kind].owns.find((o) => c.data[o.column] === name)!.kind;
+        await tx.appendAudit({ actor: actor.name, action: 'delete', entity: ownedKind, entity_id: c.id, entity_key: c.key, before: JSON.stringify(c.data), after: null, request_id: actor.requestId ?? null });
+      }
+    }, { bump: true });
+  }
+
+  /**
+   * Checks the whole document the write would produce. Problems inside the written entity are
+   * reported with pointers into the request body; problems elsewhere (something refers to a
+   * deleted or renamed entity) make it an InUseError naming them.
+   */
+  async #check(tx: StoreSession, sets: EntitySets, written: { kind: KindName; key: string; data: EntityData } | undefined, referencesMayBreak = false): Promise<void> {
+    const raw = assemble(sets, await this.#settings(tx));
+    try {
+      // A plugin attached to a service or route that does not exist would vanish from the
+      // document silently; catch it here.
+      const orphans = sets.plugin.filter((p) => {
+        const scope = pluginScope(p.data);
+        return scope !== 'global' && !sets[scope].some((o) => o.data.name === p.data[scope]);
+      });
+      if (orphans.length > 0) {
+        throw new ConfigError(orphans.map((p) => {
+          const scope = pluginScope(p.data) as 'service' | 'route';
+          const isWritten = written?.kind === 'plugin' && written.key === p.key;
+          return { pointer: isWritten ? `/${scope}` : '', path: isWritten ? scope : '', message: isWritten ? `no ${scope} is named "${String(p.data[scope])}"` : `plugin "${p.key}" would be left without its ${scope}` };
+        }));
+      }
+      checkDocument(raw, this.#catalog);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const prefix = written ? pointerOf(raw, written.kind, written.key, written.data) : undefined;
+      const own: ConfigIssue[] = [];
+      const others: ConfigIssue[] = [];
+      for (const issue of err.issues) {
+        if (written?.kind === 'plugin' && issue.pointer === `/${pluginScope(written.data)}`) {
+          own.push(issue);
+        } else if (prefix !== undefined && (issue.pointer === prefix || issue.pointer.startsWith(`${prefix}/`))) {
+          const pointer = issue.pointer.slice(prefix.length);
+          own.push({ ...issue, pointer, path: pointerToPath(pointer) });
+        } else {
+          others.push({ ...issue, pointer: '', path: '', message: `${describePointer(raw, issue.pointer)}: ${issue.message}` });
+        }
+      }
+      if (own.length > 0 || !referencesMayBreak) throw new WriteValidationError([...own, ...others]);
+      throw new InUseError(others);
+    }
+  }
+
+  // --- declarative sync -----------------------------------------------------------------------
+
+  /** What applying `raw` would change (sections absent from it are left alone). */
+  async plan(raw: unknown): Promise<ApplyResult> {
+    return this.apply(raw, { dryRun: true, actor: { name: 'plan' } });
+  }
+
+  /** Makes the store match the document, in one transaction (rolled back on a dry run). */
+  async apply(raw: unknown, opts: { dryRun: boolean; actor: Actor }): Promise<ApplyResult> {
+    const { config } = checkDocument(raw, this.#catalog); // ConfigError: the file itself is wrong
+    const present = new Set(raw !== null && typeof raw === 'object' ? Object.keys(raw) : []);
+    const desired = decompose(config);
+    const DRY_RUN = Symbol('dry-run');
+    let outcome: ApplyResult | undefined;
+    try {
+      await this.store.write(async (tx, revision) => {
+        const { sets, stored } = await this.#sets(tx);
+        const changes: PlannedChange[] = [];
+        const next = emptySets();
+        for (const kind of KIND_NAMES) {
+          const governs = (r: EntityRecord) => present.has(kind === 'plugin' ? sectionOfPlugin(r.data) : SECTION_OF_KIND[kind]);
+          const wanted = desired[kind].filter(governs);
+          const kept = sets[kind].filter((r) => !governs(r));
+          next[kind] = [...kept, ...wanted];
+          await this.#sync(tx, kind, stored[kind].filter((e) => governs(e)), wanted, changes, opts);
+        }
+        if (present.has('gateway')) {
+          const before = validate<GatewaySettings>(GatewaySettingsSchema, (await this.#settings(tx)) ?? {});
+          const beforeValue = before.ok ? before.value : {};
+          const fields = diffFields(beforeValue, config.gateway);
+          if (fields.length > 0) {
+            changes.push({ action: 'update', kind: 'settings', key: 'gateway', fields });
+            await tx.putSettings('gateway', config.gateway);
+            await tx.appendAudit({ actor: opts.actor.name, action: 'update', entity: 'settings', entity_id: null, entity_key: 'gateway', before: JSON.stringify(beforeValue), after: JSON.stringify(config.gateway), request_id: opts.actor.requestId ?? null });
+          }
+        }
+        // The merge of the file's sections with the kept ones must hold together too.
+        checkDocument(assemble(next, present.has('gateway') ? config.gateway : await this.#settings(tx)), this.#catalog);
+        outcome = { changes, revision, applied: !opts.dryRun && changes.length > 0 };
+        // Nothing to change, or a dry run: roll back so the revision does not move.
+        if (opts.dryRun || changes.length === 0) throw DRY_RUN;
+      }, { bump: true });
+    } catch (err) {
+      if (err !== DRY_RUN) throw err;
+      return { ...outcome!, revision: outcome!.revision - 1 };
+    }
+    return outcome!;
+  }
+
+  async #sync(tx: StoreSession, kind: KindName, current: StoredEntity[], wanted: EntityRecord[], changes: PlannedChange[], opts: { dryRun: boolean; actor: Actor }): Promise<void> {
+    const byKey = new Map(current.map((e) => [e.key, e]));
+    const wantedKeys = new Set(wanted.map((r) => r.key));
+    const audit = (action: 'create' | 'update' | 'delete', id: string, key: string, before: EntityData | null, after: EntityData | null) => tx.appendAudit({
+      actor: opts.actor.name, action, entity: kind, entity_id: id, entity_key: key,
+      before: before ? JSON.stringify(before) : null, after: after ? JSON.stringify(after) : null, request_id: opts.actor.requestId ?? null,
+    });
+    // Relative order of the entities that stay: a change there is a move (route order matters).
+    const currentOrder = [...current].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1)).map((e) => e.key).filter((k) => wantedKeys.has(k));
+    const wantedOrder = wanted.map((r) => r.key).filter((k) => byKey.has(k));
+    const rankBefore = new Map(currentOrder.map((k, i) => [k, i]));
+    const rankAfter = new Map(wantedOrder.map((k, i) => [k, i]));
+    for (const e of current) {
+      if (wantedKeys.has(e.key)) continue;
+      changes.push({ action: 'delete', kind, key: e.key });
+      await tx.delete(kind, e.id);
+      if (kind === 'consumer') await tx.deleteCredentialsOf(e.key);
+      await audit('delete', e.id, e.key, e.data, null);
+    }
+    for (const [position, r] of wanted.entries()) {
+      const existing = byKey.get(r.key);
+      if (!existing) {
+        changes.push({ action: 'create', kind, key: r.key });
+        const created = await tx.insert(kind, r.data, position);
+        await audit('create', created.id, r.key, null, r.data);
+        continue;
+      }
+      const fields = diffFields(existing.data, r.data);
+      const moved = rankBefore.get(r.key) !== rankAfter.get(r.key);
+      if (fields.length > 0 || moved) {
+        changes.push({ action: 'update', kind, key: r.key, fields, ...(moved ? { moved } : {}) });
+        await tx.update(kind, existing.id, r.data, undefined, position);
+        await audit('update', existing.id, r.key, existing.data, r.data);
+      } else if (existing.position !== position) {
+        // Same order, different numbering (gaps left by deletes): renumber quietly.
+        await tx.update(kind, existing.id, existing.data, undefined, position);
+      }
+    }
+  }
+}
+
+export class DuplicateNameError extends Error {}
+export class VersionMismatchError extends Error {
+  readonly current: number;
+  constructor(current: number) {
+    super(`the entity is at version ${current}`);
+    this.current = current;
+  }
+}
+
+function sectionOfPlugin(data: EntityData): string {
+  const scope = pluginScope(data);
+  return scope === 'global' ? 'plugins' : scope === 'service' ? 'services' : 'routes';
+}
+
+/** RFC 7396 JSON merge patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...target as Record<string, unknown> } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** Leaf-level differences between two JSON values, as dotted paths. */
+export function diffFields(before: unknown, after: unknown, path = ''): { path: string; before: unknown; after: unknown }[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(before) && isObj(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => diffFields(before[k], after[k], path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path, before, after }];
+}
+
+/** Where an entity sits in an assembled document, as a JSON pointer. */
+function pointerOf(raw: Record<string, unknown>, kind: KindName, key: string, data: EntityData): string | undefined {
+  const list = (section: string) => (raw[section] as EntityData[] | undefined) ?? [];
+  if (kind === 'plugin') {
+    const scope = pluginScope(data);
+    if (scope === 'global') return at('/plugins', list('plugins').findIndex((p) => p.name === data.name));
+    const section = scope === 'service' ? 'services' : 'routes';
+    const owner = list(section).findIndex((o) => o.name === data[scope]);
+    if (owner < 0) return scope === 'service' ? '/service' : '/route';
+    return at(`/${section}/${owner}/plugins`, ((list(section)[owner]!.plugins as EntityData[]) ?? []).findIndex((p) => p.name === data.name));
+  }
+  const section = SECTION_OF_KIND[kind];
+  return at(`/${section}`, list(section).findIndex((e) => KINDS[kind].key(e) === key));
+}
+
+const at = (base: string, index: number) => (index < 0 ? undefined : `${base}/${index}`);
+
+/** `/routes/3/service` → `route "orders" (service)`, for problems found outside the written entity. */
+function describePointer(raw: Record<string, unknown>, pointer: string): string {
+  const [, section, index, ...rest] = pointer.split('/');
+  const entity = (raw[section ?? ''] as EntityData[] | undefined)?.[Number(index)];
+  const kind = KIND_NAMES.find((k) => SECTION_OF_KIND[k] === section);
+  if (!entity || !kind) return pointer || 'configuration';
+  return `${KINDS[kind].title.toLowerCase()} "${KINDS[kind].key(entity)}"${rest.length ? ` (${rest.join('.')})` : ''}`;
+}

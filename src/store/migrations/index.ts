@@ -1,0 +1,44 @@
+// Versioned migrations, run on start inside one transaction each. A database migrated by a newer
+// Portcullis is refused rather than touched. Later issues append migrations here, never edit old ones.
+import { sql, type Kysely } from 'kysely';
+import type { Database, Dialect } from '../schema.ts';
+import { initial } from './001-initial.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Kysely<Database>, dialect: Dialect): Promise<void>;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initial];
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export class SchemaTooNewError extends Error {
+  constructor(found: number) {
+    super(`the database schema is at version ${found}, newer than this Portcullis understands (${LATEST_SCHEMA_VERSION}); upgrade Portcullis or point it at another database`);
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+// Any fixed 64-bit number: serialises migrations of several nodes starting at once on Postgres.
+const MIGRATION_LOCK = 7_263_901_455_311_001n;
+
+export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<{ from: number; to: number }> {
+  await db.schema.createTable('schema_migrations').ifNotExists()
+    .addColumn('version', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('applied_at', 'text', (c) => c.notNull())
+    .execute();
+  return db.transaction().execute(async (tx) => {
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(tx);
+    const row = await tx.selectFrom('schema_migrations').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
+    const from = Number(row?.v ?? 0);
+    if (from > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(from);
+    for (const m of MIGRATIONS) {
+      if (m.version <= from) continue;
+      await m.up(tx, dialect);
+      await tx.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: new Date().toISOString() }).execute();
+    }
+    return { from, to: LATEST_SCHEMA_VERSION };
+  });
+}

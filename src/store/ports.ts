@@ -1,0 +1,116 @@
+// The store's ports: what the control plane, the admin API and the gateway's config feed need
+// from a database, whichever adapter serves it (SQLite by default, Postgres for clusters).
+import type { EntityData, KindName } from '../core/entities/kinds.ts';
+import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, SpecRow } from './schema.ts';
+
+export interface StoredEntity {
+  readonly id: string;
+  readonly key: string;
+  readonly position: number;
+  readonly data: EntityData;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly version: number;
+}
+
+export const SORT_FIELDS = ['position', 'name', 'created_at', 'updated_at'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+
+export interface ListQuery {
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly sort?: SortField;
+  readonly descending?: boolean;
+  /** Exact matches on the kind's indexed columns (and `name`). */
+  readonly filters?: Readonly<Record<string, string>>;
+  readonly tag?: string;
+}
+
+export interface Page<T> {
+  readonly data: T[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  readonly next_cursor?: string;
+}
+
+export class InvalidCursorError extends Error {}
+/** The row changed since the version the caller read (If-Match failed). */
+export class VersionConflictError extends Error {}
+/** A unique key is taken. */
+export class DuplicateKeyError extends Error {}
+
+export type AuditEntry = Omit<AuditRow, 'id' | 'at'> & { at?: string };
+
+/** One unit of work: reads and writes that commit or roll back together. */
+export interface StoreSession {
+  revision(): Promise<number>;
+  list(kind: KindName, query: ListQuery): Promise<Page<StoredEntity>>;
+  all(kind: KindName): Promise<StoredEntity[]>;
+  get(kind: KindName, id: string): Promise<StoredEntity | undefined>;
+  getByKey(kind: KindName, key: string): Promise<StoredEntity | undefined>;
+  nextPosition(kind: KindName): Promise<number>;
+  insert(kind: KindName, data: EntityData, position: number, id?: string): Promise<StoredEntity>;
+  /** Replaces the data; `expectedVersion` makes it conditional (VersionConflictError). */
+  update(kind: KindName, id: string, data: EntityData, expectedVersion?: number, position?: number): Promise<StoredEntity>;
+  delete(kind: KindName, id: string, expectedVersion?: number): Promise<void>;
+  deleteWhere(kind: KindName, column: string, value: string): Promise<StoredEntity[]>;
+
+  getSettings(key: string): Promise<unknown>;
+  putSettings(key: string, data: unknown): Promise<void>;
+
+  listCredentials(query: ListQuery & { consumer?: string }): Promise<Page<CredentialRow>>;
+  getCredential(id: string): Promise<CredentialRow | undefined>;
+  findCredential(type: string, lookup: string): Promise<CredentialRow | undefined>;
+  insertCredential(row: Omit<CredentialRow, 'created_at' | 'updated_at' | 'version'>): Promise<CredentialRow>;
+  updateCredential(id: string, patch: Partial<Pick<CredentialRow, 'expires_at' | 'revoked_at' | 'data'>>, expectedVersion?: number): Promise<CredentialRow>;
+  deleteCredential(id: string, expectedVersion?: number): Promise<void>;
+  deleteCredentialsOf(consumer: string): Promise<number>;
+  renameCredentialOwner(from: string, to: string): Promise<void>;
+
+  countAdminUsers(): Promise<number>;
+  listAdminUsers(query: ListQuery): Promise<Page<AdminUserRow>>;
+  getAdminUser(id: string): Promise<AdminUserRow | undefined>;
+  getAdminUserByName(name: string): Promise<AdminUserRow | undefined>;
+  insertAdminUser(row: Pick<AdminUserRow, 'name' | 'email' | 'role'> & { id?: string }): Promise<AdminUserRow>;
+  updateAdminUser(id: string, patch: Pick<AdminUserRow, 'name' | 'email' | 'role'>, expectedVersion?: number): Promise<AdminUserRow>;
+  deleteAdminUser(id: string, expectedVersion?: number): Promise<void>;
+  insertAdminToken(row: Omit<AdminTokenRow, 'created_at' | 'last_used_at'>): Promise<AdminTokenRow>;
+  getAdminToken(id: string): Promise<AdminTokenRow | undefined>;
+  listAdminTokens(userId: string): Promise<AdminTokenRow[]>;
+  deleteAdminToken(id: string): Promise<boolean>;
+  touchAdminToken(id: string, at: string): Promise<void>;
+
+  appendAudit(entry: AuditEntry): Promise<AuditRow>;
+  listAudit(query: ListQuery & { entity?: string; entity_id?: string; actor?: string; since?: string }): Promise<Page<AuditRow>>;
+
+  insertSpec(row: Omit<SpecRow, 'id' | 'created_at'>): Promise<SpecRow>;
+  listSpecs(service?: string): Promise<Omit<SpecRow, 'content'>[]>;
+  getSpec(id: string): Promise<SpecRow | undefined>;
+}
+
+export interface StoreHealth {
+  readonly up: boolean;
+  readonly since: string;
+  readonly error?: string;
+}
+
+/** Revision changes, from this process or (through the database) any other. */
+export interface ChangeFeed {
+  onChange(listener: (revision: number) => void): () => void;
+  health(): StoreHealth;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  /** Where the data is, safe to print (no password). */
+  readonly location: string;
+  readonly feed: ChangeFeed;
+  read(): StoreSession;
+  /**
+   * A transaction. With `bump`, the config revision is incremented first, which also takes the
+   * config write lock (a row lock on Postgres, the write lock on SQLite): config writes are serial,
+   * and the change is announced to every node after commit.
+   */
+  write<T>(fn: (tx: StoreSession, revision: number) => Promise<T>, opts?: { bump?: boolean }): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,122 @@
+// Postgres: the connection pool, and the change feed that makes a write on one node reach every
+// other node at once: each write NOTIFYs the new revision in its transaction; every node LISTENs
+// on a dedicated connection. A slow revision poll backs it up (a notification sent while a
+// listener was reconnecting is otherwise missed) and tells whether the database is reachable.
+import pg from 'pg';
+import type { ChangeFeed, StoreHealth } from '../ports.ts';
+import { CONFIG_CHANNEL } from '../session.ts';
+
+export function openPostgresPool(connectionString: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, query_timeout: 15_000, application_name: 'portcullis' });
+  // An idle client that loses its server emits here; without a listener the process would crash.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export class PostgresChangeFeed implements ChangeFeed {
+  readonly #listeners = new Set<(revision: number) => void>();
+  readonly #connectionString: string;
+  readonly #readRevision: () => Promise<number>;
+  readonly #pollMs: number;
+  #client: pg.Client | undefined;
+  #last = -1;
+  #stopped = false;
+  #retryMs = 250;
+  #timer: NodeJS.Timeout | undefined;
+  #poller: NodeJS.Timeout | undefined;
+  #health: StoreHealth = { up: true, since: new Date().toISOString() };
+
+  constructor(connectionString: string, readRevision: () => Promise<number>, pollMs = 5000) {
+    this.#connectionString = connectionString;
+    this.#readRevision = readRevision;
+    this.#pollMs = pollMs;
+  }
+
+  async start(): Promise<void> {
+    await this.#connect();
+    this.#poller = setInterval(() => void this.#poll(), this.#pollMs);
+    this.#poller.unref();
+  }
+
+  onChange(listener: (revision: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  health(): StoreHealth { return this.#health; }
+
+  committed(revision: number): void { this.#announce(revision); }
+
+  #setHealth(up: boolean, error?: string): void {
+    if (up !== this.#health.up) this.#health = { up, since: new Date().toISOString(), ...(error ? { error } : {}) };
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return;
+    const client = new pg.Client({ connectionString: this.#connectionString, connectionTimeoutMillis: 3000, application_name: 'portcullis-listener' });
+    client.on('notification', (msg) => {
+      const revision = Number(msg.payload);
+      if (msg.channel === CONFIG_CHANNEL && Number.isFinite(revision)) this.#announce(revision);
+    });
+    const lost = (err?: Error) => {
+      if (this.#client !== client) return;
+      this.#client = undefined;
+      this.#setHealth(false, err?.message ?? 'connection closed');
+      client.removeAllListeners('error');
+      client.on('error', () => undefined);
+      void client.end().catch(() => undefined);
+      this.#schedule();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CONFIG_CHANNEL}`);
+      this.#client = client;
+      this.#retryMs = 250;
+      this.#setHealth(true);
+      // Whatever was announced while we were away: compare with the current revision now.
+      this.#announce(await this.#readRevision());
+    } catch (err) {
+      client.on('error', () => undefined);
+      void client.end().catch(() => undefined);
+      this.#setHealth(false, (err as Error).message);
+      this.#schedule();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#timer) return;
+    const wait = this.#retryMs;
+    this.#retryMs = Math.min(this.#retryMs * 2, 5000);
+    this.#timer = setTimeout(() => { this.#timer = undefined; void this.#connect(); }, wait);
+    this.#timer.unref();
+  }
+
+  async #poll(): Promise<void> {
+    try {
+      this.#announce(await this.#readRevision());
+      if (this.#client) this.#setHealth(true);
+    } catch (err) {
+      this.#setHealth(false, (err as Error).message);
+    }
+  }
+
+  #announce(revision: number): void {
+    if (revision <= this.#last) return;
+    this.#last = revision;
+    for (const l of this.#listeners) l(revision);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    clearInterval(this.#poller);
+    const client = this.#client;
+    this.#client = undefined;
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+    }
+  }
+}

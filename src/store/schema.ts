@@ -1,0 +1,101 @@
+// The store's tables as Kysely sees them: the typed query layer both dialects share.
+import type { KindName } from '../core/entities/kinds.ts';
+
+/** Columns every entity table has; `data` is the entity's JSON as the admin API shows it. */
+export interface EntityRow {
+  id: string;
+  key: string;
+  position: number;
+  data: string;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface RouteRow extends EntityRow { service: string | null }
+export interface PluginRow extends EntityRow { plugin: string | null; scope: string | null; service: string | null; route: string | null }
+export interface ConsumerRow extends EntityRow { custom_id: string | null }
+export interface ProductRow extends EntityRow { status: string | null }
+export interface SubscriptionRow extends EntityRow { consumer: string | null; product: string | null; plan: string | null; status: string | null }
+
+export interface CredentialRow {
+  id: string;
+  consumer: string;
+  type: string;
+  /** What a request presents to find the credential: a SHA-256 of the API key, or the username. */
+  lookup: string;
+  secret_hash: string | null;
+  display: string;
+  data: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface AdminUserRow {
+  id: string;
+  name: string;
+  email: string | null;
+  role: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface AdminTokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface AuditRow {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  entity_key: string | null;
+  before: string | null;
+  after: string | null;
+  request_id: string | null;
+}
+
+export interface SpecRow {
+  id: string;
+  service: string;
+  format: string;
+  title: string;
+  version: string;
+  content: string;
+  created_at: string;
+}
+
+export interface Database {
+  schema_migrations: { version: number; name: string; applied_at: string };
+  config_state: { id: number; revision: number; updated_at: string };
+  settings: { key: string; data: string; updated_at: string };
+  services: EntityRow;
+  routes: RouteRow;
+  plugins: PluginRow;
+  consumers: ConsumerRow;
+  plans: EntityRow;
+  products: ProductRow;
+  subscriptions: SubscriptionRow;
+  credentials: CredentialRow;
+  admin_users: AdminUserRow;
+  admin_tokens: AdminTokenRow;
+  audit_log: AuditRow;
+  api_specs: SpecRow;
+}
+
+export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions';
+export type KindTable = Record<KindName, EntityTable>;
+export type Dialect = 'sqlite' | 'postgres';

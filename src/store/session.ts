@@ -1,0 +1,349 @@
+// The StoreSession port over Kysely: one implementation for SQLite and Postgres. Entity rows keep
+// the JSON the admin API shows in `data`, plus indexed columns for filters and keyset pagination.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { KINDS, type EntityData, type KindName } from '../core/entities/kinds.ts';
+import { uuidv7 } from './ids.ts';
+import {
+  DuplicateKeyError, InvalidCursorError, VersionConflictError,
+  type AuditEntry, type ListQuery, type Page, type SortField, type StoredEntity, type StoreSession,
+} from './ports.ts';
+import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Database, Dialect, EntityRow, SpecRow } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+// Entity tables are chosen at run time by kind; their common columns are typed by EntityRow.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+const SORT_COLUMN: Record<SortField, string> = { position: 'position', name: 'key', created_at: 'created_at', updated_at: 'updated_at' };
+
+export function encodeCursor(value: unknown, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string | number, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch { /* fall through */ }
+  throw new InvalidCursorError('cursor is not one this API issued');
+}
+
+const tagsColumn = (data: EntityData) => (Array.isArray(data.tags) && data.tags.length > 0 ? `,${(data.tags as string[]).join(',')},` : '');
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; errcode?: string; message?: string };
+  return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
+}
+
+function toEntity(row: EntityRow): StoredEntity {
+  // pg returns integers as numbers and bigints as strings; SQLite as numbers: normalise once here.
+  return { id: row.id, key: row.key, position: Number(row.position), data: JSON.parse(row.data) as EntityData, created_at: row.created_at, updated_at: row.updated_at, version: Number(row.version) };
+}
+
+export class KyselySession implements StoreSession {
+  readonly #db: Db;
+  readonly #dialect: Dialect;
+  constructor(db: Db, dialect: Dialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  get #any(): AnyDb { return this.#db as unknown as AnyDb; }
+  #now(): string { return new Date().toISOString(); }
+
+  async revision(): Promise<number> {
+    const row = await this.#db.selectFrom('config_state').select('revision').where('id', '=', 1).executeTakeFirst();
+    return Number(row?.revision ?? 0);
+  }
+
+  /** Keyset pagination over (sort column, id), shared by every listing. */
+  async #page<R extends { id: string }>(
+    table: string, query: ListQuery, sortColumn: string,
+    where: (qb: any) => any, map: (row: any) => R,
+  ): Promise<Page<R>> {
+    const desc = query.descending === true;
+    let qb = (this.#db as any).selectFrom(table).selectAll();
+    qb = where(qb);
+    if (query.cursor !== undefined) {
+      const [value, id] = decodeCursor(query.cursor);
+      qb = qb.where((eb: any) => eb.or([
+        eb(sortColumn, desc ? '<' : '>', value),
+        eb.and([eb(sortColumn, '=', value), eb('id', desc ? '<' : '>', id)]),
+      ]));
+    }
+    const rows: any[] = await qb.orderBy(sortColumn, desc ? 'desc' : 'asc').orderBy('id', desc ? 'desc' : 'asc').limit(query.limit + 1).execute();
+    const more = rows.length > query.limit;
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return { data: page.map(map), ...(more && last ? { next_cursor: encodeCursor(sortColumn === 'position' || sortColumn === 'version' ? Number(last[sortColumn]) : last[sortColumn], last.id) } : {}) };
+  }
+
+  list(kind: KindName, query: ListQuery): Promise<Page<StoredEntity>> {
+    const k = KINDS[kind];
+    const allowed = new Set(['name', ...k.columns]);
+    return this.#page(k.collection, query, SORT_COLUMN[query.sort ?? 'position'], (qb) => {
+      for (const [field, value] of Object.entries(query.filters ?? {})) {
+        if (!allowed.has(field)) continue;
+        qb = qb.where(field === 'name' ? 'key' : field, '=', value);
+      }
+      if (query.tag !== undefined) qb = qb.where(sql`tags like ${`%,${likeEscape(query.tag)},%`} escape '\\'`);
+      return qb;
+    }, toEntity);
+  }
+
+  async all(kind: KindName): Promise<StoredEntity[]> {
+    const rows = await this.#any.selectFrom(KINDS[kind].collection).selectAll().orderBy('position').orderBy('id').execute();
+    return rows.map((r) => toEntity(r as EntityRow));
+  }
+
+  async get(kind: KindName, id: string): Promise<StoredEntity | undefined> {
+    const row = await this.#any.selectFrom(KINDS[kind].collection).selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toEntity(row as EntityRow) : undefined;
+  }
+
+  async getByKey(kind: KindName, key: string): Promise<StoredEntity | undefined> {
+    const row = await this.#any.selectFrom(KINDS[kind].collection).selectAll().where('key', '=', key).executeTakeFirst();
+    return row ? toEntity(row as EntityRow) : undefined;
+  }
+
+  async nextPosition(kind: KindName): Promise<number> {
+    const row = await this.#any.selectFrom(KINDS[kind].collection).select((eb) => eb.fn.max('position').as('p')).executeTakeFirst();
+    return row?.p === null || row?.p === undefined ? 0 : Number(row.p) + 1;
+  }
+
+  async insert(kind: KindName, data: EntityData, position: number, id = uuidv7()): Promise<StoredEntity> {
+    const k = KINDS[kind];
+    const now = this.#now();
+    const row = { id, key: k.key(data), position, data: JSON.stringify(data), tags: tagsColumn(data), created_at: now, updated_at: now, version: 1, ...k.columnValues(data) };
+    try {
+      await this.#any.insertInto(k.collection).values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError(`${k.title.toLowerCase()} "${row.key}" already exists`);
+      throw err;
+    }
+    return toEntity(row);
+  }
+
+  async update(kind: KindName, id: string, data: EntityData, expectedVersion?: number, position?: number): Promise<StoredEntity> {
+    const k = KINDS[kind];
+    const current = await this.get(kind, id);
+    if (!current) throw new VersionConflictError(`${k.title.toLowerCase()} ${id} no longer exists`);
+    if (expectedVersion !== undefined && current.version !== expectedVersion) throw new VersionConflictError(`${k.title.toLowerCase()} ${id} changed (version ${current.version}, expected ${expectedVersion})`);
+    const next = { key: k.key(data), data: JSON.stringify(data), tags: tagsColumn(data), updated_at: this.#now(), version: current.version + 1, position: position ?? current.position, ...k.columnValues(data) };
+    let result;
+    try {
+      result = await this.#any.updateTable(k.collection).set(next).where('id', '=', id).where('version', '=', current.version).executeTakeFirst();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError(`${k.title.toLowerCase()} "${next.key}" already exists`);
+      throw err;
+    }
+    if (Number(result.numUpdatedRows) !== 1) throw new VersionConflictError(`${k.title.toLowerCase()} ${id} changed meanwhile`);
+    return { id, created_at: current.created_at, ...next, data };
+  }
+
+  async delete(kind: KindName, id: string, expectedVersion?: number): Promise<void> {
+    let q = this.#any.deleteFrom(KINDS[kind].collection).where('id', '=', id);
+    if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+    const r = await q.executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) throw new VersionConflictError(`${KINDS[kind].title.toLowerCase()} ${id} changed or no longer exists`);
+  }
+
+  async deleteWhere(kind: KindName, column: string, value: string): Promise<StoredEntity[]> {
+    const table = KINDS[kind].collection;
+    const rows = await this.#any.selectFrom(table).selectAll().where(column, '=', value).execute();
+    if (rows.length > 0) await this.#any.deleteFrom(table).where(column, '=', value).execute();
+    return rows.map((r) => toEntity(r as EntityRow));
+  }
+
+  async getSettings(key: string): Promise<unknown> {
+    const row = await this.#db.selectFrom('settings').select('data').where('key', '=', key).executeTakeFirst();
+    return row ? JSON.parse(row.data) as unknown : undefined;
+  }
+
+  async putSettings(key: string, data: unknown): Promise<void> {
+    const values = { key, data: JSON.stringify(data), updated_at: this.#now() };
+    await this.#db.insertInto('settings').values(values).onConflict((oc) => oc.column('key').doUpdateSet({ data: values.data, updated_at: values.updated_at })).execute();
+  }
+
+  // --- credentials -------------------------------------------------------------------------
+
+  listCredentials(query: ListQuery & { consumer?: string }): Promise<Page<CredentialRow>> {
+    const sort = query.sort === 'updated_at' ? 'updated_at' : 'created_at';
+    return this.#page('credentials', query, sort, (qb) => (query.consumer !== undefined ? qb.where('consumer', '=', query.consumer) : qb), (r) => ({ ...r, version: Number(r.version) }));
+  }
+
+  async getCredential(id: string): Promise<CredentialRow | undefined> {
+    const row = await this.#db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? { ...row, version: Number(row.version) } : undefined;
+  }
+
+  async findCredential(type: string, lookup: string): Promise<CredentialRow | undefined> {
+    const row = await this.#db.selectFrom('credentials').selectAll().where('type', '=', type).where('lookup', '=', lookup).executeTakeFirst();
+    return row ? { ...row, version: Number(row.version) } : undefined;
+  }
+
+  async insertCredential(row: Omit<CredentialRow, 'created_at' | 'updated_at' | 'version'>): Promise<CredentialRow> {
+    const now = this.#now();
+    const full = { ...row, created_at: now, updated_at: now, version: 1 };
+    try {
+      await this.#db.insertInto('credentials').values(full).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError(row.type === 'basic-auth' ? `username "${row.display}" is taken` : 'that key is already in use');
+      throw err;
+    }
+    return full;
+  }
+
+  async updateCredential(id: string, patch: Partial<Pick<CredentialRow, 'expires_at' | 'revoked_at' | 'data'>>, expectedVersion?: number): Promise<CredentialRow> {
+    const current = await this.getCredential(id);
+    if (!current || (expectedVersion !== undefined && current.version !== expectedVersion)) throw new VersionConflictError(`credential ${id} changed or no longer exists`);
+    const next = { ...patch, updated_at: this.#now(), version: current.version + 1 };
+    const r = await this.#db.updateTable('credentials').set(next).where('id', '=', id).where('version', '=', current.version).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new VersionConflictError(`credential ${id} changed meanwhile`);
+    return { ...current, ...next };
+  }
+
+  async deleteCredential(id: string, expectedVersion?: number): Promise<void> {
+    let q = this.#db.deleteFrom('credentials').where('id', '=', id);
+    if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+    const r = await q.executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) throw new VersionConflictError(`credential ${id} changed or no longer exists`);
+  }
+
+  async deleteCredentialsOf(consumer: string): Promise<number> {
+    const r = await this.#db.deleteFrom('credentials').where('consumer', '=', consumer).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async renameCredentialOwner(from: string, to: string): Promise<void> {
+    await this.#db.updateTable('credentials').set({ consumer: to, updated_at: this.#now() }).where('consumer', '=', from).execute();
+  }
+
+  // --- admin users and tokens ---------------------------------------------------------------
+
+  async countAdminUsers(): Promise<number> {
+    const row = await this.#db.selectFrom('admin_users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  listAdminUsers(query: ListQuery): Promise<Page<AdminUserRow>> {
+    const sort = query.sort === 'name' ? 'name' : query.sort === 'updated_at' ? 'updated_at' : 'created_at';
+    return this.#page('admin_users', query, sort, (qb) => qb, (r) => ({ ...r, version: Number(r.version) }));
+  }
+
+  async getAdminUser(id: string): Promise<AdminUserRow | undefined> {
+    const row = await this.#db.selectFrom('admin_users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? { ...row, version: Number(row.version) } : undefined;
+  }
+
+  async getAdminUserByName(name: string): Promise<AdminUserRow | undefined> {
+    const row = await this.#db.selectFrom('admin_users').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? { ...row, version: Number(row.version) } : undefined;
+  }
+
+  async insertAdminUser(row: Pick<AdminUserRow, 'name' | 'email' | 'role'> & { id?: string }): Promise<AdminUserRow> {
+    const now = this.#now();
+    const full: AdminUserRow = { id: row.id ?? uuidv7(), name: row.name, email: row.email ?? null, role: row.role, created_at: now, updated_at: now, version: 1 };
+    try {
+      await this.#db.insertInto('admin_users').values(full).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError(`admin user "${row.name}" already exists`);
+      throw err;
+    }
+    return full;
+  }
+
+  async updateAdminUser(id: string, patch: Pick<AdminUserRow, 'name' | 'email' | 'role'>, expectedVersion?: number): Promise<AdminUserRow> {
+    const current = await this.getAdminUser(id);
+    if (!current || (expectedVersion !== undefined && current.version !== expectedVersion)) throw new VersionConflictError(`admin user ${id} changed or no longer exists`);
+    const next = { name: patch.name, email: patch.email ?? null, role: patch.role, updated_at: this.#now(), version: current.version + 1 };
+    try {
+      const r = await this.#db.updateTable('admin_users').set(next).where('id', '=', id).where('version', '=', current.version).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new VersionConflictError(`admin user ${id} changed meanwhile`);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError(`admin user "${patch.name}" already exists`);
+      throw err;
+    }
+    return { ...current, ...next };
+  }
+
+  async deleteAdminUser(id: string, expectedVersion?: number): Promise<void> {
+    await this.#db.deleteFrom('admin_tokens').where('user_id', '=', id).execute();
+    let q = this.#db.deleteFrom('admin_users').where('id', '=', id);
+    if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+    const r = await q.executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) throw new VersionConflictError(`admin user ${id} changed or no longer exists`);
+  }
+
+  async insertAdminToken(row: Omit<AdminTokenRow, 'created_at' | 'last_used_at'>): Promise<AdminTokenRow> {
+    const full: AdminTokenRow = { ...row, created_at: this.#now(), last_used_at: null };
+    await this.#db.insertInto('admin_tokens').values(full).execute();
+    return full;
+  }
+
+  async getAdminToken(id: string): Promise<AdminTokenRow | undefined> {
+    return this.#db.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listAdminTokens(userId: string): Promise<AdminTokenRow[]> {
+    return this.#db.selectFrom('admin_tokens').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+  }
+
+  async deleteAdminToken(id: string): Promise<boolean> {
+    const r = await this.#db.deleteFrom('admin_tokens').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  }
+
+  async touchAdminToken(id: string, at: string): Promise<void> {
+    await this.#db.updateTable('admin_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+  }
+
+  // --- audit log ------------------------------------------------------------------------------
+
+  async appendAudit(entry: AuditEntry): Promise<AuditRow> {
+    const row: AuditRow = { ...entry, id: uuidv7(), at: entry.at ?? this.#now() };
+    await this.#db.insertInto('audit_log').values(row).execute();
+    return row;
+  }
+
+  listAudit(query: ListQuery & { entity?: string; entity_id?: string; actor?: string; since?: string }): Promise<Page<AuditRow>> {
+    // Newest first by default: the log is read to answer "what just changed?".
+    return this.#page('audit_log', { ...query, descending: query.descending ?? true }, 'id', (qb) => {
+      if (query.entity !== undefined) qb = qb.where('entity', '=', query.entity);
+      if (query.entity_id !== undefined) qb = qb.where('entity_id', '=', query.entity_id);
+      if (query.actor !== undefined) qb = qb.where('actor', '=', query.actor);
+      if (query.since !== undefined) qb = qb.where('at', '>=', query.since);
+      return qb;
+    }, (r) => r as AuditRow);
+  }
+
+  // --- API specs ------------------------------------------------------------------------------
+
+  async insertSpec(row: Omit<SpecRow, 'id' | 'created_at'>): Promise<SpecRow> {
+    const full: SpecRow = { ...row, id: uuidv7(), created_at: this.#now() };
+    await this.#db.insertInto('api_specs').values(full).execute();
+    return full;
+  }
+
+  async listSpecs(service?: string): Promise<Omit<SpecRow, 'content'>[]> {
+    let q = this.#db.selectFrom('api_specs').select(['id', 'service', 'format', 'title', 'version', 'created_at']);
+    if (service !== undefined) q = q.where('service', '=', service);
+    return q.orderBy('id').execute();
+  }
+
+  async getSpec(id: string): Promise<SpecRow | undefined> {
+    return this.#db.selectFrom('api_specs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Used by adapters: increments the revision, taking the config write lock. */
+  async bumpRevision(): Promise<number> {
+    await this.#db.updateTable('config_state').set((eb) => ({ revision: eb('revision', '+', 1), updated_at: this.#now() })).where('id', '=', 1).execute();
+    const revision = await this.revision();
+    if (this.#dialect === 'postgres') await sql`select pg_notify(${CONFIG_CHANNEL}, ${String(revision)})`.execute(this.#db);
+    return revision;
+  }
+}
+
+/** Postgres NOTIFY channel announcing config revisions. */
+export const CONFIG_CHANNEL = 'portcullis_config';
