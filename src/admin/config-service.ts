@@ -219,7 +219,7 @@ export class ConfigService {
   }
 
   /** Makes the store match the document, in one transaction (rolled back on a dry run). */
-  async apply(raw: unknown, opts: { dryRun: boolean; actor: Actor }): Promise<ApplyResult> {
+  async apply(raw: unknown, opts: { dryRun: boolean; actor: Actor; merge?: boolean }): Promise<ApplyResult> {
     const { config } = checkDocument(raw, this.#catalog); // ConfigError: the file itself is wrong
     const present = new Set(raw !== null && typeof raw === 'object' ? Object.keys(raw) : []);
     const desired = decompose(config);
@@ -233,7 +233,8 @@ export class ConfigService {
         for (const kind of KIND_NAMES) {
           const governs = (r: EntityRecord) => present.has(kind === 'plugin' ? sectionOfPlugin(r.data) : SECTION_OF_KIND[kind]);
           const wanted = desired[kind].filter(governs);
-          const kept = sets[kind].filter((r) => !governs(r));
+          // merge: the document adds and updates, and removes nothing (OpenAPI import).
+          const kept = sets[kind].filter((r) => !governs(r) || (opts.merge === true && !wanted.some((w) => w.key === r.key)));
           next[kind] = [...kept, ...wanted];
           await this.#sync(tx, kind, stored[kind].filter((e) => governs(e)), wanted, changes, opts);
         }
@@ -260,7 +261,14 @@ export class ConfigService {
     return outcome!;
   }
 
-  async #sync(tx: StoreSession, kind: KindName, current: StoredEntity[], wanted: EntityRecord[], changes: PlannedChange[], opts: { dryRun: boolean; actor: Actor }): Promise<void> {
+  async #sync(tx: StoreSession, kind: KindName, current: StoredEntity[], wanted: EntityRecord[], changes: PlannedChange[], opts: { dryRun: boolean; actor: Actor; merge?: boolean }): Promise<void> {
+    if (opts.merge) {
+      // Additions go after what exists; existing entities keep their place.
+      const base = await tx.nextPosition(kind);
+      const keys = new Set(wanted.map((w) => w.key));
+      current = current.filter((e) => keys.has(e.key));
+      wanted = wanted.map((w, i) => ({ ...w, position: current.find((e) => e.key === w.key)?.position ?? base + i }));
+    }
     const byKey = new Map(current.map((e) => [e.key, e]));
     const wantedKeys = new Set(wanted.map((r) => r.key));
     const audit = (action: 'create' | 'update' | 'delete', id: string, key: string, before: EntityData | null, after: EntityData | null) => tx.appendAudit({
@@ -279,7 +287,8 @@ export class ConfigService {
       if (kind === 'consumer') await tx.deleteCredentialsOf(e.key);
       await audit('delete', e.id, e.key, e.data, null);
     }
-    for (const [position, r] of wanted.entries()) {
+    for (const [index, r] of wanted.entries()) {
+      const position = opts.merge ? r.position : index;
       const existing = byKey.get(r.key);
       if (!existing) {
         changes.push({ action: 'create', kind, key: r.key });
@@ -288,7 +297,7 @@ export class ConfigService {
         continue;
       }
       const fields = diffFields(existing.data, r.data);
-      const moved = rankBefore.get(r.key) !== rankAfter.get(r.key);
+      const moved = !opts.merge && rankBefore.get(r.key) !== rankAfter.get(r.key);
       if (fields.length > 0 || moved) {
         changes.push({ action: 'update', kind, key: r.key, fields, ...(moved ? { moved } : {}) });
         await tx.update(kind, existing.id, r.data, undefined, position);

@@ -1,8 +1,14 @@
 // The admin listener (never the proxy socket): health, readiness and metrics today; the admin
 // REST API joins it with the control plane.
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../core/errors/problem.ts';
+import type { StoreHealth } from '../store/ports.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { mountOperations, problemOf, sendProblem } from './api/mount.ts';
+import type { Operation } from './api/types.ts';
+import type { AdminAuth } from './auth.ts';
+import { openApiText } from './openapi.ts';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -12,16 +18,24 @@ export interface ReadinessReport {
   /** What each gateway process serves; a differing entry is a stale process. */
   gateway_versions: string[];
   last_reload: { at: string; ok: boolean; error?: string } | undefined;
+  /** Where the config comes from: a file (DB-less) or the store. */
+  config_source: 'file' | 'store';
+  /** Store revision the node serves (store mode). */
+  config_revision?: number;
+  /** Store reachability; while it is down the node serves its last snapshot. */
+  store?: StoreHealth & { location: string; serving: 'live' | 'last-known-good' };
 }
 
 export interface AdminDeps {
   readonly logger: Logger;
   readiness(): ReadinessReport;
   metrics(): Promise<string>;
+  /** The admin REST API; absent on a node without the control plane. */
+  readonly api?: { operations: readonly Operation[]; auth: AdminAuth; readOnly: boolean; version: string };
 }
 
 export function createAdminServer(deps: AdminDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, return503OnClosing: true });
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, return503OnClosing: true, genReqId: () => randomUUID() });
 
   app.get('/health', async () => ({ status: 'ok' }));
 
@@ -36,18 +50,30 @@ export function createAdminServer(deps: AdminDeps): FastifyInstance {
     return deps.metrics();
   });
 
+  if (deps.api) {
+    const { operations, auth, readOnly, version } = deps.api;
+    const document = openApiText(operations, version);
+    app.get('/admin/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(document));
+    mountOperations(app, operations, { auth, readOnly, logger: deps.logger });
+  }
+
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problemBody('route-not-found', { instance: req.url.split('?')[0], requestId: req.id }));
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const status = (err as { statusCode?: number }).statusCode;
+    const known = problemOf(err);
+    if (known) return sendProblem(reply, req, known.code, known.detail, known.errors, known.headers);
+    const e = err as { statusCode?: number; code?: string };
+    const status = e.statusCode;
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendProblem(reply, req, 'unsupported-media-type');
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, req, 'payload-too-large');
     if (status !== undefined && status >= 400 && status < 500) {
-      reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problemBody('bad-request', { instance: req.url.split('?')[0], requestId: req.id }));
-      return;
+      const detail = e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'the body is not valid JSON' : e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'the body is empty' : undefined;
+      return sendProblem(reply, req, detail ? 'validation-failed' : 'bad-request', detail, detail ? [{ pointer: '', detail }] : undefined);
     }
     deps.logger.error({ err, path: req.url.split('?')[0] }, 'admin request failed');
-    reply.code(500).type(PROBLEM_CONTENT_TYPE).send(problemBody('internal-error', { instance: req.url.split('?')[0], requestId: req.id }));
+    return sendProblem(reply, req, 'internal-error', 'The admin API could not process the request.');
   });
 
   return app;

@@ -1,12 +1,15 @@
 // Flag parsing shared by the commands (node:util parseArgs), with environment fallbacks.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { DEFAULT_DB } from '../store/open.ts';
 import { ROLES, type Role } from './platform.ts';
 
 export class UsageError extends Error {}
 
 export const START_FLAGS = {
   config: { type: 'string', short: 'c' },
+  db: { type: 'string' },
+  'state-dir': { type: 'string' },
   port: { type: 'string', short: 'p' },
   'admin-port': { type: 'string' },
   host: { type: 'string' },
@@ -18,7 +21,10 @@ export const START_FLAGS = {
 } as const;
 
 export interface StartArgs {
-  configFile: string;
+  /** DB-less mode when set. */
+  configFile: string | undefined;
+  db: string;
+  stateDir: string | undefined;
   port: number;
   adminPort: number;
   host: string;
@@ -48,7 +54,9 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const roles = (values.roles ?? env.PORTCULLIS_ROLES ?? ROLES.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
   for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`unknown role "${r}" (roles: ${ROLES.join(', ')})`);
   return {
-    configFile: values.config ?? env.PORTCULLIS_CONFIG ?? 'portcullis.yaml',
+    configFile: values.config ?? env.PORTCULLIS_CONFIG,
+    db: values.db ?? env.PORTCULLIS_DB ?? DEFAULT_DB,
+    stateDir: values['state-dir'] ?? env.PORTCULLIS_STATE_DIR,
     port: port(values.port ?? env.PORTCULLIS_PORT, 8080, '--port'),
     adminPort: port(values['admin-port'] ?? env.PORTCULLIS_ADMIN_PORT, 8081, '--admin-port'),
     host: values.host ?? env.PORTCULLIS_HOST ?? '0.0.0.0',

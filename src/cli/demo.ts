@@ -1,10 +1,15 @@
 // `portcullis demo` (what `npm start` runs): the carrier sample API as its own upstream process
 // and a Portcullis node in front of it, on the embedded default. Prints URLs and a working curl.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, flushLogger } from '../telemetry/logger.ts';
 import { ConfigError, formatIssue } from '../core/config/errors.ts';
 import { installSignals } from './start.ts';
+import { defaultStateDir } from './config-source.ts';
+import { generateAdminToken } from '../admin/auth.ts';
+import { describeDb, parseDbUrl } from '../store/open.ts';
 import { startPlatform, PlatformError } from './platform.ts';
 import type { StartArgs } from './args.ts';
 
@@ -27,6 +32,19 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error('the carrier API did not start in time');
 }
 
+/**
+ * The demo keeps its admin token in a 0600 file beside its database, so that the README's admin
+ * API call works on every start. (`portcullis start` prints its token once and keeps no copy.)
+ */
+function demoAdminToken(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = generateAdminToken();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return token;
+}
+
 export async function runDemo(args: StartArgs): Promise<void> {
   const logger = createLogger({ base: { role: 'supervisor' } });
   const carrier = spawn(process.execPath, [CARRIER_SERVER, '--port', String(CARRIER_PORT)], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -34,7 +52,9 @@ export async function runDemo(args: StartArgs): Promise<void> {
   process.on('exit', stopCarrier);
   try {
     await waitForHealth(`http://127.0.0.1:${CARRIER_PORT}/health`, carrier, 10_000);
-    const platform = await startPlatform({ ...args, configFile: args.configFile === 'portcullis.yaml' ? DEMO_CONFIG : args.configFile, logger });
+    const tokenFile = join(args.stateDir ?? defaultStateDir(args.db), 'demo-admin-token');
+    const adminToken = process.env.PORTCULLIS_ADMIN_TOKEN ?? demoAdminToken(tokenFile);
+    const platform = await startPlatform({ ...args, seedFile: DEMO_CONFIG, adminToken, logger });
     installSignals(platform, logger, stopCarrier);
     const base = `http://localhost:${platform.proxyPort}`;
     const lines = [
@@ -42,12 +62,20 @@ export async function runDemo(args: StartArgs): Promise<void> {
       '  Portcullis demo is running: the carrier API behind the gateway.',
       '',
       `  Gateway        ${base}`,
-      `  Admin          http://${args.adminHost}:${platform.adminPort}  (/health, /ready, /metrics)`,
+      `  Admin API      http://${args.adminHost}:${platform.adminPort}/admin  (OpenAPI: /admin/openapi.json; /health, /ready, /metrics)`,
+      `  Config store   ${args.configFile ?? describeDb(parseDbUrl(args.db))}`,
       `  Carrier API    http://127.0.0.1:${CARRIER_PORT}  (the upstream, direct)`,
       '',
       '  Try it:',
       `    curl ${base}/carrier/tracking/PC0000000001`,
       `    curl -X POST ${base}/carrier/rates -H 'content-type: application/json' \\`,
+      `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
+      '',
+      '  Add a route through the admin API, then call it (served within a second):',
+      `    TOKEN=$(cat ${tokenFile})`,
+      `    curl -X POST http://${args.adminHost}:${platform.adminPort}/admin/routes -H "authorization: Bearer $TOKEN" \\`,
+      `      -H 'content-type: application/json' -d '{"name":"rates-shortcut","service":"carrier","paths":["/rates"],"methods":["POST"]}'`,
+      `    curl -X POST ${base}/rates -H 'content-type: application/json' \\`,
       `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
       '',
       '  Press Ctrl+C to stop.',

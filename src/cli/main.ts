@@ -14,14 +14,22 @@ Usage:
   portcullis --version
 
 Options for start and demo:
-  -c, --config FILE     config file (default ./portcullis.yaml; env PORTCULLIS_CONFIG)
+      --db URL          config store: sqlite:PATH (default sqlite:./data/portcullis.db)
+                        or postgres://user@host:5432/db (env PORTCULLIS_DB)
+  -c, --config FILE     DB-less mode: serve this file, reload on change; the admin API
+                        is read-only (env PORTCULLIS_CONFIG)
+      --state-dir DIR   where the last-known-good snapshot is kept (default: beside the
+                        SQLite file, or ./data)
   -p, --port N          proxy port (default 8080; env PORTCULLIS_PORT)
-      --admin-port N    admin port: /health, /ready, /metrics (default 8081)
+      --admin-port N    admin port: admin API, /health, /ready, /metrics (default 8081)
       --host H          proxy bind address (default 0.0.0.0)
       --admin-host H    admin bind address (default 127.0.0.1)
   -w, --workers N       gateway worker processes (default: CPU cores)
       --roles LIST      roles to run: gateway,admin (default both)
       --no-watch        do not reload when the config file changes (SIGHUP still reloads)
+
+The first start on an empty store creates admin user "admin" and prints its token once
+(or takes it from PORTCULLIS_ADMIN_TOKEN).
 
 Signals: SIGHUP reloads the config; SIGTERM/SIGINT drain in-flight requests and stop.
 Docs: docs/README.md

@@ -3,11 +3,16 @@
 // shutdown. `portcullis start` and the integration tests both run through here.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/config/errors.ts';
-import { loadConfigDocument } from '../core/snapshot/check.ts';
-import type { Config, ServiceConfig } from '../core/config/schema.ts';
+import { parseYaml } from '../core/config/load.ts';
+import type { ServiceConfig } from '../core/config/schema.ts';
+import { adminOperations, type ControlPlane } from '../admin/api/index.ts';
+import { importOperations } from '../admin/api/import.ts';
+import { AdminAuth, bootstrapAdmin } from '../admin/auth.ts';
+import { ConfigService } from '../admin/config-service.ts';
 import { createAdminServer, type ReadinessReport } from '../admin/server.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/ports.ts';
 import { ClusterGateway } from '../gateway/cluster.ts';
-import { watchConfigFile } from '../gateway/config-watch.ts';
 import { ActiveHealthChecker } from '../gateway/health/active.ts';
 import { HealthRegistry, targetKey } from '../gateway/health/registry.ts';
 import { InProcessGateway } from '../gateway/in-process.ts';
@@ -15,13 +20,25 @@ import type { GatewayRole } from '../gateway/role.ts';
 import { targetLabel } from '../gateway/upstream/target.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { collectProcessMetrics, configReloads, controlRegistry, targetHealth } from '../telemetry/metrics.ts';
+import { collectProcessMetrics, configReloads, configRevision, configStoreUp, controlRegistry, targetHealth } from '../telemetry/metrics.ts';
+import { FileSource, PlatformError, StoreSource, defaultStateDir, type ConfigSource } from './config-source.ts';
+
+export { PlatformError };
 
 export const ROLES = ['gateway', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface PlatformOptions {
-  configFile: string;
+  /** DB-less mode: serve this file; the admin API reads but does not write. */
+  configFile: string | undefined;
+  /** Store URL (sqlite:PATH or postgres://…) when there is no config file. */
+  db: string;
+  /** Where the last-known-good snapshot is kept (default: beside the SQLite file, or ./data). */
+  stateDir?: string;
+  /** Applied to the store when it is empty (the demo's starting config). */
+  seedFile?: string;
+  /** The first admin token, instead of a generated one (PORTCULLIS_ADMIN_TOKEN). */
+  adminToken?: string;
   port: number;
   host: string;
   adminPort: number;
@@ -39,23 +56,47 @@ export interface Platform {
   shutdown(): Promise<void>;
 }
 
-export class PlatformError extends Error {}
-
-function readConfig(file: string): { config: Config; version: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new PlatformError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  const { config, snapshot } = loadConfigDocument(text, BUNDLED_CATALOG);
-  return { config, version: snapshot.version };
-}
-
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const { logger } = opts;
   collectProcessMetrics();
-  let { config, version } = readConfig(opts.configFile);
+  const source: ConfigSource = opts.configFile !== undefined ? new FileSource(opts.configFile) : new StoreSource(opts.db, opts.stateDir ?? defaultStateDir(opts.db), logger);
+  const hasAdmin = opts.roles.includes('admin');
+
+  // The control plane: in store mode the store itself; in DB-less mode an in-memory mirror of the
+  // file, so that the admin API reads the same way (writes answer 405).
+  let control: ControlPlane | undefined;
+  let mirror: Store | undefined;
+  if (source instanceof StoreSource) {
+    source.whenOpen(async () => {
+      if (opts.seedFile !== undefined && await source.service.store.read().revision() === 0) {
+        const result = await source.service.apply(parseYaml(readFileSync(opts.seedFile, 'utf8')), { dryRun: false, actor: { name: 'seed' } });
+        logger.info({ file: opts.seedFile, changes: result.changes.length }, 'empty store seeded');
+      }
+      if (hasAdmin) await announceBootstrap(await bootstrapAdmin(source.store, new AdminAuth(source.store), opts.adminToken), logger);
+    });
+    if (!await source.open()) source.retryOpen();
+    control = { service: source.service, auth: new AdminAuth(source.store), readOnly: false };
+  } else if (hasAdmin) {
+    mirror = await openStore('sqlite::memory:');
+    control = { service: new ConfigService(mirror, BUNDLED_CATALOG), auth: new AdminAuth(mirror), readOnly: true };
+    await announceBootstrap(await bootstrapAdmin(mirror, control.auth, opts.adminToken), logger, true);
+  }
+  const mirrorConfig = async (config: unknown) => {
+    if (control && mirror) await control.service.apply(config, { dryRun: false, actor: { name: 'config-file' } });
+  };
+
+  let loaded;
+  try {
+    loaded = await source.load();
+  } catch (err) {
+    await source.close();
+    await mirror?.close();
+    throw err;
+  }
+  let { config, version } = loaded;
+  let revision = loaded.revision;
+  await mirrorConfig(config);
+  configRevision.set(revision ?? 0);
   let status: ReadinessReport['status'] = 'starting';
   let lastReload: ReadinessReport['last_reload'];
 
@@ -90,25 +131,35 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
   const readiness = (): ReadinessReport => {
     const versions = gateway?.versions() ?? [];
+    const store = source.storeHealth();
     return {
       ready: status === 'ready' && versions.every((v) => v === version),
       status,
       config_version: version,
       gateway_versions: versions,
       last_reload: lastReload,
+      config_source: source.kind,
+      ...(revision !== undefined ? { config_revision: revision } : {}),
+      ...(store ? { store } : {}),
     };
   };
   const metrics = async () => {
+    const store = source.storeHealth();
+    if (store) configStoreUp.set(store.up ? 1 : 0);
     const [data, control] = await Promise.all([gateway ? gateway.metrics() : Promise.resolve(''), controlRegistry.metrics()]);
     return `${data}\n${control}`;
   };
 
-  const admin = opts.roles.includes('admin') ? createAdminServer({ logger, readiness, metrics }) : undefined;
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const api = control ? { operations: adminOperations(control, importOperations(control.service)), auth: control.auth, readOnly: control.readOnly, version: pkg.version } : undefined;
+  const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}) }) : undefined;
   let adminPort = 0;
   if (admin) {
     try {
       await admin.listen({ port: opts.adminPort, host: opts.adminHost });
     } catch (err) {
+      await source.close();
+      await mirror?.close();
       throw new PlatformError(listenError(err, opts.adminPort, 'admin'));
     }
     adminPort = (admin.server.address() as { port: number }).port;
@@ -118,6 +169,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       await gateway.start(config);
     } catch (err) {
       await admin?.close();
+      await source.close();
+      await mirror?.close();
       throw new PlatformError(listenError(err, opts.port, 'proxy'));
     }
   }
@@ -129,22 +182,27 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   let reloadChain: Promise<boolean> = Promise.resolve(true);
   const reloadOnce = async (): Promise<boolean> => {
     try {
-      const { config: next, version: nextVersion } = readConfig(opts.configFile);
-      if (nextVersion === version) return true;
-      if (gateway) await gateway.apply(next);
-      checker.configure(next.services);
-      publishTargetHealth(next.services);
-      config = next;
-      version = nextVersion;
+      const next = await source.load();
+      if (next.version === version && next.revision === revision) return true;
+      if (next.version !== version) {
+        if (gateway) await gateway.apply(next.config);
+        checker.configure(next.config.services);
+        publishTargetHealth(next.config.services);
+        await mirrorConfig(next.config);
+      }
+      config = next.config;
+      version = next.version;
+      revision = next.revision;
+      configRevision.set(revision ?? 0);
       lastReload = { at: new Date().toISOString(), ok: true };
       configReloads.labels('ok').inc();
-      logger.info({ config_version: version }, 'config reloaded');
+      logger.info({ config_version: version, ...(revision !== undefined ? { config_revision: revision } : {}) }, 'config reloaded');
       return true;
     } catch (err) {
       const message = err instanceof ConfigError || err instanceof PlatformError ? err.message : String((err as Error)?.message ?? err);
       lastReload = { at: new Date().toISOString(), ok: false, error: message };
       configReloads.labels('error').inc();
-      logger.error({ config_file: opts.configFile, problems: message.split('\n') }, 'config rejected; still serving the previous one');
+      logger.error({ source: source.kind, problems: message.split('\n') }, 'config rejected or unreadable; still serving the previous one');
       return false;
     }
   };
@@ -152,7 +210,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     reloadChain = reloadChain.then(reloadOnce, reloadOnce);
     return reloadChain;
   };
-  const stopWatching = opts.watch ? watchConfigFile(opts.configFile, () => void reload()) : () => undefined;
+  const stopWatching = opts.watch || source.kind === 'store' ? source.watch(() => void reload()) : () => undefined;
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {
@@ -163,12 +221,30 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       await gateway?.drain(config.gateway.drain_timeout_ms);
       await checker.stop();
       await admin?.close();
+      await source.close();
+      await mirror?.close();
       logger.info({}, 'stopped');
     })();
     return shuttingDown;
   };
 
   return { proxyPort: gateway?.port ?? 0, adminPort, reload, shutdown };
+}
+
+/** The first admin token, printed once on the terminal (never into the log stream). */
+async function announceBootstrap(result: { created: boolean; token?: string; fromEnv: boolean }, logger: Logger, ephemeral = false): Promise<void> {
+  if (!result.created) return;
+  if (result.fromEnv) {
+    logger.info({}, 'admin user "admin" created with the configured token');
+    return;
+  }
+  process.stderr.write([
+    '',
+    `  Admin API token for user "admin" (${ephemeral ? 'DB-less mode: valid until this process stops' : 'shown once: store it safely'}):`,
+    `    ${result.token}`,
+    '  Use it as:  Authorization: Bearer <token>',
+    '',
+  ].join('\n') + '\n');
 }
 
 function listenError(err: unknown, port: number, what: string): string {

@@ -1,13 +1,14 @@
 // `portcullis start`: runs a node until SIGTERM/SIGINT (graceful drain), reloading on SIGHUP.
 import { createLogger, flushLogger, type Logger } from '../telemetry/logger.ts';
 import { ConfigError } from '../core/config/errors.ts';
+import { describeDb, parseDbUrl } from '../store/open.ts';
 import type { StartArgs } from './args.ts';
 import { startPlatform, PlatformError, type Platform } from './platform.ts';
 
 export async function runStart(args: StartArgs, logger: Logger = createLogger({ base: { role: 'supervisor' } })): Promise<Platform> {
   let platform: Platform;
   try {
-    platform = await startPlatform({ ...args, logger });
+    platform = await startPlatform({ ...args, logger, ...(process.env.PORTCULLIS_ADMIN_TOKEN ? { adminToken: process.env.PORTCULLIS_ADMIN_TOKEN } : {}) });
   } catch (err) {
     if (err instanceof ConfigError) {
       logger.error({ config_file: args.configFile, problems: err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) }, 'invalid config');
@@ -19,7 +20,7 @@ export async function runStart(args: StartArgs, logger: Logger = createLogger({ 
     flushLogger(logger);
     process.exit(1);
   }
-  logger.info({ proxy: `http://${args.host}:${platform.proxyPort}`, admin: `http://${args.adminHost}:${platform.adminPort}`, workers: args.workers, config_file: args.configFile }, 'portcullis is running');
+  logger.info({ proxy: `http://${args.host}:${platform.proxyPort}`, admin: `http://${args.adminHost}:${platform.adminPort}`, workers: args.workers, ...(args.configFile !== undefined ? { config_file: args.configFile } : { db: describeDb(parseDbUrl(args.db)) }) }, 'portcullis is running');
   installSignals(platform, logger);
   return platform;
 }

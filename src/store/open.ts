@@ -59,7 +59,8 @@ export async function openStore(url: string, opts: OpenOptions = {}): Promise<St
       throw err;
     }
     const feed = new SqliteChangeFeed(() => new KyselySession(db, 'sqlite').revision(), opts.pollMs ?? 500);
-    return makeStore(db, 'sqlite', describeDb(loc), feed, () => feed.stop());
+    const serialise = loc.target === ':memory:' ? undefined : <T>(fn: () => Promise<T>) => queueSqliteWrite(loc.target, fn);
+    return makeStore(db, 'sqlite', describeDb(loc), feed, () => feed.stop(), serialise);
   }
   const pool = openPostgresPool(loc.target);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -74,7 +75,25 @@ export async function openStore(url: string, opts: OpenOptions = {}): Promise<St
   return makeStore(db, 'postgres', describeDb(loc), feed, () => feed.stop());
 }
 
-function makeStore(db: Kysely<Database>, dialect: Dialect, location: string, feed: SqliteChangeFeed | PostgresChangeFeed, stopFeed: () => Promise<void>): Store {
+// node:sqlite waits for a database file's write lock synchronously (busy_timeout), which blocks
+// the event loop: a store of this process waiting for another store of this process that holds the
+// lock can never get it, and fails after the timeout with "database is locked". So write
+// transactions of all stores of this process on one file queue here, and only wait for other
+// processes inside SQLite.
+const sqliteWriters = new Map<string, Promise<void>>();
+
+function queueSqliteWrite<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const result = (sqliteWriters.get(file) ?? Promise.resolve()).then(fn);
+  const done = result.then(() => undefined, () => undefined);
+  sqliteWriters.set(file, done);
+  void done.then(() => { if (sqliteWriters.get(file) === done) sqliteWriters.delete(file); });
+  return result;
+}
+
+function makeStore(
+  db: Kysely<Database>, dialect: Dialect, location: string, feed: SqliteChangeFeed | PostgresChangeFeed, stopFeed: () => Promise<void>,
+  serialise: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+): Store {
   return {
     dialect,
     location,
@@ -82,11 +101,11 @@ function makeStore(db: Kysely<Database>, dialect: Dialect, location: string, fee
     read: () => new KyselySession(db, dialect),
     async write(fn, opts) {
       let revision = -1;
-      const result = await db.transaction().execute(async (tx) => {
+      const result = await serialise(() => db.transaction().execute(async (tx) => {
         const session = new KyselySession(tx, dialect);
         revision = opts?.bump ? await session.bumpRevision() : await session.revision();
         return fn(session, revision);
-      });
+      }));
       if (opts?.bump) feed.committed(revision);
       return result;
     },

@@ -114,3 +114,8 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The store is not reachable (yet): callers answer 503 and try again later. */
+export class StoreUnavailableError extends Error {
+  readonly code = 'ECONNREFUSED';
+}

@@ -20,16 +20,22 @@ export function encodeCursor(value: unknown, id: string): string {
   return Buffer.from(JSON.stringify([value, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string | number, string] {
+// A cursor comes back from the client: a value the column cannot hold (text for an integer, NUL in
+// text) would make Postgres fail the query, so anything this API could not have issued is refused.
+const INT4_MAX = 2_147_483_647;
+const cursorValueFits = (value: unknown, integer: boolean): boolean => (integer
+  ? typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= INT4_MAX
+  : typeof value === 'string' && !value.includes('\u0000'));
+
+function decodeCursor(cursor: string, integer: boolean): [string | number, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && typeof v[1] === 'string') return [v[0], v[1]];
+    if (Array.isArray(v) && v.length === 2 && cursorValueFits(v[0], integer) && cursorValueFits(v[1], false)) return [v[0] as string | number, v[1] as string];
   } catch { /* fall through */ }
   throw new InvalidCursorError('cursor is not one this API issued');
 }
 
 const tagsColumn = (data: EntityData) => (Array.isArray(data.tags) && data.tags.length > 0 ? `,${(data.tags as string[]).join(',')},` : '');
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; errcode?: string; message?: string };
@@ -66,7 +72,7 @@ export class KyselySession implements StoreSession {
     let qb = (this.#db as any).selectFrom(table).selectAll();
     qb = where(qb);
     if (query.cursor !== undefined) {
-      const [value, id] = decodeCursor(query.cursor);
+      const [value, id] = decodeCursor(query.cursor, sortColumn === 'position' || sortColumn === 'version');
       qb = qb.where((eb: any) => eb.or([
         eb(sortColumn, desc ? '<' : '>', value),
         eb.and([eb(sortColumn, '=', value), eb('id', desc ? '<' : '>', id)]),
@@ -87,7 +93,13 @@ export class KyselySession implements StoreSession {
         if (!allowed.has(field)) continue;
         qb = qb.where(field === 'name' ? 'key' : field, '=', value);
       }
-      if (query.tag !== undefined) qb = qb.where(sql`tags like ${`%,${likeEscape(query.tag)},%`} escape '\\'`);
+      if (query.tag !== undefined) {
+        // A plain substring search for ",tag,": no LIKE wildcards, and case-sensitive on SQLite too
+        // (its LIKE folds ASCII case). A tag never contains ",": one that does matches nothing.
+        const needle = `,${query.tag},`;
+        if (query.tag.includes(',')) qb = qb.where(sql<boolean>`1 = 0`);
+        else qb = qb.where(this.#dialect === 'postgres' ? sql<boolean>`strpos(tags, ${needle}) > 0` : sql<boolean>`instr(tags, ${needle}) > 0`);
+      }
       return qb;
     }, toEntity);
   }
@@ -139,7 +151,7 @@ export class KyselySession implements StoreSession {
       throw err;
     }
     if (Number(result.numUpdatedRows) !== 1) throw new VersionConflictError(`${k.title.toLowerCase()} ${id} changed meanwhile`);
-    return { id, created_at: current.created_at, ...next, data };
+    return { id, key: next.key, position: next.position, data, created_at: current.created_at, updated_at: next.updated_at, version: next.version };
   }
 
   async delete(kind: KindName, id: string, expectedVersion?: number): Promise<void> {
@@ -269,11 +281,13 @@ export class KyselySession implements StoreSession {
   }
 
   async deleteAdminUser(id: string, expectedVersion?: number): Promise<void> {
-    await this.#db.deleteFrom('admin_tokens').where('user_id', '=', id).execute();
+    // The user first: a stale version must leave its tokens alone, in a transaction or not.
     let q = this.#db.deleteFrom('admin_users').where('id', '=', id);
     if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
     const r = await q.executeTakeFirst();
     if (Number(r.numDeletedRows) !== 1) throw new VersionConflictError(`admin user ${id} changed or no longer exists`);
+    // The foreign key cascades; deleting explicitly as well does not depend on it being enforced.
+    await this.#db.deleteFrom('admin_tokens').where('user_id', '=', id).execute();
   }
 
   async insertAdminToken(row: Omit<AdminTokenRow, 'created_at' | 'last_used_at'>): Promise<AdminTokenRow> {

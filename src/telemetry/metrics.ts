@@ -47,6 +47,18 @@ export const configInfo = new client.Gauge({
   aggregator: 'sum',
 });
 
+export const configRevision = new client.Gauge({
+  name: 'portcullis_config_revision',
+  help: 'Store revision of the config this node serves (compare across nodes to spot stale ones; 0 in file mode).',
+  registers: [controlRegistry],
+});
+
+export const configStoreUp = new client.Gauge({
+  name: 'portcullis_config_store_up',
+  help: '1 while the config store is reachable, 0 while the node serves its last snapshot without it.',
+  registers: [controlRegistry],
+});
+
 export const configReloads = new client.Counter({
   name: 'portcullis_config_reloads_total',
   help: 'Config reloads, by result.',

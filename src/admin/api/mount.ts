@@ -1,0 +1,102 @@
+// Puts the operation table on a fastify instance: bearer authentication, role checks, DB-less
+// read-only mode, body parsing (JSON, YAML for config documents) and one error mapping to
+// problem+json for everything a handler or the store can throw.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConfigError } from '../../core/config/errors.ts';
+import { parseYaml } from '../../core/config/load.ts';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../../core/errors/problem.ts';
+import type { ErrorCode } from '../../core/errors/registry.ts';
+import { DuplicateKeyError, InvalidCursorError, VersionConflictError } from '../../store/ports.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import { roleAllows, type AdminAuth, type Principal } from '../auth.ts';
+import { DuplicateNameError, InUseError, NotFoundError, VersionMismatchError, WriteValidationError } from '../config-service.ts';
+import { ApiProblem, type Operation } from './types.ts';
+
+export interface MountOptions {
+  readonly auth: AdminAuth;
+  readonly readOnly: boolean;
+  readonly logger: Logger;
+}
+
+const instanceOf = (req: FastifyRequest) => req.url.split('?')[0];
+
+export function sendProblem(reply: FastifyReply, req: FastifyRequest, code: ErrorCode, detail?: string, errors?: { pointer: string; detail: string }[], headers?: Record<string, string>): FastifyReply {
+  const body = problemBody(code, { ...(detail !== undefined ? { detail } : {}), instance: instanceOf(req), requestId: String(req.id), ...(errors ? { extensions: { errors } } : {}) });
+  if (headers) reply.headers(headers);
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).header('cache-control', 'no-store').send(body);
+}
+
+// Errors that mean "the database is not there right now", on either driver.
+const STORE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300', 'ERR_SQLITE_ERROR']);
+function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; errcode?: number; message?: string };
+  if (e?.code === 'ERR_SQLITE_ERROR') return /busy|locked|disk|full|readonly|unable to open|I\/O/i.test(e.message ?? '');
+  return (e?.code !== undefined && STORE_DOWN_CODES.has(e.code)) || /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED/i.test(e?.message ?? '');
+}
+
+/** Maps anything thrown below a handler to the problem it is; undefined = an internal error. */
+export function problemOf(err: unknown): { code: ErrorCode; detail?: string; errors?: { pointer: string; detail: string }[]; headers?: Record<string, string> } | undefined {
+  if (err instanceof ApiProblem) return { code: err.code, detail: err.message === err.code ? undefined : err.message, ...(err.errors ? { errors: err.errors } : {}), ...(err.headers ? { headers: err.headers } : {}) };
+  if (err instanceof InUseError) return { code: 'entity-in-use', detail: err.issues.map((i) => i.message).join('; '), errors: err.issues.map((i) => ({ pointer: i.pointer, detail: i.message })) };
+  if (err instanceof WriteValidationError || err instanceof ConfigError) {
+    return { code: 'validation-failed', detail: `${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}: ${err.issues.slice(0, 3).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}${err.issues.length > 3 ? '; …' : ''}`, errors: err.issues.map((i) => ({ pointer: i.pointer, detail: i.message })) };
+  }
+  if (err instanceof DuplicateNameError || err instanceof DuplicateKeyError) return { code: 'conflict', detail: err.message };
+  if (err instanceof VersionMismatchError || err instanceof VersionConflictError) return { code: 'precondition-failed' };
+  if (err instanceof NotFoundError) return { code: 'not-found', detail: err.message };
+  if (err instanceof InvalidCursorError) return { code: 'validation-failed', detail: err.message, errors: [{ pointer: '', detail: 'query parameter cursor: not a cursor this API issued' }] };
+  if (isStoreUnavailable(err)) return { code: 'store-unavailable', headers: { 'retry-after': '5' } };
+  return undefined;
+}
+
+export function mountOperations(app: FastifyInstance, operations: readonly Operation[], opts: MountOptions): void {
+  // Config documents may be posted as YAML; parsed with the same limits as a config file.
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseYaml(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+
+  const paths = new Map<string, Set<string>>();
+  for (const op of operations) {
+    const url = op.path.replace(/\{([^}]+)\}/g, ':$1');
+    (paths.get(url) ?? paths.set(url, new Set()).get(url)!).add(op.method);
+    app.route({
+      method: op.method,
+      url,
+      handler: async (req, reply) => {
+        let principal: Principal | undefined;
+        if (op.role !== undefined) {
+          principal = await opts.auth.authenticate(req.headers.authorization);
+          if (!principal) return sendProblem(reply, req, 'unauthorized', undefined, undefined, { 'www-authenticate': 'Bearer realm="portcullis-admin"' });
+          if (!roleAllows(principal.role, op.role)) return sendProblem(reply, req, 'forbidden', `this needs the ${op.role} role; your token has ${principal.role}`);
+        }
+        if (op.write && opts.readOnly) return sendProblem(reply, req, 'read-only-config');
+        if (op.body !== undefined && req.body === undefined) return sendProblem(reply, req, 'validation-failed', 'a JSON body is required', [{ pointer: '', detail: 'request body is missing' }]);
+        const result = await op.handler({
+          params: req.params as Record<string, string>,
+          query: Object.fromEntries(Object.entries(req.query as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? String(v[v.length - 1]) : String(v)])),
+          body: req.body,
+          headers: req.headers,
+          principal,
+          requestId: String(req.id),
+        });
+        reply.code(result.status ?? 200);
+        if (result.headers) reply.headers(result.headers);
+        if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+        if (result.contentType) reply.type(result.contentType);
+        return result.body === undefined ? reply.send() : reply.send(result.body);
+      },
+    });
+  }
+  // Known paths with an unsupported method get 405 with Allow, not 404.
+  for (const [url, methods] of paths) {
+    const allowed = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])];
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+      if (methods.has(method)) continue;
+      app.route({ method, url, handler: async (req, reply) => sendProblem(reply, req, 'method-not-allowed', undefined, undefined, { allow: allowed.join(', ') }) });
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// The admin API's OpenAPI 3.1 document, generated from the operation table and the entity
+// schemas (the same objects that validate requests). docs/admin-openapi.json is this output,
+// checked in; a test fails when it drifts. Regenerate: npx node src/admin/openapi.ts --write
+import { writeFileSync } from 'node:fs';
+import type { TSchema } from 'typebox';
+import { ERRORS } from '../core/errors/registry.ts';
+import { ProblemSchema, type Operation } from './api/types.ts';
+
+export const OPENAPI_FILE = new URL('../../docs/admin-openapi.json', import.meta.url);
+
+/** A plain JSON Schema from a TypeBox schema (drops TypeBox's own symbols and keys). */
+function jsonSchema(schema: TSchema): unknown {
+  return JSON.parse(JSON.stringify(schema, (key, value: unknown) => (key.startsWith('~') ? undefined : value)));
+}
+
+
+export function buildOpenApi(operations: readonly Operation[], version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const params = [
+      ...[...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' }, description: m[1] === 'id' ? 'Id, or the natural key (name).' : undefined })),
+      ...(op.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: jsonSchema(q.schema) })),
+      ...(op.write && ['PUT', 'PATCH', 'DELETE'].includes(op.method) ? [{ name: 'If-Match', in: 'header', required: false, description: 'ETag from a read; the write fails with 412 if the entity changed since.', schema: { type: 'string' } }] : []),
+    ];
+    const responses: Record<string, unknown> = {};
+    for (const [status, r] of Object.entries(op.responses)) {
+      responses[status] = {
+        description: r.description,
+        ...(r.etag ? { headers: { ETag: { description: 'Entity version, for If-Match.', schema: { type: 'string' } } } } : {}),
+        ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema) } } } : r.contentType ? { content: { [r.contentType]: { schema: { type: 'string' } } } } : {}),
+      };
+    }
+    const problem = (code: keyof typeof ERRORS) => ({ description: `${ERRORS[code].title} (${code})`, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+    const codes = new Set<keyof typeof ERRORS>([...(op.role ? ['unauthorized', 'forbidden'] as const : []), ...(op.body || op.query ? ['validation-failed'] as const : []), ...(op.write ? ['read-only-config', 'store-unavailable'] as const : []), ...(op.problems ?? [])]);
+    for (const code of codes) {
+      const status = String(ERRORS[code].status);
+      if (!responses[status]) responses[status] = problem(code);
+      else if (status !== Object.keys(op.responses)[0]) (responses[status] as { description: string }).description += ` / ${code}`;
+    }
+    (paths[op.path] ??= {})[op.method.toLowerCase()] = {
+      operationId: op.id,
+      summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
+      tags: [op.tag],
+      ...(op.role ? { security: [{ bearer: [] }], 'x-required-role': op.role } : { security: [] }),
+      ...(params.length ? { parameters: params.map((p) => JSON.parse(JSON.stringify(p)) as unknown) } : {}),
+      ...(op.body ? { requestBody: { required: true, ...(op.bodyDescription ? { description: op.bodyDescription } : {}), content: { 'application/json': { schema: jsonSchema(op.body) }, ...(op.id.endsWith('-config') ? { 'application/yaml': { schema: jsonSchema(op.body) } } : {}) } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Portcullis admin API',
+      version,
+      description: 'Manage a Portcullis node: services, routes, plugins, consumers and credentials, plans, products, subscriptions, admin users, the audit log and declarative config. Every change reaches the gateway within a second. Errors are RFC 9457 problem documents.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [{ url: 'http://127.0.0.1:8081', description: 'The admin listener (default)' }],
+    security: [{ bearer: [] }],
+    tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An admin token (`pcat_…`). Roles: viewer reads; editor also writes config, consumers and credentials; admin also manages admin users, tokens and reads the audit log.' } },
+      schemas: { Problem: jsonSchema(ProblemSchema) },
+    },
+  };
+}
+
+export function openApiText(operations: readonly Operation[], version: string): string {
+  return `${JSON.stringify(buildOpenApi(operations, version), null, 2)}\n`;
+}
+
+if (import.meta.main && process.argv.includes('--write')) {
+  const { documentOperations } = await import('./document-operations.ts');
+  const { operations, version } = await documentOperations();
+  writeFileSync(OPENAPI_FILE, openApiText(operations, version));
+  console.log(`wrote ${OPENAPI_FILE.pathname}`);
+}

@@ -1,0 +1,185 @@
+// Where a node's configuration comes from. File (DB-less, immutable deployments): the YAML file,
+// reloaded on change. Store: the SQLite or Postgres store, reloaded when its revision moves; if the
+// store is unreachable the node keeps serving, and a cold start uses the last-known-good snapshot
+// written to disk after every successful load.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ConfigError } from '../core/config/errors.ts';
+import type { Config } from '../core/config/schema.ts';
+import { checkDocument, loadConfigDocument } from '../core/snapshot/check.ts';
+import { ConfigService } from '../admin/config-service.ts';
+import { watchConfigFile } from '../gateway/config-watch.ts';
+import { BUNDLED_CATALOG } from '../plugins/index.ts';
+import { SchemaTooNewError } from '../store/migrations/index.ts';
+import { openStore, parseDbUrl, describeDb } from '../store/open.ts';
+import { DeferredStore } from '../store/deferred.ts';
+import type { StoreHealth } from '../store/ports.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+export class PlatformError extends Error {}
+
+export interface LoadedSnapshot {
+  readonly config: Config;
+  /** Content hash of the config. */
+  readonly version: string;
+  /** Store revision (store mode). */
+  readonly revision?: number;
+}
+
+export interface ConfigSource {
+  readonly kind: 'file' | 'store';
+  load(): Promise<LoadedSnapshot>;
+  /** Calls back when the config may have changed; returns the unsubscribe. */
+  watch(onChange: () => void): () => void;
+  storeHealth(): (StoreHealth & { location: string; serving: 'live' | 'last-known-good' }) | undefined;
+  close(): Promise<void>;
+}
+
+export class FileSource implements ConfigSource {
+  readonly kind = 'file';
+  readonly file: string;
+  constructor(file: string) { this.file = file; }
+
+  async load(): Promise<LoadedSnapshot> {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      throw new PlatformError(`cannot read config file ${this.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const { config, snapshot } = loadConfigDocument(text, BUNDLED_CATALOG);
+    return { config, version: snapshot.version };
+  }
+
+  watch(onChange: () => void): () => void { return watchConfigFile(this.file, onChange); }
+  storeHealth() { return undefined; }
+  async close(): Promise<void> { /* nothing held */ }
+}
+
+/** Default place for the last-known-good snapshot: beside the SQLite file, else ./data. */
+export function defaultStateDir(db: string): string {
+  const loc = parseDbUrl(db);
+  return loc.dialect === 'sqlite' && loc.target !== ':memory:' ? dirname(loc.target) : 'data';
+}
+
+export class StoreSource implements ConfigSource {
+  readonly kind = 'store';
+  readonly #db: string;
+  readonly #lastGoodFile: string;
+  readonly #logger: Logger;
+  readonly store: DeferredStore;
+  readonly service: ConfigService;
+  #opening: Promise<boolean> | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #onChange: (() => void) | undefined;
+  #servingLastGood = false;
+  #closed = false;
+  readonly #onOpen: (() => Promise<void>)[] = [];
+
+  constructor(db: string, stateDir: string, logger: Logger) {
+    this.#db = db;
+    this.#lastGoodFile = join(stateDir, 'last-good-config.json');
+    this.#logger = logger;
+    const loc = parseDbUrl(db);
+    this.store = new DeferredStore(describeDb(loc), loc.dialect);
+    this.service = new ConfigService(this.store, BUNDLED_CATALOG);
+    this.store.feed.onChange(() => this.#onChange?.());
+  }
+
+  get location(): string { return this.store.location; }
+
+  /** Runs once the store is open: now, or when it first becomes reachable. */
+  whenOpen(fn: () => Promise<void>): void {
+    if (this.store.ready) void fn();
+    else this.#onOpen.push(fn);
+  }
+
+  /** Opens the store; false when it is unreachable (the caller may fall back to last-known-good). */
+  async open(): Promise<boolean> {
+    try {
+      this.store.attach(await openStore(this.#db));
+    } catch (err) {
+      if (err instanceof SchemaTooNewError) throw new PlatformError(err.message);
+      this.store.failed((err as Error).message);
+      this.#logger.warn({ db: this.location, error: (err as Error).message }, 'config store unreachable');
+      return false;
+    }
+    for (const fn of this.#onOpen.splice(0)) await fn();
+    return true;
+  }
+
+  /** Keeps trying to open the store in the background (after a degraded start). */
+  retryOpen(): void {
+    if (this.#closed || this.#retry || this.store.ready) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#opening = this.open().then((ok) => {
+        this.#opening = undefined;
+        if (ok) {
+          this.#logger.info({ db: this.location }, 'config store reachable again');
+          this.#onChange?.();
+        } else this.retryOpen();
+        return ok;
+      }, (err: unknown) => {
+        this.#opening = undefined;
+        this.#logger.error({ db: this.location, error: (err as Error).message }, 'config store refused');
+        return false;
+      });
+    }, 2000);
+    this.#retry.unref();
+  }
+
+  async load(): Promise<LoadedSnapshot> {
+    if (!this.store.ready) return this.#loadLastGood();
+    const { config, snapshot, revision } = await this.service.load();
+    this.#servingLastGood = false;
+    this.#saveLastGood(config, revision);
+    return { config, version: snapshot.version, revision };
+  }
+
+  /** Cold start while the store is down: the snapshot saved by the last successful load. */
+  #loadLastGood(): LoadedSnapshot {
+    let saved: { revision: number; config: unknown };
+    try {
+      saved = JSON.parse(readFileSync(this.#lastGoodFile, 'utf8')) as { revision: number; config: unknown };
+    } catch {
+      throw new PlatformError(`the config store (${this.location}) is unreachable (${this.store.feed.health().error ?? 'unknown error'}) and there is no last-known-good snapshot at ${this.#lastGoodFile}`);
+    }
+    try {
+      const { config, snapshot } = checkDocument(saved.config, BUNDLED_CATALOG);
+      this.#servingLastGood = true;
+      return { config, version: snapshot.version, revision: saved.revision };
+    } catch (err) {
+      if (err instanceof ConfigError) throw new PlatformError(`the last-known-good snapshot at ${this.#lastGoodFile} is invalid: ${err.message}`);
+      throw err;
+    }
+  }
+
+  // Atomic: written beside, then renamed over, so a crash or a full disk never leaves half a file.
+  #saveLastGood(config: Config, revision: number): void {
+    const tmp = `${this.#lastGoodFile}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(this.#lastGoodFile), { recursive: true });
+      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config }));
+      renameSync(tmp, this.#lastGoodFile);
+    } catch (err) {
+      this.#logger.warn({ file: this.#lastGoodFile, error: (err as Error).message }, 'could not save the last-known-good snapshot');
+    }
+  }
+
+  watch(onChange: () => void): () => void {
+    this.#onChange = onChange;
+    return () => { this.#onChange = undefined; };
+  }
+
+  storeHealth() {
+    return { ...this.store.feed.health(), location: this.location, serving: this.#servingLastGood ? 'last-known-good' as const : 'live' as const };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    await this.#opening;
+    await this.store.close();
+  }
+}
