@@ -9,12 +9,35 @@ import { ProblemSchema, type Operation } from './api/types.ts';
 export const OPENAPI_FILE = new URL('../../docs/admin-openapi.json', import.meta.url);
 
 /** A plain JSON Schema from a TypeBox schema (drops TypeBox's own symbols and keys). */
-function jsonSchema(schema: TSchema): unknown {
+function plain(schema: unknown): unknown {
   return JSON.parse(JSON.stringify(schema, (key, value: unknown) => (key.startsWith('~') ? undefined : value)));
 }
 
+/**
+ * Titled schemas (entities, inputs, pages' items) go to components once and are referenced by
+ * $ref everywhere else, which keeps the document small and the generated client's types named.
+ */
+class SchemaRegistry {
+  readonly components: Record<string, unknown> = {};
+  toJson(schema: unknown): unknown {
+    return this.#walk(plain(schema));
+  }
+  #walk(node: unknown): unknown {
+    if (Array.isArray(node)) return node.map((n) => this.#walk(n));
+    if (node === null || typeof node !== 'object') return node;
+    const obj = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === 'examples' || k === 'default' || k === 'const' ? v : this.#walk(v)]));
+    const title = obj.title;
+    if (typeof title !== 'string' || !/^[A-Za-z0-9._-]+$/.test(title)) return obj;
+    const existing = this.components[title];
+    if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(obj)) throw new Error(`two different schemas are titled ${title}`);
+    this.components[title] = obj;
+    return { $ref: `#/components/schemas/${title}` };
+  }
+}
 
 export function buildOpenApi(operations: readonly Operation[], version: string): Record<string, unknown> {
+  const registry = new SchemaRegistry();
+  const jsonSchema = (schema: TSchema) => registry.toJson(schema);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const params = [
@@ -62,7 +85,7 @@ export function buildOpenApi(operations: readonly Operation[], version: string):
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An admin token (`pcat_…`). Roles: viewer reads; editor also writes config, consumers and credentials; admin also manages admin users, tokens and reads the audit log.' } },
-      schemas: { Problem: jsonSchema(ProblemSchema) },
+      schemas: { Problem: plain(ProblemSchema), ...Object.fromEntries(Object.entries(registry.components).sort(([a], [b]) => (a < b ? -1 : 1))) },
     },
   };
 }

@@ -1,8 +1,8 @@
 // Flag parsing shared by the commands (node:util parseArgs), with environment fallbacks.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DB } from '../store/open.ts';
-import { ROLES, type Role } from './platform.ts';
+import { DEFAULT_DB } from '../store/location.ts';
+import { ROLES, type Role } from './roles.ts';
 
 export class UsageError extends Error {}
 

@@ -15,8 +15,9 @@ import { openStore, parseDbUrl, describeDb } from '../store/open.ts';
 import { DeferredStore } from '../store/deferred.ts';
 import type { StoreHealth } from '../store/ports.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { PlatformError } from './errors.ts';
 
-export class PlatformError extends Error {}
+export { PlatformError };
 
 export interface LoadedSnapshot {
   readonly config: Config;

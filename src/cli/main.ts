@@ -1,15 +1,18 @@
 // The `portcullis` command line.
 import { readFileSync } from 'node:fs';
 import { parseStartArgs, UsageError } from './args.ts';
-import { runDemo } from './demo.ts';
-import { runStart } from './start.ts';
-import { runValidate } from './validate.ts';
+// Commands are loaded when used: `start` reports a busy port before the store, the admin API
+// and their drivers are even loaded.
 
 const HELP = `portcullis — self-hosted API gateway
 
 Usage:
   portcullis start [--config FILE] [options]   run a node (gateway + admin)
   portcullis validate FILE                     check a config file, print every problem
+  portcullis config diff FILE [--exit-code]    what applying FILE to the store would change
+  portcullis config apply FILE [--dry-run]     make the store match FILE, in one transaction
+  portcullis config export [-o FILE]           the store's config as a file (round-trips exactly)
+  portcullis import openapi SPEC [options]     a service + routes from an OpenAPI/Swagger file or URL
   portcullis demo [options]                    the carrier demo (what npm start runs)
   portcullis --version
 
@@ -31,6 +34,18 @@ Options for start and demo:
 The first start on an empty store creates admin user "admin" and prints its token once
 (or takes it from PORTCULLIS_ADMIN_TOKEN).
 
+Options for config and import:
+      --db URL          the store to work on (default sqlite:./data/portcullis.db; env PORTCULLIS_DB)
+
+Options for import openapi (SPEC is a file or an http(s) URL; Swagger 2.0, OpenAPI 3.0/3.1):
+      --service-name NAME   service name (default: from info.title)
+      --upstream URL        upstream base URL (default: the spec's first server)
+      --routes-by operation|path   one route per operation (default) or per path
+      --path-prefix /P      put /P in front of every route path; --strip-prefix forwards
+                            the spec's own paths upstream
+      --tag T           extra tag (repeatable)
+      --dry-run         show what would change, write nothing
+
 Signals: SIGHUP reloads the config; SIGTERM/SIGINT drain in-flight requests and stop.
 Docs: docs/README.md
 `;
@@ -42,18 +57,29 @@ export async function main(argv: string[]): Promise<void> {
       case 'start': {
         const args = parseStartArgs(rest);
         if (args.help) return void process.stdout.write(HELP);
-        await runStart(args);
+        await (await import('./start.ts')).runStart(args);
         return;
       }
       case 'demo': {
         const args = parseStartArgs(rest);
         if (args.help) return void process.stdout.write(HELP);
-        await runDemo(args);
+        await (await import('./demo.ts')).runDemo(args);
         return;
       }
       case 'validate': {
         if (rest.length !== 1 || rest[0]!.startsWith('-')) throw new UsageError('validate takes one file: portcullis validate FILE');
+        const { runValidate } = await import('./validate.ts');
         process.exitCode = runValidate(rest[0]!, (l) => console.log(l), (l) => console.error(l));
+        return;
+      }
+      case 'config': {
+        const { runConfig } = await import('./config.ts');
+        process.exitCode = await runConfig(rest, { out: (l) => console.log(l), err: (l) => console.error(l) });
+        return;
+      }
+      case 'import': {
+        const { runImport } = await import('./import.ts');
+        process.exitCode = await runImport(rest, { out: (l) => console.log(l), err: (l) => console.error(l) });
         return;
       }
       case '--version':

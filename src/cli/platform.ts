@@ -21,12 +21,14 @@ import { targetLabel } from '../gateway/upstream/target.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { collectProcessMetrics, configReloads, configRevision, configStoreUp, controlRegistry, targetHealth } from '../telemetry/metrics.ts';
+import { describeListenError as listenError } from '../gateway/port-probe.ts';
 import { FileSource, PlatformError, StoreSource, defaultStateDir, type ConfigSource } from './config-source.ts';
 
 export { PlatformError };
 
-export const ROLES = ['gateway', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from './roles.ts';
+
+export { ROLES, type Role };
 
 export interface PlatformOptions {
   /** DB-less mode: serve this file; the admin API reads but does not write. */
@@ -146,8 +148,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const metrics = async () => {
     const store = source.storeHealth();
     if (store) configStoreUp.set(store.up ? 1 : 0);
-    const [data, control] = await Promise.all([gateway ? gateway.metrics() : Promise.resolve(''), controlRegistry.metrics()]);
-    return `${data}\n${control}`;
+    const [data, supervisor] = await Promise.all([gateway ? gateway.metrics() : Promise.resolve(''), controlRegistry.metrics()]);
+    return `${data}\n${supervisor}`;
   };
 
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -180,9 +182,22 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
   // Reloads are chained, never concurrent: a change during a reload is picked up by the next one.
   let reloadChain: Promise<boolean> = Promise.resolve(true);
+  // The store's feed announces each revision once: a reload that failed for want of the store (it
+  // went away between the change notice and the read) is retried until it succeeds, or the node
+  // would serve a stale revision while reporting the store up. A rejected config is not retried.
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = 0;
+  let stopped = false;
+  const retryReload = () => {
+    if (stopped || retryTimer) return;
+    retryMs = Math.min(Math.max(retryMs * 2, 500), 5000);
+    retryTimer = setTimeout(() => { retryTimer = undefined; void reload(); }, retryMs);
+    retryTimer.unref();
+  };
   const reloadOnce = async (): Promise<boolean> => {
     try {
       const next = await source.load();
+      retryMs = 0;
       if (next.version === version && next.revision === revision) return true;
       if (next.version !== version) {
         if (gateway) await gateway.apply(next.config);
@@ -202,7 +217,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       const message = err instanceof ConfigError || err instanceof PlatformError ? err.message : String((err as Error)?.message ?? err);
       lastReload = { at: new Date().toISOString(), ok: false, error: message };
       configReloads.labels('error').inc();
-      logger.error({ source: source.kind, problems: message.split('\n') }, 'config rejected or unreadable; still serving the previous one');
+      logger.error({ source: source.kind, problems: message.split('\n') }, 'config rejected; still serving the previous one');
+      if (source.kind === 'store' && !(err instanceof ConfigError)) retryReload();
       return false;
     }
   };
@@ -217,6 +233,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     shuttingDown ??= (async () => {
       status = 'draining';
       stopWatching();
+      stopped = true;
+      clearTimeout(retryTimer);
       logger.info({}, 'draining: finishing in-flight requests');
       await gateway?.drain(config.gateway.drain_timeout_ms);
       await checker.stop();
@@ -245,12 +263,4 @@ async function announceBootstrap(result: { created: boolean; token?: string; fro
     '  Use it as:  Authorization: Bearer <token>',
     '',
   ].join('\n') + '\n');
-}
-
-function listenError(err: unknown, port: number, what: string): string {
-  const e = err as NodeJS.ErrnoException;
-  const text = e?.message ?? String(err);
-  if (e?.code === 'EADDRINUSE' || text.includes('already in use')) return `the ${what} port ${port} is already in use`;
-  if (e?.code === 'EACCES') return `no permission to listen on the ${what} port ${port}`;
-  return `cannot start the ${what} listener: ${text}`;
 }

@@ -1,13 +1,33 @@
 // `portcullis start`: runs a node until SIGTERM/SIGINT (graceful drain), reloading on SIGHUP.
 import { createLogger, flushLogger, type Logger } from '../telemetry/logger.ts';
 import { ConfigError } from '../core/config/errors.ts';
-import { describeDb, parseDbUrl } from '../store/open.ts';
+import { describeListenError, probePort } from '../gateway/port-probe.ts';
+import { describeDb, parseDbUrl } from '../store/location.ts';
 import type { StartArgs } from './args.ts';
-import { startPlatform, PlatformError, type Platform } from './platform.ts';
+import { PlatformError } from './errors.ts';
+import type { Platform } from './platform.ts';
+
+/** Busy ports are reported at once, before the slower work of opening the store. */
+export async function probeListeners(args: StartArgs): Promise<void> {
+  const checks: [number, string, string, boolean][] = [
+    [args.adminPort, args.adminHost, 'admin', args.roles.includes('admin')],
+    [args.port, args.host, 'proxy', args.roles.includes('gateway')],
+  ];
+  for (const [port, host, what, used] of checks) {
+    if (!used || port === 0) continue;
+    try {
+      await probePort(port, host);
+    } catch (err) {
+      throw new PlatformError(describeListenError(err, port, what));
+    }
+  }
+}
 
 export async function runStart(args: StartArgs, logger: Logger = createLogger({ base: { role: 'supervisor' } })): Promise<Platform> {
   let platform: Platform;
   try {
+    await probeListeners(args);
+    const { startPlatform } = await import('./platform.ts');
     platform = await startPlatform({ ...args, logger, ...(process.env.PORTCULLIS_ADMIN_TOKEN ? { adminToken: process.env.PORTCULLIS_ADMIN_TOKEN } : {}) });
   } catch (err) {
     if (err instanceof ConfigError) {

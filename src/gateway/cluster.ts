@@ -1,7 +1,7 @@
 // The gateway role across worker processes (node:cluster): one listening socket shared by
 // `workers` processes, config pushed over IPC, crashed workers replaced.
+import { probePort } from './port-probe.ts';
 import cluster, { type Worker } from 'node:cluster';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import client from 'prom-client';
 import type { Config } from '../core/config/schema.ts';
@@ -164,13 +164,4 @@ export class ClusterGateway implements GatewayRole {
       this.send(worker, { type: 'portcullis:drain', timeoutMs });
     })));
   }
-}
-
-/** Binds and releases the port once, so "already in use" is reported before workers start. */
-function probePort(port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
-  });
 }

@@ -1,45 +1,17 @@
 // Opens the store named by one setting (`--db` / PORTCULLIS_DB) and migrates it:
 //   sqlite:./data/portcullis.db (default) · a bare path · sqlite::memory: · postgres://user@host/db
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { dirname } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
 import { migrate } from './migrations/index.ts';
-import type { Store } from './ports.ts';
+import type { ChangeFeed, Store } from './ports.ts';
 import type { Database, Dialect } from './schema.ts';
+import { describeDb, parseDbUrl } from './location.ts';
 import { KyselySession } from './session.ts';
-import { openSqlite } from './sqlite/driver.ts';
+import { ImmediateSqliteDialect, openSqlite } from './sqlite/driver.ts';
 import { SqliteChangeFeed } from './sqlite/feed.ts';
-import { openPostgresPool, PostgresChangeFeed } from './postgres/feed.ts';
 
-export const DEFAULT_DB = 'sqlite:./data/portcullis.db';
-
-export interface DbLocation {
-  readonly dialect: Dialect;
-  /** File path or ':memory:' (SQLite); connection string (Postgres). */
-  readonly target: string;
-}
-
-export class StoreConfigError extends Error {}
-
-export function parseDbUrl(url: string): DbLocation {
-  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', target: url };
-  const path = url.replace(/^sqlite:(\/\/)?/i, '');
-  if (path === '') throw new StoreConfigError(`--db "${url}" names no SQLite file`);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new StoreConfigError(`--db "${url}": unsupported database (use sqlite:PATH or postgres://…)`);
-  return { dialect: 'sqlite', target: path === ':memory:' ? path : resolve(path) };
-}
-
-/** The location with any password replaced, for logs and health output. */
-export function describeDb(loc: DbLocation): string {
-  if (loc.dialect === 'sqlite') return `sqlite:${loc.target}`;
-  try {
-    const u = new URL(loc.target);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparseable)';
-  }
-}
+export { DEFAULT_DB, describeDb, parseDbUrl, StoreConfigError, type DbLocation } from './location.ts';
 
 export interface OpenOptions {
   /** How often the SQLite feed looks for writes made by other processes (the CLI). */
@@ -51,7 +23,7 @@ export async function openStore(url: string, opts: OpenOptions = {}): Promise<St
   if (loc.dialect === 'sqlite') {
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
     const database = openSqlite(loc.target);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
     try {
       await migrate(db, 'sqlite');
     } catch (err) {
@@ -62,6 +34,8 @@ export async function openStore(url: string, opts: OpenOptions = {}): Promise<St
     const serialise = loc.target === ':memory:' ? undefined : <T>(fn: () => Promise<T>) => queueSqliteWrite(loc.target, fn);
     return makeStore(db, 'sqlite', describeDb(loc), feed, () => feed.stop(), serialise);
   }
+  // pg is loaded only when a Postgres store is used.
+  const { openPostgresPool, PostgresChangeFeed } = await import('./postgres/feed.ts');
   const pool = openPostgresPool(loc.target);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
@@ -91,7 +65,7 @@ function queueSqliteWrite<T>(file: string, fn: () => Promise<T>): Promise<T> {
 }
 
 function makeStore(
-  db: Kysely<Database>, dialect: Dialect, location: string, feed: SqliteChangeFeed | PostgresChangeFeed, stopFeed: () => Promise<void>,
+  db: Kysely<Database>, dialect: Dialect, location: string, feed: ChangeFeed & { committed(revision: number): void }, stopFeed: () => Promise<void>,
   serialise: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
 ): Store {
   return {

@@ -63,6 +63,7 @@ export class KyselySession implements StoreSession {
     return Number(row?.revision ?? 0);
   }
 
+  /* eslint-disable @typescript-eslint/no-explicit-any -- table and sort column are chosen at run time */
   /** Keyset pagination over (sort column, id), shared by every listing. */
   async #page<R extends { id: string }>(
     table: string, query: ListQuery, sortColumn: string,
@@ -84,6 +85,7 @@ export class KyselySession implements StoreSession {
     const last = page[page.length - 1];
     return { data: page.map(map), ...(more && last ? { next_cursor: encodeCursor(sortColumn === 'position' || sortColumn === 'version' ? Number(last[sortColumn]) : last[sortColumn], last.id) } : {}) };
   }
+  /* eslint-enable @typescript-eslint/no-explicit-any */
 
   list(kind: KindName, query: ListQuery): Promise<Page<StoredEntity>> {
     const k = KINDS[kind];

@@ -3,7 +3,7 @@
 // allowed to CREATE DATABASE); each createTestDatabase() makes a fresh, uniquely named database
 // on it, and drop() removes it again (closing any connection a test left open).
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { Client } from 'pg';
 
 export const POSTGRES_ENV = 'PORTCULLIS_TEST_POSTGRES';
 
@@ -19,8 +19,8 @@ export function onCi(): boolean {
   return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
-async function onServer<T>(serverUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000, application_name: 'portcullis-test-harness' });
+async function onServer<T>(serverUrl: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000, application_name: 'portcullis-test-harness' });
   client.on('error', () => undefined);
   await client.connect();
   try {

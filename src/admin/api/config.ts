@@ -2,10 +2,12 @@
 // and stored API specs.
 import Type from 'typebox';
 import YAML from 'yaml';
-import { ConfigSchema } from '../../core/config/schema.ts';
+import { ConfigSchema as ConfigDocumentSchema } from '../../core/config/schema.ts';
 import type { AuditRow } from '../../store/schema.ts';
 import type { ConfigService } from '../config-service.ts';
 import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, pageParams, pageSchema, type Operation } from './types.ts';
+
+const ConfigSchema = Type.Object(ConfigDocumentSchema.properties, { additionalProperties: false, title: 'ConfigDocument' });
 
 const ChangeSchema = Type.Object({
   action: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('delete')]),

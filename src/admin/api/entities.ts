@@ -9,7 +9,7 @@ import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expecte
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function entityResponseSchema(kind: EntityKind): TSchema {
-  return Type.Object({ id: Uuid, ...kind.schema.properties, created_at: Timestamp, updated_at: Timestamp, version: Type.Integer({ minimum: 1, description: 'Increments on every change; the ETag is "v<version>".' }) }, { title: kind.title });
+  return Type.Object({ id: Uuid, ...kind.schema.properties, created_at: Timestamp, updated_at: Timestamp, version: Type.Integer({ minimum: 1, description: 'Increments on every change; the ETag is "v<version>".' }) }, { title: kind.title.replace(/ /g, '') });
 }
 
 export function present(e: StoredEntity): Record<string, unknown> {
@@ -40,6 +40,8 @@ export function entityOperations(service: ConfigService): Operation[] {
     const one = `${base}/{id}`;
     const title = kind.title.toLowerCase();
     const response = entityResponseSchema(kind);
+    const description = (kind.schema as { description?: string }).description;
+    const inputSchema = Type.Object(kind.schema.properties, { additionalProperties: false, title: `${kind.title.replace(/ /g, '')}Input`, ...(description ? { description } : {}) });
     const filters: QueryParam[] = ['name', ...kind.columns].map((c) => ({ name: c, description: `Only ${kind.collection} whose ${c} equals this.`, schema: Type.String() }));
     const withEtag = (e: StoredEntity, status = 200) => ({ status, body: present(e), headers: { etag: etagOf(e.version) } });
     return [
@@ -57,7 +59,7 @@ export function entityOperations(service: ConfigService): Operation[] {
       },
       {
         id: `create-${kind.kind}`, method: 'POST', path: base, tag: kind.title, role: 'editor', write: true,
-        summary: `Create a ${title}`, body: kind.schema,
+        summary: `Create a ${title}`, body: inputSchema,
         responses: { 201: { description: 'Created.', schema: response, etag: true } },
         problems: ['conflict'],
         async handler(input) {
@@ -75,7 +77,7 @@ export function entityOperations(service: ConfigService): Operation[] {
       {
         id: `replace-${kind.kind}`, method: 'PUT', path: one, tag: kind.title, role: 'editor', write: true,
         summary: `Replace a ${title}`, description: 'Fields left out take their defaults. Send `If-Match` with the ETag you read to avoid overwriting someone else’s change.',
-        body: kind.schema,
+        body: inputSchema,
         responses: { 200: { description: 'Replaced.', schema: response, etag: true } },
         problems: ['not-found', 'conflict', 'entity-in-use', 'precondition-failed'],
         async handler(input) {

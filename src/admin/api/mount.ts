@@ -50,6 +50,9 @@ export function problemOf(err: unknown): { code: ErrorCode; detail?: string; err
 }
 
 export function mountOperations(app: FastifyInstance, operations: readonly Operation[], opts: MountOptions): void {
+  // Bodies are JSON (or YAML): fastify's built-in text/plain parser would hand a handler a string,
+  // answered as "must be object"; without it such a body is 415 unsupported-media-type.
+  app.removeContentTypeParser('text/plain');
   // Config documents may be posted as YAML; parsed with the same limits as a config file.
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
     try {

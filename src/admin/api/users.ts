@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { validate } from '../../core/config/validate.ts';
 import { AdminTokenInputSchema, AdminUserSchema, type AdminUser } from '../../core/entities/schemas.ts';
 import type { AdminTokenRow, AdminUserRow } from '../../store/schema.ts';
-import type { Store } from '../../store/ports.ts';
+import type { Store, StoreSession } from '../../store/ports.ts';
 import type { AdminAuth } from '../auth.ts';
 import { WriteValidationError } from '../config-service.ts';
 import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageParams, pageSchema, type OpInput, type Operation } from './types.ts';
@@ -33,13 +33,14 @@ export function userOperations(store: Store, auth: AdminAuth): Operation[] {
     actor: input.principal?.user ?? 'anonymous', action, entity, entity_id: id, entity_key: key,
     before: before === null ? null : JSON.stringify(before), after: after === null ? null : JSON.stringify(after), request_id: input.requestId,
   });
-  // The last admin cannot be demoted or deleted: that would lock everyone out.
-  const guardLastAdmin = async (user: AdminUserRow) => {
+  // The last admin cannot be demoted or deleted: that would lock everyone out. Counted inside the
+  // write's transaction, so two concurrent requests cannot each remove "the other" admin.
+  const guardLastAdmin = async (session: StoreSession, user: AdminUserRow) => {
     if (user.role !== 'admin') return;
     let admins = 0;
     let cursor: string | undefined;
     do {
-      const page = await store.read().listAdminUsers({ limit: 1000, ...(cursor ? { cursor } : {}) });
+      const page = await session.listAdminUsers({ limit: 1000, ...(cursor ? { cursor } : {}) });
       admins += page.data.filter((u) => u.role === 'admin').length;
       cursor = page.next_cursor;
     } while (cursor);
@@ -94,8 +95,8 @@ export function userOperations(store: Store, auth: AdminAuth): Operation[] {
       async handler(input) {
         const u = checkUser(input.body);
         const current = await find(input.params.id!);
-        if (u.role !== 'admin') await guardLastAdmin(current);
         const row = await store.write(async (tx) => {
+          if (u.role !== 'admin') await guardLastAdmin(tx, current);
           const updated = await tx.updateAdminUser(current.id, { name: u.name, email: u.email ?? null, role: u.role }, expectedVersion(input.headers, current.version) ?? current.version);
           await audit(tx, input, 'update', 'admin_user', current.id, updated.name, presentUser(current), presentUser(updated));
           return updated;
@@ -110,8 +111,8 @@ export function userOperations(store: Store, auth: AdminAuth): Operation[] {
       problems: ['not-found', 'conflict', 'precondition-failed'],
       async handler(input) {
         const current = await find(input.params.id!);
-        await guardLastAdmin(current);
         await store.write(async (tx) => {
+          await guardLastAdmin(tx, current);
           await tx.deleteAdminUser(current.id, expectedVersion(input.headers, current.version) ?? current.version);
           await audit(tx, input, 'delete', 'admin_user', current.id, current.name, presentUser(current), null);
         });

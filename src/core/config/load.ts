@@ -60,6 +60,10 @@ function withDefaults(raw: unknown): Config {
     gateway: { trusted_proxies: Array.isArray(gateway.trusted_proxies) ? gateway.trusted_proxies.filter((x) => typeof x === 'string') : [] },
     services: list(doc.services).map((s) => ({ load_balancing: {}, targets: [], ...s })),
     routes: list(doc.routes),
+    consumers: list(doc.consumers),
+    plans: list(doc.plans),
+    products: list(doc.products).map((p) => ({ services: [], plans: [], ...p })),
+    subscriptions: list(doc.subscriptions),
   } as unknown as Config;
 }
 

@@ -3,12 +3,12 @@
 // database; the tests share that database (each uses its own names), and open more stores on the
 // same URL where they need a second node or a reopen. An in-memory SQLite database cannot be
 // opened twice, so those tests are skipped for it.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before as beforeAll, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import { Client } from 'pg';
 import type { EntityData, KindName } from '../../core/entities/kinds.ts';
 import { LATEST_SCHEMA_VERSION, SchemaTooNewError } from '../migrations/index.ts';
 import { openStore, parseDbUrl } from '../open.ts';
@@ -67,7 +67,7 @@ async function rawQuery(url: string, statement: string): Promise<unknown[]> {
       db.close();
     }
   }
-  const client = new pg.Client({ connectionString: loc.target });
+  const client = new Client({ connectionString: loc.target });
   await client.connect();
   try {
     return (await client.query(statement)).rows as unknown[];
@@ -111,8 +111,8 @@ const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-export function defineStoreConformance(name: string, open: () => Promise<ConformanceTarget>): void {
-  describe(`store conformance: ${name}`, () => {
+export function defineStoreConformance(adapter: string, open: () => Promise<ConformanceTarget>): void {
+  describe(`store conformance: ${adapter}`, () => {
     let target: ConformanceTarget | undefined;
     const extra: Store[] = [];
     const store = (): Store => {
@@ -140,7 +140,7 @@ export function defineStoreConformance(name: string, open: () => Promise<Conform
       return false;
     };
 
-    before(async () => { target = await open(); });
+    beforeAll(async () => { target = await open(); });
     after(async () => {
       for (const s of extra.splice(0)) await s.close().catch(() => undefined);
       await target?.cleanup();
@@ -713,7 +713,7 @@ export function defineStoreConformance(name: string, open: () => Promise<Conform
       const stamped = await s.write((tx) => tx.appendAudit({ actor: actorB, action: 'delete', entity: unique('audit-entity'), entity_id: null, entity_key: null, before: null, after: null, request_id: null }));
       assert.ok(!Number.isNaN(Date.parse(stamped.at)), 'at defaults to now');
 
-      const newestFirst = [...rows].reverse().map((r) => r.id);
+      const newestFirst = rows.toReversed().map((r) => r.id);
       const all = await allPages((cursor) => s.read().listAudit({ limit: 3, entity, cursor }), 3);
       assert.deepEqual(all.rows.map((r) => r.id), newestFirst);
       assert.equal(all.pages, 3);
@@ -723,8 +723,8 @@ export function defineStoreConformance(name: string, open: () => Promise<Conform
 
       const ids = async (q: { entity?: string; entity_id?: string; actor?: string; since?: string }) => (await allPages((cursor) => s.read().listAudit({ limit: 2, ...q, cursor }), 2)).rows.map((r) => r.id);
       assert.deepEqual(await ids({ entity, entity_id: 'e2' }), newestFirst.slice(0, 3));
-      assert.deepEqual(await ids({ entity, actor: actorA }), rows.filter((_, i) => i % 2 === 0).reverse().map((r) => r.id));
-      assert.deepEqual(await ids({ actor: actorB }), [stamped.id, ...rows.filter((_, i) => i % 2 === 1).reverse().map((r) => r.id)]);
+      assert.deepEqual(await ids({ entity, actor: actorA }), rows.filter((_, i) => i % 2 === 0).toReversed().map((r) => r.id));
+      assert.deepEqual(await ids({ actor: actorB }), [stamped.id, ...rows.filter((_, i) => i % 2 === 1).toReversed().map((r) => r.id)]);
       assert.deepEqual(await ids({ entity, since: rows[5]!.at }), [rows[6]!.id, rows[5]!.id], 'since is inclusive');
       assert.deepEqual(await ids({ entity, entity_id: 'e1', actor: actorB, since: rows[2]!.at }), [rows[3]!.id]);
       assert.deepEqual(await ids({ entity: unique('audit-none') }), []);

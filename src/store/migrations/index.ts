@@ -24,13 +24,15 @@ export class SchemaTooNewError extends Error {
 const MIGRATION_LOCK = 7_263_901_455_311_001n;
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<{ from: number; to: number }> {
-  await db.schema.createTable('schema_migrations').ifNotExists()
-    .addColumn('version', 'integer', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('applied_at', 'text', (c) => c.notNull())
-    .execute();
   return db.transaction().execute(async (tx) => {
     if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(tx);
+    // Under the lock: on Postgres even CREATE TABLE IF NOT EXISTS fails when two nodes run it at
+    // once on a fresh database (both see no table; one loses on pg_type's unique index).
+    await tx.schema.createTable('schema_migrations').ifNotExists()
+      .addColumn('version', 'integer', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('applied_at', 'text', (c) => c.notNull())
+      .execute();
     const row = await tx.selectFrom('schema_migrations').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
     const from = Number(row?.v ?? 0);
     if (from > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(from);

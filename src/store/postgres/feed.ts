@@ -2,12 +2,12 @@
 // other node at once: each write NOTIFYs the new revision in its transaction; every node LISTENs
 // on a dedicated connection. A slow revision poll backs it up (a notification sent while a
 // listener was reconnecting is otherwise missed) and tells whether the database is reachable.
-import pg from 'pg';
+import { Client, Pool } from 'pg';
 import type { ChangeFeed, StoreHealth } from '../ports.ts';
 import { CONFIG_CHANNEL } from '../session.ts';
 
-export function openPostgresPool(connectionString: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, query_timeout: 15_000, application_name: 'portcullis' });
+export function openPostgresPool(connectionString: string): Pool {
+  const pool = new Pool({ connectionString, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, query_timeout: 15_000, application_name: 'portcullis' });
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
   return pool;
@@ -18,7 +18,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   readonly #connectionString: string;
   readonly #readRevision: () => Promise<number>;
   readonly #pollMs: number;
-  #client: pg.Client | undefined;
+  #client: Client | undefined;
   #last = -1;
   #stopped = false;
   #retryMs = 250;
@@ -53,7 +53,7 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   async #connect(): Promise<void> {
     if (this.#stopped) return;
-    const client = new pg.Client({ connectionString: this.#connectionString, connectionTimeoutMillis: 3000, application_name: 'portcullis-listener' });
+    const client = new Client({ connectionString: this.#connectionString, connectionTimeoutMillis: 3000, application_name: 'portcullis-listener' });
     client.on('notification', (msg) => {
       const revision = Number(msg.payload);
       if (msg.channel === CONFIG_CHANNEL && Number.isFinite(revision)) this.#announce(revision);

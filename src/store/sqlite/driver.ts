@@ -1,7 +1,7 @@
 // Kysely's SQLite dialect expects a better-sqlite3 shaped database; this adapts node:sqlite
 // (built into Node: no native addon to compile) to it.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
 
 type Param = null | number | bigint | string | NodeJS.ArrayBufferView;
 
@@ -34,4 +34,26 @@ export function openSqlite(location: string): SqliteDatabase & { raw: DatabaseSy
     close: () => db.close(),
     prepare: (sql: string) => new Statement(db.prepare(sql)),
   };
+}
+
+/**
+ * Transactions start with BEGIN IMMEDIATE: a read-then-write transaction in WAL mode that begins
+ * deferred fails at once (SQLITE_BUSY_SNAPSHOT) when another process (the CLI) committed in
+ * between; taking the write lock up front makes it wait (busy timeout) instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+export class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
