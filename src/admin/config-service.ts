@@ -5,7 +5,7 @@
 // audit log and bumps the revision, which every gateway node is told about.
 import { ConfigError, pointerToPath, type ConfigIssue } from '../core/config/errors.ts';
 import type { Config, GatewaySettings } from '../core/config/schema.ts';
-import { GatewaySettingsSchema } from '../core/config/schema.ts';
+import { ConfigSchema, GatewaySettingsSchema } from '../core/config/schema.ts';
 import { validate } from '../core/config/validate.ts';
 import { assemble, decompose, emptySets, type EntityRecord, type EntitySets } from '../core/entities/document.ts';
 import { KIND_NAMES, KINDS, pluginScope, type EntityData, type KindName } from '../core/entities/kinds.ts';
@@ -160,7 +160,7 @@ export class ConfigService {
       await tx.delete(kind, id, current.version);
       const cascaded: StoredEntity[] = [];
       for (const owned of KINDS[kind].owns) cascaded.push(...await tx.deleteWhere(owned.kind, owned.column, name));
-      if (kind === 'consumer') await tx.deleteCredentialsOf(name);
+      if (kind === 'consumer') await deleteCredentialsAudited(tx, name, actor);
       await tx.appendAudit({ actor: actor.name, action: 'delete', entity: kind, entity_id: id, entity_key: current.key, before: JSON.stringify(current.data), after: null, request_id: actor.requestId ?? null });
       for (const c of cascaded) {
         const ownedKind = KINDS[kind].owns.find((o) => c.data[o.column] === name)!.kind;
@@ -220,7 +220,10 @@ export class ConfigService {
 
   /** Makes the store match the document, in one transaction (rolled back on a dry run). */
   async apply(raw: unknown, opts: { dryRun: boolean; actor: Actor; merge?: boolean }): Promise<ApplyResult> {
-    const { config } = checkDocument(raw, this.#catalog); // ConfigError: the file itself is wrong
+    // A document may leave sections out and refer to what the store has in them, so it gets
+    // the schema check here and the full check (references, plugins, router) once merged below.
+    // When the schema fails, the full check of the document alone lists every other problem too.
+    const config = schemaChecked(raw, (): never => { checkDocument(raw, this.#catalog); throw new Error('unreachable'); });
     const present = new Set(raw !== null && typeof raw === 'object' ? Object.keys(raw) : []);
     const desired = decompose(config);
     const DRY_RUN = Symbol('dry-run');
@@ -230,14 +233,18 @@ export class ConfigService {
         const { sets, stored } = await this.#sets(tx);
         const changes: PlannedChange[] = [];
         const next = emptySets();
+        const wantedOf = emptySets();
+        const governs = (kind: KindName) => (r: { data: EntityData }) => present.has(kind === 'plugin' ? sectionOfPlugin(r.data) : SECTION_OF_KIND[kind]);
         for (const kind of KIND_NAMES) {
-          const governs = (r: EntityRecord) => present.has(kind === 'plugin' ? sectionOfPlugin(r.data) : SECTION_OF_KIND[kind]);
-          const wanted = desired[kind].filter(governs);
+          wantedOf[kind] = desired[kind].filter(governs(kind));
           // merge: the document adds and updates, and removes nothing (OpenAPI import).
-          const kept = sets[kind].filter((r) => !governs(r) || (opts.merge === true && !wanted.some((w) => w.key === r.key)));
-          next[kind] = [...kept, ...wanted];
-          await this.#sync(tx, kind, stored[kind].filter((e) => governs(e)), wanted, changes, opts);
+          const kept = sets[kind].filter((r) => !governs(kind)(r) || (opts.merge === true && !wantedOf[kind].some((w) => w.key === r.key)));
+          next[kind] = [...kept, ...wantedOf[kind]];
         }
+        // The document's sections merged with the kept ones must hold together, before anything
+        // is written (duplicates, references into the store, plugins, the router).
+        checkDocument(assemble(next, present.has('gateway') ? config.gateway : await this.#settings(tx)), this.#catalog);
+        for (const kind of KIND_NAMES) await this.#sync(tx, kind, stored[kind].filter(governs(kind)), wantedOf[kind], changes, opts);
         if (present.has('gateway')) {
           const before = validate<GatewaySettings>(GatewaySettingsSchema, (await this.#settings(tx)) ?? {});
           const beforeValue = before.ok ? before.value : {};
@@ -248,8 +255,6 @@ export class ConfigService {
             await tx.appendAudit({ actor: opts.actor.name, action: 'update', entity: 'settings', entity_id: null, entity_key: 'gateway', before: JSON.stringify(beforeValue), after: JSON.stringify(config.gateway), request_id: opts.actor.requestId ?? null });
           }
         }
-        // The merge of the file's sections with the kept ones must hold together too.
-        checkDocument(assemble(next, present.has('gateway') ? config.gateway : await this.#settings(tx)), this.#catalog);
         outcome = { changes, revision, applied: !opts.dryRun && changes.length > 0 };
         // Nothing to change, or a dry run: roll back so the revision does not move.
         if (opts.dryRun || changes.length === 0) throw DRY_RUN;
@@ -284,7 +289,7 @@ export class ConfigService {
       if (wantedKeys.has(e.key)) continue;
       changes.push({ action: 'delete', kind, key: e.key });
       await tx.delete(kind, e.id);
-      if (kind === 'consumer') await tx.deleteCredentialsOf(e.key);
+      if (kind === 'consumer') await deleteCredentialsAudited(tx, e.key, opts.actor);
       await audit('delete', e.id, e.key, e.data, null);
     }
     for (const [index, r] of wanted.entries()) {
@@ -317,6 +322,28 @@ export class VersionMismatchError extends Error {
     super(`the entity is at version ${current}`);
     this.current = current;
   }
+}
+
+/** A consumer's credentials go with it, each deletion in the audit log (never the secret). */
+async function deleteCredentialsAudited(tx: StoreSession, consumer: string, actor: Actor): Promise<void> {
+  let cursor: string | undefined;
+  const rows = [];
+  do {
+    const page = await tx.listCredentials({ limit: 1000, consumer, ...(cursor ? { cursor } : {}) });
+    rows.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  await tx.deleteCredentialsOf(consumer);
+  for (const c of rows) {
+    const { secret_hash: _s, lookup: _l, data, ...shown } = c;
+    await tx.appendAudit({ actor: actor.name, action: 'delete', entity: 'credential', entity_id: c.id, entity_key: c.display, before: JSON.stringify({ ...shown, tags: (JSON.parse(data) as { tags?: string[] }).tags ?? [] }), after: null, request_id: actor.requestId ?? null });
+  }
+}
+
+function schemaChecked(raw: unknown, explain: () => never): Config {
+  const result = validate<Config>(ConfigSchema, raw);
+  if (!result.ok) explain();
+  return result.value;
 }
 
 function sectionOfPlugin(data: EntityData): string {

@@ -37,6 +37,9 @@ export interface AdminDeps {
 export function createAdminServer(deps: AdminDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, return503OnClosing: true, genReqId: () => randomUUID() });
 
+  // Every answer names its request id, so a client can quote it and find the audit entry.
+  app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', String(req.id)); });
+
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.get('/ready', async (_req, reply) => {

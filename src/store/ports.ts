@@ -67,6 +67,8 @@ export interface StoreSession {
   renameCredentialOwner(from: string, to: string): Promise<void>;
 
   countAdminUsers(): Promise<number>;
+  /** Admins, counted under a lock held to the end of the transaction (the last-admin guard). */
+  countAdminsLocked(): Promise<number>;
   listAdminUsers(query: ListQuery): Promise<Page<AdminUserRow>>;
   getAdminUser(id: string): Promise<AdminUserRow | undefined>;
   getAdminUserByName(name: string): Promise<AdminUserRow | undefined>;

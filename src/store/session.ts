@@ -93,7 +93,7 @@ export class KyselySession implements StoreSession {
     return this.#page(k.collection, query, SORT_COLUMN[query.sort ?? 'position'], (qb) => {
       for (const [field, value] of Object.entries(query.filters ?? {})) {
         if (!allowed.has(field)) continue;
-        qb = qb.where(field === 'name' ? 'key' : field, '=', value);
+        qb = qb.where(field === 'name' ? (kind === 'plugin' ? 'plugin' : 'key') : field, '=', value);
       }
       if (query.tag !== undefined) {
         // A plain substring search for ",tag,": no LIKE wildcards, and case-sensitive on SQLite too
@@ -241,6 +241,14 @@ export class KyselySession implements StoreSession {
     return Number(row?.n ?? 0);
   }
 
+  async countAdminsLocked(): Promise<number> {
+    // Postgres: row locks on every admin, so two concurrent demotions cannot both see "two
+    // admins left". SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE).
+    let q = this.#db.selectFrom('admin_users').select('id').where('role', '=', 'admin');
+    if (this.#dialect === 'postgres') q = q.forUpdate();
+    return (await q.execute()).length;
+  }
+
   listAdminUsers(query: ListQuery): Promise<Page<AdminUserRow>> {
     const sort = query.sort === 'name' ? 'name' : query.sort === 'updated_at' ? 'updated_at' : 'created_at';
     return this.#page('admin_users', query, sort, (qb) => qb, (r) => ({ ...r, version: Number(r.version) }));
@@ -303,7 +311,7 @@ export class KyselySession implements StoreSession {
   }
 
   async listAdminTokens(userId: string): Promise<AdminTokenRow[]> {
-    return this.#db.selectFrom('admin_tokens').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+    return this.#db.selectFrom('admin_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
   }
 
   async deleteAdminToken(id: string): Promise<boolean> {

@@ -95,7 +95,9 @@ export function credentialOperations(service: ConfigService): Operation[] {
           if (c.username !== undefined || c.password !== undefined) fail('/username', 'key-auth credentials take no username or password');
           key = c.key ?? generateApiKey();
           lookup = apiKeyLookup(key);
-          display = `${key.slice(0, API_KEY_PREFIX.length + 4)}…`;
+          // Enough to recognise a key in a list, never enough to matter: the platform prefix plus 4
+          // characters of a generated key; 4 characters of a key brought along.
+          display = key.startsWith(API_KEY_PREFIX) && c.key === undefined ? `${key.slice(0, API_KEY_PREFIX.length + 4)}…` : `${key.slice(0, 4)}…`;
         } else {
           if (c.key !== undefined) fail('/key', 'basic-auth credentials take username and password, not key');
           if (c.username === undefined) fail('/username', 'is required for basic-auth');

@@ -37,13 +37,7 @@ export function userOperations(store: Store, auth: AdminAuth): Operation[] {
   // write's transaction, so two concurrent requests cannot each remove "the other" admin.
   const guardLastAdmin = async (session: StoreSession, user: AdminUserRow) => {
     if (user.role !== 'admin') return;
-    let admins = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await session.listAdminUsers({ limit: 1000, ...(cursor ? { cursor } : {}) });
-      admins += page.data.filter((u) => u.role === 'admin').length;
-      cursor = page.next_cursor;
-    } while (cursor);
+    const admins = await session.countAdminsLocked();
     if (admins <= 1) throw new ApiProblem('conflict', 'this is the last admin; create another admin first');
   };
   return [
