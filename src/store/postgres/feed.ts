@@ -3,7 +3,7 @@
 // on a dedicated connection. A slow revision poll backs it up (a notification sent while a
 // listener was reconnecting is otherwise missed) and tells whether the database is reachable.
 import { Client, Pool } from 'pg';
-import type { ChangeFeed, StoreHealth } from '../ports.ts';
+import { RevisionFeed } from '../feed-base.ts';
 import { CONFIG_CHANNEL } from '../session.ts';
 
 export function openPostgresPool(connectionString: string): Pool {
@@ -13,20 +13,18 @@ export function openPostgresPool(connectionString: string): Pool {
   return pool;
 }
 
-export class PostgresChangeFeed implements ChangeFeed {
-  readonly #listeners = new Set<(revision: number) => void>();
+export class PostgresChangeFeed extends RevisionFeed {
   readonly #connectionString: string;
   readonly #readRevision: () => Promise<number>;
   readonly #pollMs: number;
   #client: Client | undefined;
-  #last = -1;
   #stopped = false;
   #retryMs = 250;
   #timer: NodeJS.Timeout | undefined;
   #poller: NodeJS.Timeout | undefined;
-  #health: StoreHealth = { up: true, since: new Date().toISOString() };
 
   constructor(connectionString: string, readRevision: () => Promise<number>, pollMs = 5000) {
+    super();
     this.#connectionString = connectionString;
     this.#readRevision = readRevision;
     this.#pollMs = pollMs;
@@ -38,30 +36,17 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.#poller.unref();
   }
 
-  onChange(listener: (revision: number) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  health(): StoreHealth { return this.#health; }
-
-  committed(revision: number): void { this.#announce(revision); }
-
-  #setHealth(up: boolean, error?: string): void {
-    if (up !== this.#health.up) this.#health = { up, since: new Date().toISOString(), ...(error ? { error } : {}) };
-  }
-
   async #connect(): Promise<void> {
     if (this.#stopped) return;
     const client = new Client({ connectionString: this.#connectionString, connectionTimeoutMillis: 3000, application_name: 'portcullis-listener' });
     client.on('notification', (msg) => {
       const revision = Number(msg.payload);
-      if (msg.channel === CONFIG_CHANNEL && Number.isFinite(revision)) this.#announce(revision);
+      if (msg.channel === CONFIG_CHANNEL && Number.isFinite(revision)) this.announce(revision);
     });
     const lost = (err?: Error) => {
       if (this.#client !== client) return;
       this.#client = undefined;
-      this.#setHealth(false, err?.message ?? 'connection closed');
+      this.setHealth(false, err?.message ?? 'connection closed');
       client.removeAllListeners('error');
       client.on('error', () => undefined);
       void client.end().catch(() => undefined);
@@ -74,13 +59,13 @@ export class PostgresChangeFeed implements ChangeFeed {
       await client.query(`LISTEN ${CONFIG_CHANNEL}`);
       this.#client = client;
       this.#retryMs = 250;
-      this.#setHealth(true);
+      this.setHealth(true);
       // Whatever was announced while we were away: compare with the current revision now.
-      this.#announce(await this.#readRevision());
+      this.announce(await this.#readRevision());
     } catch (err) {
       client.on('error', () => undefined);
       void client.end().catch(() => undefined);
-      this.#setHealth(false, (err as Error).message);
+      this.setHealth(false, (err as Error).message);
       this.#schedule();
     }
   }
@@ -95,17 +80,11 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   async #poll(): Promise<void> {
     try {
-      this.#announce(await this.#readRevision());
-      if (this.#client) this.#setHealth(true);
+      this.announce(await this.#readRevision());
+      if (this.#client) this.setHealth(true);
     } catch (err) {
-      this.#setHealth(false, (err as Error).message);
+      this.setHealth(false, (err as Error).message);
     }
-  }
-
-  #announce(revision: number): void {
-    if (revision <= this.#last) return;
-    this.#last = revision;
-    for (const l of this.#listeners) l(revision);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,31 @@
+// What every change feed shares: listeners, announcing each revision once and in order, and the
+// store's reachability as the feed last saw it.
+import type { ChangeFeed, StoreHealth } from './ports.ts';
+
+export abstract class RevisionFeed implements ChangeFeed {
+  readonly #listeners = new Set<(revision: number) => void>();
+  #last = -1;
+  #health: StoreHealth = { up: true, since: new Date().toISOString() };
+
+  onChange(listener: (revision: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  health(): StoreHealth { return this.#health; }
+
+  /** A write of this process committed: announce it without waiting for the database to tell. */
+  committed(revision: number): void { this.announce(revision); }
+
+  protected setHealth(up: boolean, error?: string): void {
+    if (up !== this.#health.up) this.#health = { up, since: new Date().toISOString(), ...(error !== undefined ? { error } : {}) };
+  }
+
+  protected announce(revision: number): void {
+    if (revision <= this.#last) return;
+    this.#last = revision;
+    for (const l of this.#listeners) l(revision);
+  }
+
+  abstract stop(): Promise<void>;
+}
