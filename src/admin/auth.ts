@@ -87,7 +87,11 @@ export async function bootstrapAdmin(store: Store, auth: AdminAuth, envToken: st
   }
   let user;
   try {
-    user = await store.write((tx) => tx.insertAdminUser({ name: 'admin', email: null, role: 'admin' }));
+    user = await store.write(async (tx) => {
+      const created = await tx.insertAdminUser({ name: 'admin', email: null, role: 'admin' });
+      await tx.appendAudit({ actor: 'bootstrap', action: 'create', entity: 'admin_user', entity_id: created.id, entity_key: created.name, before: null, after: JSON.stringify({ id: created.id, name: created.name, role: created.role }), request_id: null });
+      return created;
+    });
   } catch (err) {
     if (err instanceof DuplicateKeyError) return { created: false, fromEnv: false }; // another node won the race
     throw err;

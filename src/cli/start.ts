@@ -1,4 +1,5 @@
 // `portcullis start`: runs a node until SIGTERM/SIGINT (graceful drain), reloading on SIGHUP.
+import { existsSync } from 'node:fs';
 import { createLogger, flushLogger, type Logger } from '../telemetry/logger.ts';
 import { ConfigError } from '../core/config/errors.ts';
 import { describeListenError, probePort } from '../gateway/port-probe.ts';
@@ -41,6 +42,10 @@ export async function runStart(args: StartArgs, logger: Logger = createLogger({ 
     process.exit(1);
   }
   logger.info({ proxy: `http://${args.host}:${platform.proxyPort}`, admin: `http://${args.adminHost}:${platform.adminPort}`, workers: args.workers, ...(args.configFile !== undefined ? { config_file: args.configFile } : { db: describeDb(parseDbUrl(args.db)) }) }, 'portcullis is running');
+  // `portcullis start` used to read ./portcullis.yaml by default; say so rather than ignore it.
+  if (args.configFile === undefined && existsSync('portcullis.yaml')) {
+    logger.warn({ file: 'portcullis.yaml' }, 'portcullis.yaml is not read in store mode: serve it with --config portcullis.yaml (DB-less), or load it into the store with `portcullis config apply portcullis.yaml`');
+  }
   installSignals(platform, logger);
   return platform;
 }

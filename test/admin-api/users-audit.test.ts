@@ -154,9 +154,9 @@ async function issue2(h: Harness, token: string, user: string): Promise<string> 
 }
 
 test('audit: every write is logged with its actor, before/after and request id, newest first', () => withHarness(async (h) => {
-  // The harness already made users "editor" and "viewer" and their tokens (as admin).
+  // The bootstrap created user "admin"; the harness made users "editor" and "viewer" and their tokens.
   const start = (assertOk(await h.call('GET', '/admin/audit?limit=1000')).data as Json[]).length;
-  assert.equal(start, 4);
+  assert.equal(start, 5, 'the bootstrap admin, then users editor and viewer and their tokens');
 
   const svc = await create(h, 'services', serviceBody('billing'), 'editor');
   const route = await create(h, 'routes', routeBody('invoices', 'billing'), 'editor');
