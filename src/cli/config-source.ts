@@ -85,6 +85,10 @@ export class StoreSource implements ConfigSource {
     this.store = new DeferredStore(describeDb(loc), loc.dialect);
     this.service = new ConfigService(this.store, BUNDLED_CATALOG);
     this.store.feed.onChange(() => this.#onChange?.());
+    this.store.feed.onHealth((health) => {
+      if (health.up) logger.info({ db: this.location }, 'config store reachable again');
+      else logger.warn({ db: this.location, error: health.error }, 'config store unreachable: serving the last snapshot; admin writes answer 503 until it is back');
+    });
   }
 
   get location(): string { return this.store.location; }

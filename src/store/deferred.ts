@@ -8,6 +8,7 @@ import type { Dialect } from './schema.ts';
 export class DeferredStore implements Store {
   #target: Store | undefined;
   readonly #listeners = new Set<(revision: number) => void>();
+  readonly #healthListeners = new Set<(health: StoreHealth) => void>();
   readonly #location: string;
   readonly #dialect: Dialect;
   readonly #since = new Date().toISOString();
@@ -28,6 +29,10 @@ export class DeferredStore implements Store {
       return () => this.#listeners.delete(listener);
     },
     health: (): StoreHealth => this.#target?.feed.health() ?? { up: false, since: this.#since, ...(this.#error ? { error: this.#error } : {}) },
+    onHealth: (listener) => {
+      this.#healthListeners.add(listener);
+      return () => this.#healthListeners.delete(listener);
+    },
   };
 
   failed(error: string): void { this.#error = error; }
@@ -35,6 +40,7 @@ export class DeferredStore implements Store {
   attach(target: Store): void {
     this.#target = target;
     target.feed.onChange((revision) => { for (const l of this.#listeners) l(revision); });
+    target.feed.onHealth((health) => { for (const l of this.#healthListeners) l(health); });
   }
 
   #need(): Store {

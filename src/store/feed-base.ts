@@ -4,6 +4,7 @@ import type { ChangeFeed, StoreHealth } from './ports.ts';
 
 export abstract class RevisionFeed implements ChangeFeed {
   readonly #listeners = new Set<(revision: number) => void>();
+  readonly #healthListeners = new Set<(health: StoreHealth) => void>();
   #last = -1;
   #health: StoreHealth = { up: true, since: new Date().toISOString() };
 
@@ -14,11 +15,18 @@ export abstract class RevisionFeed implements ChangeFeed {
 
   health(): StoreHealth { return this.#health; }
 
+  onHealth(listener: (health: StoreHealth) => void): () => void {
+    this.#healthListeners.add(listener);
+    return () => this.#healthListeners.delete(listener);
+  }
+
   /** A write of this process committed: announce it without waiting for the database to tell. */
   committed(revision: number): void { this.announce(revision); }
 
   protected setHealth(up: boolean, error?: string): void {
-    if (up !== this.#health.up) this.#health = { up, since: new Date().toISOString(), ...(error !== undefined ? { error } : {}) };
+    if (up === this.#health.up) return;
+    this.#health = { up, since: new Date().toISOString(), ...(error !== undefined ? { error } : {}) };
+    for (const l of this.#healthListeners) l(this.#health);
   }
 
   protected announce(revision: number): void {

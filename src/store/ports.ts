@@ -99,6 +99,8 @@ export interface StoreHealth {
 export interface ChangeFeed {
   onChange(listener: (revision: number) => void): () => void;
   health(): StoreHealth;
+  /** Called when the store becomes unreachable or reachable again. */
+  onHealth(listener: (health: StoreHealth) => void): () => void;
 }
 
 export interface Store {
