@@ -146,3 +146,24 @@ test('usage errors exit 2 with a message', () => {
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /unsupported database/);
 });
+
+test('a store that cannot be opened is one line and exit 1, never a stack trace', async () => {
+  const refused = spawnSync(process.execPath, [BIN, 'config', 'export', '--db', 'postgres://postgres@127.0.0.1:1/nope'], { encoding: 'utf8', env, timeout: 30_000 });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /^portcullis: cannot open the store postgres:\/\/postgres@127\.0\.0\.1:1\/nope: .*ECONNREFUSED/m);
+  assert.doesNotMatch(refused.stderr, /^\s+at /m);
+  // A database migrated by a newer Portcullis: refused, untouched.
+  const db = newDb();
+  assert.equal(cli(db, 'config', 'apply', file(BASE)).status, 0);
+  const { DatabaseSync } = await import('node:sqlite');
+  const raw = new DatabaseSync(db.slice('sqlite:'.length));
+  raw.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '2030-01-01T00:00:00Z')");
+  raw.close();
+  const newer = cli(db, 'config', 'export');
+  assert.equal(newer.status, 1);
+  assert.match(newer.stderr, /schema is at version 999, newer than this Portcullis understands/);
+  assert.doesNotMatch(newer.stderr, /^\s+at /m);
+  const start = spawnSync(process.execPath, [BIN, 'start', '--db', 'mysql://x'], { encoding: 'utf8', env, timeout: 30_000 });
+  assert.equal(start.status, 2);
+  assert.match(start.stderr, /unsupported database/);
+});

@@ -7,7 +7,7 @@ import { ADMIN_ROLES, type AdminRole } from '../core/entities/schemas.ts';
 import { DuplicateKeyError, type Store } from '../store/ports.ts';
 
 export const TOKEN_PREFIX = 'pcat_';
-const MIN_TOKEN_LENGTH = 24;
+export const MIN_TOKEN_LENGTH = 24;
 
 export interface Principal {
   readonly user: string;

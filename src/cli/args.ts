@@ -1,7 +1,7 @@
 // Flag parsing shared by the commands (node:util parseArgs), with environment fallbacks.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DB } from '../store/location.ts';
+import { DEFAULT_DB, parseDbUrl, StoreConfigError } from '../store/location.ts';
 import { ROLES, type Role } from './roles.ts';
 
 export class UsageError extends Error {}
@@ -34,6 +34,16 @@ export interface StartArgs {
   watch: boolean;
 }
 
+/** A --db that names no database we can open is a usage error, not a failure to start. */
+export function checkDb(db: string): void {
+  try {
+    parseDbUrl(db);
+  } catch (err) {
+    if (err instanceof StoreConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -53,9 +63,11 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, not "${workersText}"`);
   const roles = (values.roles ?? env.PORTCULLIS_ROLES ?? ROLES.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
   for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`unknown role "${r}" (roles: ${ROLES.join(', ')})`);
+  const db = values.db ?? env.PORTCULLIS_DB ?? DEFAULT_DB;
+  checkDb(db);
   return {
     configFile: values.config ?? env.PORTCULLIS_CONFIG,
-    db: values.db ?? env.PORTCULLIS_DB ?? DEFAULT_DB,
+    db,
     stateDir: values['state-dir'] ?? env.PORTCULLIS_STATE_DIR,
     port: port(values.port ?? env.PORTCULLIS_PORT, 8080, '--port'),
     adminPort: port(values['admin-port'] ?? env.PORTCULLIS_ADMIN_PORT, 8081, '--admin-port'),

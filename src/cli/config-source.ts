@@ -87,7 +87,7 @@ export class StoreSource implements ConfigSource {
     this.store.feed.onChange(() => this.#onChange?.());
     this.store.feed.onHealth((health) => {
       if (health.up) logger.info({ db: this.location }, 'config store reachable again');
-      else logger.warn({ db: this.location, error: health.error }, 'config store unreachable: serving the last snapshot; admin writes answer 503 until it is back');
+      else logger.warn({ db: this.location, error: health.error }, 'config store unreachable: serving the last snapshot; the admin API answers 503 until it is back');
     });
   }
 

@@ -11,7 +11,7 @@ import { parseYaml } from '../core/config/load.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { DEFAULT_DB, describeDb, openStore, parseDbUrl } from '../store/open.ts';
 import type { Store } from '../store/ports.ts';
-import { UsageError } from './args.ts';
+import { checkDb, UsageError } from './args.ts';
 
 export interface Io {
   out(line: string): void;
@@ -34,8 +34,16 @@ export function formatChanges(changes: readonly PlannedChange[]): string[] {
 
 export const actorName = () => `cli:${(() => { try { return userInfo().username; } catch { return 'unknown'; } })()}`;
 
+/** The store can't be opened (unreachable, a newer schema): one line for the operator, exit 1. */
+export class StoreOpenError extends Error {}
+
 export async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(db);
+  let store: Store;
+  try {
+    store = await openStore(db);
+  } catch (err) {
+    throw new StoreOpenError(`cannot open the store ${describeDb(parseDbUrl(db))}: ${(err as Error).message}`);
+  }
   try {
     return await fn(store);
   } finally {
@@ -72,7 +80,19 @@ export async function runConfig(argv: string[], io: Io, env: NodeJS.ProcessEnv =
   }
   const { values, positionals } = parsed;
   const db = values.db ?? env.PORTCULLIS_DB ?? DEFAULT_DB;
-  parseDbUrl(db);
+  checkDb(db);
+  try {
+    return await runConfigCommand(sub, values, positionals, db, io);
+  } catch (err) {
+    if (err instanceof StoreOpenError) {
+      io.err(`portcullis: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function runConfigCommand(sub: string | undefined, values: { 'dry-run'?: boolean; 'exit-code'?: boolean; output?: string; format?: string }, positionals: string[], db: string, io: Io): Promise<number> {
   switch (sub) {
     case 'diff':
     case 'apply': {

@@ -5,8 +5,8 @@ import { ConfigService } from '../admin/config-service.ts';
 import { ConfigError, formatIssue } from '../core/config/errors.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { DEFAULT_DB, describeDb, parseDbUrl } from '../store/location.ts';
-import { UsageError } from './args.ts';
-import { actorName, formatChanges, withStore, type Io } from './config.ts';
+import { checkDb, UsageError } from './args.ts';
+import { actorName, formatChanges, StoreOpenError, withStore, type Io } from './config.ts';
 
 export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [kind, ...rest] = argv;
@@ -26,7 +26,7 @@ export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv =
   const by = values['routes-by'] ?? 'operation';
   if (by !== 'operation' && by !== 'path') throw new UsageError('--routes-by must be "operation" or "path"');
   const db = values.db ?? env.PORTCULLIS_DB ?? DEFAULT_DB;
-  parseDbUrl(db);
+  checkDb(db);
   const { importOpenApi, OpenApiImportError } = await import('../admin/import/openapi.ts');
   try {
     return await withStore(db, async (store) => {
@@ -48,6 +48,10 @@ export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv =
       return 0;
     });
   } catch (err) {
+    if (err instanceof StoreOpenError) {
+      io.err(`portcullis: ${err.message}`);
+      return 1;
+    }
     if (err instanceof OpenApiImportError) {
       io.err(`${positionals[0]}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}`);
       for (const p of err.problems) io.err(`  ${p}`);

@@ -20,7 +20,7 @@ import type { GatewayRole } from '../gateway/role.ts';
 import { targetLabel } from '../gateway/upstream/target.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { collectProcessMetrics, configReloads, configRevision, configStoreUp, controlRegistry, targetHealth } from '../telemetry/metrics.ts';
+import { collectProcessMetrics, configReloads, configRevision, controlRegistry, setStoreUpSource, targetHealth } from '../telemetry/metrics.ts';
 import { describeListenError as listenError } from '../gateway/port-probe.ts';
 import { FileSource, PlatformError, StoreSource, defaultStateDir, type ConfigSource } from './config-source.ts';
 
@@ -99,6 +99,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   let revision = loaded.revision;
   await mirrorConfig(config);
   configRevision.set(revision ?? 0);
+  setStoreUpSource(source.kind === 'store' ? () => source.storeHealth()?.up : undefined);
   let status: ReadinessReport['status'] = 'starting';
   let lastReload: ReadinessReport['last_reload'];
 
@@ -146,8 +147,6 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     };
   };
   const metrics = async () => {
-    const store = source.storeHealth();
-    if (store) configStoreUp.set(store.up ? 1 : 0);
     const [data, supervisor] = await Promise.all([gateway ? gateway.metrics() : Promise.resolve(''), controlRegistry.metrics()]);
     return `${data}\n${supervisor}`;
   };

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { createLogger, flushLogger, type Logger } from '../telemetry/logger.ts';
 import { ConfigError } from '../core/config/errors.ts';
+import { MIN_TOKEN_LENGTH } from '../admin/auth.ts';
 import { describeListenError, probePort } from '../gateway/port-probe.ts';
 import { describeDb, parseDbUrl } from '../store/location.ts';
 import type { StartArgs } from './args.ts';
@@ -27,6 +28,8 @@ export async function probeListeners(args: StartArgs): Promise<void> {
 export async function runStart(args: StartArgs, logger: Logger = createLogger({ base: { role: 'supervisor' } })): Promise<Platform> {
   let platform: Platform;
   try {
+    const envToken = process.env.PORTCULLIS_ADMIN_TOKEN;
+    if (envToken !== undefined && envToken.length < MIN_TOKEN_LENGTH) throw new PlatformError(`PORTCULLIS_ADMIN_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters (use e.g. \`openssl rand -base64 32\`)`);
     await probeListeners(args);
     const { startPlatform } = await import('./platform.ts');
     platform = await startPlatform({ ...args, logger, ...(process.env.PORTCULLIS_ADMIN_TOKEN ? { adminToken: process.env.PORTCULLIS_ADMIN_TOKEN } : {}) });

@@ -1,4 +1,4 @@
-// What every change feed shares: listeners, announcing each revision once and in order, and the
+// What every change feed shares: listeners, announcing each revision change once, and the
 // store's reachability as the feed last saw it.
 import type { ChangeFeed, StoreHealth } from './ports.ts';
 
@@ -6,6 +6,7 @@ export abstract class RevisionFeed implements ChangeFeed {
   readonly #listeners = new Set<(revision: number) => void>();
   readonly #healthListeners = new Set<(health: StoreHealth) => void>();
   #last = -1;
+  #seq = 0;
   #health: StoreHealth = { up: true, since: new Date().toISOString() };
 
   onChange(listener: (revision: number) => void): () => void {
@@ -29,9 +30,19 @@ export abstract class RevisionFeed implements ChangeFeed {
     for (const l of this.#healthListeners) l(this.#health);
   }
 
-  protected announce(revision: number): void {
-    if (revision <= this.#last) return;
+  /** Take before reading the revision from the database; pass to announce with what was read. */
+  protected get announcements(): number { return this.#seq; }
+
+  /**
+   * A higher revision is always news. A lower one is news only when it was read from the database
+   * after the last announcement (`readAfter`): a database restored from a backup goes back, and
+   * nodes must follow it; a read that merely raced a newer write must not undo it.
+   */
+  protected announce(revision: number, readAfter?: number): void {
+    if (revision === this.#last) return;
+    if (revision < this.#last && readAfter !== this.#seq) return;
     this.#last = revision;
+    this.#seq += 1;
     for (const l of this.#listeners) l(revision);
   }
 

@@ -16,8 +16,9 @@ type AnyDb = Kysely<any>;
 
 const SORT_COLUMN: Record<SortField, string> = { position: 'position', name: 'key', created_at: 'created_at', updated_at: 'updated_at' };
 
-export function encodeCursor(value: unknown, id: string): string {
-  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+/** A cursor names the column it was issued for: one from another sort order is refused, not misread. */
+export function encodeCursor(column: string, value: unknown, id: string): string {
+  return Buffer.from(JSON.stringify([column, value, id])).toString('base64url');
 }
 
 // A cursor comes back from the client: a value the column cannot hold (text for an integer, NUL in
@@ -27,10 +28,10 @@ const cursorValueFits = (value: unknown, integer: boolean): boolean => (integer
   ? typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= INT4_MAX
   : typeof value === 'string' && !value.includes('\u0000'));
 
-function decodeCursor(cursor: string, integer: boolean): [string | number, string] {
+function decodeCursor(cursor: string, column: string, integer: boolean): [string | number, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && cursorValueFits(v[0], integer) && cursorValueFits(v[1], false)) return [v[0] as string | number, v[1] as string];
+    if (Array.isArray(v) && v.length === 3 && v[0] === column && cursorValueFits(v[1], integer) && cursorValueFits(v[2], false)) return [v[1] as string | number, v[2] as string];
   } catch { /* fall through */ }
   throw new InvalidCursorError('cursor is not one this API issued');
 }
@@ -73,7 +74,7 @@ export class KyselySession implements StoreSession {
     let qb = (this.#db as any).selectFrom(table).selectAll();
     qb = where(qb);
     if (query.cursor !== undefined) {
-      const [value, id] = decodeCursor(query.cursor, sortColumn === 'position' || sortColumn === 'version');
+      const [value, id] = decodeCursor(query.cursor, sortColumn, sortColumn === 'position' || sortColumn === 'version');
       qb = qb.where((eb: any) => eb.or([
         eb(sortColumn, desc ? '<' : '>', value),
         eb.and([eb(sortColumn, '=', value), eb('id', desc ? '<' : '>', id)]),
@@ -83,7 +84,7 @@ export class KyselySession implements StoreSession {
     const more = rows.length > query.limit;
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
-    return { data: page.map(map), ...(more && last ? { next_cursor: encodeCursor(sortColumn === 'position' || sortColumn === 'version' ? Number(last[sortColumn]) : last[sortColumn], last.id) } : {}) };
+    return { data: page.map(map), ...(more && last ? { next_cursor: encodeCursor(sortColumn, sortColumn === 'position' || sortColumn === 'version' ? Number(last[sortColumn]) : last[sortColumn], last.id) } : {}) };
   }
   /* eslint-enable @typescript-eslint/no-explicit-any */
 

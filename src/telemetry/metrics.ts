@@ -53,11 +53,25 @@ export const configRevision = new client.Gauge({
   registers: [controlRegistry],
 });
 
+const STORE_UP = 'portcullis_config_store_up';
+let storeUpSource: () => boolean | undefined = () => undefined;
+
 export const configStoreUp = new client.Gauge({
-  name: 'portcullis_config_store_up',
-  help: '1 while the config store is reachable, 0 while the node serves its last snapshot without it.',
+  name: STORE_UP,
+  help: '1 while the config store is reachable, 0 while the node serves its last snapshot without it (absent in file mode).',
   registers: [controlRegistry],
+  collect() {
+    this.set(storeUpSource() ? 1 : 0);
+  },
 });
+
+/** Where portcullis_config_store_up reads from; undefined (file mode: no store) drops the series. */
+export function setStoreUpSource(source: (() => boolean | undefined) | undefined): void {
+  storeUpSource = source ?? (() => undefined);
+  const registered = controlRegistry.getSingleMetric(STORE_UP) !== undefined;
+  if (source && !registered) controlRegistry.registerMetric(configStoreUp);
+  if (!source && registered) controlRegistry.removeSingleMetric(STORE_UP);
+}
 
 export const configReloads = new client.Counter({
   name: 'portcullis_config_reloads_total',

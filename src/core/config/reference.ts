@@ -220,6 +220,7 @@ function unitHint(name: string, v: unknown): string {
 }
 
 function defaultText(name: string, s: Schema, required: boolean): string {
+  if ('default' in s && s.default === '') return code('""');
   if ('default' in s) return `${code(literal(s.default))}${unitHint(name, s.default)}`;
   return required ? '**required**' : '—';
 }

@@ -5,7 +5,7 @@ import Type, { type Static } from 'typebox';
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
 export const Name = (description = 'Identifier: letters, digits, ".", "_" and "-".') => Type.String({ pattern: NAME_PATTERN, description });
-export const Tags = Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,63}$' }), { default: [], maxItems: 32, uniqueItems: true, description: 'Free labels for filtering (`?tag=`).' });
+export const Tags = Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,63}$' }), { default: [], maxItems: 32, uniqueItems: true, description: 'Free labels for filtering (?tag= in the admin API).' });
 const Text = (max: number, description: string) => Type.String({ maxLength: max, default: '', description });
 
 export const ConsumerSchema = Type.Object({
@@ -39,7 +39,7 @@ export const PlanSchema = Type.Object({
       per_call_minor: Type.Number({ minimum: 0 }),
     }, { additionalProperties: false }), { default: [], maxItems: 20, description: 'Graduated tiers (model "tiered").' }),
   }, { additionalProperties: false, default: {} }),
-  requires_approval: Type.Boolean({ default: false, description: 'Subscriptions start "pending" until an admin approves them.' }),
+  requires_approval: Type.Boolean({ default: false, description: 'Whether subscribing needs an admin’s approval (the portal then creates subscriptions as "pending"); a subscription written through the admin API or a file has the status it is given.' }),
   tags: Tags,
 }, { additionalProperties: false });
 

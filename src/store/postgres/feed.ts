@@ -61,7 +61,8 @@ export class PostgresChangeFeed extends RevisionFeed {
       this.#retryMs = 250;
       this.setHealth(true);
       // Whatever was announced while we were away: compare with the current revision now.
-      this.announce(await this.#readRevision());
+      const seen = this.announcements;
+      this.announce(await this.#readRevision(), seen);
     } catch (err) {
       client.on('error', () => undefined);
       void client.end().catch(() => undefined);
@@ -80,7 +81,8 @@ export class PostgresChangeFeed extends RevisionFeed {
 
   async #poll(): Promise<void> {
     try {
-      this.announce(await this.#readRevision());
+      const seen = this.announcements;
+      this.announce(await this.#readRevision(), seen);
       if (this.#client) this.setHealth(true);
     } catch (err) {
       this.setHealth(false, (err as Error).message);

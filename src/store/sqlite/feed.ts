@@ -15,9 +15,10 @@ export class SqliteChangeFeed extends RevisionFeed {
 
   async #poll(): Promise<void> {
     try {
+      const seen = this.announcements;
       const revision = await this.#readRevision();
       this.setHealth(true);
-      this.announce(revision);
+      this.announce(revision, seen);
     } catch (err) {
       this.setHealth(false, (err as Error).message);
     }
