@@ -167,3 +167,26 @@ test('a store that cannot be opened is one line and exit 1, never a stack trace'
   assert.equal(start.status, 2);
   assert.match(start.stderr, /unsupported database/);
 });
+
+test('admin token: a new token straight in the store works for the admin API, and is audited', async () => {
+  const db = newDb();
+  const r = cli(db, 'admin', 'token', '--user', 'ops', '--name', 'recovery');
+  assert.equal(r.status, 0, r.stderr);
+  const token = r.stdout.trim();
+  assert.match(token, /^pcat_[A-Za-z0-9_-]{43}$/);
+  assert.match(r.stderr, /token for admin user "ops" \(role admin\); shown once/);
+  const { openStore } = await import('../src/store/open.ts');
+  const { AdminAuth } = await import('../src/admin/auth.ts');
+  const store = await openStore(db);
+  try {
+    const principal = await new AdminAuth(store).authenticate(`Bearer ${token}`);
+    assert.equal(principal?.user, 'ops');
+    assert.equal(principal?.role, 'admin');
+    const audit = (await store.read().listAudit({ limit: 10 })).data.map((a) => `${a.action} ${a.entity} ${a.entity_key}`);
+    assert.deepEqual(audit, ['create admin_token ops/recovery', 'create admin_user ops']);
+    assert.ok(!JSON.stringify(audit).includes(token));
+  } finally {
+    await store.close();
+  }
+  assert.equal(cli(db, 'admin').status, 2);
+});

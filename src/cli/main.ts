@@ -13,6 +13,8 @@ Usage:
   portcullis config apply FILE [--dry-run]     make the store match FILE, in one transaction
   portcullis config export [-o FILE]           the store's config as a file (round-trips exactly)
   portcullis import openapi SPEC [options]     a service + routes from an OpenAPI/Swagger file or URL
+  portcullis admin token [--user NAME]         a new admin API token, written straight to the store
+                                               (the way back in when every token is lost)
   portcullis demo [options]                    the carrier demo (what npm start runs)
   portcullis --version
 
@@ -34,7 +36,7 @@ Options for start and demo:
 The first start on an empty store creates admin user "admin" and prints its token once
 (or takes it from PORTCULLIS_ADMIN_TOKEN).
 
-Options for config and import:
+Options for config, import and admin:
       --db URL          the store to work on (default sqlite:./data/portcullis.db; env PORTCULLIS_DB)
 
 Options for import openapi (SPEC is a file or an http(s) URL; Swagger 2.0, OpenAPI 3.0/3.1):
@@ -75,6 +77,11 @@ export async function main(argv: string[]): Promise<void> {
       case 'config': {
         const { runConfig } = await import('./config.ts');
         process.exitCode = await runConfig(rest, { out: (l) => console.log(l), err: (l) => console.error(l) });
+        return;
+      }
+      case 'admin': {
+        const { runAdmin } = await import('./admin.ts');
+        process.exitCode = await runAdmin(rest, { out: (l) => console.log(l), err: (l) => console.error(l) });
         return;
       }
       case 'import': {
