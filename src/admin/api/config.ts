@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { ConfigSchema as ConfigDocumentSchema } from '../../core/config/schema.ts';
 import type { AuditRow } from '../../store/schema.ts';
 import type { ConfigService } from '../config-service.ts';
-import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, pageParams, pageSchema, type Operation } from './types.ts';
+import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, pageBody, pageParams, pageSchema, type Operation } from './types.ts';
 
 const ConfigSchema = Type.Object(ConfigDocumentSchema.properties, { additionalProperties: false, title: 'ConfigDocument' });
 
@@ -80,7 +80,7 @@ export function configOperations(service: ConfigService): Operation[] {
           ...(q.entity !== undefined ? { entity: q.entity } : {}), ...(q.entity_id !== undefined ? { entity_id: q.entity_id } : {}),
           ...(q.actor !== undefined ? { actor: q.actor } : {}), ...(q.since !== undefined ? { since: new Date(q.since).toISOString() } : {}),
         });
-        return { body: { data: page.data.map(presentAudit), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
+        return { body: pageBody(page, presentAudit) };
       },
     },
     {

@@ -9,7 +9,7 @@ import { uuidv7 } from '../../store/ids.ts';
 import type { CredentialRow } from '../../store/schema.ts';
 import type { ConfigService } from '../config-service.ts';
 import { WriteValidationError } from '../config-service.ts';
-import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageParams, pageSchema, type OpInput, type Operation } from './types.ts';
+import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageBody, pageParams, pageSchema, type OpInput, type Operation } from './types.ts';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
@@ -73,7 +73,7 @@ export function credentialOperations(service: ConfigService): Operation[] {
       responses: { 200: { description: 'One page.', schema: pageSchema(ResponseSchema) } },
       async handler(input) {
         const page = await store.read().listCredentials({ ...pageParams(input.query), ...(input.query.consumer !== undefined ? { consumer: input.query.consumer } : {}) });
-        return { body: { data: page.data.map(presentCredential), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
+        return { body: pageBody(page, presentCredential) };
       },
     },
     {

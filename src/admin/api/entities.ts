@@ -4,7 +4,7 @@ import Type, { type TSchema } from 'typebox';
 import { KIND_LIST, KINDS, type EntityKind, type KindName } from '../../core/entities/kinds.ts';
 import { SORT_FIELDS, type SortField, type StoredEntity } from '../../store/ports.ts';
 import type { ConfigService } from '../config-service.ts';
-import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageParams, pageSchema, type OpInput, type Operation, type QueryParam } from './types.ts';
+import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageBody, pageParams, pageSchema, type OpInput, type Operation, type QueryParam } from './types.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -54,7 +54,7 @@ export function entityOperations(service: ConfigService): Operation[] {
           const page = pageParams(input.query);
           const filterValues = Object.fromEntries(filters.map((f) => [f.name, input.query[f.name]]).filter(([, v]) => v !== undefined)) as Record<string, string>;
           const result = await service.store.read().list(kind.kind, { ...page, ...sortParam(input.query.sort), filters: filterValues, ...(input.query.tag !== undefined ? { tag: input.query.tag } : {}) });
-          return { body: { data: result.data.map(present), ...(result.next_cursor ? { next_cursor: result.next_cursor } : {}) } };
+          return { body: pageBody(result, present) };
         },
       },
       {

@@ -86,6 +86,11 @@ export function pageSchema(item: TSchema) {
   });
 }
 
+/** A store page as the API shows it: items presented, `next_cursor` only when there is more. */
+export function pageBody<T>(page: { data: T[]; next_cursor?: string }, present: (item: T) => unknown): { data: unknown[]; next_cursor?: string } {
+  return { data: page.data.map(present), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) };
+}
+
 /** `limit` and `cursor` from a query, validated. */
 export function pageParams(query: Record<string, string>): { limit: number; cursor?: string } {
   const limitText = query.limit ?? '100';

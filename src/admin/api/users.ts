@@ -7,7 +7,7 @@ import type { AdminTokenRow, AdminUserRow } from '../../store/schema.ts';
 import type { Store, StoreSession } from '../../store/ports.ts';
 import type { AdminAuth } from '../auth.ts';
 import { WriteValidationError } from '../config-service.ts';
-import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageParams, pageSchema, type OpInput, type Operation } from './types.ts';
+import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageBody, pageParams, pageSchema, type OpInput, type Operation } from './types.ts';
 
 const UserResponse = Type.Object({ id: Uuid, ...AdminUserSchema.properties, created_at: Timestamp, updated_at: Timestamp, version: Type.Integer() }, { title: 'AdminUser' });
 const TokenResponse = Type.Object({ id: Type.String(), name: Type.String(), created_at: Timestamp, expires_at: Type.Optional(Timestamp), last_used_at: Type.Optional(Timestamp) }, { title: 'AdminToken' });
@@ -53,7 +53,7 @@ export function userOperations(store: Store, auth: AdminAuth): Operation[] {
       responses: { 200: { description: 'One page.', schema: pageSchema(UserResponse) } },
       async handler(input) {
         const page = await store.read().listAdminUsers(pageParams(input.query));
-        return { body: { data: page.data.map(presentUser), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
+        return { body: pageBody(page, presentUser) };
       },
     },
     {
