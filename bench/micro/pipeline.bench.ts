@@ -5,6 +5,7 @@ import { checkConfig } from '../../src/core/config/load.ts';
 import type { RequestContext } from '../../src/core/pipeline/context.ts';
 import { runPhase } from '../../src/core/pipeline/run.ts';
 import { compileSnapshot, type Snapshot } from '../../src/core/snapshot/compile.ts';
+import { EMPTY_DIRECTORY } from '../../src/core/identity/directory.ts';
 import { BUNDLED_CATALOG } from '../../src/plugins/index.ts';
 import { environmentLine, fmt, fmtMs, fmtNs, table, timeOps, timeRuns, writeSection } from './lib.ts';
 
@@ -88,7 +89,7 @@ function context(clientIp: string): RequestContext {
   return {
     id: 'req-1', method: 'GET', path: '/api/v1/p0/orders', query: '', clientIp, receivedAt: 0,
     headers: { host: 'api.example.com', 'user-agent': 'wrk', accept: '*/*', 'x-old': 'v', 'x-debug': '1' },
-    routeName: 'r0', serviceName: 'svc', params: {}, consumer: undefined, response: undefined, vars: {}, log: LOG,
+    routeName: 'r0', serviceName: 'svc', params: {}, consumer: undefined, identities: EMPTY_DIRECTORY, response: undefined, vars: {}, log: LOG,
     upstream: { path: '/api/v1/p0/orders', query: '', headers: { host: 'api.example.com', 'user-agent': 'wrk', accept: '*/*', 'x-old': 'v', 'x-debug': '1' }, maxBodyBytes: 0 },
   };
 }

@@ -67,7 +67,7 @@ export function buildOpenApi(operations: readonly Operation[], version: string):
       tags: [op.tag],
       ...(op.role ? { security: [{ bearer: [] }], 'x-required-role': op.role } : { security: [] }),
       ...(params.length ? { parameters: params.map((p) => JSON.parse(JSON.stringify(p)) as unknown) } : {}),
-      ...(op.body ? { requestBody: { required: true, ...(op.bodyDescription ? { description: op.bodyDescription } : {}), content: { 'application/json': { schema: jsonSchema(op.body) }, ...(op.id.endsWith('-config') ? { 'application/yaml': { schema: jsonSchema(op.body) } } : {}) } } } : {}),
+      ...(op.body ? { requestBody: { required: op.bodyRequired !== false, ...(op.bodyDescription ? { description: op.bodyDescription } : {}), content: { 'application/json': { schema: jsonSchema(op.body) }, ...(op.id.endsWith('-config') ? { 'application/yaml': { schema: jsonSchema(op.body) } } : {}) } } } : {}),
       responses,
     };
   }

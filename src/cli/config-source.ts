@@ -5,7 +5,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/config/errors.ts';
-import type { Config } from '../core/config/schema.ts';
+import type { CredentialRecord } from '../core/identity/directory.ts';
+import { configVersion, type GatewayConfig } from '../core/snapshot/compile.ts';
+import type { CredentialRow } from '../store/schema.ts';
 import { checkDocument, loadConfigDocument } from '../core/snapshot/check.ts';
 import { ConfigService } from '../admin/config-service.ts';
 import { watchConfigFile } from '../gateway/config-watch.ts';
@@ -20,7 +22,7 @@ import { PlatformError } from './errors.ts';
 export { PlatformError };
 
 export interface LoadedSnapshot {
-  readonly config: Config;
+  readonly config: GatewayConfig;
   /** Content hash of the config. */
   readonly version: string;
   /** Store revision (store mode). */
@@ -136,24 +138,28 @@ export class StoreSource implements ConfigSource {
 
   async load(): Promise<LoadedSnapshot> {
     if (!this.store.ready) return this.#loadLastGood();
-    const { config, snapshot, revision } = await this.service.load();
+    const session = this.store.read();
+    const { config, revision } = await this.service.load(session);
+    const credentials = (await session.allCredentials()).map(toCredentialRecord);
+    const gatewayConfig: GatewayConfig = { ...config, credentials };
     this.#servingLastGood = false;
-    this.#saveLastGood(config, revision);
-    return { config, version: snapshot.version, revision };
+    this.#saveLastGood(gatewayConfig, revision);
+    return { config: gatewayConfig, version: configVersion(gatewayConfig), revision };
   }
 
   /** Cold start while the store is down: the snapshot saved by the last successful load. */
   #loadLastGood(): LoadedSnapshot {
-    let saved: { revision: number; config: unknown };
+    let saved: { revision: number; config: unknown; credentials?: CredentialRecord[] };
     try {
-      saved = JSON.parse(readFileSync(this.#lastGoodFile, 'utf8')) as { revision: number; config: unknown };
+      saved = JSON.parse(readFileSync(this.#lastGoodFile, 'utf8')) as typeof saved;
     } catch {
       throw new PlatformError(`the config store (${this.location}) is unreachable (${this.store.feed.health().error ?? 'unknown error'}) and there is no last-known-good snapshot at ${this.#lastGoodFile}`);
     }
     try {
-      const { config, snapshot } = checkDocument(saved.config, BUNDLED_CATALOG);
+      const { config } = checkDocument(saved.config, BUNDLED_CATALOG);
+      const gatewayConfig: GatewayConfig = { ...config, credentials: saved.credentials ?? [] };
       this.#servingLastGood = true;
-      return { config, version: snapshot.version, revision: saved.revision };
+      return { config: gatewayConfig, version: configVersion(gatewayConfig), revision: saved.revision };
     } catch (err) {
       if (err instanceof ConfigError) throw new PlatformError(`the last-known-good snapshot at ${this.#lastGoodFile} is invalid: ${err.message}`);
       throw err;
@@ -161,11 +167,12 @@ export class StoreSource implements ConfigSource {
   }
 
   // Atomic: written beside, then renamed over, so a crash or a full disk never leaves half a file.
-  #saveLastGood(config: Config, revision: number): void {
+  #saveLastGood({ credentials, ...config }: GatewayConfig, revision: number): void {
     const tmp = `${this.#lastGoodFile}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.#lastGoodFile), { recursive: true });
-      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config }));
+      // Credential hashes too: with the store down, known keys keep working (RELIABILITY.md).
+      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config, credentials }), { mode: 0o600 });
       renameSync(tmp, this.#lastGoodFile);
     } catch (err) {
       this.#logger.warn({ file: this.#lastGoodFile, error: (err as Error).message }, 'could not save the last-known-good snapshot');
@@ -188,3 +195,7 @@ export class StoreSource implements ConfigSource {
     await this.store.close();
   }
 }
+
+const toCredentialRecord = (r: CredentialRow): CredentialRecord => ({
+  id: r.id, consumer: r.consumer, type: r.type, lookup: r.lookup, secret_hash: r.secret_hash, expires_at: r.expires_at, revoked_at: r.revoked_at,
+});

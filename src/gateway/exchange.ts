@@ -116,6 +116,7 @@ class Exchange implements AttemptOwner {
       serviceName: undefined,
       params: {},
       consumer: undefined,
+      identities: this.runtime.snapshot.identities,
       upstream: { path: target.path, query: target.query, headers: upstreamHeaders(req.headers as HeaderMap), maxBodyBytes: settings.max_body_bytes },
       response: undefined,
       vars: {},

@@ -1,7 +1,11 @@
 // The bundled plugins. Their run order (priority) is a tested contract: plugins-order.test.ts.
 import { catalogOf } from '../core/pipeline/compile.ts';
 import type { AnyPlugin } from '../core/pipeline/plugin.ts';
+import { acl } from './acl/plugin.ts';
+import { basicAuth } from './basic-auth/plugin.ts';
+import { cors } from './cors/plugin.ts';
 import { ipRestriction } from './ip-restriction/plugin.ts';
+import { keyAuth } from './key-auth/plugin.ts';
 import { requestSizeLimiting } from './request-size-limiting/plugin.ts';
 import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
@@ -9,6 +13,10 @@ import { responseTransformer } from './response-transformer/plugin.ts';
 
 export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   ipRestriction,
+  cors,
+  keyAuth,
+  basicAuth,
+  acl,
   requestSizeLimiting,
   requestTransformer,
   responseTransformer,

@@ -9,7 +9,11 @@ test('bundled plugins run in this order', () => {
   const order = [...BUNDLED_PLUGINS].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name)).map((p) => `${p.priority} ${p.name}`);
   assert.deepEqual(order, [
     '3000 ip-restriction',
+    '2000 cors',
+    '1250 key-auth',
+    '1100 basic-auth',
     '951 request-size-limiting',
+    '950 acl',
     '801 request-transformer',
     '800 response-transformer',
     '2 request-termination',
@@ -20,6 +24,10 @@ test('bundled plugins implement these phases', () => {
   const phases = Object.fromEntries(BUNDLED_PLUGINS.map((p) => [p.name, PHASES.filter((ph) => p.handlers[ph] !== undefined)]));
   assert.deepEqual(phases, {
     'ip-restriction': ['access'],
+    'cors': ['access', 'upstream-response'],
+    'key-auth': ['access'],
+    'basic-auth': ['access'],
+    'acl': ['access'],
     'request-size-limiting': ['access'],
     'request-transformer': ['upstream-request'],
     'response-transformer': ['upstream-response', 'response-body'],

@@ -3,6 +3,7 @@ import type { TSchema } from 'typebox';
 import { validate } from '../core/config/validate.ts';
 import type { HeaderMap, RequestContext } from '../core/pipeline/context.ts';
 import type { PluginDefinition } from '../core/pipeline/plugin.ts';
+import { EMPTY_DIRECTORY, type IdentityDirectory } from '../core/identity/directory.ts';
 
 export function compileConf<C>(plugin: PluginDefinition<TSchema, C>, raw: unknown): C {
   const v = validate<unknown>(plugin.configSchema, raw);
@@ -12,13 +13,14 @@ export function compileConf<C>(plugin: PluginDefinition<TSchema, C>, raw: unknow
   return out as C;
 }
 
-export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: string; clientIp?: string; params?: Record<string, string> } = {}): RequestContext {
+export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: string; clientIp?: string; params?: Record<string, string>; identities?: IdentityDirectory } = {}): RequestContext {
   const headers = over.headers ?? {};
   const noop = () => undefined;
   return {
     id: 'req-1', method: 'GET', path: over.path ?? '/', query: over.query ?? '', headers,
     clientIp: over.clientIp ?? '127.0.0.1', receivedAt: 0, routeName: 'r', serviceName: 's', params: over.params ?? {},
     consumer: undefined,
+    identities: over.identities ?? EMPTY_DIRECTORY,
     upstream: { path: over.path ?? '/', query: over.query ?? '', headers: { ...headers }, maxBodyBytes: 1000 },
     response: undefined, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
   };

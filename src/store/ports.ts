@@ -58,6 +58,8 @@ export interface StoreSession {
   putSettings(key: string, data: unknown): Promise<void>;
 
   listCredentials(query: ListQuery & { consumer?: string }): Promise<Page<CredentialRow>>;
+  /** Every credential (what the gateway compiles into its identity directory). */
+  allCredentials(): Promise<CredentialRow[]>;
   getCredential(id: string): Promise<CredentialRow | undefined>;
   findCredential(type: string, lookup: string): Promise<CredentialRow | undefined>;
   insertCredential(row: Omit<CredentialRow, 'created_at' | 'updated_at' | 'version'>): Promise<CredentialRow>;

@@ -188,6 +188,11 @@ export class KyselySession implements StoreSession {
     return this.#page('credentials', query, sort, (qb) => (query.consumer !== undefined ? qb.where('consumer', '=', query.consumer) : qb), (r) => ({ ...r, version: Number(r.version) }));
   }
 
+  async allCredentials(): Promise<CredentialRow[]> {
+    const rows = await this.#db.selectFrom('credentials').selectAll().orderBy('id').execute();
+    return rows.map((r) => ({ ...r, version: Number(r.version) }));
+  }
+
   async getCredential(id: string): Promise<CredentialRow | undefined> {
     const row = await this.#db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? { ...row, version: Number(row.version) } : undefined;

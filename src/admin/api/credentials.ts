@@ -1,9 +1,8 @@
 // Consumer credentials. Secrets go in once and never come out: API keys are stored as SHA-256
 // (looked up by hash on the hot path later), passwords as scrypt. The key is in the 201 answer only.
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
 import Type from 'typebox';
 import { validate } from '../../core/config/validate.ts';
+import { API_KEY_PREFIX, apiKeyLookup, generateApiKey, hashPassword, verifyPassword } from '../../core/identity/secrets.ts';
 import { CredentialInputSchema, CredentialSchema, CredentialUpdateSchema, type CredentialInput } from '../../core/entities/schemas.ts';
 import { uuidv7 } from '../../store/ids.ts';
 import type { CredentialRow } from '../../store/schema.ts';
@@ -11,33 +10,18 @@ import type { ConfigService } from '../config-service.ts';
 import { WriteValidationError } from '../config-service.ts';
 import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageBody, pageParams, pageSchema, type OpInput, type Operation } from './types.ts';
 
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
-const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-
-export const API_KEY_PREFIX = 'pk_live_';
-
-export function generateApiKey(): string {
-  return API_KEY_PREFIX + randomBytes(24).toString('base64url');
-}
-
-export const apiKeyLookup = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32, SCRYPT);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
-  return timingSafeEqual(actual, expected);
-}
+export { API_KEY_PREFIX, apiKeyLookup, generateApiKey, hashPassword, verifyPassword };
 
 const ResponseSchema = Type.Object({ id: Uuid, ...CredentialSchema.properties, created_at: Timestamp, updated_at: Timestamp, version: Type.Integer() }, { title: 'Credential' });
-const CreatedSchema = Type.Object({ ...ResponseSchema.properties, key: Type.Optional(Type.String({ description: 'key-auth: the API key. Shown this once; only its hash is stored.' })) }, { title: 'CreatedCredential' });
+const CreatedSchema = Type.Object({
+  ...ResponseSchema.properties,
+  key: Type.Optional(Type.String({ description: 'key-auth: the API key. Shown this once; only its hash is stored.' })),
+  rotated_from: Type.Optional(Type.String({ description: 'Rotation: the id of the credential this one replaces.' })),
+  old_expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'Rotation: when the replaced key stops working.' })),
+}, { title: 'CreatedCredential' });
+const RotateSchema = Type.Object({
+  overlap_seconds: Type.Integer({ minimum: 0, maximum: 30 * 86400, default: 86400, description: 'How long the old key keeps working (default a day; 0 ends it now).' }),
+}, { additionalProperties: false, title: 'RotateCredential' });
 
 export function presentCredential(row: CredentialRow): Record<string, unknown> {
   const data = JSON.parse(row.data) as { tags?: string[] };
@@ -146,6 +130,32 @@ export function credentialOperations(service: ConfigService): Operation[] {
           return updated;
         }, { bump: true });
         return { body: presentCredential(row), headers: { etag: etagOf(row.version) } };
+      },
+    },
+    {
+      id: 'rotate-credential', method: 'POST', path: '/admin/credentials/{id}/rotate', tag: 'Credential', role: 'editor', write: true,
+      summary: 'Rotate an API key: a new key now, the old one kept for an overlap window',
+      description: 'Creates a new key-auth credential for the same consumer (shown once) and makes the old one expire after `overlap_seconds` (sooner if it already expires earlier), so clients can switch without downtime.',
+      body: RotateSchema, bodyRequired: false,
+      responses: { 201: { description: 'The new credential, with its key.', schema: CreatedSchema, etag: true } },
+      problems: ['not-found', 'precondition-failed'],
+      async handler(input) {
+        const v = validate<{ overlap_seconds: number }>(RotateSchema, input.body ?? {});
+        if (!v.ok) throw new WriteValidationError(v.issues);
+        const current = await find(input.params.id!);
+        if (current.type !== 'key-auth') fail('', 'only key-auth credentials rotate; create a new basic-auth credential instead');
+        if (current.revoked_at !== null) fail('', 'a revoked credential cannot be rotated');
+        const key = generateApiKey();
+        const overlapEnds = new Date(Date.now() + v.value.overlap_seconds * 1000).toISOString();
+        const expiresAt = current.expires_at !== null && current.expires_at < overlapEnds ? current.expires_at : overlapEnds;
+        const created = await store.write(async (tx) => {
+          const old = await tx.updateCredential(current.id, { expires_at: expiresAt }, expectedVersion(input.headers, current.version) ?? current.version);
+          await audit(tx, input, 'update', current.id, current, old);
+          const fresh = await tx.insertCredential({ id: uuidv7(), consumer: current.consumer, type: 'key-auth', lookup: apiKeyLookup(key), secret_hash: null, display: `${key.slice(0, API_KEY_PREFIX.length + 4)}…`, data: current.data, expires_at: null, revoked_at: null });
+          await audit(tx, input, 'create', fresh.id, null, fresh);
+          return fresh;
+        }, { bump: true });
+        return { status: 201, body: { ...presentCredential(created), key, rotated_from: current.id, old_expires_at: expiresAt }, headers: { etag: etagOf(created.version), location: `/admin/credentials/${created.id}`, 'cache-control': 'no-store' } };
       },
     },
     {

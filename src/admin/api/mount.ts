@@ -77,7 +77,7 @@ export function mountOperations(app: FastifyInstance, operations: readonly Opera
           if (!roleAllows(principal.role, op.role)) return sendProblem(reply, req, 'forbidden', `this needs the ${op.role} role; your token has ${principal.role}`);
         }
         if (op.write && opts.readOnly) return sendProblem(reply, req, 'read-only-config');
-        if (op.body !== undefined && req.body === undefined) return sendProblem(reply, req, 'validation-failed', 'a JSON body is required', [{ pointer: '', detail: 'request body is missing' }]);
+        if (op.body !== undefined && op.bodyRequired !== false && req.body === undefined) return sendProblem(reply, req, 'validation-failed', 'a JSON body is required', [{ pointer: '', detail: 'request body is missing' }]);
         const result = await op.handler({
           params: req.params as Record<string, string>,
           query: Object.fromEntries(Object.entries(req.query as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? String(v[v.length - 1]) : String(v)])),

@@ -44,6 +44,8 @@ export interface Operation {
   readonly query?: readonly QueryParam[];
   readonly body?: TSchema;
   readonly bodyDescription?: string;
+  /** false: the body may be left out (its defaults apply). */
+  readonly bodyRequired?: boolean;
   readonly responses: Readonly<Record<number, { description: string; schema?: TSchema; etag?: boolean; contentType?: string }>>;
   /** Problem codes this operation can answer with besides auth and validation. */
   readonly problems?: readonly ErrorCode[];

@@ -5,6 +5,7 @@
 import type { Config, PluginInstance } from '../config/schema.ts';
 import { pointerToPath, type ConfigIssue } from '../config/errors.ts';
 import { validate } from '../config/validate.ts';
+import type { PluginResponse, RequestContext } from './context.ts';
 import type { AnyPlugin } from './plugin.ts';
 import type { Phase, Scope } from './phases.ts';
 
@@ -77,12 +78,46 @@ export function compileInstance(catalog: PluginCatalog, instance: PluginInstance
 
 function stepsFor(instances: readonly CompiledInstance[], phase: Phase): Step[] {
   const steps: Step[] = [];
+  const authSteps: Step[] = [];
   for (const i of instances) {
     if (phase === 'response-body' && !needsBody(i)) continue;
     const handler = i.plugin.handlers[phase];
-    if (handler) steps.push({ name: i.plugin.name, priority: i.plugin.priority, conf: i.conf, run: handler as Step['run'] });
+    if (!handler) continue;
+    const step: Step = { name: i.plugin.name, priority: i.plugin.priority, conf: i.conf, run: handler as Step['run'] };
+    if (phase === 'access' && i.plugin.authenticates) authSteps.push(step);
+    steps.push(step);
   }
-  return steps;
+  if (authSteps.length < 2) return steps;
+  // Several authentication plugins: one step where the first success wins (see anyOf).
+  const combined = anyOf(authSteps);
+  const at = steps.indexOf(authSteps[0]!);
+  return [...steps.slice(0, at).filter((s) => !authSteps.includes(s)), combined, ...steps.slice(at).filter((s) => !authSteps.includes(s))];
+}
+
+/**
+ * Authentication plugins on one route mean "any of these": each is tried in priority order; the
+ * first to identify a (non-anonymous) consumer ends the step; an anonymous fallback set by one is
+ * kept if no other succeeds; when all fail, the first failure is the answer.
+ */
+function anyOf(auth: readonly Step[]): Step {
+  const authenticated = (ctx: RequestContext) => ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined;
+  return {
+    name: auth.map((s) => s.name).join('|'),
+    priority: auth[0]!.priority,
+    conf: undefined,
+    async run(ctx: RequestContext): Promise<PluginResponse | undefined> {
+      let failure: PluginResponse | undefined;
+      for (const step of auth) {
+        const result = await (step.run(ctx, step.conf) as PluginResponse | undefined | Promise<PluginResponse | undefined>);
+        if (result === undefined) {
+          if (authenticated(ctx)) return undefined;
+        } else {
+          failure ??= result;
+        }
+      }
+      return ctx.consumer !== undefined ? undefined : failure;
+    },
+  };
 }
 
 function needsBody(i: CompiledInstance): boolean {

@@ -1,5 +1,6 @@
 // What a plugin sees of a request: a narrow, stable view, never node:http objects or the store.
 import type { ErrorCode } from '../errors/registry.ts';
+import type { IdentityDirectory } from '../identity/directory.ts';
 
 export type HeaderValue = string | string[];
 export type HeaderMap = Record<string, HeaderValue | undefined>;
@@ -15,6 +16,7 @@ export interface PluginLogger {
 export interface Consumer {
   readonly id: string;
   readonly username?: string;
+  readonly customId?: string;
   readonly groups?: readonly string[];
 }
 
@@ -53,6 +55,10 @@ export interface RequestContext {
   /** Path template parameters of the matched route. */
   readonly params: Readonly<Record<string, string>>;
   consumer: Consumer | undefined;
+  /** Id of the credential that authenticated the consumer, if one did. */
+  credentialId?: string;
+  /** Consumers and credentials of the snapshot, for authentication plugins. */
+  readonly identities: IdentityDirectory;
   readonly upstream: UpstreamRequest;
   /** Set once upstream response headers (or a plugin's response) exist. */
   response: ResponseView | undefined;

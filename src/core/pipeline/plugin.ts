@@ -32,6 +32,11 @@ export interface PluginDefinition<S extends TSchema = TSchema, C = Static<S>> {
   readonly configSchema: S;
   /** Where instances may be attached (default: everywhere). */
   readonly scopes?: readonly Scope[];
+  /**
+   * An authentication plugin (it sets `ctx.consumer` or answers 401). Several on one route mean
+   * "any of these": they run as one step, and the request passes when one of them authenticates.
+   */
+  readonly authenticates?: boolean;
   /** Largest response body the `response-body` handler buffers; larger bodies pass unmodified. */
   readonly responseBodyLimit?: number;
   /** Whether an instance needs the buffered body (default: whenever it has a response-body handler). */

@@ -5,6 +5,13 @@ import type { Config, RouteConfig, ServiceConfig, GatewaySettings } from '../con
 import { ConfigError, type ConfigIssue } from '../config/errors.ts';
 import { compileChains, type PluginCatalog, type RouteChains, type Step } from '../pipeline/compile.ts';
 import { Router } from '../router/router.ts';
+import { compileIdentities, type CredentialRecord, type IdentityDirectory } from '../identity/directory.ts';
+
+/**
+ * What a gateway is given: the checked config document plus, from the store, the credentials
+ * (hashes only) that authentication plugins look up. A config file alone carries none.
+ */
+export type GatewayConfig = Config & { readonly credentials?: readonly CredentialRecord[] };
 
 export interface CompiledRoute {
   readonly name: string;
@@ -23,13 +30,14 @@ export interface Snapshot {
   readonly rewrite: readonly Step[];
   readonly routes: readonly CompiledRoute[];
   readonly services: ReadonlyMap<string, ServiceConfig>;
+  readonly identities: IdentityDirectory;
 }
 
 export function configVersion(config: Config): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
 }
 
-export function compileSnapshot(config: Config, catalog: PluginCatalog): Snapshot {
+export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): Snapshot {
   const issues: ConfigIssue[] = [];
   const services = new Map(config.services.map((s) => [s.name, s]));
   const chains = compileChains(catalog, config, issues);
@@ -63,5 +71,6 @@ export function compileSnapshot(config: Config, catalog: PluginCatalog): Snapsho
     rewrite: chains.rewrite,
     routes,
     services,
+    identities: compileIdentities(config.consumers, config.credentials ?? []),
   });
 }

@@ -1,0 +1,36 @@
+// How secrets are made and kept: API keys (random, shown once, stored as SHA-256: they carry 192
+// bits, so a slow hash adds nothing) and passwords (scrypt, salted, compared in constant time).
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+
+export const API_KEY_PREFIX = 'pk_live_';
+
+export function generateApiKey(): string {
+  return API_KEY_PREFIX + randomBytes(24).toString('base64url');
+}
+
+export const apiKeyLookup = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+
+interface ScryptParams { N: number; r: number; p: number; maxmem: number }
+const SCRYPT: ScryptParams = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+function scrypt(password: string, salt: Buffer, keylen: number, params: ScryptParams): Promise<Buffer> {
+  return new Promise((resolve, reject) => scryptCb(password, salt, keylen, params, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, 32, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+/** Runs on libuv's thread pool: the event loop keeps serving while a password is checked. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const params = { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem };
+  // Parameters come from our own store, but a tampered row must not make us burn memory or hang.
+  if (!Number.isInteger(params.N) || params.N > 1 << 20 || params.r > 32 || params.p > 16) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, params);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

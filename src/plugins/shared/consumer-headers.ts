@@ -1,0 +1,25 @@
+// Who the gateway authenticated, told to the upstream in headers. Whatever a client sent under
+// these names is removed first: only the gateway may say who the consumer is.
+import type { RequestContext } from '../../core/pipeline/context.ts';
+
+export const CONSUMER_HEADERS = ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-consumer-groups', 'x-credential-identifier', 'x-anonymous-consumer'] as const;
+
+export function stripConsumerHeaders(ctx: RequestContext): void {
+  for (const h of CONSUMER_HEADERS) delete ctx.upstream.headers[h];
+}
+
+/** Records the consumer on the request and in the upstream headers. */
+export function setConsumer(ctx: RequestContext, consumer: NonNullable<RequestContext['consumer']>, credentialId: string | undefined, anonymous = false): void {
+  stripConsumerHeaders(ctx);
+  ctx.consumer = consumer;
+  const h = ctx.upstream.headers;
+  h['x-consumer-id'] = consumer.id;
+  if (consumer.username !== undefined) h['x-consumer-username'] = consumer.username;
+  if (consumer.customId !== undefined) h['x-consumer-custom-id'] = consumer.customId;
+  if (consumer.groups && consumer.groups.length > 0) h['x-consumer-groups'] = consumer.groups.join(', ');
+  if (credentialId !== undefined) {
+    ctx.credentialId = credentialId;
+    h['x-credential-identifier'] = credentialId;
+  }
+  if (anonymous) h['x-anonymous-consumer'] = 'true';
+}
