@@ -48,6 +48,7 @@ test('a preflight is answered by the gateway and never reaches the upstream', as
   assert.equal(res.headers.get('access-control-allow-methods'), 'GET, HEAD, PUT, PATCH, POST, DELETE');
   assert.equal(res.headers.get('access-control-allow-headers'), 'content-type');
   assert.equal(res.headers.get('access-control-max-age'), '600');
+  assert.equal(res.headers.get('content-length'), null, 'a 204 carries no Content-Length (RFC 9110 §8.6)');
   assert.equal(await res.text(), '');
 
   const refused = await fetch(`${gw.url}/api/orders`, { method: 'OPTIONS', headers: { origin: 'https://evil.io', 'access-control-request-method': 'PUT' } });

@@ -42,9 +42,13 @@ export function sendPluginResponse(res: ServerResponse, r: PluginResponse, opts:
     headers['content-type'] = 'application/json';
   }
   Object.assign(headers, r.headers);
-  headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  // 204 and 304 have no body, and a 204 must not carry Content-Length (RFC 9110 §8.6).
+  const bodiless = r.status === 204 || r.status === 304;
+  const length = bodiless ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  if (bodiless) delete headers['content-length'];
+  else headers['content-length'] = length;
   if (opts.close) headers.connection = 'close';
   res.writeHead(r.status, headers);
-  res.end(body);
-  return headers['content-length'] as number;
+  res.end(bodiless ? undefined : body);
+  return length;
 }
