@@ -38,6 +38,8 @@ export interface IdentityDirectory {
   /** A basic-auth credential by username (the password is checked by the caller). */
   basicAuth(username: string, now: number): CredentialMatch | undefined;
   consumer(name: string): Consumer | undefined;
+  /** A consumer by the id it has in the API owner's own systems (`custom_id`). */
+  consumerByCustomId(customId: string): Consumer | undefined;
   readonly size: number;
 }
 
@@ -49,8 +51,11 @@ interface Entry {
 
 export function compileIdentities(consumers: readonly ConsumerRecord[], credentials: readonly CredentialRecord[]): IdentityDirectory {
   const byName = new Map<string, Consumer>();
+  const byCustomId = new Map<string, Consumer>();
   for (const c of consumers) {
-    byName.set(c.name, Object.freeze({ id: c.name, username: c.name, ...(c.custom_id !== undefined ? { customId: c.custom_id } : {}), groups: Object.freeze([...c.groups]) }));
+    const consumer = Object.freeze({ id: c.name, username: c.name, ...(c.custom_id !== undefined ? { customId: c.custom_id } : {}), groups: Object.freeze([...c.groups]) });
+    byName.set(c.name, consumer);
+    if (c.custom_id !== undefined) byCustomId.set(c.custom_id, consumer);
   }
   const keys = new Map<string, Entry>();
   const users = new Map<string, Entry>();
@@ -70,6 +75,7 @@ export function compileIdentities(consumers: readonly ConsumerRecord[], credenti
     apiKey: (key, now) => live(keys.get(apiKeyLookup(key)), now),
     basicAuth: (username, now) => live(users.get(username), now),
     consumer: (name) => byName.get(name),
+    consumerByCustomId: (customId) => byCustomId.get(customId),
     size: keys.size + users.size,
   };
 }
