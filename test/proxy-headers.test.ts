@@ -142,6 +142,18 @@ test('hop-by-hop request headers (and those named in Connection) do not reach th
   assert.equal(got.headers['x-keep'], '1');
 });
 
+test('consumer identity headers sent by a client never reach the upstream, even on a route without authentication', async () => {
+  const mark = up.received.length;
+  const r = await rawRequest(gw.port, 'GET /h HTTP/1.1\r\nHost: client.example\r\nConnection: close\r\nX-Consumer-Username: admin\r\nX-Consumer-Id: admin\r\n' +
+    'X-Consumer-Custom-Id: 1\r\nX-Consumer-Groups: admins\r\nX-Credential-Identifier: c\r\nX-Anonymous-Consumer: false\r\nX-Keep: 1\r\n\r\n', 10_000);
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  const got = up.received[mark]!;
+  for (const name of ['x-consumer-username', 'x-consumer-id', 'x-consumer-custom-id', 'x-consumer-groups', 'x-credential-identifier', 'x-anonymous-consumer']) {
+    assert.equal(got.headers[name], undefined, `${name} forwarded`);
+  }
+  assert.equal(got.headers['x-keep'], '1');
+});
+
 test('hop-by-hop response headers (and those named in Connection) do not reach the client', async () => {
   const r = await rawRequest(gw.port, 'GET /hop HTTP/1.1\r\nHost: client.example\r\nConnection: close\r\n\r\n', 10_000);
   assert.equal(r.status, 200, r.text.slice(0, 300));

@@ -1,4 +1,5 @@
 // Header rules for both directions of the proxy (RFC 9110 §7.6.1, §7.6.3).
+import { CONSUMER_IDENTITY_HEADERS } from '../core/identity/headers.ts';
 import type { HeaderMap } from '../core/pipeline/context.ts';
 
 /** Hop-by-hop fields, plus ones undici refuses to forward or that name this connection only. */
@@ -6,6 +7,13 @@ const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
   'proxy-authorization', 'proxy-authenticate', 'expect', 'http2-settings',
 ]);
+
+/**
+ * What a client's request headers lose on the way upstream (one lookup per header): hop-by-hop
+ * fields, and the consumer identity headers, on every route, so an upstream that trusts them
+ * cannot be fooled through a route without authentication.
+ */
+const NOT_FORWARDED = new Set<string>([...HOP_BY_HOP, ...CONSUMER_IDENTITY_HEADERS]);
 
 export const VIA = '1.1 portcullis';
 
@@ -66,7 +74,7 @@ export function stripHopByHop(headers: HeaderMap): void {
 /** Copies request headers for the upstream (a shallow copy: plugins edit the copy). */
 export function upstreamHeaders(incoming: Readonly<HeaderMap>): HeaderMap {
   const out: HeaderMap = {};
-  for (const name in incoming) if (!HOP_BY_HOP.has(name)) out[name] = incoming[name];
+  for (const name in incoming) if (!NOT_FORWARDED.has(name)) out[name] = incoming[name];
   const connection = incoming.connection;
   if (connection !== undefined) for (const name of connectionTokens(connection)) delete out[name];
   return out;

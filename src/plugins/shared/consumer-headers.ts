@@ -2,10 +2,10 @@
 // these names is removed first: only the gateway may say who the consumer is.
 import type { RequestContext } from '../../core/pipeline/context.ts';
 
-export const CONSUMER_HEADERS = ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-consumer-groups', 'x-credential-identifier', 'x-anonymous-consumer'] as const;
+import { CONSUMER_IDENTITY_HEADERS } from '../../core/identity/headers.ts';
 
 export function stripConsumerHeaders(ctx: RequestContext): void {
-  for (const h of CONSUMER_HEADERS) delete ctx.upstream.headers[h];
+  for (const h of CONSUMER_IDENTITY_HEADERS) delete ctx.upstream.headers[h];
 }
 
 /** Records the consumer on the request and in the upstream headers. */
