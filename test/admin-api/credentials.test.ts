@@ -121,7 +121,7 @@ test('create: other validation errors point into the body and write nothing', ()
   await consumer(h, 'acme');
   const rev = await revision(h);
   assertInvalid(await h.call('POST', '/admin/credentials', { as: 'editor', body: { consumer: 'ghost', type: 'key-auth' } }), '/consumer');
-  assertInvalid(await h.call('POST', '/admin/credentials', { as: 'editor', body: { consumer: 'acme', type: 'oauth2' } }), '/type');
+  assertInvalid(await h.call('POST', '/admin/credentials', { as: 'editor', body: { consumer: 'acme', type: 'hmac-auth' } }), '/type');
   assertInvalid(await h.call('POST', '/admin/credentials', { as: 'editor', body: { consumer: 'acme', type: 'key-auth', bogus: 1 } }), '/bogus');
   assertInvalid(await h.call('POST', '/admin/credentials', { as: 'editor', body: { consumer: 'acme', type: 'key-auth', expires_at: 'tomorrow' } }), '/expires_at');
   assertInvalid(await h.call('POST', '/admin/credentials', { as: 'editor', body: { type: 'key-auth' } }), '/consumer');

@@ -65,3 +65,29 @@ test('rotate: only unrevoked key-auth credentials; viewer may not; bad overlap â
   assert.equal((await h.call('POST', `/admin/credentials/${String(key.body.id)}/rotate`, { as: 'editor' })).status, 400);
   assert.equal((await h.call('POST', '/admin/credentials/01a20000-0000-7000-8000-000000000000/rotate', { as: 'editor' })).status, 404);
 }));
+
+test('oauth2 credentials: a generated client id and secret, the secret shown once and stored as SHA-256', () => withHarness(async (h) => {
+  await create(h, 'consumers', { name: 'acme' });
+  const r = await h.call('POST', '/admin/credentials', { as: 'editor', body: { consumer: 'acme', type: 'oauth2', client_name: 'billing sync' } });
+  assert.equal(r.status, 201, r.text);
+  const clientId = String(r.body.client_id);
+  const secret = String(r.body.client_secret);
+  h.secret(secret, r.index);
+  assert.match(clientId, /^pc_client_[A-Za-z0-9_-]{16}$/);
+  assert.match(secret, /^pcs_[A-Za-z0-9_-]{43}$/);
+  assert.equal(r.body.display, clientId);
+  assert.equal(r.body.client_name, 'billing sync');
+  const read = await h.call('GET', `/admin/credentials/${String(r.body.id)}`);
+  assert.equal(read.body.client_secret, undefined);
+  const rows = await h.store.read().allCredentials();
+  const row = rows.find((c) => c.id === r.body.id)!;
+  assert.equal(row.lookup, clientId);
+  const { apiKeyLookup } = await import('../../src/core/identity/secrets.ts');
+  assert.equal(row.secret_hash, apiKeyLookup(secret));
+  const dir = compileIdentities([{ name: 'acme', groups: [] }], rows.map((c) => ({ id: c.id, consumer: c.consumer, type: c.type, lookup: c.lookup, secret_hash: c.secret_hash, expires_at: c.expires_at, revoked_at: c.revoked_at })));
+  assert.equal(dir.oauthClient(clientId, Date.now())?.consumer.username, 'acme');
+  assert.equal(dir.apiKey(secret, Date.now()), undefined, 'a client secret is not an API key');
+  for (const body of [{ consumer: 'acme', type: 'oauth2', key: 'x'.repeat(32) }, { consumer: 'acme', type: 'oauth2', password: 'password1' }, { consumer: 'acme', type: 'key-auth', client_name: 'x' }]) {
+    assert.equal((await h.call('POST', '/admin/credentials', { as: 'editor', body })).status, 400, JSON.stringify(body));
+  }
+}));

@@ -2,7 +2,7 @@
 // (looked up by hash on the hot path later), passwords as scrypt. The key is in the 201 answer only.
 import Type from 'typebox';
 import { validate } from '../../core/config/validate.ts';
-import { API_KEY_PREFIX, apiKeyLookup, generateApiKey, hashPassword, verifyPassword } from '../../core/identity/secrets.ts';
+import { API_KEY_PREFIX, apiKeyLookup, generateApiKey, generateOAuthClient, hashPassword, verifyPassword } from '../../core/identity/secrets.ts';
 import { CredentialInputSchema, CredentialSchema, CredentialUpdateSchema, type CredentialInput } from '../../core/entities/schemas.ts';
 import { uuidv7 } from '../../store/ids.ts';
 import type { CredentialRow } from '../../store/schema.ts';
@@ -16,6 +16,8 @@ const ResponseSchema = Type.Object({ id: Uuid, ...CredentialSchema.properties, c
 const CreatedSchema = Type.Object({
   ...ResponseSchema.properties,
   key: Type.Optional(Type.String({ description: 'key-auth: the API key. Shown this once; only its hash is stored.' })),
+  client_id: Type.Optional(Type.String({ description: 'oauth2: the client id (also shown as display).' })),
+  client_secret: Type.Optional(Type.String({ description: 'oauth2: the client secret. Shown this once; only its hash is stored.' })),
   rotated_from: Type.Optional(Type.String({ description: 'Rotation: the id of the credential this one replaces.' })),
   old_expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'Rotation: when the replaced key stops working.' })),
 }, { title: 'CreatedCredential' });
@@ -24,10 +26,11 @@ const RotateSchema = Type.Object({
 }, { additionalProperties: false, title: 'RotateCredential' });
 
 export function presentCredential(row: CredentialRow): Record<string, unknown> {
-  const data = JSON.parse(row.data) as { tags?: string[] };
+  const data = JSON.parse(row.data) as { tags?: string[]; client_name?: string };
   return {
     id: row.id, consumer: row.consumer, type: row.type, display: row.display,
     ...(row.expires_at ? { expires_at: row.expires_at } : {}), ...(row.revoked_at ? { revoked_at: row.revoked_at } : {}),
+    ...(data.client_name !== undefined ? { client_name: data.client_name } : {}),
     tags: data.tags ?? [], created_at: row.created_at, updated_at: row.updated_at, version: row.version,
   };
 }
@@ -63,7 +66,7 @@ export function credentialOperations(service: ConfigService): Operation[] {
     {
       id: 'create-credential', method: 'POST', path: '/admin/credentials', tag: 'Credential', role: 'editor', write: true,
       summary: 'Create a credential for a consumer',
-      description: 'key-auth: omit `key` to have one generated (`pk_live_…`); the answer shows it once. basic-auth: `username` and `password` (scrypt-hashed).',
+      description: 'key-auth: omit `key` to have one generated (`pk_live_…`); the answer shows it once. basic-auth: `username` and `password` (scrypt-hashed). oauth2: a generated `client_id` and `client_secret` (shown once) for the client-credentials grant.',
       body: CredentialInputSchema,
       responses: { 201: { description: 'Created.', schema: CreatedSchema, etag: true } },
       problems: ['conflict'],
@@ -72,9 +75,11 @@ export function credentialOperations(service: ConfigService): Operation[] {
         if (!v.ok) throw new WriteValidationError(v.issues);
         const c = v.value;
         let key: string | undefined;
+        let clientId: string | undefined;
         let lookup: string;
         let secretHash: string | null = null;
         let display: string;
+        if (c.client_name !== undefined && c.type !== 'oauth2') fail('/client_name', 'only oauth2 credentials have a client_name');
         if (c.type === 'key-auth') {
           if (c.username !== undefined || c.password !== undefined) fail('/username', 'key-auth credentials take no username or password');
           key = c.key ?? generateApiKey();
@@ -82,6 +87,14 @@ export function credentialOperations(service: ConfigService): Operation[] {
           // Enough to recognise a key in a list, never enough to matter: the platform prefix plus 4
           // characters of a generated key; 4 characters of a key brought along.
           display = key.startsWith(API_KEY_PREFIX) && c.key === undefined ? `${key.slice(0, API_KEY_PREFIX.length + 4)}…` : `${key.slice(0, 4)}…`;
+        } else if (c.type === 'oauth2') {
+          if (c.key !== undefined || c.username !== undefined || c.password !== undefined) fail(c.key !== undefined ? '/key' : c.username !== undefined ? '/username' : '/password', 'oauth2 credentials are generated: send only consumer, type and optionally client_name');
+          const client = generateOAuthClient();
+          clientId = client.clientId;
+          key = client.clientSecret;
+          lookup = clientId;
+          secretHash = apiKeyLookup(client.clientSecret);
+          display = clientId;
         } else {
           if (c.key !== undefined) fail('/key', 'basic-auth credentials take username and password, not key');
           if (c.username === undefined) fail('/username', 'is required for basic-auth');
@@ -92,11 +105,12 @@ export function credentialOperations(service: ConfigService): Operation[] {
         }
         const row = await store.write(async (tx) => {
           if (!await tx.getByKey('consumer', c.consumer)) fail('/consumer', `no consumer is named "${c.consumer}"`);
-          const inserted = await tx.insertCredential({ id: uuidv7(), consumer: c.consumer, type: c.type, lookup, secret_hash: secretHash, display, data: JSON.stringify({ tags: c.tags }), expires_at: c.expires_at ?? null, revoked_at: null });
+          const inserted = await tx.insertCredential({ id: uuidv7(), consumer: c.consumer, type: c.type, lookup, secret_hash: secretHash, display, data: JSON.stringify({ tags: c.tags, ...(c.client_name !== undefined ? { client_name: c.client_name } : {}) }), expires_at: c.expires_at ?? null, revoked_at: null });
           await audit(tx, input, 'create', inserted.id, null, inserted);
           return inserted;
         }, { bump: true });
-        return { status: 201, body: { ...presentCredential(row), ...(key !== undefined ? { key } : {}) }, headers: { etag: etagOf(row.version), location: `/admin/credentials/${row.id}`, 'cache-control': 'no-store' } };
+        const secret = c.type === 'oauth2' ? { client_id: clientId, client_secret: key } : key !== undefined ? { key } : {};
+        return { status: 201, body: { ...presentCredential(row), ...secret }, headers: { etag: etagOf(row.version), location: `/admin/credentials/${row.id}`, 'cache-control': 'no-store' } };
       },
     },
     {

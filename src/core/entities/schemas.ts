@@ -63,10 +63,11 @@ export const SubscriptionSchema = Type.Object({
 /** What a client sends to create a credential; secrets go in and never come out again. */
 export const CredentialInputSchema = Type.Object({
   consumer: Name('Name of the consumer the credential belongs to.'),
-  type: Type.Union([Type.Literal('key-auth'), Type.Literal('basic-auth')], { description: 'key-auth: an API key (generated unless given); basic-auth: username and password.' }),
+  type: Type.Union([Type.Literal('key-auth'), Type.Literal('basic-auth'), Type.Literal('oauth2')], { description: 'key-auth: an API key (generated unless given); basic-auth: username and password; oauth2: a client id and secret for the client-credentials grant (both generated).' }),
   key: Type.Optional(Type.String({ minLength: 20, maxLength: 256, pattern: '^[A-Za-z0-9._~+/=-]+$', description: 'key-auth only: bring your own key (at least 20 characters). Omit to have one generated.' })),
   username: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^:\\s]+$', description: 'basic-auth only.' })),
   password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024, description: 'basic-auth only; stored as an scrypt hash.' })),
+  client_name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'oauth2 only: a label for the client application.' })),
   expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'The credential stops working at this time.' })),
   tags: Tags,
 }, { additionalProperties: false });
@@ -75,7 +76,8 @@ export const CredentialInputSchema = Type.Object({
 export const CredentialSchema = Type.Object({
   consumer: Type.String(),
   type: Type.String(),
-  display: Type.String({ description: 'Key prefix (key-auth) or username (basic-auth).' }),
+  display: Type.String({ description: 'Key prefix (key-auth), username (basic-auth) or client id (oauth2).' }),
+  client_name: Type.Optional(Type.String()),
   expires_at: Type.Optional(Type.String({ format: 'date-time' })),
   revoked_at: Type.Optional(Type.String({ format: 'date-time' })),
   tags: Tags,

@@ -37,6 +37,8 @@ export interface IdentityDirectory {
   apiKey(key: string, now: number): CredentialMatch | undefined;
   /** A basic-auth credential by username (the password is checked by the caller). */
   basicAuth(username: string, now: number): CredentialMatch | undefined;
+  /** An OAuth2 client by client_id (`secretHash`: SHA-256 hex of the secret, for the caller to compare). */
+  oauthClient(clientId: string, now: number): CredentialMatch | undefined;
   consumer(name: string): Consumer | undefined;
   /** A consumer by the id it has in the API owner's own systems (`custom_id`). */
   consumerByCustomId(customId: string): Consumer | undefined;
@@ -59,6 +61,7 @@ export function compileIdentities(consumers: readonly ConsumerRecord[], credenti
   }
   const keys = new Map<string, Entry>();
   const users = new Map<string, Entry>();
+  const clients = new Map<string, Entry>();
   for (const cred of credentials) {
     const consumer = byName.get(cred.consumer);
     // Revoked credentials are left out; so are those of a consumer that no longer exists.
@@ -69,14 +72,16 @@ export function compileIdentities(consumers: readonly ConsumerRecord[], credenti
     };
     if (cred.type === 'key-auth') keys.set(cred.lookup, entry);
     else if (cred.type === 'basic-auth') users.set(cred.lookup, entry);
+    else if (cred.type === 'oauth2') clients.set(cred.lookup, entry);
   }
   const live = (e: Entry | undefined, now: number) => (e !== undefined && now < e.expiresAt ? e.match : undefined);
   return {
     apiKey: (key, now) => live(keys.get(apiKeyLookup(key)), now),
     basicAuth: (username, now) => live(users.get(username), now),
+    oauthClient: (clientId, now) => live(clients.get(clientId), now),
     consumer: (name) => byName.get(name),
     consumerByCustomId: (customId) => byCustomId.get(customId),
-    size: keys.size + users.size,
+    size: keys.size + users.size + clients.size,
   };
 }
 

@@ -10,6 +10,14 @@ export function generateApiKey(): string {
 
 export const apiKeyLookup = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
+export const OAUTH_CLIENT_ID_PREFIX = 'pc_client_';
+export const OAUTH_CLIENT_SECRET_PREFIX = 'pcs_';
+
+/** An OAuth2 client: a public id and a 256-bit secret (stored as SHA-256, like an API key). */
+export function generateOAuthClient(): { clientId: string; clientSecret: string } {
+  return { clientId: OAUTH_CLIENT_ID_PREFIX + randomBytes(12).toString('base64url'), clientSecret: OAUTH_CLIENT_SECRET_PREFIX + randomBytes(32).toString('base64url') };
+}
+
 interface ScryptParams { N: number; r: number; p: number; maxmem: number }
 const SCRYPT: ScryptParams = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
