@@ -58,3 +58,17 @@ test('the acl after them judges whoever authenticated', async () => {
   assert.deepEqual((await access({ authorization: basic('bob', 'bob-password') }, acl)).result, { problem: 'forbidden' });
   assert.deepEqual((await access({}, acl)).result, { problem: 'forbidden' }, 'the anonymous consumer has no group');
 });
+
+test('a 403 from one plugin (valid credential, not enough rights) ends the step: no anonymous fallback overrides it', async () => {
+  const refusing = { name: 'refuser', version: '1.0.0', description: 'test plugin that refuses', priority: 2000, configSchema: (await import('typebox')).default.Object({}), authenticates: true, handlers: { access: () => ({ problem: 'forbidden' as const }) } };
+  const catalog = new Map([...BUNDLED_CATALOG, ['refuser', refusing]]);
+  const config = checkConfig({
+    services: [{ name: 's', targets: [{ url: 'http://127.0.0.1:9' }] }],
+    routes: [{ name: 'r', service: 's', paths: ['/'], plugins: [{ name: 'refuser' }, { name: 'key-auth', config: { anonymous: 'guest' } }] }],
+    consumers: [{ name: 'guest' }],
+  });
+  const snap = compileSnapshot(config, catalog as typeof BUNDLED_CATALOG);
+  const ctx = fakeContext({ identities: snap.identities });
+  assert.deepEqual(await runPhase(snap.routes[0]!.chains.access, ctx), { problem: 'forbidden' });
+  assert.equal(ctx.consumer, undefined);
+});

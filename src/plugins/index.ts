@@ -5,7 +5,9 @@ import { acl } from './acl/plugin.ts';
 import { basicAuth } from './basic-auth/plugin.ts';
 import { cors } from './cors/plugin.ts';
 import { ipRestriction } from './ip-restriction/plugin.ts';
+import { jwt } from './jwt/plugin.ts';
 import { keyAuth } from './key-auth/plugin.ts';
+import { oauth2Introspection } from './oauth2-introspection/plugin.ts';
 import { requestSizeLimiting } from './request-size-limiting/plugin.ts';
 import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
@@ -14,6 +16,8 @@ import { responseTransformer } from './response-transformer/plugin.ts';
 export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   ipRestriction,
   cors,
+  jwt,
+  oauth2Introspection,
   keyAuth,
   basicAuth,
   acl,

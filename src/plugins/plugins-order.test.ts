@@ -10,6 +10,8 @@ test('bundled plugins run in this order', () => {
   assert.deepEqual(order, [
     '3000 ip-restriction',
     '2000 cors',
+    '1450 jwt',
+    '1400 oauth2-introspection',
     '1250 key-auth',
     '1100 basic-auth',
     '951 request-size-limiting',
@@ -25,6 +27,8 @@ test('bundled plugins implement these phases', () => {
   assert.deepEqual(phases, {
     'ip-restriction': ['access'],
     'cors': ['access', 'upstream-response'],
+    'jwt': ['access'],
+    'oauth2-introspection': ['access'],
     'key-auth': ['access'],
     'basic-auth': ['access'],
     'acl': ['access'],

@@ -96,8 +96,9 @@ function stepsFor(instances: readonly CompiledInstance[], phase: Phase): Step[] 
 
 /**
  * Authentication plugins on one route mean "any of these": each is tried in priority order; the
- * first to identify a (non-anonymous) consumer ends the step; an anonymous fallback set by one is
- * kept if no other succeeds; when all fail, the first failure is the answer.
+ * first to identify a (non-anonymous) consumer ends the step, and so does a 403 (a credential
+ * that is valid but not enough); an anonymous fallback set by one is kept if no other succeeds;
+ * when all fail, the first failure is the answer.
  */
 function anyOf(auth: readonly Step[]): Step {
   const authenticated = (ctx: RequestContext) => ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined;
@@ -111,6 +112,10 @@ function anyOf(auth: readonly Step[]): Step {
         const result = await (step.run(ctx, step.conf) as PluginResponse | undefined | Promise<PluginResponse | undefined>);
         if (result === undefined) {
           if (authenticated(ctx)) return undefined;
+        } else if ('problem' in result && result.problem === 'forbidden') {
+          // A valid credential without the rights (e.g. a token missing a scope) is a refusal,
+          // not a missing credential: no other plugin's anonymous fallback may override it.
+          return result;
         } else {
           failure ??= result;
         }

@@ -4,6 +4,9 @@
 import { definePlugin } from '../../core/pipeline/plugin.ts';
 import type { HeaderValue, RequestContext } from '../../core/pipeline/context.ts';
 import { setConsumer, stripConsumerHeaders } from '../shared/consumer-headers.ts';
+import { queryParam, withoutQueryParam } from '../shared/query.ts';
+
+export { queryParam, withoutQueryParam };
 import { KeyAuthSchema, type KeyAuthConfig } from './schema.ts';
 
 interface CompiledKeyAuth extends KeyAuthConfig {
@@ -11,36 +14,6 @@ interface CompiledKeyAuth extends KeyAuthConfig {
 }
 
 const first = (v: HeaderValue | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-
-/** The value of query parameter `name` (decoded), or undefined. */
-export function queryParam(query: string, name: string): string | undefined {
-  if (query.length <= 1) return undefined;
-  for (const part of query.slice(1).split('&')) {
-    const eq = part.indexOf('=');
-    const key = eq < 0 ? part : part.slice(0, eq);
-    if (safeDecode(key) !== name) continue;
-    return eq < 0 ? '' : safeDecode(part.slice(eq + 1));
-  }
-  return undefined;
-}
-
-/** The query without parameter `name`; other parameters keep their exact encoding. */
-export function withoutQueryParam(query: string, name: string): string {
-  if (query.length <= 1) return query;
-  const kept = query.slice(1).split('&').filter((part) => {
-    const eq = part.indexOf('=');
-    return safeDecode(eq < 0 ? part : part.slice(0, eq)) !== name;
-  });
-  return kept.length === 0 ? '' : `?${kept.join('&')}`;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
-}
 
 function hideKeys(ctx: RequestContext, conf: CompiledKeyAuth): void {
   if (conf.key_in_header) for (const header of conf.headerNames) delete ctx.upstream.headers[header];

@@ -1,0 +1,151 @@
+// jwt: a signed JSON Web Token (RFC 7519) from a configured issuer identifies the consumer named
+// by one of its claims. Keys are static (config) or the issuer's JWKS, fetched by the gateway.
+// Every authentication failure answers the same 401; a valid token without the route's scopes
+// gets 403. Tokens are never logged or echoed.
+import type { RequestContext } from '../../core/pipeline/context.ts';
+import { definePlugin } from '../../core/pipeline/plugin.ts';
+import { setConsumer, stripConsumerHeaders } from '../shared/consumer-headers.ts';
+import { jwksSource } from './jwks.ts';
+import { isSymmetric, staticKey, type VerificationKey } from './keys.ts';
+import { JwtSchema, type IssuerConfig, type JwtConfig } from './schema.ts';
+import { findToken, hideToken, type TokenPlaces } from './token.ts';
+import { verifyToken, type CompiledIssuer } from './verify.ts';
+
+export interface CompiledJwt {
+  readonly issuers: ReadonlyMap<string, CompiledIssuer>;
+  readonly places: TokenPlaces;
+  readonly scopes: readonly string[] | undefined;
+  readonly hideCredentials: boolean;
+  readonly anonymous: string | undefined;
+}
+
+const CHALLENGE = 'Bearer realm="portcullis"';
+
+/** A jwks_uri must be a plain http(s) URL: no credentials in it, no fragment. */
+function jwksUriProblem(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return 'is not a URL';
+  const url = new URL(uri);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be http(s)';
+  if (url.username !== '' || url.password !== '' || url.hash !== '' || url.hostname === '') return 'must have a host and no credentials or fragment';
+  return undefined;
+}
+
+function compileIssuer(c: IssuerConfig, at: string): CompiledIssuer | string {
+  const algorithms = c.algorithms;
+  const symmetric = algorithms.filter(isSymmetric);
+  // One key type per issuer: with HS and RS both allowed, a public key could be fed to HMAC as a
+  // secret (the classic algorithm confusion). Such an allow-list is refused outright.
+  if (symmetric.length > 0 && symmetric.length < algorithms.length) return `${at}.algorithms: HS algorithms cannot be mixed with asymmetric ones`;
+  if (c.keys === undefined && c.jwks_uri === undefined) return `${at}: needs keys or jwks_uri`;
+  if (c.jwks_uri !== undefined) {
+    if (symmetric.length > 0) return `${at}.jwks_uri: a JWKS holds public keys; HS algorithms need shared secrets in keys`;
+    const problem = jwksUriProblem(c.jwks_uri);
+    if (problem) return `${at}.jwks_uri ${problem}`;
+  }
+  const staticKeys: VerificationKey[] = [];
+  for (const [i, raw] of (c.keys ?? []).entries()) {
+    const key = staticKey(raw, algorithms);
+    if (typeof key === 'string') return `${at}.keys[${i}]: ${key}`;
+    staticKeys.push(key);
+  }
+  return {
+    issuer: c.issuer,
+    audiences: c.audiences,
+    algorithms: new Set(algorithms),
+    staticKeys,
+    jwks: c.jwks_uri === undefined ? undefined : jwksSource(c.jwks_uri),
+    consumerClaim: c.consumer_claim,
+    consumerBy: c.consumer_by,
+    clockSkewSeconds: c.clock_skew_seconds,
+    maxTokenAgeSeconds: c.max_token_age_seconds,
+    requiredClaims: c.required_claims,
+  };
+}
+
+export function compileJwt(c: JwtConfig): CompiledJwt | string {
+  if (c.header_names.length + c.query_names.length + c.cookie_names.length === 0) return 'needs at least one of header_names, query_names, cookie_names';
+  const issuers = new Map<string, CompiledIssuer>();
+  for (const [i, raw] of c.issuers.entries()) {
+    if (issuers.has(raw.issuer)) return `issuers[${i}].issuer: "${raw.issuer}" is listed twice`;
+    const issuer = compileIssuer(raw, `issuers[${i}]`);
+    if (typeof issuer === 'string') return issuer;
+    issuers.set(raw.issuer, issuer);
+  }
+  return {
+    issuers,
+    places: { headerNames: c.header_names.map((n) => n.toLowerCase()), queryNames: c.query_names, cookieNames: c.cookie_names },
+    scopes: c.scopes,
+    hideCredentials: c.hide_credentials,
+    anonymous: c.anonymous,
+  };
+}
+
+/**
+ * Scopes granted by the token: `scope` (space-separated, RFC 8693 §4.2) and `scp` (a list, or
+ * space-separated as some identity providers send it).
+ */
+export function grantedScopes(claims: Record<string, unknown>): Set<string> {
+  const words = (v: unknown): unknown[] => (typeof v === 'string' ? v.split(' ') : Array.isArray(v) ? v : []);
+  const granted = [...words(claims.scope), ...words(claims.scp)].filter((s): s is string => typeof s === 'string' && s !== '');
+  return new Set(granted);
+}
+
+function consumerFor(ctx: RequestContext, issuer: CompiledIssuer, claims: Record<string, unknown>) {
+  // Own claims only: a claim named like an Object.prototype member must not resolve to it.
+  const value = Object.hasOwn(claims, issuer.consumerClaim) ? claims[issuer.consumerClaim] : undefined;
+  if (typeof value !== 'string' || value === '') return undefined;
+  return issuer.consumerBy === 'name' ? ctx.identities.consumer(value) : ctx.identities.consumerByCustomId(value);
+}
+
+/** Where a JWKS came from, for logs: the query may carry something secret-ish. */
+const displayUri = (uri: string) => uri.split('?')[0];
+
+export const jwt = definePlugin<typeof JwtSchema, CompiledJwt>({
+  name: 'jwt',
+  version: '1.0.0',
+  description: 'Authenticates consumers by signed JSON Web Tokens from configured issuers (static keys or JWKS).',
+  priority: 1450,
+  configSchema: JwtSchema,
+  authenticates: true,
+  compile: compileJwt,
+  handlers: {
+    async access(ctx, conf) {
+      const token = findToken(ctx, conf.places);
+      // Every place a token may be is cleared, not just the one used, and also when another
+      // plugin authenticates: a bearer token is a credential the upstream must not receive.
+      if (conf.hideCredentials) hideToken(ctx, conf.places);
+      // A consumer set by an earlier auth plugin on this route wins ("any of these").
+      if (ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined) return;
+      if (token !== undefined) {
+        const warn = (uri: string, message: string) => ctx.log.warn({ plugin: 'jwt', jwks_uri: displayUri(uri), err: message }, 'JWKS fetch failed; keeping the last good keys');
+        const result = await verifyToken(token, conf.issuers, Date.now(), warn);
+        const consumer = result.ok ? consumerFor(ctx, result.issuer, result.claims) : undefined;
+        if (result.ok && consumer) {
+          if (conf.scopes) {
+            const granted = grantedScopes(result.claims);
+            if (!conf.scopes.every((s) => granted.has(s))) {
+              if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
+              // Authenticated but not allowed (RFC 6750 §3.1): 403, naming the scopes needed.
+              return { problem: 'forbidden', headers: { 'www-authenticate': `${CHALLENGE}, error="insufficient_scope", scope="${conf.scopes.join(' ')}"` } };
+            }
+          }
+          setConsumer(ctx, consumer, `jwt:${result.issuer.issuer}`);
+          ctx.vars.jwt = Object.freeze({ ...result.claims });
+          return;
+        }
+        ctx.log.debug({ plugin: 'jwt', reason: result.ok ? 'unknown consumer' : result.reason }, 'token rejected');
+      }
+      if (conf.anonymous !== undefined) {
+        const anonymous = ctx.identities.consumer(conf.anonymous);
+        if (anonymous) {
+          setConsumer(ctx, anonymous, undefined, true);
+          return;
+        }
+      }
+      // An anonymous consumer set by an earlier auth plugin stays ("any of these"); otherwise
+      // nothing a client sent may pass for an identity.
+      if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
+      return { problem: 'unauthorized', headers: { 'www-authenticate': CHALLENGE } };
+    },
+  },
+});
