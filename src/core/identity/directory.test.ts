@@ -96,10 +96,17 @@ test('basic-auth credentials are found by username, with the password hash for t
   assert.equal(keys.basicAuth('acme-app', NOW), undefined);
 });
 
-test('credentials of other types are ignored', () => {
-  const dir = compileIdentities(consumers, [{ ...keyCred('o1', 'acme', 'k'), type: 'oauth2' }]);
+test('each credential type is found only by its own lookup; unknown types are ignored', () => {
+  const dir = compileIdentities(consumers, [
+    { ...keyCred('o1', 'acme', 'k'), type: 'oauth2', lookup: 'pc_client_1', secret_hash: 'h' },
+    { ...keyCred('x1', 'acme', 'k2'), type: 'hmac-auth' },
+  ]);
   assert.equal(dir.apiKey('k', NOW), undefined);
-  assert.equal(dir.size, 0);
+  assert.equal(dir.apiKey('k2', NOW), undefined);
+  assert.equal(dir.basicAuth('pc_client_1', NOW), undefined);
+  assert.equal(dir.oauthClient('pc_client_1', NOW)?.credentialId, 'o1');
+  assert.equal(dir.oauthClient('pc_client_1', NOW)?.secretHash, 'h');
+  assert.equal(dir.size, 1);
 });
 
 test('consumer(name): id, username, custom_id and groups; unknown names find nothing', () => {
