@@ -2,6 +2,7 @@
 // the bytes arrive (declared length, chunked, compressed), because the URL may be anybody's.
 import { readFile, stat } from 'node:fs/promises';
 import { importProblem, OpenApiImportError } from './errors.ts';
+import { BodyTooLargeError, readCappedBody } from '../../core/net/read-capped.ts';
 
 export const MAX_SPEC_BYTES = 10 * 1024 * 1024;
 export const FETCH_TIMEOUT_MS = 10_000;
@@ -88,26 +89,12 @@ async function fetchSpec(start: URL, timeoutMs: number, maxBytes: number): Promi
 }
 
 async function readCapped(res: Response, maxBytes: number, label: string): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooLarge(label, maxBytes);
+  try {
+    return await readCappedBody(res, maxBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw tooLarge(label, maxBytes);
+    throw err;
   }
-  if (res.body === null) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(label, maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
 
 function decode(bytes: Uint8Array, label: string): string {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { verifyPassword } from '../../core/identity/secrets.ts';
 import type { HeaderValue } from '../../core/pipeline/context.ts';
 import { definePlugin } from '../../core/pipeline/plugin.ts';
-import { setConsumer, stripConsumerHeaders } from '../shared/consumer-headers.ts';
+import { isAuthenticated, setConsumer, unauthenticated } from '../shared/consumer-headers.ts';
 import { BasicAuthSchema, type BasicAuthConfig } from './schema.ts';
 
 const VERIFIED_TTL_MS = 60_000;
@@ -50,7 +50,7 @@ export const basicAuth = definePlugin<typeof BasicAuthSchema, BasicAuthConfig>({
       const presented = parseBasic(ctx.headers.authorization);
       // Cleared even when another plugin authenticated: the password never goes upstream.
       if (presented && conf.hide_credentials) delete ctx.upstream.headers.authorization;
-      if (ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined) return;
+      if (isAuthenticated(ctx)) return;
       const now = Date.now();
       const match = presented ? ctx.identities.basicAuth(presented.username, now) : undefined;
       if (presented && match?.secretHash) {
@@ -62,17 +62,7 @@ export const basicAuth = definePlugin<typeof BasicAuthSchema, BasicAuthConfig>({
           return;
         }
       }
-      if (conf.anonymous !== undefined) {
-        const anonymous = ctx.identities.consumer(conf.anonymous);
-        if (anonymous) {
-          setConsumer(ctx, anonymous, undefined, true);
-          return;
-        }
-      }
-      // An anonymous consumer set by an earlier auth plugin stays ("any of these"); otherwise
-      // nothing a client sent may pass for an identity.
-      if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
-      return { problem: 'unauthorized', headers: { 'www-authenticate': `Basic realm="${conf.realm}", charset="UTF-8"` } };
+      return unauthenticated(ctx, conf.anonymous, `Basic realm="${conf.realm}", charset="UTF-8"`);
     },
   },
 });

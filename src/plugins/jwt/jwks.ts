@@ -6,6 +6,7 @@
 // with the keys at hand; only the very first request (no keys yet) waits for the fetch.
 import { ALGORITHMS } from './schema.ts';
 import { isSymmetric, publicJwkKey, type VerificationKey } from './keys.ts';
+import { BodyTooLargeError, readCappedBody } from '../../core/net/read-capped.ts';
 
 export interface JwksOptions {
   readonly timeoutMs: number;
@@ -177,31 +178,15 @@ async function fetchBounded(uri: string, opts: JwksOptions): Promise<{ body: str
 }
 
 async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw new Error(`the JWKS is larger than ${maxBytes} bytes`);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body?.getReader();
-  if (!reader) return '';
+  let bytes: Uint8Array;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw new Error(`the JWKS is larger than ${maxBytes} bytes`);
-      }
-      chunks.push(value);
-    }
+    bytes = await readCappedBody(res, maxBytes);
   } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new Error(`the JWKS is ${err.message}`, { cause: err });
     if (signal.aborted) throw new Error('no complete answer in time', { cause: err });
     throw err;
   }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
 
 /**

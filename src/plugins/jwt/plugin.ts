@@ -4,7 +4,7 @@
 // gets 403. Tokens are never logged or echoed.
 import type { RequestContext } from '../../core/pipeline/context.ts';
 import { definePlugin } from '../../core/pipeline/plugin.ts';
-import { setConsumer, stripConsumerHeaders } from '../shared/consumer-headers.ts';
+import { isAuthenticated, setConsumer, stripConsumerHeaders, unauthenticated } from '../shared/consumer-headers.ts';
 import { jwksSource } from './jwks.ts';
 import { isSymmetric, staticKey, type VerificationKey } from './keys.ts';
 import { JwtSchema, type IssuerConfig, type JwtConfig } from './schema.ts';
@@ -115,7 +115,7 @@ export const jwt = definePlugin<typeof JwtSchema, CompiledJwt>({
       // plugin authenticates: a bearer token is a credential the upstream must not receive.
       if (conf.hideCredentials) hideToken(ctx, conf.places);
       // A consumer set by an earlier auth plugin on this route wins ("any of these").
-      if (ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined) return;
+      if (isAuthenticated(ctx)) return;
       if (token !== undefined) {
         const warn = (uri: string, message: string) => ctx.log.warn({ plugin: 'jwt', jwks_uri: displayUri(uri), err: message }, 'JWKS fetch failed; keeping the last good keys');
         const result = await verifyToken(token, conf.issuers, Date.now(), warn);
@@ -135,17 +135,7 @@ export const jwt = definePlugin<typeof JwtSchema, CompiledJwt>({
         }
         ctx.log.debug({ plugin: 'jwt', reason: result.ok ? 'unknown consumer' : result.reason }, 'token rejected');
       }
-      if (conf.anonymous !== undefined) {
-        const anonymous = ctx.identities.consumer(conf.anonymous);
-        if (anonymous) {
-          setConsumer(ctx, anonymous, undefined, true);
-          return;
-        }
-      }
-      // An anonymous consumer set by an earlier auth plugin stays ("any of these"); otherwise
-      // nothing a client sent may pass for an identity.
-      if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
-      return { problem: 'unauthorized', headers: { 'www-authenticate': CHALLENGE } };
+      return unauthenticated(ctx, conf.anonymous, CHALLENGE);
     },
   },
 });

@@ -3,7 +3,7 @@
 // no stored secret to compare against. Every failure answers the same 401.
 import { definePlugin } from '../../core/pipeline/plugin.ts';
 import type { HeaderValue, RequestContext } from '../../core/pipeline/context.ts';
-import { setConsumer, stripConsumerHeaders } from '../shared/consumer-headers.ts';
+import { isAuthenticated, setConsumer, unauthenticated } from '../shared/consumer-headers.ts';
 import { queryParam, withoutQueryParam } from '../shared/query.ts';
 
 export { queryParam, withoutQueryParam };
@@ -53,23 +53,13 @@ export const keyAuth = definePlugin<typeof KeyAuthSchema, CompiledKeyAuth>({
       // route where another plugin authenticated, must not reach the upstream either.
       if (conf.hide_credentials) hideKeys(ctx, conf);
       // A consumer set by an earlier auth plugin on this route wins ("any of these").
-      if (ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined) return;
+      if (isAuthenticated(ctx)) return;
       const match = found ? ctx.identities.apiKey(found.key, Date.now()) : undefined;
       if (match) {
         setConsumer(ctx, match.consumer, match.credentialId);
         return;
       }
-      if (conf.anonymous !== undefined) {
-        const anonymous = ctx.identities.consumer(conf.anonymous);
-        if (anonymous) {
-          setConsumer(ctx, anonymous, undefined, true);
-          return;
-        }
-      }
-      // Whatever the client sent goes; an anonymous consumer set by an earlier authentication
-      // plugin keeps its (gateway-set) headers, as the pipeline keeps it when all of them fail.
-      if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
-      return { problem: 'unauthorized', headers: { 'www-authenticate': 'Key realm="portcullis"' } };
+      return unauthenticated(ctx, conf.anonymous, 'Key realm="portcullis"');
     },
   },
 });

@@ -4,7 +4,7 @@
 // including an unreachable IdP, answers the same 401: the gateway fails closed.
 import type { RequestContext } from '../../core/pipeline/context.ts';
 import { definePlugin, type StopOrContinue } from '../../core/pipeline/plugin.ts';
-import { setConsumer, stripConsumerHeaders } from '../shared/consumer-headers.ts';
+import { isAuthenticated, setConsumer, stripConsumerHeaders, unauthenticated } from '../shared/consumer-headers.ts';
 import { bearerToken, isBearer } from './bearer.ts';
 import { missingScopes, stringClaim, timeProblem, type Claims } from './claims.ts';
 import { clientSecretBasic, isFailure, type IntrospectionOutcome } from './endpoint.ts';
@@ -13,7 +13,6 @@ import { OAuth2IntrospectionSchema, type OAuth2IntrospectionConfig } from './sch
 
 const PLUGIN = 'oauth2-introspection';
 const CHALLENGE = 'Bearer realm="portcullis"';
-const UNAUTHORIZED = { problem: 'unauthorized', headers: { 'www-authenticate': CHALLENGE } } as const;
 
 // Claims copied into a header value (X-Credential-Identifier) must be plain visible ASCII.
 const HEADER_SAFE = /^[\x21-\x7e]{1,256}$/;
@@ -61,17 +60,7 @@ function credentialIdOf(claims: Claims): string {
 
 /** Anonymous fallback, or the one 401. */
 function refuse(ctx: RequestContext, conf: CompiledIntrospection): StopOrContinue {
-  if (conf.anonymous !== undefined) {
-    const anonymous = ctx.identities.consumer(conf.anonymous);
-    if (anonymous) {
-      setConsumer(ctx, anonymous, undefined, true);
-      return undefined;
-    }
-  }
-  // An anonymous consumer set by an earlier auth plugin stays ("any of these"); otherwise nothing
-  // a client sent may pass for an identity.
-  if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
-  return UNAUTHORIZED;
+  return unauthenticated(ctx, conf.anonymous, CHALLENGE);
 }
 
 function decide(ctx: RequestContext, conf: CompiledIntrospection, outcome: IntrospectionOutcome): StopOrContinue {
@@ -121,7 +110,7 @@ export const oauth2Introspection = definePlugin<typeof OAuth2IntrospectionSchema
       // never goes upstream. Other schemes (Basic…) in the same header are left to their plugins.
       if (conf.hide_credentials) for (const header of conf.headerNames) if (isBearer(ctx.upstream.headers[header])) delete ctx.upstream.headers[header];
       // A consumer set by an earlier auth plugin on this route wins ("any of these").
-      if (ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined) return undefined;
+      if (isAuthenticated(ctx)) return undefined;
       if (token === undefined) return refuse(ctx, conf);
       const outcome = conf.introspector.lookup(token);
       // A cached answer is decided synchronously; only a call to the IdP makes the chain wait.

@@ -1,6 +1,6 @@
 // Who the gateway authenticated, told to the upstream in headers. Whatever a client sent under
 // these names is removed first: only the gateway may say who the consumer is.
-import type { RequestContext } from '../../core/pipeline/context.ts';
+import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
 
 import { CONSUMER_IDENTITY_HEADERS } from '../../core/identity/headers.ts';
 
@@ -22,4 +22,27 @@ export function setConsumer(ctx: RequestContext, consumer: NonNullable<RequestCo
     h['x-credential-identifier'] = credentialId;
   }
   if (anonymous) h['x-anonymous-consumer'] = 'true';
+}
+
+/** A consumer identified by a credential already (an earlier plugin of "any of these"), not the anonymous one. */
+export function isAuthenticated(ctx: RequestContext): boolean {
+  return ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined;
+}
+
+/**
+ * No valid credential: the request goes on as the `anonymous` consumer when one is configured and
+ * exists, otherwise it gets the one 401 (`challenge` for WWW-Authenticate). An anonymous consumer
+ * set by an earlier auth plugin stays ("any of these"); otherwise nothing a client sent may pass
+ * for an identity.
+ */
+export function unauthenticated(ctx: RequestContext, anonymous: string | undefined, challenge: string): PluginResponse | undefined {
+  if (anonymous !== undefined) {
+    const consumer = ctx.identities.consumer(anonymous);
+    if (consumer) {
+      setConsumer(ctx, consumer, undefined, true);
+      return undefined;
+    }
+  }
+  if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
+  return { problem: 'unauthorized', headers: { 'www-authenticate': challenge } };
 }
