@@ -58,7 +58,7 @@ function compileIssuer(c: IssuerConfig, at: string): CompiledIssuer | string {
     consumerBy: c.consumer_by,
     clockSkewSeconds: c.clock_skew_seconds,
     maxTokenAgeSeconds: c.max_token_age_seconds,
-    requiredClaims: c.required_claims,
+    requiredClaims: c.required_claims.length > 0 ? c.required_claims : undefined,
   };
 }
 

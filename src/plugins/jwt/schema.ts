@@ -33,7 +33,7 @@ const IssuerConfigSchema = Type.Object({
   consumer_by: Type.Union([Type.Literal('name'), Type.Literal('custom_id')], { default: 'name', description: 'Whether that claim holds the consumer\'s name or its custom_id.' }),
   clock_skew_seconds: Type.Integer({ minimum: 0, maximum: 600, default: 60, description: 'Leeway for exp, nbf and iat.' }),
   max_token_age_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000, description: 'Tokens must carry an iat at most this old.' })),
-  required_claims: Type.Optional(Type.Array(ClaimName(), { minItems: 1, maxItems: 16, uniqueItems: true, description: 'Claims every token must carry.' })),
+  required_claims: Type.Array(ClaimName(), { default: ['exp'], maxItems: 16, uniqueItems: true, description: 'Claims every token must carry. Default ["exp"]: a token that never expires is refused; [] accepts one.' }),
 }, { additionalProperties: false });
 
 export const JwtSchema = Type.Object({
