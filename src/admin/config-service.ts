@@ -223,7 +223,7 @@ export class ConfigService {
     // A document may leave sections out and refer to what the store has in them, so it gets
     // the schema check here and the full check (references, plugins, router) once merged below.
     // When the schema fails, the full check of the document alone lists every other problem too.
-    const config = schemaChecked(raw, (): never => { checkDocument(raw, this.#catalog); throw new Error('unreachable'); });
+    const config = this.#schemaChecked(raw);
     const present = new Set(raw !== null && typeof raw === 'object' ? Object.keys(raw) : []);
     const desired = decompose(config);
     const DRY_RUN = Symbol('dry-run');
@@ -264,6 +264,14 @@ export class ConfigService {
       return { ...outcome!, revision: outcome!.revision - 1 };
     }
     return outcome!;
+  }
+
+  /** Schema check with defaults; on failure the full check of the document alone lists every problem. */
+  #schemaChecked(raw: unknown): Config {
+    const result = validate<Config>(ConfigSchema, raw);
+    if (result.ok) return result.value;
+    checkDocument(raw, this.#catalog); // throws ConfigError: schema problems and all later-stage ones
+    throw new ConfigError(result.issues); // (not reached: kept so a schema failure can never pass)
   }
 
   async #sync(tx: StoreSession, kind: KindName, current: StoredEntity[], wanted: EntityRecord[], changes: PlannedChange[], opts: { dryRun: boolean; actor: Actor; merge?: boolean }): Promise<void> {
@@ -338,12 +346,6 @@ async function deleteCredentialsAudited(tx: StoreSession, consumer: string, acto
     const { secret_hash: _s, lookup: _l, data, ...shown } = c;
     await tx.appendAudit({ actor: actor.name, action: 'delete', entity: 'credential', entity_id: c.id, entity_key: c.display, before: JSON.stringify({ ...shown, tags: (JSON.parse(data) as { tags?: string[] }).tags ?? [] }), after: null, request_id: actor.requestId ?? null });
   }
-}
-
-function schemaChecked(raw: unknown, explain: () => never): Config {
-  const result = validate<Config>(ConfigSchema, raw);
-  if (!result.ok) explain();
-  return result.value;
 }
 
 function sectionOfPlugin(data: EntityData): string {

@@ -18,18 +18,23 @@ export interface OpenOptions {
   readonly pollMs?: number;
 }
 
+/** The database brought to the current schema, or closed again if that fails. */
+async function migrated(db: Kysely<Database>, dialect: Dialect): Promise<Kysely<Database>> {
+  try {
+    await migrate(db, dialect);
+    return db;
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}
+
 export async function openStore(url: string, opts: OpenOptions = {}): Promise<Store> {
   const loc = parseDbUrl(url);
   if (loc.dialect === 'sqlite') {
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
     const database = openSqlite(loc.target);
-    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
-    try {
-      await migrate(db, 'sqlite');
-    } catch (err) {
-      await db.destroy();
-      throw err;
-    }
+    const db = await migrated(new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) }), 'sqlite');
     const feed = new SqliteChangeFeed(() => new KyselySession(db, 'sqlite').revision(), opts.pollMs ?? 500);
     const serialise = loc.target === ':memory:' ? undefined : <T>(fn: () => Promise<T>) => queueSqliteWrite(loc.target, fn);
     return makeStore(db, 'sqlite', describeDb(loc), feed, () => feed.stop(), serialise);
@@ -37,13 +42,7 @@ export async function openStore(url: string, opts: OpenOptions = {}): Promise<St
   // pg is loaded only when a Postgres store is used.
   const { openPostgresPool, PostgresChangeFeed } = await import('./postgres/feed.ts');
   const pool = openPostgresPool(loc.target);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrate(db, 'postgres');
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
+  const db = await migrated(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
   const feed = new PostgresChangeFeed(loc.target, () => new KyselySession(db, 'postgres').revision());
   await feed.start();
   return makeStore(db, 'postgres', describeDb(loc), feed, () => feed.stop());

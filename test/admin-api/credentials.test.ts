@@ -3,7 +3,7 @@
 // ever coming back out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_KEY_PREFIX, apiKeyLookup, verifyPassword } from '../../src/admin/api/credentials.ts';
+import { API_KEY_PREFIX, apiKeyLookup, verifyPassword } from '../../src/core/identity/secrets.ts';
 import {
   UUID_RE, assertInvalid, assertOk, assertProblem, create, listAll, revision, withHarness, type Harness, type Json,
 } from './helpers.ts';

@@ -2,15 +2,13 @@
 // (looked up by hash on the hot path later), passwords as scrypt. The key is in the 201 answer only.
 import Type from 'typebox';
 import { validate } from '../../core/config/validate.ts';
-import { API_KEY_PREFIX, apiKeyLookup, generateApiKey, generateOAuthClient, hashPassword, verifyPassword } from '../../core/identity/secrets.ts';
+import { API_KEY_PREFIX, apiKeyLookup, generateApiKey, generateOAuthClient, hashPassword } from '../../core/identity/secrets.ts';
 import { CredentialInputSchema, CredentialSchema, CredentialUpdateSchema, type CredentialInput } from '../../core/entities/schemas.ts';
 import { uuidv7 } from '../../store/ids.ts';
 import type { CredentialRow } from '../../store/schema.ts';
 import type { ConfigService } from '../config-service.ts';
 import { WriteValidationError } from '../config-service.ts';
 import { ApiProblem, CURSOR_PARAM, LIMIT_PARAM, Timestamp, Uuid, etagOf, expectedVersion, pageBody, pageParams, pageSchema, type OpInput, type Operation } from './types.ts';
-
-export { API_KEY_PREFIX, apiKeyLookup, generateApiKey, hashPassword, verifyPassword };
 
 const ResponseSchema = Type.Object({ id: Uuid, ...CredentialSchema.properties, created_at: Timestamp, updated_at: Timestamp, version: Type.Integer() }, { title: 'Credential' });
 const CreatedSchema = Type.Object({

@@ -2,9 +2,6 @@
 // so that authentication on the hot path is a hash and a map lookup, never a database query.
 // Only hashes are held (SHA-256 of API keys, scrypt of passwords); they come from the store.
 import { apiKeyLookup } from './secrets.ts';
-
-/** The lookup hash of an API key (SHA-256 hex), as the store keeps it. */
-export const sha256Hex = apiKeyLookup;
 import type { Consumer } from '../pipeline/context.ts';
 
 /** A credential as the gateway gets it from the store: no secret, only its hash. */

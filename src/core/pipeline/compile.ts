@@ -101,7 +101,7 @@ function stepsFor(instances: readonly CompiledInstance[], phase: Phase): Step[] 
  * when all fail, the first failure is the answer.
  */
 function anyOf(auth: readonly Step[]): Step {
-  const authenticated = (ctx: RequestContext) => ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined;
+  const authenticated = (ctx: RequestContext) => ctx.consumer !== undefined && ctx.anonymous !== true;
   return {
     name: auth.map((s) => s.name).join('|'),
     priority: auth[0]!.priority,

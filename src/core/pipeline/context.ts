@@ -57,6 +57,8 @@ export interface RequestContext {
   consumer: Consumer | undefined;
   /** Id of the credential that authenticated the consumer, if one did. */
   credentialId?: string;
+  /** The consumer is an `anonymous` fallback, not one a credential identified. */
+  anonymous?: boolean;
   /** Consumers and credentials of the snapshot, for authentication plugins. */
   readonly identities: IdentityDirectory;
   readonly upstream: UpstreamRequest;

@@ -12,6 +12,7 @@ export function stripConsumerHeaders(ctx: RequestContext): void {
 export function setConsumer(ctx: RequestContext, consumer: NonNullable<RequestContext['consumer']>, credentialId: string | undefined, anonymous = false): void {
   stripConsumerHeaders(ctx);
   ctx.consumer = consumer;
+  ctx.anonymous = anonymous;
   const h = ctx.upstream.headers;
   h['x-consumer-id'] = consumer.id;
   if (consumer.username !== undefined) h['x-consumer-username'] = consumer.username;
@@ -26,7 +27,7 @@ export function setConsumer(ctx: RequestContext, consumer: NonNullable<RequestCo
 
 /** A consumer identified by a credential already (an earlier plugin of "any of these"), not the anonymous one. */
 export function isAuthenticated(ctx: RequestContext): boolean {
-  return ctx.consumer !== undefined && ctx.upstream.headers['x-anonymous-consumer'] === undefined;
+  return ctx.consumer !== undefined && ctx.anonymous !== true;
 }
 
 /**
