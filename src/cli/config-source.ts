@@ -7,7 +7,10 @@ import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/config/errors.ts';
 import type { CredentialRecord } from '../core/identity/directory.ts';
 import { configVersion, type GatewayConfig } from '../core/snapshot/compile.ts';
-import type { CredentialRow } from '../store/schema.ts';
+import type { CredentialRow, SigningKeyRow } from '../store/schema.ts';
+import type { MasterKey } from '../core/identity/sealed.ts';
+import type { RevokedTokenRecord } from '../core/identity/token-issuer.ts';
+import { SigningKeys } from '../admin/signing-keys.ts';
 import { checkDocument, loadConfigDocument } from '../core/snapshot/check.ts';
 import { ConfigService } from '../admin/config-service.ts';
 import { watchConfigFile } from '../gateway/config-watch.ts';
@@ -51,6 +54,7 @@ export class FileSource implements ConfigSource {
       throw new PlatformError(`cannot read config file ${this.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
     const { config, snapshot } = loadConfigDocument(text, BUNDLED_CATALOG);
+    if (config.gateway.oauth2_server.enabled) throw new PlatformError('gateway.oauth2_server needs the store (its clients and signing keys live there): run with --db instead of --config');
     return { config, version: snapshot.version };
   }
 
@@ -78,14 +82,17 @@ export class StoreSource implements ConfigSource {
   #servingLastGood = false;
   #closed = false;
   readonly #onOpen: (() => Promise<void>)[] = [];
+  readonly signingKeys: SigningKeys;
+  #keyProblem: string | undefined;
 
-  constructor(db: string, stateDir: string, logger: Logger) {
+  constructor(db: string, stateDir: string, logger: Logger, masterKey: MasterKey) {
     this.#db = db;
     this.#lastGoodFile = join(stateDir, 'last-good-config.json');
     this.#logger = logger;
     const loc = parseDbUrl(db);
     this.store = new DeferredStore(describeDb(loc), loc.dialect);
     this.service = new ConfigService(this.store, BUNDLED_CATALOG);
+    this.signingKeys = new SigningKeys(this.store, masterKey);
     this.store.feed.onChange(() => this.#onChange?.());
     this.store.feed.onHealth((health) => {
       if (health.up) logger.info({ db: this.location }, 'config store reachable again');
@@ -141,15 +148,29 @@ export class StoreSource implements ConfigSource {
     const session = this.store.read();
     const { config, revision } = await this.service.load(session);
     const credentials = (await session.allCredentials()).map(toCredentialRecord);
-    const gatewayConfig: GatewayConfig = { ...config, credentials };
+    // The OAuth2 server's keys (sealed rows, kept as such in the last-known-good file) and revocations.
+    const keyRows = config.gateway.oauth2_server.enabled ? await session.listSigningKeys() : [];
+    const revoked = config.gateway.oauth2_server.enabled ? await session.listRevokedTokens() : [];
+    const gatewayConfig: GatewayConfig = { ...config, credentials, ...this.#openKeys(keyRows, revoked) };
     this.#servingLastGood = false;
-    this.#saveLastGood(gatewayConfig, revision);
+    this.#saveLastGood(gatewayConfig, revision, { signing_keys: keyRows, revoked_tokens: revoked });
     return { config: gatewayConfig, version: configVersion(gatewayConfig), revision };
+  }
+
+  /** Signing keys opened with this node's master key; a key it cannot open is said once, loudly. */
+  #openKeys(rows: readonly SigningKeyRow[], revoked: readonly RevokedTokenRecord[]): Pick<GatewayConfig, 'signing_keys' | 'revoked_tokens'> {
+    if (rows.length === 0 && revoked.length === 0) return {};
+    const material = this.signingKeys.open(rows, revoked);
+    if (material.problem !== undefined && material.problem !== this.#keyProblem) {
+      this.#logger.error({ problem: material.problem }, 'the OAuth2 server cannot sign tokens on this node; it still verifies them');
+    }
+    this.#keyProblem = material.problem;
+    return { signing_keys: material.keys, revoked_tokens: material.revoked };
   }
 
   /** Cold start while the store is down: the snapshot saved by the last successful load. */
   #loadLastGood(): LoadedSnapshot {
-    let saved: { revision: number; config: unknown; credentials?: CredentialRecord[] };
+    let saved: { revision: number; config: unknown; credentials?: CredentialRecord[]; signing_keys?: SigningKeyRow[]; revoked_tokens?: RevokedTokenRecord[] };
     try {
       saved = JSON.parse(readFileSync(this.#lastGoodFile, 'utf8')) as typeof saved;
     } catch {
@@ -157,7 +178,7 @@ export class StoreSource implements ConfigSource {
     }
     try {
       const { config } = checkDocument(saved.config, BUNDLED_CATALOG);
-      const gatewayConfig: GatewayConfig = { ...config, credentials: saved.credentials ?? [] };
+      const gatewayConfig: GatewayConfig = { ...config, credentials: saved.credentials ?? [], ...this.#openKeys(saved.signing_keys ?? [], saved.revoked_tokens ?? []) };
       this.#servingLastGood = true;
       return { config: gatewayConfig, version: configVersion(gatewayConfig), revision: saved.revision };
     } catch (err) {
@@ -167,12 +188,13 @@ export class StoreSource implements ConfigSource {
   }
 
   // Atomic: written beside, then renamed over, so a crash or a full disk never leaves half a file.
-  #saveLastGood({ credentials, ...config }: GatewayConfig, revision: number): void {
+  // Signing keys are saved as the store keeps them, private halves sealed: never in clear on disk.
+  #saveLastGood({ credentials, signing_keys: _opened, revoked_tokens: _revoked, ...config }: GatewayConfig, revision: number, oauth: { signing_keys: readonly SigningKeyRow[]; revoked_tokens: readonly RevokedTokenRecord[] }): void {
     const tmp = `${this.#lastGoodFile}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.#lastGoodFile), { recursive: true });
       // Credential hashes too: with the store down, known keys keep working (RELIABILITY.md).
-      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config, credentials }), { mode: 0o600 });
+      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config, credentials, ...oauth }), { mode: 0o600 });
       renameSync(tmp, this.#lastGoodFile);
     } catch (err) {
       this.#logger.warn({ file: this.#lastGoodFile, error: (err as Error).message }, 'could not save the last-known-good snapshot');
@@ -196,6 +218,9 @@ export class StoreSource implements ConfigSource {
   }
 }
 
-const toCredentialRecord = (r: CredentialRow): CredentialRecord => ({
-  id: r.id, consumer: r.consumer, type: r.type, lookup: r.lookup, secret_hash: r.secret_hash, expires_at: r.expires_at, revoked_at: r.revoked_at,
-});
+function toCredentialRecord(r: CredentialRow): CredentialRecord {
+  const record = { id: r.id, consumer: r.consumer, type: r.type, lookup: r.lookup, secret_hash: r.secret_hash, expires_at: r.expires_at, revoked_at: r.revoked_at };
+  if (r.type !== 'oauth2') return record;
+  const { scopes } = JSON.parse(r.data) as { scopes?: string[] };
+  return scopes ? { ...record, scopes } : record;
+}

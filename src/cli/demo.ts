@@ -45,6 +45,27 @@ function demoAdminToken(file: string): string {
   return token;
 }
 
+/**
+ * The demo shop's API key, made through the admin API on the first start and kept (0600) beside
+ * the admin token, so the printed curls work on every start. Undefined when the store predates
+ * the demo consumer (a data/ directory from an older version).
+ */
+async function demoApiKey(file: string, adminUrl: string, adminToken: string): Promise<string | undefined> {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const res = await fetch(`${adminUrl}/admin/credentials`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ consumer: DEMO_CONSUMER, type: 'key-auth', tags: ['demo'] }),
+  });
+  if (res.status !== 201) return undefined;
+  const { key } = await res.json() as { key: string };
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+const DEMO_CONSUMER = 'demo-shop';
+
 export async function runDemo(args: StartArgs): Promise<void> {
   const logger = createLogger({ base: { role: 'supervisor' } });
   const carrier = spawn(process.execPath, [CARRIER_SERVER, '--port', String(CARRIER_PORT)], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -57,25 +78,33 @@ export async function runDemo(args: StartArgs): Promise<void> {
     const platform = await startPlatform({ ...args, seedFile: DEMO_CONFIG, adminToken, logger });
     installSignals(platform, logger, stopCarrier);
     const base = `http://localhost:${platform.proxyPort}`;
+    const adminUrl = `http://${args.adminHost}:${platform.adminPort}`;
+    const keyFile = join(dirname(tokenFile), 'demo-api-key');
+    const apiKey = await demoApiKey(keyFile, adminUrl, adminToken);
+    if (apiKey === undefined) logger.warn({ consumer: DEMO_CONSUMER }, `no demo API key: this store predates the demo consumer; delete ${dirname(tokenFile)} to start over`);
     const lines = [
       '',
       '  Portcullis demo is running: the carrier API behind the gateway.',
       '',
       `  Gateway        ${base}`,
-      `  Admin API      http://${args.adminHost}:${platform.adminPort}/admin  (OpenAPI: /admin/openapi.json; /health, /ready, /metrics)`,
+      `  Admin API      ${adminUrl}/admin  (OpenAPI: /admin/openapi.json; /health, /ready, /metrics)`,
       `  Config store   ${args.configFile ?? describeDb(parseDbUrl(args.db))}`,
       `  Carrier API    http://127.0.0.1:${CARRIER_PORT}  (the upstream, direct)`,
       '',
-      '  Try it:',
-      `    curl ${base}/carrier/tracking/PC0000000001`,
-      `    curl -X POST ${base}/carrier/rates -H 'content-type: application/json' \\`,
+      `  Try it (the carrier API takes an API key; the demo shop's is in ${keyFile}):`,
+      `    KEY=$(cat ${keyFile})`,
+      `    curl ${base}/carrier/tracking/PC0000000001 -H "apikey: $KEY"`,
+      `    curl -X POST ${base}/carrier/rates -H "apikey: $KEY" -H 'content-type: application/json' \\`,
       `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
+      '',
+      '  Or with an OAuth2 access token (client credentials; see README for making a client):',
+      `    curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials ${base}/oauth2/token`,
       '',
       '  Add a route through the admin API, then call it (served within a second):',
       `    TOKEN=$(cat ${tokenFile})`,
-      `    curl -X POST http://${args.adminHost}:${platform.adminPort}/admin/routes -H "authorization: Bearer $TOKEN" \\`,
-      `      -H 'content-type: application/json' -d '{"name":"rates-shortcut","service":"carrier","paths":["/rates"],"methods":["POST"]}'`,
-      `    curl -X POST ${base}/rates -H 'content-type: application/json' \\`,
+      `    curl -X POST ${adminUrl}/admin/routes -H "authorization: Bearer $TOKEN" \\`,
+      `      -H 'content-type: application/json' -d '{"name":"rates-shortcut","service":"carrier","paths":["/rates"],"methods":["POST"],"plugins":[{"name":"key-auth"}]}'`,
+      `    curl -X POST ${base}/rates -H "apikey: $KEY" -H 'content-type: application/json' \\`,
       `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
       '',
       '  Press Ctrl+C to stop.',

@@ -27,6 +27,12 @@ import { FileSource, PlatformError, StoreSource, defaultStateDir, type ConfigSou
 export { PlatformError };
 
 import { ROLES, type Role } from './roles.ts';
+import { loadMasterKey } from './master-key.ts';
+import { recordRevocation } from '../admin/signing-keys.ts';
+import type { AuthServerControl } from '../gateway/auth-server/endpoints.ts';
+
+/** How often a node checks whether the OAuth2 server needs a new signing key. */
+const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
 
 export { ROLES, type Role };
 
@@ -61,7 +67,8 @@ export interface Platform {
 export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const { logger } = opts;
   collectProcessMetrics();
-  const source: ConfigSource = opts.configFile !== undefined ? new FileSource(opts.configFile) : new StoreSource(opts.db, opts.stateDir ?? defaultStateDir(opts.db), logger);
+  const stateDir = opts.stateDir ?? defaultStateDir(opts.db);
+  const source: ConfigSource = opts.configFile !== undefined ? new FileSource(opts.configFile) : new StoreSource(opts.db, stateDir, logger, loadMasterKey(stateDir));
   const hasAdmin = opts.roles.includes('admin');
 
   // The control plane: in store mode the store itself; in DB-less mode an in-memory mirror of the
@@ -77,7 +84,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (hasAdmin) await announceBootstrap(await bootstrapAdmin(source.store, new AdminAuth(source.store), opts.adminToken), logger);
     });
     if (!await source.open()) source.retryOpen();
-    control = { service: source.service, auth: new AdminAuth(source.store), readOnly: false };
+    control = { service: source.service, auth: new AdminAuth(source.store), readOnly: false, signingKeys: source.signingKeys };
   } else if (hasAdmin) {
     mirror = await openStore('sqlite::memory:');
     control = { service: new ConfigService(mirror, BUNDLED_CATALOG), auth: new AdminAuth(mirror), readOnly: true };
@@ -104,10 +111,12 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   let lastReload: ReadinessReport['last_reload'];
 
   const health = new HealthRegistry();
+  // The built-in OAuth2 server records revocations in the store, through this process.
+  const authControl: AuthServerControl | undefined = source instanceof StoreSource ? { revokeToken: (token) => recordRevocation(source.store, token) } : undefined;
   const gateway: GatewayRole | undefined = !opts.roles.includes('gateway') ? undefined
     : opts.workers <= 1
-      ? new InProcessGateway({ logger, catalog: BUNDLED_CATALOG, health, port: opts.port, host: opts.host })
-      : new ClusterGateway({ logger, health, port: opts.port, host: opts.host, workers: opts.workers });
+      ? new InProcessGateway({ logger, catalog: BUNDLED_CATALOG, health, port: opts.port, host: opts.host, ...(authControl ? { authControl } : {}) })
+      : new ClusterGateway({ logger, health, port: opts.port, host: opts.host, workers: opts.workers, ...(authControl ? { authControl } : {}) });
   const checker = new ActiveHealthChecker(health, logger);
   health.onChange((key, healthy) => {
     const [service, origin] = key.split('|') as [string, string];
@@ -179,6 +188,24 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   publishTargetHealth(config.services);
   status = 'ready';
 
+  // The OAuth2 server's signing keys: the first made, rotated on schedule, old ones pruned. Every
+  // node with the store checks (the store serialises them); a change reaches all as a new revision.
+  let keyTimer: NodeJS.Timeout | undefined;
+  const maintainKeys = async () => {
+    if (!(source instanceof StoreSource) || !source.store.ready) return;
+    try {
+      const done = await source.signingKeys.maintain(config.gateway.oauth2_server);
+      if (done.length > 0) logger.info({ changes: done }, 'OAuth2 signing keys maintained');
+    } catch (err) {
+      logger.warn({ error: (err as Error).message }, 'OAuth2 key maintenance failed; trying again in a minute');
+    }
+  };
+  if (source instanceof StoreSource) {
+    await maintainKeys();
+    keyTimer = setInterval(() => void maintainKeys(), KEY_MAINTENANCE_INTERVAL_MS);
+    keyTimer.unref();
+  }
+
   // Reloads are chained, never concurrent: a change during a reload is picked up by the next one.
   let reloadChain: Promise<boolean> = Promise.resolve(true);
   // The store's feed announces each revision once: a reload that failed for want of the store (it
@@ -204,8 +231,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         publishTargetHealth(next.config.services);
         await mirrorConfig(next.config);
       }
+      const settingsChanged = next.config.gateway.oauth2_server !== config.gateway.oauth2_server && JSON.stringify(next.config.gateway.oauth2_server) !== JSON.stringify(config.gateway.oauth2_server);
       config = next.config;
       version = next.version;
+      if (settingsChanged) void maintainKeys();
       revision = next.revision;
       configRevision.set(revision ?? 0);
       lastReload = { at: new Date().toISOString(), ok: true };
@@ -234,6 +263,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       stopWatching();
       stopped = true;
       clearTimeout(retryTimer);
+      clearInterval(keyTimer);
       logger.info({}, 'draining: finishing in-flight requests');
       await gateway?.drain(config.gateway.drain_timeout_ms);
       await checker.stop();

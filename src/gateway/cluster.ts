@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
 import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRole } from './role.ts';
+import type { AuthServerControl } from './auth-server/endpoints.ts';
 
 interface WorkerSlot {
   id: number;
@@ -17,10 +18,20 @@ interface WorkerSlot {
   restarts: number[];
 }
 
+interface ClusterOptions {
+  logger: Logger;
+  health: HealthRegistry;
+  port: number;
+  host: string;
+  workers: number;
+  /** Where workers' OAuth2 revocations are recorded. */
+  authControl?: AuthServerControl;
+}
+
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
 export class ClusterGateway implements GatewayRole {
-  private readonly opts: { logger: Logger; health: HealthRegistry; port: number; host: string; workers: number };
+  private readonly opts: ClusterOptions;
   private readonly slots: WorkerSlot[] = [];
   private readonly aggregator = new client.AggregatorRegistry();
   private config: Config | undefined;
@@ -30,7 +41,7 @@ export class ClusterGateway implements GatewayRole {
   private stopping = false;
   port = 0;
 
-  constructor(opts: { logger: Logger; health: HealthRegistry; port: number; host: string; workers: number }) {
+  constructor(opts: ClusterOptions) {
     this.opts = opts;
     // Workers accept on the shared socket themselves (SCHED_NONE) rather than the primary handing
     // connections out round-robin: with round-robin, a connection handed to a worker that has just
@@ -84,6 +95,9 @@ export class ClusterGateway implements GatewayRole {
 
   /** Replaces a worker that dies while we are not stopping (backing off if it keeps dying). */
   private watch(slot: WorkerSlot, worker: Worker): void {
+    worker.on('message', (m: unknown) => {
+      if (isFromWorker(m) && m.type === 'portcullis:revoke') this.revoke(worker, m.id, m.token);
+    });
     worker.once('exit', (code, signal) => {
       if (this.stopping || slot.worker !== worker) return;
       const now = Date.now();
@@ -96,6 +110,15 @@ export class ClusterGateway implements GatewayRole {
         this.spawn(slot).catch((err) => this.opts.logger.error({ worker: slot.id, err }, 'replacement worker failed to start'));
       }, delay).unref();
     });
+  }
+
+  private revoke(worker: Worker, id: number, token: Parameters<AuthServerControl['revokeToken']>[0]): void {
+    const control = this.opts.authControl;
+    if (!control) return this.send(worker, { type: 'portcullis:revoked', id, ok: false, error: 'no store on this node' });
+    control.revokeToken(token).then(
+      () => this.send(worker, { type: 'portcullis:revoked', id, ok: true }),
+      (err: unknown) => this.send(worker, { type: 'portcullis:revoked', id, ok: false, error: (err as Error).message }),
+    );
   }
 
   private send(worker: Worker, m: ToWorker): void {

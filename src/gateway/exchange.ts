@@ -15,6 +15,9 @@ import type { CompiledRoute } from '../core/snapshot/compile.ts';
 import { routeMetrics, statusClassIndex, upstreamErrors, upstreamRetries, type RouteMetrics } from '../telemetry/metrics.ts';
 import { acceptableRequestId, appendHeader, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
 import type { GatewayState } from './state.ts';
+import { authEndpointFor, serveAuthEndpoint, type AuthEndpoint } from './auth-server/endpoints.ts';
+import { FormTooLargeError, readForm } from './auth-server/form.ts';
+import type { TokenIssuer } from '../core/identity/token-issuer.ts';
 import { sendPluginResponse, sendProblem } from './respond.ts';
 import type { GatewayRuntime, ServiceRuntime } from './runtime.ts';
 import { BodyGuard } from './upstream/body-guard.ts';
@@ -192,6 +195,14 @@ class Exchange implements AttemptOwner {
   private matchRoute(): boolean {
     const req = this.req;
     const headers = req.headers;
+    const issuer = this.ctx.identities.tokenIssuer;
+    if (issuer !== undefined) {
+      const endpoint = authEndpointFor(issuer, this.ctx.path);
+      if (endpoint !== undefined) {
+        this.serveAuthServer(endpoint, issuer);
+        return false;
+      }
+    }
     const match = this.runtime.snapshot.router.match(this.ctx.method, headers.host, this.ctx.path, (name) => headers[name]);
     if (!match) {
       this.problem('route-not-found');
@@ -488,6 +499,27 @@ class Exchange implements AttemptOwner {
   }
 
   // ---- answers and bookkeeping ---------------------------------------------------------
+
+  /** The built-in OAuth2 server's endpoints are answered here, ahead of every route. */
+  private serveAuthServer(endpoint: AuthEndpoint, issuer: TokenIssuer): void {
+    const req = this.req;
+    serveAuthEndpoint(endpoint, {
+      method: this.ctx.method,
+      headers: this.ctx.headers,
+      body: () => readForm(req),
+      instance: this.ctx.path,
+      requestId: this.id,
+      identities: this.ctx.identities,
+      issuer,
+      control: this.gw.authControl,
+      log: this.gw.logger,
+      now: Date.now(),
+    }).then((r) => this.reply(r), (err: unknown) => {
+      if (err instanceof FormTooLargeError) return this.reply({ problem: 'payload-too-large', detail: err.message });
+      this.gw.logger.error({ request_id: this.id, err }, 'oauth2 endpoint failed');
+      this.problem('internal-error');
+    });
+  }
 
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;

@@ -11,6 +11,7 @@ import { HealthRegistry } from './health/registry.ts';
 import { buildRuntime } from './runtime.ts';
 import { applyServerSettings, createProxyServer } from './server.ts';
 import type { GatewayState } from './state.ts';
+import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { PoolRegistry } from './upstream/pools.ts';
 
 export interface GatewayOptions {
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   readonly catalog: PluginCatalog;
   /** Shared with the active health checker when both run in this process. */
   readonly health?: HealthRegistry;
+  /** Records the OAuth2 server's revocations (the supervisor's store). */
+  readonly authControl?: AuthServerControl;
 }
 
 export class Gateway {
@@ -36,6 +39,7 @@ export class Gateway {
       logger: opts.logger,
       accessLog: opts.accessLog ?? opts.logger,
       health,
+      authControl: opts.authControl,
       draining: false,
       inFlight: 0,
     };

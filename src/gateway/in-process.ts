@@ -6,18 +6,28 @@ import { registry } from '../telemetry/metrics.ts';
 import { Gateway } from './gateway.ts';
 import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRole } from './role.ts';
+import type { AuthServerControl } from './auth-server/endpoints.ts';
+
+interface InProcessOptions {
+  logger: Logger;
+  catalog: PluginCatalog;
+  health: HealthRegistry;
+  port: number;
+  host: string;
+  authControl?: AuthServerControl;
+}
 
 export class InProcessGateway implements GatewayRole {
   private gateway: Gateway | undefined;
-  private readonly opts: { logger: Logger; catalog: PluginCatalog; health: HealthRegistry; port: number; host: string };
+  private readonly opts: InProcessOptions;
   port = 0;
 
-  constructor(opts: { logger: Logger; catalog: PluginCatalog; health: HealthRegistry; port: number; host: string }) {
+  constructor(opts: InProcessOptions) {
     this.opts = opts;
   }
 
   async start(config: Config): Promise<void> {
-    this.gateway = new Gateway(config, { logger: this.opts.logger, catalog: this.opts.catalog, health: this.opts.health });
+    this.gateway = new Gateway(config, { logger: this.opts.logger, catalog: this.opts.catalog, health: this.opts.health, ...(this.opts.authControl ? { authControl: this.opts.authControl } : {}) });
     const addr = await this.gateway.listen(this.opts.port, this.opts.host);
     this.port = addr.port;
   }

@@ -1,6 +1,7 @@
 import type { Logger } from '../telemetry/logger.ts';
 import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRuntime } from './runtime.ts';
+import type { AuthServerControl } from './auth-server/endpoints.ts';
 
 /** What every request of one gateway process shares. `runtime` is swapped whole on reload. */
 export interface GatewayState {
@@ -8,6 +9,8 @@ export interface GatewayState {
   readonly logger: Logger;
   readonly accessLog: Logger;
   readonly health: HealthRegistry;
+  /** Writes what the built-in OAuth2 server must record (revocations); absent where no store is. */
+  readonly authControl: AuthServerControl | undefined;
   draining: boolean;
   inFlight: number;
 }

@@ -7,6 +7,7 @@ import { createLogger, flushLogger } from '../telemetry/logger.ts';
 import { collectProcessMetrics } from '../telemetry/metrics.ts';
 import { Gateway } from './gateway.ts';
 import type { FromWorker, ToWorker } from './ipc.ts';
+import type { AuthServerControl } from './auth-server/endpoints.ts';
 
 const logger = createLogger({ base: { role: 'gateway', worker: Number(process.env.PORTCULLIS_WORKER_ID ?? 0) } });
 collectProcessMetrics();
@@ -16,12 +17,24 @@ export const metricsResponder = new client.AggregatorRegistry();
 let gateway: Gateway | undefined;
 const send = (m: FromWorker) => process.send?.(m);
 
+// Revocations go to the supervisor, which holds the store; each waits for its answer.
+const pendingRevocations = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+let nextRevocation = 0;
+const authControl: AuthServerControl = {
+  revokeToken: (token) => new Promise<void>((resolve, reject) => {
+    const id = ++nextRevocation;
+    const timer = setTimeout(() => { pendingRevocations.delete(id); reject(new Error('the supervisor did not answer')); }, 10_000);
+    pendingRevocations.set(id, { resolve: () => { clearTimeout(timer); resolve(); }, reject: (err) => { clearTimeout(timer); reject(err); } });
+    send({ type: 'portcullis:revoke', id, token });
+  }),
+};
+
 process.on('message', async (raw: unknown) => {
   const m = raw as ToWorker;
   switch (m?.type) {
     case 'portcullis:start': {
       try {
-        gateway = new Gateway(m.config, { logger, catalog: BUNDLED_CATALOG });
+        gateway = new Gateway(m.config, { logger, catalog: BUNDLED_CATALOG, authControl });
         for (const h of m.health) gateway.state.health.setActive(h.key, h.healthy);
         const addr = await gateway.listen(m.port, m.host);
         send({ type: 'portcullis:listening', version: gateway.version, port: addr.port });
@@ -40,6 +53,13 @@ process.on('message', async (raw: unknown) => {
       } catch (err) {
         send({ type: 'portcullis:apply-failed', seq: m.seq, message: describe(err) });
       }
+      break;
+    }
+    case 'portcullis:revoked': {
+      const pending = pendingRevocations.get(m.id);
+      pendingRevocations.delete(m.id);
+      if (m.ok) pending?.resolve();
+      else pending?.reject(new Error(m.error ?? 'revocation failed'));
       break;
     }
     case 'portcullis:health':

@@ -2,13 +2,13 @@
 import type { TSchema } from 'typebox';
 import { validate } from '../core/config/validate.ts';
 import type { HeaderMap, RequestContext } from '../core/pipeline/context.ts';
-import type { PluginDefinition } from '../core/pipeline/plugin.ts';
+import { NO_COMPILE_ENV, type PluginCompileEnv, type PluginDefinition } from '../core/pipeline/plugin.ts';
 import { EMPTY_DIRECTORY, type IdentityDirectory } from '../core/identity/directory.ts';
 
-export function compileConf<C>(plugin: PluginDefinition<TSchema, C>, raw: unknown): C {
+export function compileConf<C>(plugin: PluginDefinition<TSchema, C>, raw: unknown, env: PluginCompileEnv = NO_COMPILE_ENV): C {
   const v = validate<unknown>(plugin.configSchema, raw);
   if (!v.ok) throw new Error(v.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
-  const out = plugin.compile ? plugin.compile(v.value as never) : v.value;
+  const out = plugin.compile ? plugin.compile(v.value as never, env) : v.value;
   if (typeof out === 'string') throw new Error(out);
   return out as C;
 }

@@ -1,7 +1,7 @@
 // The store's ports: what the control plane, the admin API and the gateway's config feed need
 // from a database, whichever adapter serves it (SQLite by default, Postgres for clusters).
 import type { EntityData, KindName } from '../core/entities/kinds.ts';
-import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, SpecRow } from './schema.ts';
+import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 
 export interface StoredEntity {
   readonly id: string;
@@ -89,6 +89,19 @@ export interface StoreSession {
   insertSpec(row: Omit<SpecRow, 'id' | 'created_at'>): Promise<SpecRow>;
   listSpecs(service?: string): Promise<Omit<SpecRow, 'content'>[]>;
   getSpec(id: string): Promise<SpecRow | undefined>;
+
+  /** The OAuth2 server's signing keys, oldest first. */
+  listSigningKeys(): Promise<SigningKeyRow[]>;
+  insertSigningKey(row: SigningKeyRow): Promise<void>;
+  /** Moves a key's sign_until / publish_until (rotation, retirement). */
+  updateSigningKey(kid: string, patch: Partial<Pick<SigningKeyRow, 'sign_until' | 'publish_until'>>): Promise<void>;
+  /** Removes keys no longer published at `now`; returns how many. */
+  deleteSigningKeysUnpublishedAt(now: string): Promise<number>;
+  listRevokedTokens(): Promise<RevokedTokenRow[]>;
+  /** Idempotent: revoking a revoked token changes nothing (returns false). */
+  insertRevokedToken(row: RevokedTokenRow): Promise<boolean>;
+  /** Forgets revocations of tokens expired at `now`; returns how many. */
+  deleteRevokedTokensExpiredAt(now: string): Promise<number>;
 }
 
 export interface StoreHealth {

@@ -78,6 +78,28 @@ export interface SpecRow {
   created_at: string;
 }
 
+/** A signing key of the built-in OAuth2 server; the private JWK sealed under the master key. */
+export interface SigningKeyRow {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_sealed: string;
+  /** Fingerprint of the master key that sealed it. */
+  sealed_with: string;
+  created_at: string;
+  sign_from: string;
+  sign_until: string;
+  publish_until: string;
+}
+
+/** A revoked access token (RFC 7009), kept until the token would have expired anyway. */
+export interface RevokedTokenRow {
+  jti: string;
+  client_id: string;
+  expires_at: string;
+  revoked_at: string;
+}
+
 export interface Database {
   schema_migrations: { version: number; name: string; applied_at: string };
   config_state: { id: number; revision: number; updated_at: string };
@@ -94,6 +116,8 @@ export interface Database {
   admin_tokens: AdminTokenRow;
   audit_log: AuditRow;
   api_specs: SpecRow;
+  signing_keys: SigningKeyRow;
+  revoked_tokens: RevokedTokenRow;
 }
 
 export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions';

@@ -7,7 +7,7 @@ import {
   DuplicateKeyError, InvalidCursorError, VersionConflictError,
   type AuditEntry, type ListQuery, type Page, type SortField, type StoredEntity, type StoreSession,
 } from './ports.ts';
-import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Database, Dialect, EntityRow, SpecRow } from './schema.ts';
+import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Database, Dialect, EntityRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 // Entity tables are chosen at run time by kind; their common columns are typed by EntityRow.
@@ -364,6 +364,44 @@ export class KyselySession implements StoreSession {
 
   async getSpec(id: string): Promise<SpecRow | undefined> {
     return this.#db.selectFrom('api_specs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  // --- OAuth2 server: signing keys and revoked tokens -------------------------------------------
+
+  async listSigningKeys(): Promise<SigningKeyRow[]> {
+    return this.#db.selectFrom('signing_keys').selectAll().orderBy('sign_from').orderBy('kid').execute();
+  }
+
+  async insertSigningKey(row: SigningKeyRow): Promise<void> {
+    try {
+      await this.#db.insertInto('signing_keys').values(row).execute();
+    } catch (err) {
+      throw isUniqueViolation(err) ? new DuplicateKeyError(`signing key "${row.kid}" exists`) : err;
+    }
+  }
+
+  async updateSigningKey(kid: string, patch: Partial<Pick<SigningKeyRow, 'sign_until' | 'publish_until'>>): Promise<void> {
+    if (Object.keys(patch).length === 0) return;
+    await this.#db.updateTable('signing_keys').set(patch).where('kid', '=', kid).execute();
+  }
+
+  async deleteSigningKeysUnpublishedAt(now: string): Promise<number> {
+    const r = await this.#db.deleteFrom('signing_keys').where('publish_until', '<=', now).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async listRevokedTokens(): Promise<RevokedTokenRow[]> {
+    return this.#db.selectFrom('revoked_tokens').selectAll().orderBy('jti').execute();
+  }
+
+  async insertRevokedToken(row: RevokedTokenRow): Promise<boolean> {
+    const r = await this.#db.insertInto('revoked_tokens').values(row).onConflict((oc) => oc.column('jti').doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async deleteRevokedTokensExpiredAt(now: string): Promise<number> {
+    const r = await this.#db.deleteFrom('revoked_tokens').where('expires_at', '<=', now).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   /** Used by adapters: increments the revision, taking the config write lock. */

@@ -24,11 +24,12 @@ const RotateSchema = Type.Object({
 }, { additionalProperties: false, title: 'RotateCredential' });
 
 export function presentCredential(row: CredentialRow): Record<string, unknown> {
-  const data = JSON.parse(row.data) as { tags?: string[]; client_name?: string };
+  const data = JSON.parse(row.data) as { tags?: string[]; client_name?: string; scopes?: string[] };
   return {
     id: row.id, consumer: row.consumer, type: row.type, display: row.display,
     ...(row.expires_at ? { expires_at: row.expires_at } : {}), ...(row.revoked_at ? { revoked_at: row.revoked_at } : {}),
     ...(data.client_name !== undefined ? { client_name: data.client_name } : {}),
+    ...(data.scopes !== undefined ? { scopes: data.scopes } : {}),
     tags: data.tags ?? [], created_at: row.created_at, updated_at: row.updated_at, version: row.version,
   };
 }
@@ -78,6 +79,7 @@ export function credentialOperations(service: ConfigService): Operation[] {
         let secretHash: string | null = null;
         let display: string;
         if (c.client_name !== undefined && c.type !== 'oauth2') fail('/client_name', 'only oauth2 credentials have a client_name');
+        if (c.scopes !== undefined && c.type !== 'oauth2') fail('/scopes', 'only oauth2 credentials have scopes');
         if (c.type === 'key-auth') {
           if (c.username !== undefined || c.password !== undefined) fail('/username', 'key-auth credentials take no username or password');
           key = c.key ?? generateApiKey();
@@ -86,7 +88,7 @@ export function credentialOperations(service: ConfigService): Operation[] {
           // characters of a generated key; 4 characters of a key brought along.
           display = key.startsWith(API_KEY_PREFIX) && c.key === undefined ? `${key.slice(0, API_KEY_PREFIX.length + 4)}…` : `${key.slice(0, 4)}…`;
         } else if (c.type === 'oauth2') {
-          if (c.key !== undefined || c.username !== undefined || c.password !== undefined) fail(c.key !== undefined ? '/key' : c.username !== undefined ? '/username' : '/password', 'oauth2 credentials are generated: send only consumer, type and optionally client_name');
+          if (c.key !== undefined || c.username !== undefined || c.password !== undefined) fail(c.key !== undefined ? '/key' : c.username !== undefined ? '/username' : '/password', 'oauth2 credentials are generated: send only consumer, type and optionally client_name and scopes');
           const client = generateOAuthClient();
           clientId = client.clientId;
           key = client.clientSecret;
@@ -103,7 +105,7 @@ export function credentialOperations(service: ConfigService): Operation[] {
         }
         const row = await store.write(async (tx) => {
           if (!await tx.getByKey('consumer', c.consumer)) fail('/consumer', `no consumer is named "${c.consumer}"`);
-          const inserted = await tx.insertCredential({ id: uuidv7(), consumer: c.consumer, type: c.type, lookup, secret_hash: secretHash, display, data: JSON.stringify({ tags: c.tags, ...(c.client_name !== undefined ? { client_name: c.client_name } : {}) }), expires_at: c.expires_at ?? null, revoked_at: null });
+          const inserted = await tx.insertCredential({ id: uuidv7(), consumer: c.consumer, type: c.type, lookup, secret_hash: secretHash, display, data: JSON.stringify({ tags: c.tags, ...(c.client_name !== undefined ? { client_name: c.client_name } : {}), ...(c.scopes !== undefined ? { scopes: c.scopes } : {}) }), expires_at: c.expires_at ?? null, revoked_at: null });
           await audit(tx, input, 'create', inserted.id, null, inserted);
           return inserted;
         }, { bump: true });
@@ -128,14 +130,19 @@ export function credentialOperations(service: ConfigService): Operation[] {
       responses: { 200: { description: 'Updated.', schema: ResponseSchema, etag: true } },
       problems: ['not-found', 'precondition-failed'],
       async handler(input) {
-        const v = validate<{ expires_at?: string | null; revoked?: boolean; tags?: string[] }>(CredentialUpdateSchema, input.body);
+        const v = validate<{ expires_at?: string | null; revoked?: boolean; tags?: string[]; scopes?: string[] | null }>(CredentialUpdateSchema, input.body);
         if (!v.ok) throw new WriteValidationError(v.issues);
         const current = await find(input.params.id!);
         if (current.revoked_at !== null && v.value.revoked === false) fail('/revoked', 'a revoked credential stays revoked; create a new one');
+        if (v.value.scopes !== undefined && current.type !== 'oauth2') fail('/scopes', 'only oauth2 credentials have scopes');
         const patch: Partial<Pick<CredentialRow, 'expires_at' | 'revoked_at' | 'data'>> = {};
         if (v.value.expires_at !== undefined) patch.expires_at = v.value.expires_at;
         if (v.value.revoked === true && current.revoked_at === null) patch.revoked_at = new Date().toISOString();
-        if (v.value.tags !== undefined) patch.data = JSON.stringify({ ...JSON.parse(current.data) as object, tags: v.value.tags });
+        if (v.value.tags !== undefined || v.value.scopes !== undefined) {
+          const { scopes: _old, ...data } = JSON.parse(current.data) as { scopes?: string[] };
+          const scopes = v.value.scopes === undefined ? _old : v.value.scopes ?? undefined;
+          patch.data = JSON.stringify({ ...data, ...(v.value.tags !== undefined ? { tags: v.value.tags } : {}), ...(scopes !== undefined ? { scopes } : {}) });
+        }
         const row = await store.write(async (tx) => {
           const updated = await tx.updateCredential(current.id, patch, expectedVersion(input.headers, current.version) ?? current.version);
           await audit(tx, input, 'update', current.id, current, updated);
@@ -146,8 +153,8 @@ export function credentialOperations(service: ConfigService): Operation[] {
     },
     {
       id: 'rotate-credential', method: 'POST', path: '/admin/credentials/{id}/rotate', tag: 'Credential', role: 'editor', write: true,
-      summary: 'Rotate an API key: a new key now, the old one kept for an overlap window',
-      description: 'Creates a new key-auth credential for the same consumer (shown once) and makes the old one expire after `overlap_seconds` (sooner if it already expires earlier), so clients can switch without downtime.',
+      summary: 'Rotate an API key or OAuth2 client: a new one now, the old one kept for an overlap window',
+      description: 'Creates a new credential of the same type for the same consumer (key-auth: a key; oauth2: a client id and secret, with the same name and scopes; shown once) and makes the old one expire after `overlap_seconds` (sooner if it already expires earlier), so clients can switch without downtime.',
       body: RotateSchema, bodyRequired: false,
       responses: { 201: { description: 'The new credential, with its key.', schema: CreatedSchema, etag: true } },
       problems: ['not-found', 'precondition-failed'],
@@ -155,19 +162,24 @@ export function credentialOperations(service: ConfigService): Operation[] {
         const v = validate<{ overlap_seconds: number }>(RotateSchema, input.body ?? {});
         if (!v.ok) throw new WriteValidationError(v.issues);
         const current = await find(input.params.id!);
-        if (current.type !== 'key-auth') fail('', 'only key-auth credentials rotate; create a new basic-auth credential instead');
+        if (current.type !== 'key-auth' && current.type !== 'oauth2') fail('', 'only key-auth and oauth2 credentials rotate; create a new basic-auth credential instead');
         if (current.revoked_at !== null) fail('', 'a revoked credential cannot be rotated');
-        const key = generateApiKey();
+        const client = current.type === 'oauth2' ? generateOAuthClient() : undefined;
+        const key = client ? client.clientSecret : generateApiKey();
+        const fresh = client
+          ? { lookup: client.clientId, secret_hash: apiKeyLookup(client.clientSecret), display: client.clientId }
+          : { lookup: apiKeyLookup(key), secret_hash: null, display: `${key.slice(0, API_KEY_PREFIX.length + 4)}…` };
         const overlapEnds = new Date(Date.now() + v.value.overlap_seconds * 1000).toISOString();
         const expiresAt = current.expires_at !== null && current.expires_at < overlapEnds ? current.expires_at : overlapEnds;
         const created = await store.write(async (tx) => {
           const old = await tx.updateCredential(current.id, { expires_at: expiresAt }, expectedVersion(input.headers, current.version) ?? current.version);
           await audit(tx, input, 'update', current.id, current, old);
-          const fresh = await tx.insertCredential({ id: uuidv7(), consumer: current.consumer, type: 'key-auth', lookup: apiKeyLookup(key), secret_hash: null, display: `${key.slice(0, API_KEY_PREFIX.length + 4)}…`, data: current.data, expires_at: null, revoked_at: null });
-          await audit(tx, input, 'create', fresh.id, null, fresh);
-          return fresh;
+          const inserted = await tx.insertCredential({ id: uuidv7(), consumer: current.consumer, type: current.type, ...fresh, data: current.data, expires_at: null, revoked_at: null });
+          await audit(tx, input, 'create', inserted.id, null, inserted);
+          return inserted;
         }, { bump: true });
-        return { status: 201, body: { ...presentCredential(created), key, rotated_from: current.id, old_expires_at: expiresAt }, headers: { etag: etagOf(created.version), location: `/admin/credentials/${created.id}`, 'cache-control': 'no-store' } };
+        const secret = client ? { client_id: client.clientId, client_secret: key } : { key };
+        return { status: 201, body: { ...presentCredential(created), ...secret, rotated_from: current.id, old_expires_at: expiresAt }, headers: { etag: etagOf(created.version), location: `/admin/credentials/${created.id}`, 'cache-control': 'no-store' } };
       },
     },
     {

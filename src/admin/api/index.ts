@@ -4,6 +4,8 @@ import type { ConfigService } from '../config-service.ts';
 import { configOperations } from './config.ts';
 import { credentialOperations } from './credentials.ts';
 import { entityOperations } from './entities.ts';
+import { oauth2Operations } from './oauth2.ts';
+import type { SigningKeys } from '../signing-keys.ts';
 import type { Operation } from './types.ts';
 import { userOperations } from './users.ts';
 
@@ -12,6 +14,8 @@ export interface ControlPlane {
   readonly auth: AdminAuth;
   /** DB-less mode: the store mirrors the config file; writes are refused. */
   readonly readOnly: boolean;
+  /** The OAuth2 server's signing keys (store mode only). */
+  readonly signingKeys?: SigningKeys;
 }
 
 export function adminOperations(control: ControlPlane, extra: readonly Operation[] = []): Operation[] {
@@ -19,6 +23,7 @@ export function adminOperations(control: ControlPlane, extra: readonly Operation
     ...entityOperations(control.service),
     ...credentialOperations(control.service),
     ...configOperations(control.service),
+    ...oauth2Operations(control.service, control.signingKeys),
     ...extra,
     ...userOperations(control.service.store, control.auth),
   ];

@@ -96,6 +96,9 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
   config.gateway.trusted_proxies.forEach((c, i) => {
     if (!parseCidr(c)) issues.push(issue(`/gateway/trusted_proxies/${i}`, 'must be an IPv4 or IPv6 address or CIDR block'));
   });
+  const oauth = config.gateway.oauth2_server;
+  if (oauth?.enabled && oauth.issuer === undefined) issues.push(issue('/gateway/oauth2_server/issuer', 'is required when the OAuth2 server is enabled (the URL clients reach this gateway at)'));
+  if (oauth?.issuer !== undefined && !URL.canParse(oauth.issuer)) issues.push(issue('/gateway/oauth2_server/issuer', 'is not a URL'));
   return issues;
 }
 

@@ -1,7 +1,7 @@
 // The declarative configuration: one TypeBox schema gives validation, defaults and the
 // TypeScript types (Static<>) used everywhere else. docs/configuration.md documents it.
 import Type, { type Static } from 'typebox';
-import { ConsumerSchema, PlanSchema, ProductSchema, SubscriptionSchema, Tags } from '../entities/schemas.ts';
+import { ConsumerSchema, PlanSchema, ProductSchema, ScopeTokenSchema, SubscriptionSchema, Tags } from '../entities/schemas.ts';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'Identifier: letters, digits, ".", "_" and "-".' });
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description });
@@ -75,6 +75,18 @@ export const RouteSchema = Type.Object({
   tags: Tags,
 }, { additionalProperties: false });
 
+/** The built-in OAuth2 authorization server (client credentials), served on the proxy port. */
+export const OAuth2ServerSchema = Type.Object({
+  enabled: Type.Boolean({ default: false, description: 'Serve the token, JWKS, introspection, revocation and metadata endpoints. Needs the store (clients and signing keys live there).' }),
+  issuer: Type.Optional(Type.String({ maxLength: 512, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^?#\\s]+$', description: 'The issuer identifier (RFC 8414): the URL clients reach this gateway at, e.g. https://api.example.com. Required when enabled; it is the `iss` of every token.' })),
+  path: Type.String({ default: '/oauth2', pattern: '^(/[A-Za-z0-9._~-]+)+$', description: 'Path prefix of the endpoints ({path}/token, /jwks, /introspect, /revoke). Matched before routes.' }),
+  algorithm: Type.Union([Type.Literal('ES256'), Type.Literal('RS256'), Type.Literal('EdDSA')], { default: 'ES256', description: 'Signature algorithm of access tokens (new keys use it).' }),
+  token_ttl_seconds: Type.Integer({ minimum: 60, maximum: 86400, default: 3600, description: 'Lifetime of access tokens.' }),
+  key_rotation_days: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'A new signing key is made this often; old keys stay published until their tokens have expired.' }),
+  audience: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The `aud` of every token (default: the issuer).' })),
+  scopes: Type.Array(ScopeTokenSchema, { default: [], maxItems: 256, uniqueItems: true, description: 'Scopes this server grants (scopes_supported). When set, a request for any other scope is refused (invalid_scope).' }),
+}, { additionalProperties: false });
+
 export const GatewaySettingsSchema = Type.Object({
   max_body_bytes: Type.Integer({ minimum: 0, default: 16 * 1024 * 1024, description: 'Default request body limit (413 above); 0 = unlimited.' }),
   max_url_bytes: Type.Integer({ minimum: 256, maximum: 65536, default: 8192, description: 'Longest request target (414 above).' }),
@@ -88,6 +100,7 @@ export const GatewaySettingsSchema = Type.Object({
   semicolon_paths: Type.Union([Type.Literal('reject'), Type.Literal('keep')], { default: 'reject', description: 'What to do with ";" in request paths.' }),
   access_log: Type.Boolean({ default: true, description: 'One JSON line per request on stdout.' }),
   drain_timeout_ms: Millis(25000, 'How long SIGTERM waits for in-flight requests.'),
+  oauth2_server: Type.Object(OAuth2ServerSchema.properties, { additionalProperties: false, default: {}, description: 'The built-in OAuth2 authorization server (client-credentials grant).' }),
 }, { additionalProperties: false });
 
 export const ConfigSchema = Type.Object({
@@ -106,6 +119,7 @@ export type PluginInstance = Static<typeof PluginInstanceSchema>;
 export type ServiceConfig = Static<typeof ServiceSchema>;
 export type RouteConfig = Static<typeof RouteSchema>;
 export type GatewaySettings = Static<typeof GatewaySettingsSchema>;
+export type OAuth2ServerSettings = Static<typeof OAuth2ServerSchema>;
 export type Config = Static<typeof ConfigSchema>;
 export type ActiveHealthCheck = Static<typeof ActiveHealthCheckSchema>;
 export type PassiveHealthCheck = Static<typeof PassiveHealthCheckSchema>;

@@ -60,6 +60,12 @@ export const SubscriptionSchema = Type.Object({
   status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('cancelled')], { default: 'active' }),
 }, { additionalProperties: false });
 
+/** RFC 6749 §3.3 scope-token. */
+export const ScopeTokenSchema = Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
+
+/** oauth2: the scopes a client may be granted. */
+const OAuthScopes = Type.Array(ScopeTokenSchema, { maxItems: 256, uniqueItems: true, description: 'oauth2 only: the scopes this client may be granted (absent: any the server offers). A token request without `scope` gets all of them.' });
+
 /** What a client sends to create a credential; secrets go in and never come out again. */
 export const CredentialInputSchema = Type.Object({
   consumer: Name('Name of the consumer the credential belongs to.'),
@@ -68,6 +74,7 @@ export const CredentialInputSchema = Type.Object({
   username: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^:\\s]+$', description: 'basic-auth only.' })),
   password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024, description: 'basic-auth only; stored as an scrypt hash.' })),
   client_name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'oauth2 only: a label for the client application.' })),
+  scopes: Type.Optional(OAuthScopes),
   expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'The credential stops working at this time.' })),
   tags: Tags,
 }, { additionalProperties: false });
@@ -78,6 +85,7 @@ export const CredentialSchema = Type.Object({
   type: Type.String(),
   display: Type.String({ description: 'Key prefix (key-auth), username (basic-auth) or client id (oauth2).' }),
   client_name: Type.Optional(Type.String()),
+  scopes: Type.Optional(OAuthScopes),
   expires_at: Type.Optional(Type.String({ format: 'date-time' })),
   revoked_at: Type.Optional(Type.String({ format: 'date-time' })),
   tags: Tags,
@@ -86,6 +94,7 @@ export const CredentialSchema = Type.Object({
 export const CredentialUpdateSchema = Type.Object({
   expires_at: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
   revoked: Type.Optional(Type.Boolean({ description: 'true revokes the credential for good.' })),
+  scopes: Type.Optional(Type.Union([OAuthScopes, Type.Null()], { description: 'oauth2 only: the scopes the client may be granted; null allows any.' })),
   tags: Type.Optional(Tags),
 }, { additionalProperties: false });
 

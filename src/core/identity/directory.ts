@@ -3,6 +3,7 @@
 // Only hashes are held (SHA-256 of API keys, scrypt of passwords); they come from the store.
 import { apiKeyLookup } from './secrets.ts';
 import type { Consumer } from '../pipeline/context.ts';
+import type { TokenIssuer } from './token-issuer.ts';
 
 /** A credential as the gateway gets it from the store: no secret, only its hash. */
 export interface CredentialRecord {
@@ -15,6 +16,8 @@ export interface CredentialRecord {
   readonly secret_hash: string | null;
   readonly expires_at: string | null;
   readonly revoked_at: string | null;
+  /** oauth2: the scopes the client may be granted (absent: any). */
+  readonly scopes?: readonly string[];
 }
 
 export interface ConsumerRecord {
@@ -27,6 +30,8 @@ export interface CredentialMatch {
   readonly consumer: Consumer;
   readonly credentialId: string;
   readonly secretHash: string | null;
+  /** oauth2: the scopes the client may be granted (absent: any). */
+  readonly scopes?: readonly string[];
 }
 
 export interface IdentityDirectory {
@@ -39,6 +44,8 @@ export interface IdentityDirectory {
   consumer(name: string): Consumer | undefined;
   /** A consumer by the id it has in the API owner's own systems (`custom_id`). */
   consumerByCustomId(customId: string): Consumer | undefined;
+  /** The built-in OAuth2 server's tokens (when it is enabled). */
+  readonly tokenIssuer: TokenIssuer | undefined;
   readonly size: number;
 }
 
@@ -48,7 +55,7 @@ interface Entry {
 }
 
 
-export function compileIdentities(consumers: readonly ConsumerRecord[], credentials: readonly CredentialRecord[]): IdentityDirectory {
+export function compileIdentities(consumers: readonly ConsumerRecord[], credentials: readonly CredentialRecord[], tokenIssuer?: TokenIssuer): IdentityDirectory {
   const byName = new Map<string, Consumer>();
   const byCustomId = new Map<string, Consumer>();
   for (const c of consumers) {
@@ -64,7 +71,7 @@ export function compileIdentities(consumers: readonly ConsumerRecord[], credenti
     // Revoked credentials are left out; so are those of a consumer that no longer exists.
     if (!consumer || cred.revoked_at !== null) continue;
     const entry: Entry = {
-      match: Object.freeze({ consumer, credentialId: cred.id, secretHash: cred.secret_hash }),
+      match: Object.freeze({ consumer, credentialId: cred.id, secretHash: cred.secret_hash, ...(cred.scopes ? { scopes: Object.freeze([...cred.scopes]) } : {}) }),
       expiresAt: cred.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(cred.expires_at),
     };
     if (cred.type === 'key-auth') keys.set(cred.lookup, entry);
@@ -78,6 +85,7 @@ export function compileIdentities(consumers: readonly ConsumerRecord[], credenti
     oauthClient: (clientId, now) => live(clients.get(clientId), now),
     consumer: (name) => byName.get(name),
     consumerByCustomId: (customId) => byCustomId.get(customId),
+    tokenIssuer,
     size: keys.size + users.size + clients.size,
   };
 }

@@ -10,6 +10,13 @@ export function generateApiKey(): string {
 
 export const apiKeyLookup = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
+/** Whether `secret` hashes to `storedHash` (SHA-256 hex), compared in constant time. */
+export function secretMatchesHash(secret: string, storedHash: string): boolean {
+  const actual = Buffer.from(apiKeyLookup(secret), 'hex');
+  const expected = Buffer.from(storedHash, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
 export const OAUTH_CLIENT_ID_PREFIX = 'pc_client_';
 export const OAUTH_CLIENT_SECRET_PREFIX = 'pcs_';
 

@@ -6,7 +6,7 @@ import type { Config, PluginInstance } from '../config/schema.ts';
 import { pointerToPath, type ConfigIssue } from '../config/errors.ts';
 import { validate } from '../config/validate.ts';
 import type { PluginResponse, RequestContext } from './context.ts';
-import type { AnyPlugin } from './plugin.ts';
+import { compileEnvOf, type AnyPlugin, type PluginCompileEnv } from './plugin.ts';
 import type { Phase, Scope } from './phases.ts';
 
 export interface Step {
@@ -43,7 +43,7 @@ export function catalogOf(plugins: readonly AnyPlugin[]): PluginCatalog {
   return new Map(plugins.map((p) => [p.name, p]));
 }
 
-export function compileInstance(catalog: PluginCatalog, instance: PluginInstance, pointer: string, scope: Scope, issues: ConfigIssue[]): CompiledInstance | undefined {
+export function compileInstance(catalog: PluginCatalog, instance: PluginInstance, pointer: string, scope: Scope, issues: ConfigIssue[], env: PluginCompileEnv): CompiledInstance | undefined {
   const at = (p: string, message: string) => issues.push({ pointer: p, path: pointerToPath(p), message });
   const plugin = catalog.get(instance.name);
   if (!plugin) {
@@ -64,7 +64,7 @@ export function compileInstance(catalog: PluginCatalog, instance: PluginInstance
   let conf: unknown = result.value;
   if (plugin.compile) {
     try {
-      conf = plugin.compile(result.value);
+      conf = plugin.compile(result.value, env);
     } catch (err) {
       conf = err instanceof Error ? err.message : String(err);
     }
@@ -141,6 +141,7 @@ export interface CompiledChains {
 }
 
 export function compileChains(catalog: PluginCatalog, config: Config, issues: ConfigIssue[]): CompiledChains {
+  const env = compileEnvOf(config.gateway);
   const compileList = (list: readonly PluginInstance[], base: string, scope: Scope): Map<string, CompiledInstance> => {
     const out = new Map<string, CompiledInstance>();
     list.forEach((inst, i) => {
@@ -149,7 +150,7 @@ export function compileChains(catalog: PluginCatalog, config: Config, issues: Co
         issues.push({ pointer: `${pointer}/name`, path: pointerToPath(`${pointer}/name`), message: `plugin "${inst.name}" is attached twice here` });
         return;
       }
-      const compiled = compileInstance(catalog, inst, pointer, scope, issues);
+      const compiled = compileInstance(catalog, inst, pointer, scope, issues, env);
       if (compiled) out.set(inst.name, compiled);
     });
     return out;

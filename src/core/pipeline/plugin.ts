@@ -23,6 +23,20 @@ export interface PhaseHandlers<C> {
   log?(ctx: RequestContext, conf: C): void;
 }
 
+/** Snapshot-wide facts a plugin's compile may depend on. */
+export interface PluginCompileEnv {
+  /** The `iss` of the built-in OAuth2 server's tokens, when that server is enabled. */
+  readonly builtinIssuer: string | undefined;
+}
+
+export const NO_COMPILE_ENV: PluginCompileEnv = Object.freeze({ builtinIssuer: undefined });
+
+/** The compile environment of a (checked) config's gateway settings. */
+export function compileEnvOf(gateway: { oauth2_server?: { enabled?: boolean; issuer?: string } } | undefined): PluginCompileEnv {
+  const oauth = gateway?.oauth2_server;
+  return oauth?.enabled === true && typeof oauth.issuer === 'string' ? { builtinIssuer: oauth.issuer } : NO_COMPILE_ENV;
+}
+
 export interface PluginDefinition<S extends TSchema = TSchema, C = Static<S>> {
   readonly name: string;
   readonly version: string;
@@ -45,7 +59,7 @@ export interface PluginDefinition<S extends TSchema = TSchema, C = Static<S>> {
    * Turns validated config into what handlers use (compiled regexes, sets...). Runs at snapshot
    * time only. Returns a message string (or throws) to reject the config.
    */
-  compile?(config: Static<S>): C | string;
+  compile?(config: Static<S>, env: PluginCompileEnv): C | string;
   readonly handlers: PhaseHandlers<C>;
 }
 

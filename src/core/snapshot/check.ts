@@ -6,6 +6,7 @@ import { checkConfig, parseYaml } from '../config/load.ts';
 import type { Config, PluginInstance } from '../config/schema.ts';
 import { compileInstance, type PluginCatalog } from '../pipeline/compile.ts';
 import type { Scope } from '../pipeline/phases.ts';
+import { compileEnvOf } from '../pipeline/plugin.ts';
 import { parsePathPattern } from '../router/patterns.ts';
 import { compileSnapshot, type Snapshot } from './compile.ts';
 
@@ -35,10 +36,11 @@ const objects = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v
 function laterStageIssues(raw: unknown, catalog: PluginCatalog): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const doc = raw !== null && typeof raw === 'object' ? raw as Record<string, unknown> : {};
+  const env = compileEnvOf(doc.gateway as Parameters<typeof compileEnvOf>[0]);
   const plugins = (list: unknown, base: string, scope: Scope) => objects(list).forEach((inst, i) => {
     if (typeof inst.name !== 'string') return;
     const instance = { enabled: true, config: {}, ...inst } as PluginInstance;
-    compileInstance(catalog, instance, `${base}/${i}`, scope, issues);
+    compileInstance(catalog, instance, `${base}/${i}`, scope, issues, env);
   });
   plugins(doc.plugins, '/plugins', 'global');
   objects(doc.services).forEach((s, i) => plugins(s.plugins, `/services/${i}/plugins`, 'service'));

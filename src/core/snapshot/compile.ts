@@ -6,12 +6,18 @@ import { ConfigError, type ConfigIssue } from '../config/errors.ts';
 import { compileChains, type PluginCatalog, type RouteChains, type Step } from '../pipeline/compile.ts';
 import { Router } from '../router/router.ts';
 import { compileIdentities, type CredentialRecord, type IdentityDirectory } from '../identity/directory.ts';
+import { compileTokenIssuer, type RevokedTokenRecord, type SigningKeyMaterial } from '../identity/token-issuer.ts';
 
 /**
  * What a gateway is given: the checked config document plus, from the store, the credentials
  * (hashes only) that authentication plugins look up. A config file alone carries none.
  */
-export type GatewayConfig = Config & { readonly credentials?: readonly CredentialRecord[] };
+export type GatewayConfig = Config & {
+  readonly credentials?: readonly CredentialRecord[];
+  /** The built-in OAuth2 server's signing keys (private parts in memory only) and revoked tokens. */
+  readonly signing_keys?: readonly SigningKeyMaterial[];
+  readonly revoked_tokens?: readonly RevokedTokenRecord[];
+};
 
 export interface CompiledRoute {
   readonly name: string;
@@ -71,6 +77,7 @@ export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): 
     rewrite: chains.rewrite,
     routes,
     services,
-    identities: compileIdentities(config.consumers, config.credentials ?? []),
+    identities: compileIdentities(config.consumers, config.credentials ?? [],
+      compileTokenIssuer(config.gateway.oauth2_server, config.signing_keys ?? [], config.revoked_tokens ?? [])),
   });
 }

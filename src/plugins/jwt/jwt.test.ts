@@ -145,6 +145,20 @@ test('config checks: secrets length, private keys, keys or jwks_uri, duplicate i
   assert.equal(typeof compileJwt(v.value as never), 'object');
 });
 
+test('the built-in OAuth2 server: trusted with no issuers when enabled, never configured twice', () => {
+  const bare = validate<Parameters<typeof compileJwt>[0]>(JwtSchema, {});
+  assert.ok(bare.ok);
+  assert.match(String(compileJwt(bare.value)), /needs issuers, or the built-in OAuth2 server/);
+  const builtin = compileJwt(bare.value, { builtinIssuer: 'https://api.example.com' });
+  assert.equal(typeof builtin === 'object' && builtin.builtinIssuer, 'https://api.example.com');
+  const off = validate<Parameters<typeof compileJwt>[0]>(JwtSchema, { builtin_issuer: false });
+  assert.ok(off.ok);
+  assert.match(String(compileJwt(off.value, { builtinIssuer: 'https://api.example.com' })), /needs issuers/);
+  const twice = validate<Parameters<typeof compileJwt>[0]>(JwtSchema, { issuers: [{ issuer: 'https://api.example.com', algorithms: ['RS256'], keys: [rsa.jwk] }] });
+  assert.ok(twice.ok);
+  assert.match(String(compileJwt(twice.value, { builtinIssuer: 'https://api.example.com' })), /is the built-in OAuth2 server/);
+});
+
 test('the issuer is chosen by iss and only its keys verify', async () => {
   const other = { issuer: 'https://other.example.com', algorithms: ['RS256'], keys: [rsa2.jwk] };
   const c = compile({ issuers: [issuer(), other] });

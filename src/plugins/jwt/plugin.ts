@@ -1,15 +1,17 @@
 // jwt: a signed JSON Web Token (RFC 7519) from a configured issuer identifies the consumer named
-// by one of its claims. Keys are static (config) or the issuer's JWKS, fetched by the gateway.
+// by one of its claims. Keys are static (config) or the issuer's JWKS, fetched by the gateway;
+// tokens of the built-in OAuth2 server need neither (its keys are in the snapshot).
 // Every authentication failure answers the same 401; a valid token without the route's scopes
 // gets 403. Tokens are never logged or echoed.
-import type { RequestContext } from '../../core/pipeline/context.ts';
-import { definePlugin } from '../../core/pipeline/plugin.ts';
+import { decodeJwt } from 'jose';
+import type { Consumer, RequestContext } from '../../core/pipeline/context.ts';
+import { definePlugin, NO_COMPILE_ENV, type PluginCompileEnv } from '../../core/pipeline/plugin.ts';
 import { isAuthenticated, setConsumer, stripConsumerHeaders, unauthenticated } from '../shared/consumer-headers.ts';
 import { jwksSource } from './jwks.ts';
 import { isSymmetric, staticKey, type VerificationKey } from './keys.ts';
 import { JwtSchema, type IssuerConfig, type JwtConfig } from './schema.ts';
 import { findToken, hideToken, type TokenPlaces } from './token.ts';
-import { verifyToken, type CompiledIssuer } from './verify.ts';
+import { MAX_TOKEN_BYTES, verifyToken, type CompiledIssuer } from './verify.ts';
 
 export interface CompiledJwt {
   readonly issuers: ReadonlyMap<string, CompiledIssuer>;
@@ -17,6 +19,8 @@ export interface CompiledJwt {
   readonly scopes: readonly string[] | undefined;
   readonly hideCredentials: boolean;
   readonly anonymous: string | undefined;
+  /** The built-in OAuth2 server's issuer, when its tokens are accepted. */
+  readonly builtinIssuer: string | undefined;
 }
 
 const CHALLENGE = 'Bearer realm="portcullis"';
@@ -62,8 +66,12 @@ function compileIssuer(c: IssuerConfig, at: string): CompiledIssuer | string {
   };
 }
 
-export function compileJwt(c: JwtConfig): CompiledJwt | string {
+export function compileJwt(c: JwtConfig, env: PluginCompileEnv = NO_COMPILE_ENV): CompiledJwt | string {
   if (c.header_names.length + c.query_names.length + c.cookie_names.length === 0) return 'needs at least one of header_names, query_names, cookie_names';
+  const builtinIssuer = c.builtin_issuer ? env.builtinIssuer : undefined;
+  if (c.issuers.length === 0 && builtinIssuer === undefined) return 'needs issuers, or the built-in OAuth2 server (gateway.oauth2_server) enabled';
+  const clash = c.issuers.findIndex((i) => i.issuer === builtinIssuer);
+  if (clash !== -1) return `issuers[${clash}].issuer: "${builtinIssuer}" is the built-in OAuth2 server, whose keys are known already: remove this entry`;
   const issuers = new Map<string, CompiledIssuer>();
   for (const [i, raw] of c.issuers.entries()) {
     if (issuers.has(raw.issuer)) return `issuers[${i}].issuer: "${raw.issuer}" is listed twice`;
@@ -77,6 +85,7 @@ export function compileJwt(c: JwtConfig): CompiledJwt | string {
     scopes: c.scopes,
     hideCredentials: c.hide_credentials,
     anonymous: c.anonymous,
+    builtinIssuer,
   };
 }
 
@@ -95,6 +104,53 @@ function consumerFor(ctx: RequestContext, issuer: CompiledIssuer, claims: Record
   const value = Object.hasOwn(claims, issuer.consumerClaim) ? claims[issuer.consumerClaim] : undefined;
   if (typeof value !== 'string' || value === '') return undefined;
   return issuer.consumerBy === 'name' ? ctx.identities.consumer(value) : ctx.identities.consumerByCustomId(value);
+}
+
+type Outcome =
+  | { readonly ok: true; readonly claims: Record<string, unknown>; identify(ctx: RequestContext): { consumer: Consumer; credentialId: string } | undefined }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * A token of the built-in OAuth2 server is checked against the snapshot's keys and revocations,
+ * and names its consumer through its client (a revoked or expired client ends its tokens too).
+ * Any other token goes to the configured issuers.
+ */
+async function verify(ctx: RequestContext, conf: CompiledJwt, token: string): Promise<Outcome> {
+  const now = Date.now();
+  const builtin = conf.builtinIssuer !== undefined ? ctx.identities.tokenIssuer : undefined;
+  if (builtin !== undefined && peekIssuer(token) === builtin.issuer) {
+    const r = await builtin.verify(token, now);
+    if (!r.ok) return r;
+    return {
+      ok: true,
+      claims: r.claims,
+      identify: (c) => {
+        const client = c.identities.oauthClient(r.claims.client_id, now);
+        return client && { consumer: client.consumer, credentialId: client.credentialId };
+      },
+    };
+  }
+  const warn = (uri: string, message: string) => ctx.log.warn({ plugin: 'jwt', jwks_uri: displayUri(uri), err: message }, 'JWKS fetch failed; keeping the last good keys');
+  const r = await verifyToken(token, conf.issuers, now, warn);
+  if (!r.ok) return r;
+  return {
+    ok: true,
+    claims: r.claims,
+    identify: (c) => {
+      const consumer = consumerFor(c, r.issuer, r.claims);
+      return consumer && { consumer, credentialId: `jwt:${r.issuer.issuer}` };
+    },
+  };
+}
+
+/** The unverified `iss`, only to choose the rules that apply. */
+function peekIssuer(token: string): unknown {
+  if (token.length > MAX_TOKEN_BYTES) return undefined;
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where a JWKS came from, for logs: the query may carry something secret-ish. */
@@ -117,10 +173,9 @@ export const jwt = definePlugin<typeof JwtSchema, CompiledJwt>({
       // A consumer set by an earlier auth plugin on this route wins ("any of these").
       if (isAuthenticated(ctx)) return;
       if (token !== undefined) {
-        const warn = (uri: string, message: string) => ctx.log.warn({ plugin: 'jwt', jwks_uri: displayUri(uri), err: message }, 'JWKS fetch failed; keeping the last good keys');
-        const result = await verifyToken(token, conf.issuers, Date.now(), warn);
-        const consumer = result.ok ? consumerFor(ctx, result.issuer, result.claims) : undefined;
-        if (result.ok && consumer) {
+        const result = await verify(ctx, conf, token);
+        const identified = result.ok ? result.identify(ctx) : undefined;
+        if (result.ok && identified) {
           if (conf.scopes) {
             const granted = grantedScopes(result.claims);
             if (!conf.scopes.every((s) => granted.has(s))) {
@@ -129,7 +184,7 @@ export const jwt = definePlugin<typeof JwtSchema, CompiledJwt>({
               return { problem: 'forbidden', headers: { 'www-authenticate': `${CHALLENGE}, error="insufficient_scope", scope="${conf.scopes.join(' ')}"` } };
             }
           }
-          setConsumer(ctx, consumer, `jwt:${result.issuer.issuer}`);
+          setConsumer(ctx, identified.consumer, identified.credentialId);
           ctx.vars.jwt = Object.freeze({ ...result.claims });
           return;
         }

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { HeaderNameSchema, QueryNameSchema } from '../shared/schema.ts';
+import { ScopeTokenSchema } from '../../core/entities/schemas.ts';
 
 /** Signature algorithms a token may use. `none` is not one of them, ever. */
 export const ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
@@ -9,7 +10,7 @@ export type Algorithm = (typeof ALGORITHMS)[number];
 const PRINTABLE = '^[\\x21-\\x7e]+$';
 const ClaimName = (description?: string, def?: string) => Type.String({ minLength: 1, maxLength: 256, pattern: PRINTABLE, ...(description ? { description } : {}), ...(def ? { default: def } : {}) });
 /** RFC 6749 §3.3 scope-token. */
-const ScopeToken = Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
+const ScopeToken = ScopeTokenSchema;
 const CookieName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,64}$' });
 
 /** A JSON Web Key (RFC 7517); checked in full when the config is compiled. */
@@ -37,7 +38,8 @@ const IssuerConfigSchema = Type.Object({
 }, { additionalProperties: false });
 
 export const JwtSchema = Type.Object({
-  issuers: Type.Array(IssuerConfigSchema, { minItems: 1, maxItems: 16, description: 'The issuers whose tokens are accepted.' }),
+  issuers: Type.Array(IssuerConfigSchema, { default: [], maxItems: 16, description: 'The (external) issuers whose tokens are accepted.' }),
+  builtin_issuer: Type.Boolean({ default: true, description: 'Also accept access tokens of the built-in OAuth2 server (gateway.oauth2_server) when it is enabled: no keys to configure. The consumer is the one owning the token\'s OAuth2 client.' }),
   scopes: Type.Optional(Type.Array(ScopeToken, { minItems: 1, maxItems: 32, uniqueItems: true, description: 'Scopes the token must all have (scope or scp claim); else 403.' })),
   header_names: Type.Array(HeaderNameSchema, { maxItems: 8, default: ['authorization'], description: 'Headers the token is read from (Authorization: Bearer scheme only).' }),
   query_names: Type.Array(QueryNameSchema, { maxItems: 8, default: [], description: 'Query parameters the token is read from.' }),

@@ -187,4 +187,39 @@ export function recordTests(ctx: SuiteContext): void {
     assert.equal(await s.read().getSpec(unique('spec')), undefined);
   });
 
+
+  test('oauth2 signing keys: insert, list oldest first, move windows, delete unpublished', async () => {
+    const s = store();
+    // Other tests (and runs) share the store: work only with this test's own keys.
+    const mine = async () => (await s.read().listSigningKeys()).filter((k) => k.kid.startsWith(prefix));
+    const prefix = unique('kid');
+    const row = (n: number, signFrom: string, publishUntil: string) => ({
+      kid: `${prefix}-${n}`, alg: 'ES256', public_jwk: '{"kty":"EC"}', private_sealed: 'v1.abc', sealed_with: 'f00d',
+      created_at: signFrom, sign_from: signFrom, sign_until: '2100-01-01T00:00:00.000Z', publish_until: publishUntil,
+    });
+    const a = row(1, '2000-01-01T00:00:00.000Z', '2000-06-01T00:00:00.000Z');
+    const b = row(2, '2000-02-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z');
+    await s.write(async (tx) => { await tx.insertSigningKey(b); await tx.insertSigningKey(a); });
+    assert.deepEqual(plain(await mine()), [a, b]);
+    await assert.rejects(s.write((tx) => tx.insertSigningKey(a)), DuplicateKeyError);
+    await s.write((tx) => tx.updateSigningKey(b.kid, { sign_until: '2000-03-01T00:00:00.000Z' }));
+    assert.equal((await mine())[1]!.sign_until, '2000-03-01T00:00:00.000Z');
+    const removed = await s.write((tx) => tx.deleteSigningKeysUnpublishedAt('2000-06-01T00:00:00.000Z'));
+    assert.ok(removed >= 1);
+    assert.deepEqual((await mine()).map((k) => k.kid), [b.kid], 'a key is gone once its publish_until has come');
+  });
+
+  test('revoked tokens: idempotent insert, list, forget expired ones', async () => {
+    const s = store();
+    const jti = unique('jti');
+    const row = { jti, client_id: 'pc_client_x', expires_at: '2001-01-01T00:00:00.000Z', revoked_at: '2000-12-31T00:00:00.000Z' };
+    assert.equal(await s.write((tx) => tx.insertRevokedToken(row)), true);
+    assert.equal(await s.write((tx) => tx.insertRevokedToken({ ...row, revoked_at: '2000-12-31T01:00:00.000Z' })), false, 'a second revocation changes nothing');
+    assert.deepEqual(plain((await s.read().listRevokedTokens()).filter((r) => r.jti === jti)), [row]);
+    const live = { ...row, jti: unique('jti'), expires_at: '2100-01-01T00:00:00.000Z' };
+    await s.write((tx) => tx.insertRevokedToken(live));
+    assert.ok(await s.write((tx) => tx.deleteRevokedTokensExpiredAt('2001-01-01T00:00:00.000Z')) >= 1);
+    const left = (await s.read().listRevokedTokens()).map((r) => r.jti);
+    assert.ok(!left.includes(jti) && left.includes(live.jti));
+  });
 }

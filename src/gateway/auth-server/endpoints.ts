@@ -1,0 +1,206 @@
+// The built-in OAuth2 authorization server's endpoints, answered by the gateway itself on the proxy
+// port: token (client credentials, RFC 6749 §4.4), JWKS (RFC 7517), introspection (RFC 7662),
+// revocation (RFC 7009) and metadata (RFC 8414). Issuing and checking tokens uses only the
+// snapshot; a revocation is written to the store through the supervisor and reaches every node
+// as a new snapshot.
+import type { CredentialMatch, IdentityDirectory } from '../../core/identity/directory.ts';
+import { secretMatchesHash } from '../../core/identity/secrets.ts';
+import type { TokenIssuer } from '../../core/identity/token-issuer.ts';
+import { ERRORS, type ErrorCode } from '../../core/errors/registry.ts';
+import { problemBody } from '../../core/errors/problem.ts';
+import type { HeaderMap, PluginLogger, PluginResponse } from '../../core/pipeline/context.ts';
+import { clientCredentials, FormError, FormTooLargeError, parseForm, type ClientCredentials } from './form.ts';
+
+/** Writes revocations to the store (the supervisor holds it); rejects when it cannot. */
+export interface AuthServerControl {
+  revokeToken(token: { jti: string; client_id: string; expires_at: string }): Promise<void>;
+}
+
+export type AuthEndpoint = 'token' | 'jwks' | 'introspect' | 'revoke' | 'metadata';
+
+const METADATA_PATH = '/.well-known/oauth-authorization-server';
+
+/** RFC 8414 §3: the metadata lives at the well-known path with the issuer's path appended. */
+export function metadataPath(issuer: string): string {
+  const path = new URL(issuer).pathname.replace(/\/+$/, '');
+  return METADATA_PATH + path;
+}
+
+/** Which endpoint a (normalised) request path is, if any. Checked before routes. */
+export function authEndpointFor(issuer: TokenIssuer, path: string): AuthEndpoint | undefined {
+  if (path.startsWith(issuer.path) && path.charCodeAt(issuer.path.length) === 47 /* / */) {
+    const rest = path.slice(issuer.path.length + 1);
+    if (rest === 'token' || rest === 'jwks' || rest === 'introspect' || rest === 'revoke') return rest;
+    return undefined;
+  }
+  return path === metadataPath(issuer.issuer) ? 'metadata' : undefined;
+}
+
+export interface AuthRequest {
+  readonly method: string;
+  readonly headers: Readonly<HeaderMap>;
+  /** The request body, read only by the endpoints that take one. */
+  readonly body: () => Promise<Buffer>;
+  readonly instance: string;
+  readonly requestId: string;
+  readonly identities: IdentityDirectory;
+  readonly issuer: TokenIssuer;
+  readonly control: AuthServerControl | undefined;
+  readonly log: PluginLogger;
+  readonly now: number;
+}
+
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+const OAUTH_ERROR: Record<string, string> = {
+  'oauth2-invalid-request': 'invalid_request',
+  'oauth2-invalid-client': 'invalid_client',
+  'oauth2-unsupported-grant-type': 'unsupported_grant_type',
+  'oauth2-invalid-scope': 'invalid_scope',
+  'oauth2-unavailable': 'temporarily_unavailable',
+};
+
+/** RFC 6749 §5.2 error fields and the RFC 9457 problem fields in one JSON document. */
+function oauthError(code: ErrorCode, req: AuthRequest, detail?: string, headers: Record<string, string> = {}): PluginResponse {
+  const problem = problemBody(code, { detail, instance: req.instance, requestId: req.requestId });
+  return {
+    status: ERRORS[code].status,
+    headers: { ...NO_STORE, ...headers },
+    body: { error: OAUTH_ERROR[code] ?? 'invalid_request', error_description: problem.detail, ...problem },
+  };
+}
+
+const json = (body: object, headers: Record<string, string> = NO_STORE): PluginResponse => ({ status: 200, headers, body });
+
+const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="portcullis", charset="UTF-8"' };
+
+/** The client, authenticated; or the error answer. Every failure is the same 401. */
+function authenticateClient(req: AuthRequest, creds: ClientCredentials | undefined): CredentialMatch | PluginResponse {
+  const client = creds ? req.identities.oauthClient(creds.clientId, req.now) : undefined;
+  if (!creds || !client || client.secretHash === null || !secretMatchesHash(creds.clientSecret, client.secretHash)) {
+    req.log.debug({ oauth2: 'client authentication failed', client_id: creds?.clientId.slice(0, 64) }, 'oauth2 client refused');
+    return oauthError('oauth2-invalid-client', req, undefined, BASIC_CHALLENGE);
+  }
+  return client;
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** RFC 6749 §3.3: the scopes granted, or an error. No scope asked: everything the client may have. */
+function grantScopes(requested: string | undefined, client: CredentialMatch, issuer: TokenIssuer): string[] | string {
+  const serverScopes = issuer.scopes.length > 0 ? new Set(issuer.scopes) : undefined;
+  const clientScopes = client.scopes ? new Set(client.scopes) : undefined;
+  if (requested === undefined) {
+    const all = clientScopes ? [...clientScopes] : [];
+    return serverScopes ? all.filter((s) => serverScopes.has(s)) : all;
+  }
+  const asked = [...new Set(requested.split(' ').filter((s) => s !== ''))];
+  for (const s of asked) {
+    if (!SCOPE_TOKEN.test(s)) return 'a scope contains characters RFC 6749 does not allow';
+    if (serverScopes && !serverScopes.has(s)) return `the scope "${s.slice(0, 64)}" is not offered by this server`;
+    if (clientScopes && !clientScopes.has(s)) return `the scope "${s.slice(0, 64)}" is not allowed for this client`;
+  }
+  return asked;
+}
+
+/** The form and the client of a POST endpoint, or the error answer. */
+async function clientRequest(req: AuthRequest): Promise<{ params: Map<string, string>; client: CredentialMatch; clientId: string } | PluginResponse> {
+  let params: Map<string, string>;
+  let creds: ClientCredentials | undefined;
+  try {
+    params = parseForm(req.headers['content-type'] as string | undefined, await req.body());
+    creds = clientCredentials(req.headers.authorization as string | undefined, params);
+  } catch (err) {
+    if (err instanceof FormError && !(err instanceof FormTooLargeError)) return oauthError('oauth2-invalid-request', req, err.message);
+    throw err;
+  }
+  const client = authenticateClient(req, creds);
+  if ('status' in client || 'problem' in client) return client;
+  return { params, client, clientId: creds!.clientId };
+}
+
+const isResponse = (r: object): r is PluginResponse => 'status' in r || 'problem' in r;
+
+async function token(req: AuthRequest): Promise<PluginResponse> {
+  const r = await clientRequest(req);
+  if (isResponse(r)) return r;
+  const grant = r.params.get('grant_type');
+  if (grant === undefined) return oauthError('oauth2-invalid-request', req, 'grant_type is required');
+  if (grant !== 'client_credentials') return oauthError('oauth2-unsupported-grant-type', req);
+  const scopes = grantScopes(r.params.get('scope'), r.client, req.issuer);
+  if (typeof scopes === 'string') return oauthError('oauth2-invalid-scope', req, scopes);
+  const issued = await req.issuer.issue(r.clientId, scopes, req.now);
+  if (!issued) return oauthError('oauth2-unavailable', req, 'no signing key is available on this node', { 'retry-after': '5' });
+  req.log.info({ oauth2: 'token issued', client_id: r.clientId, consumer: r.client.consumer.id, jti: issued.jti, scope: issued.scope }, 'access token issued');
+  return json({ access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, ...(issued.scope !== '' ? { scope: issued.scope } : {}) });
+}
+
+async function introspect(req: AuthRequest): Promise<PluginResponse> {
+  const r = await clientRequest(req);
+  if (isResponse(r)) return r;
+  const presented = r.params.get('token');
+  if (presented === undefined) return oauthError('oauth2-invalid-request', req, 'token is required');
+  const verified = await req.issuer.verify(presented, req.now);
+  // A token whose client has since been revoked (or has expired) is not active either.
+  if (!verified.ok || !req.identities.oauthClient(verified.claims.client_id, req.now)) return json({ active: false });
+  const c = verified.claims;
+  return json({
+    active: true, token_type: 'Bearer', client_id: c.client_id, sub: c.sub, iss: c.iss, aud: c.aud, exp: c.exp, iat: c.iat, jti: c.jti,
+    ...(c.scope !== undefined ? { scope: c.scope } : {}),
+  });
+}
+
+async function revoke(req: AuthRequest): Promise<PluginResponse> {
+  const r = await clientRequest(req);
+  if (isResponse(r)) return r;
+  const presented = r.params.get('token');
+  if (presented === undefined) return oauthError('oauth2-invalid-request', req, 'token is required');
+  const verified = await req.issuer.verify(presented, req.now);
+  // RFC 7009 §2.2: an invalid, expired or already revoked token is answered 200 all the same, and
+  // so is another client's token (it is left alone: only the client it was issued to may revoke it).
+  if (!verified.ok || verified.claims.client_id !== r.clientId) return json({});
+  if (!req.control) return oauthError('oauth2-unavailable', req, 'this node cannot record revocations', { 'retry-after': '5' });
+  try {
+    await req.control.revokeToken({ jti: verified.claims.jti, client_id: r.clientId, expires_at: new Date(verified.claims.exp * 1000).toISOString() });
+  } catch (err) {
+    req.log.warn({ oauth2: 'revocation not recorded', client_id: r.clientId, jti: verified.claims.jti, error: (err as Error).message }, 'token revocation failed');
+    return oauthError('oauth2-unavailable', req, 'the revocation could not be recorded', { 'retry-after': '5' });
+  }
+  req.log.info({ oauth2: 'token revoked', client_id: r.clientId, jti: verified.claims.jti }, 'access token revoked');
+  return json({});
+}
+
+function metadata(issuer: TokenIssuer): object {
+  const base = issuer.issuer.replace(/\/+$/, '') + issuer.path;
+  const authMethods = ['client_secret_basic', 'client_secret_post'];
+  return {
+    issuer: issuer.issuer,
+    token_endpoint: `${base}/token`,
+    jwks_uri: `${base}/jwks`,
+    introspection_endpoint: `${base}/introspect`,
+    revocation_endpoint: `${base}/revoke`,
+    grant_types_supported: ['client_credentials'],
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    ...(issuer.scopes.length > 0 ? { scopes_supported: issuer.scopes } : {}),
+  };
+}
+
+/** Public documents may be cached briefly; a new key is published well before it signs. */
+const PUBLIC_CACHE = { 'cache-control': 'public, max-age=300' };
+
+export async function serveAuthEndpoint(endpoint: AuthEndpoint, req: AuthRequest): Promise<PluginResponse> {
+  const reads = endpoint === 'jwks' || endpoint === 'metadata';
+  const allowed = reads ? 'GET, HEAD' : 'POST';
+  if (reads ? req.method !== 'GET' && req.method !== 'HEAD' : req.method !== 'POST') {
+    return { problem: 'method-not-allowed', headers: { allow: allowed } };
+  }
+  switch (endpoint) {
+    case 'jwks': return json({ keys: req.issuer.jwks(req.now) }, { ...PUBLIC_CACHE, 'content-type': 'application/jwk-set+json' });
+    case 'metadata': return json(metadata(req.issuer), PUBLIC_CACHE);
+    case 'token': return token(req);
+    case 'introspect': return introspect(req);
+    case 'revoke': return revoke(req);
+  }
+}
