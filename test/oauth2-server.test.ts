@@ -2,7 +2,9 @@
 // workers): client-credentials tokens (client_secret_basic and _post), scopes, the jwt plugin
 // trusting the server with no keys configured, introspection, revocation through the store,
 // metadata and JWKS (checked by an outside verifier), key rotation by hand, sealed keys on disk,
-// a node whose master key cannot open the keys, and no secret or token in the logs.
+// a node whose master key cannot open the keys, and no secret or token in the logs. On Postgres:
+// three nodes, two sharing the master key — one signing key made for all of them, tokens good on
+// every node, a revocation on one enforced by the others, and the odd node verifying but not signing.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +13,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { expectStatus, spawnNode, until, type NodeProcess } from './harness/node.ts';
+import { expectStatus, randomToken, spawnNode, until, type NodeProcess } from './harness/node.ts';
+import { createTestDatabase, onCi, POSTGRES_ENV, postgresUrl } from './harness/postgres.ts';
 import { echoHandler, startUpstream } from './harness/upstream.ts';
 
 const TEST_TIMEOUT = 120_000;
@@ -272,4 +275,57 @@ for (const workers of [1, 2]) {
       });
     }
   });
+}
+
+const MULTINODE = 'OAuth2 server on three Postgres nodes: one key for all, tokens and revocations everywhere, a node with another master key only verifies';
+if (postgresUrl() !== undefined) {
+  test(MULTINODE, { timeout: TEST_TIMEOUT }, async (t) => {
+    const database = await createTestDatabase();
+    t.after(() => database.drop());
+    const up = await startUpstream(echoHandler);
+    t.after(() => up.close());
+    const adminToken = randomToken();
+    const shared = { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64') };
+    const stateDirs = [tempDir(t), tempDir(t), tempDir(t)];
+    // Started together on an empty database; once the config enabling the server arrives, both
+    // race to make the first key (the store's write lock lets one make it).
+    const [a, b] = await Promise.all([0, 1].map((i) => spawnNode({ db: database.url, stateDir: stateDirs[i]!, adminToken, env: shared, t })));
+    expectStatus(await a!.admin('POST', '/admin/config/apply', {
+      gateway: { drain_timeout_ms: 2000, oauth2_server: { enabled: true, issuer: ISSUER } },
+      services: [{ name: 'echo', targets: [{ url: up.url }], retries: 0 }],
+      routes: [{ name: 'api', service: 'echo', paths: ['/api'], plugins: [{ name: 'jwt', config: {} }] }],
+      consumers: [{ name: 'acme' }],
+    }), 'config apply');
+    const created = expectStatus(await b!.admin('POST', '/admin/credentials', { consumer: 'acme', type: 'oauth2' }), 'client', 201);
+    const client = { id: String(created.body.client_id), secret: String(created.body.client_secret) };
+    const tokenFrom = (n: NodeProcess) => send(n, 'POST', '/oauth2/token', { headers: { authorization: basic(client.id, client.secret) }, form: { grant_type: 'client_credentials' } });
+    await until(async () => (await tokenFrom(a!)).status === 200 && (await tokenFrom(b!)).status === 200, 20_000, 'both nodes to issue tokens');
+    const keys = expectStatus(await a!.admin('GET', '/admin/oauth2/keys'), 'keys');
+    assert.equal((keys.body.data as unknown[]).length, 1, 'the nodes made one key between them');
+
+    const fromA = String((await tokenFrom(a!)).json!.access_token);
+    const fromB = String((await tokenFrom(b!)).json!.access_token);
+    for (const n of [a!, b!]) for (const token of [fromA, fromB]) assert.equal((await send(n, 'GET', '/api/x', { headers: bearer(token) })).status, 200);
+
+    // A third node with its own master key: it verifies (public keys) but cannot sign.
+    const c = await spawnNode({ db: database.url, stateDir: stateDirs[2]!, adminToken, env: { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64') }, t });
+    await until(async () => (await send(c, 'GET', '/api/x', { headers: bearer(fromA) })).status === 200, 10_000, 'the third node to serve the config');
+    assert.equal((await tokenFrom(c)).status, 503);
+
+    // Revoked through B: A and C refuse it within a second.
+    assert.equal((await send(b!, 'POST', '/oauth2/revoke', { headers: { authorization: basic(client.id, client.secret) }, form: { token: fromA } })).status, 200);
+    const at = Date.now();
+    await until(async () => (await send(a!, 'GET', '/api/x', { headers: bearer(fromA) })).status === 401 && (await send(c, 'GET', '/api/x', { headers: bearer(fromA) })).status === 401, 5000, 'the revocation to reach A and C');
+    assert.ok(Date.now() - at < 1000, `enforced everywhere after ${Date.now() - at} ms`);
+    assert.equal((await send(c, 'GET', '/api/x', { headers: bearer(fromB) })).status, 200, 'other tokens are unaffected');
+    // Recording a revocation needs the store, not the master key: C can.
+    assert.equal((await send(c, 'POST', '/oauth2/revoke', { headers: { authorization: basic(client.id, client.secret) }, form: { token: fromB } })).status, 200);
+    await until(async () => (await send(a!, 'GET', '/api/x', { headers: bearer(fromB) })).status === 401, 5000, 'a revocation made on C to reach A');
+  });
+} else if (onCi()) {
+  test(MULTINODE, () => {
+    assert.fail(`${POSTGRES_ENV} is not set: CI must run the multi-node tests (see .ci/run)`);
+  });
+} else {
+  test(MULTINODE, { skip: `${POSTGRES_ENV} is not set` }, () => undefined);
 }

@@ -134,12 +134,19 @@ async function token(req: AuthRequest): Promise<PluginResponse> {
   return json({ access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, ...(issued.scope !== '' ? { scope: issued.scope } : {}) });
 }
 
-async function introspect(req: AuthRequest): Promise<PluginResponse> {
+/** Introspection and revocation: an authenticated client presenting a `token`, checked here. */
+async function presentedToken(req: AuthRequest): Promise<{ clientId: string; verified: Awaited<ReturnType<TokenIssuer['verify']>> } | PluginResponse> {
   const r = await clientRequest(req);
   if (isResponse(r)) return r;
   const presented = r.params.get('token');
   if (presented === undefined) return oauthError('oauth2-invalid-request', req, 'token is required');
-  const verified = await req.issuer.verify(presented, req.now);
+  return { clientId: r.clientId, verified: await req.issuer.verify(presented, req.now) };
+}
+
+async function introspect(req: AuthRequest): Promise<PluginResponse> {
+  const r = await presentedToken(req);
+  if (isResponse(r)) return r;
+  const { verified } = r;
   // A token whose client has since been revoked (or has expired) is not active either.
   if (!verified.ok || !req.identities.oauthClient(verified.claims.client_id, req.now)) return json({ active: false });
   const c = verified.claims;
@@ -150,11 +157,9 @@ async function introspect(req: AuthRequest): Promise<PluginResponse> {
 }
 
 async function revoke(req: AuthRequest): Promise<PluginResponse> {
-  const r = await clientRequest(req);
+  const r = await presentedToken(req);
   if (isResponse(r)) return r;
-  const presented = r.params.get('token');
-  if (presented === undefined) return oauthError('oauth2-invalid-request', req, 'token is required');
-  const verified = await req.issuer.verify(presented, req.now);
+  const { verified } = r;
   // RFC 7009 §2.2: an invalid, expired or already revoked token is answered 200 all the same, and
   // so is another client's token (it is left alone: only the client it was issued to may revoke it).
   if (!verified.ok || verified.claims.client_id !== r.clientId) return json({});

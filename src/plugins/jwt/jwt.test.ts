@@ -14,6 +14,7 @@ import { setConsumer } from '../shared/consumer-headers.ts';
 import { BUNDLED_CATALOG } from '../index.ts';
 import { fakeContext } from '../test-helpers.ts';
 import { compileJwt, grantedScopes } from './plugin.ts';
+import { verifyToken } from './verify.ts';
 import { JwtSchema } from './schema.ts';
 import { validate } from '../../core/config/validate.ts';
 import { AUD, b64, bearer, compile, identities, ISS, keyPair, run, sign, type TestKey } from './test-helpers.ts';
@@ -362,4 +363,45 @@ test('jwt with key-auth on one route: either credential authenticates (any of th
   assert.equal((await access(bearer(await sign(rsa.privateKey, 'RS256')))).ctx.consumer?.username, 'acme');
   assert.equal((await access({ 'x-api-key': 'pk_live_bob-key' })).ctx.consumer?.username, 'bob');
   assert.deepEqual((await access({})).result, UNAUTHORIZED, 'the first failure (jwt’s) is the answer');
+});
+
+// RFC 7515 Appendix A: the specification's own example tokens, verified with its example keys.
+// Both carry iss "joe" and exp 1300819380 (2011-03-22T18:43:00Z).
+const RFC7515 = {
+  hs256: {
+    token: 'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+    issuer: { issuer: 'joe', algorithms: ['HS256'], keys: [{ kty: 'oct', k: 'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow' }] },
+  },
+  es256: {
+    token: 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q',
+    issuer: { issuer: 'joe', algorithms: ['ES256'], keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] },
+  },
+};
+
+test('RFC 7515 A.1 (HS256) and A.3 (ES256) example tokens: valid before exp, refused after it or with one bit changed', async () => {
+  const beforeExp = Date.parse('2011-03-22T18:00:00Z');
+  for (const [name, v] of Object.entries(RFC7515)) {
+    const c = compile({ issuers: [v.issuer] });
+    const ok = await verifyToken(v.token, c.issuers, beforeExp);
+    assert.ok(ok.ok, `${name}: ${ok.ok ? '' : ok.reason}`);
+    assert.equal(ok.claims['http://example.com/is_root'], true);
+    assert.deepEqual(await verifyToken(v.token, c.issuers, Date.parse('2011-03-22T18:45:00Z')), { ok: false, reason: 'expired (exp)' }, `${name}: after exp + skew`);
+    const [h, p, sig] = v.token.split('.') as [string, string, string];
+    const flipped = `${h}.${p}.${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
+    assert.equal((await verifyToken(flipped, c.issuers, beforeExp)).ok, false, `${name}: a changed signature`);
+    const otherPayload = Buffer.from(p, 'base64url').toString().replace('true', 'false');
+    assert.equal((await verifyToken(`${h}.${Buffer.from(otherPayload).toString('base64url')}.${sig}`, c.issuers, beforeExp)).ok, false, `${name}: a changed payload`);
+  }
+  // The HS256 example token, offered to an issuer that expects RS256 with a public key, is refused.
+  assert.equal((await verifyToken(RFC7515.hs256.token, compile({ issuers: [{ issuer: 'joe', algorithms: ['RS256'], keys: [rsa.jwk] }] }).issuers, beforeExp)).ok, false);
+});
+
+test('kid values built to attack lookups (paths, SQL, NUL, oversized) are just unknown kids: 401', async () => {
+  const c = conf({}, { keys: [rsa.jwk] });
+  const kids = ['../../../../etc/passwd', '/dev/null', "' OR '1'='1' --", '"; DROP TABLE credentials; --', 'rsa-1\u0000', 'rsa-1/../rsa-1', '%2e%2e%2f', 'x'.repeat(4096), '__proto__', 'constructor'];
+  for (const kid of kids) {
+    const token = await sign(rsa.privateKey, 'RS256', {}, { kid });
+    await rejects(c, token, `kid ${JSON.stringify(kid.slice(0, 40))}`);
+  }
+  await accepts(c, await sign(rsa.privateKey, 'RS256', {}, { kid: 'rsa-1' }), 'the real kid still works');
 });
