@@ -218,6 +218,9 @@ for (const workers of [1, 2]) {
       assert.deepEqual((await send(node, 'POST', '/oauth2/introspect', { headers: { authorization: basic(acme.id, acme.secret) }, form: { token } })).json, { active: false });
       assert.equal((await send(node, 'POST', '/oauth2/revoke', { headers: { authorization: basic(acme.id, acme.secret) }, form: { token } })).status, 200, 'revoking twice is fine');
       assert.equal((await send(node, 'POST', '/oauth2/revoke', { headers: { authorization: basic(acme.id, acme.secret) }, form: { token: 'not-a-token' } })).status, 200, 'an invalid token: 200 too');
+      const metrics = await node.metrics();
+      for (const outcome of ['revoked', 'ignored']) assert.match(metrics, new RegExp(`portcullis_oauth2_requests_total\\{endpoint="revoke",outcome="${outcome}"\\} [1-9]`));
+      assert.match(metrics, /portcullis_oauth2_requests_total\{endpoint="token",outcome="invalid_client"\} [1-9]/);
       const audit = expectStatus(await node.admin('GET', '/admin/audit?entity=access-token'), 'audit');
       assert.ok((audit.body.data as { actor: string }[]).some((e) => e.actor === `oauth2-client:${acme.id}`));
     });

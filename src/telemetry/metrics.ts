@@ -27,6 +27,12 @@ export const upstreamErrors = new client.Counter({
   labelNames: ['service', 'target', 'kind'] as const,
 });
 
+export const oauth2Requests = new client.Counter({
+  name: 'portcullis_oauth2_requests_total',
+  help: 'Requests to the built-in OAuth2 server, by endpoint and outcome (issued, active, inactive, revoked, or the OAuth2 error code).',
+  labelNames: ['endpoint', 'outcome'] as const,
+});
+
 export const upstreamRetries = new client.Counter({
   name: 'portcullis_upstream_retries_total',
   help: 'Retried upstream attempts, by service.',

@@ -9,6 +9,7 @@ import type { TokenIssuer } from '../../core/identity/token-issuer.ts';
 import { ERRORS, type ErrorCode } from '../../core/errors/registry.ts';
 import { problemBody } from '../../core/errors/problem.ts';
 import type { HeaderMap, PluginLogger, PluginResponse } from '../../core/pipeline/context.ts';
+import { oauth2Requests } from '../../telemetry/metrics.ts';
 import { clientCredentials, FormError, FormTooLargeError, parseForm, type ClientCredentials } from './form.ts';
 
 /** Writes revocations to the store (the supervisor holds it); rejects when it cannot. */
@@ -171,7 +172,9 @@ async function revoke(req: AuthRequest): Promise<PluginResponse> {
     return oauthError('oauth2-unavailable', req, 'the revocation could not be recorded', { 'retry-after': '5' });
   }
   req.log.info({ oauth2: 'token revoked', client_id: r.clientId, jti: verified.claims.jti }, 'access token revoked');
-  return json({});
+  const recorded = json({});
+  RECORDED.add(recorded);
+  return recorded;
 }
 
 function metadata(issuer: TokenIssuer): object {
@@ -195,7 +198,29 @@ function metadata(issuer: TokenIssuer): object {
 /** Public documents may be cached briefly; a new key is published well before it signs. */
 const PUBLIC_CACHE = { 'cache-control': 'public, max-age=300' };
 
+/** Revocation answers that recorded one (the others are the same empty 200). */
+const RECORDED = new WeakSet<PluginResponse>();
+
+/** The metric outcome of an answer: what happened, or the OAuth2 error code. */
+function outcomeOf(endpoint: AuthEndpoint, r: PluginResponse): string {
+  if ('problem' in r) return r.problem;
+  const body = (r.body ?? {}) as Record<string, unknown>;
+  if (typeof body.error === 'string') return body.error;
+  switch (endpoint) {
+    case 'token': return 'issued';
+    case 'introspect': return body.active === true ? 'active' : 'inactive';
+    case 'revoke': return RECORDED.has(r) ? 'revoked' : 'ignored';
+    default: return 'served';
+  }
+}
+
 export async function serveAuthEndpoint(endpoint: AuthEndpoint, req: AuthRequest): Promise<PluginResponse> {
+  const r = await answer(endpoint, req);
+  oauth2Requests.labels(endpoint, outcomeOf(endpoint, r)).inc();
+  return r;
+}
+
+async function answer(endpoint: AuthEndpoint, req: AuthRequest): Promise<PluginResponse> {
   const reads = endpoint === 'jwks' || endpoint === 'metadata';
   const allowed = reads ? 'GET, HEAD' : 'POST';
   if (reads ? req.method !== 'GET' && req.method !== 'HEAD' : req.method !== 'POST') {
