@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Portcullis end-to-end benchmark (`npm run bench`). See bench/README.md.
 #
-#   bench/run.sh              direct, nginx and portcullis on /json and /big (about 4 minutes)
+#   bench/run.sh              direct, nginx, portcullis and portcullis with key-auth / jwt on /json
+#                             and /big (about 6 minutes)
 #   bench/run.sh --shared     the shared harness (../shared/bench) with direct, nginx,
 #                             node-undici and bench/targets/portcullis.sh (about 10 minutes)
 #   bench/run.sh --help
@@ -12,14 +13,17 @@
 #          JSON from `return 200`, /big = 65,536-byte static JSON file; keep-alive)
 #   core 1 (TARGET_CPUS): the targets, one at a time under load: "direct" (a copy of the
 #          upstream nginx: the no-proxy ceiling), "nginx" (reverse proxy, 1 worker, upstream
-#          keep-alive) and "portcullis" (one process, --workers 1)
+#          keep-alive), "portcullis" (one process, --workers 1), and "portcullis-key-auth" /
+#          "portcullis-jwt": the same with key-auth (API key in the store) or jwt (RS256, static
+#          key) on the route; wrk then sends a valid credential with every request
 # then per round (interleaved: direct, nginx, portcullis, direct, ...): warm-up, wrk -t2 -c50
 # on /json and on /big, and a fixed 1,000 req/s run on /json. Writes bench/results/latest.md
 # and bench/results/latest.json; scratch files (configs, logs, wrk output) in /tmp/portcullis-bench.
 #
 # Settings (environment, defaults shown):
 #   ROUNDS=2 PRIME=5 WARMUP=3 DURATION=10 RATE=1000 RATE_DURATION=5 (RATE=0: no fixed-rate run)
-#   CONNS=50 THREADS=2 TARGETS="direct nginx portcullis" (also: portcullis-log = access log on)
+#   CONNS=50 THREADS=2 TARGETS="direct nginx portcullis portcullis-key-auth portcullis-jwt"
+#     (also: portcullis-log = access log on)
 #   LOADGEN_CPUS=0 UPSTREAM_CPUS=0 TARGET_CPUS=1 BASE_PORT=18280 QUIET_PCT=15 QUIET_WAIT=15
 #   SCRATCH=/tmp/portcullis-bench RESULTS_DIR=bench/results SHARED_BENCH=../shared/bench
 set -euo pipefail
@@ -60,7 +64,7 @@ RATE_PATH=/json
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
 WRK_TIMEOUT=${WRK_TIMEOUT:-5s}
-read -ra TARGETS <<<"${TARGETS:-direct nginx portcullis}"
+read -ra TARGETS <<<"${TARGETS:-direct nginx portcullis portcullis-key-auth portcullis-jwt}"
 LOADGEN_CPUS=${LOADGEN_CPUS:-0}
 UPSTREAM_CPUS=${UPSTREAM_CPUS:-0}
 TARGET_CPUS=${TARGET_CPUS:-1}
@@ -78,7 +82,10 @@ UP_STATUS_PORT=$((BASE_PORT - 1))
 declare -A PORT_OF
 i=0
 for t in "${TARGETS[@]}"; do
-  case $t in direct | nginx | portcullis | portcullis-log) ;; *) die "unknown target '$t' (direct nginx portcullis portcullis-log)" ;; esac
+  case $t in
+    direct | nginx | portcullis | portcullis-log | portcullis-key-auth | portcullis-jwt) ;;
+    *) die "unknown target '$t' (direct nginx portcullis portcullis-log portcullis-key-auth portcullis-jwt)" ;;
+  esac
   [[ -z ${PORT_OF[$t]:-} ]] || die "target '$t' listed twice"
   i=$((i + 1)); PORT_OF[$t]=$((BASE_PORT + i))
 done
@@ -104,13 +111,13 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in "$UP_PORT" "$UP_STATUS_PORT" "${PORT_OF[@]}"; do
   port_in_use "$p" && die "port $p is in use (another run? set BASE_PORT)"
 done
-for t in portcullis portcullis-log; do
+for t in portcullis portcullis-log portcullis-key-auth portcullis-jwt; do
   [[ -n ${PORT_OF[$t]:-} ]] && port_in_use $((PORT_OF[$t] + 1000)) && die "admin port $((PORT_OF[$t] + 1000)) is in use"
 done
 
 # --- process bookkeeping (everything is stopped by PID on exit) -----------------------------
 # Only what a previous run wrote (SCRATCH may be set to a directory holding other files).
-rm -rf "$SCRATCH/wrk" "$SCRATCH/logs" "$SCRATCH/work" "$SCRATCH/www"
+rm -rf "$SCRATCH/wrk" "$SCRATCH/logs" "$SCRATCH/work" "$SCRATCH/www" "$SCRATCH/auth"
 rm -f "$SCRATCH"/rss-*.tsv "$SCRATCH/raw.jsonl" "$SCRATCH/meta.tsv"
 mkdir -p "$SCRATCH/wrk" "$SCRATCH/logs" "$SCRATCH/work"
 RAW=$SCRATCH/raw.jsonl
@@ -152,15 +159,38 @@ start_bg() { # KEY CPUS CMD... : CMD pinned to CPUS, output to $SCRATCH/logs/KEY
   START_OF[$key]=$(proc_start "$!" || true)
 }
 
-wait_200() { # URL TIMEOUT_S PID
-  local i
+wait_200() { # URL TIMEOUT_S PID [HEADER]
+  local i hdr=()
+  [[ -z ${4:-} ]] || hdr=(-H "$4")
   for ((i = 0; i < $2 * 10; i++)); do
     kill -0 "$3" 2>/dev/null || return 1
-    [[ $(curl -s -o /dev/null --max-time 1 -w '%{http_code}' "$1") == 200 ]] && return 0
+    [[ $(curl -s -o /dev/null --max-time 1 -w '%{http_code}' "${hdr[@]}" "$1") == 200 ]] && return 0
     sleep 0.1
   done
   return 1
 }
+
+# --- credentials for the authenticated targets -----------------------------------------------
+# An RS256 key pair, a token signed with it (iss https://bench.portcullis.test, sub bench, exp in
+# 10 years) and an API key, in $SCRATCH/auth (bench/lib/auth-fixture.ts). The targets configure
+# the public key (jwt) or seed the key into their store (key-auth); wrk, the correctness check and
+# the readiness probe send the credential in HEADER_OF[target].
+declare -A HEADER_OF
+AUTH_DIR=$SCRATCH/auth
+for t in "${TARGETS[@]}"; do
+  case $t in
+    portcullis-key-auth | portcullis-jwt)
+      if [[ ! -s $AUTH_DIR/token.txt ]]; then
+        "$NODE" "$BENCH/lib/auth-fixture.ts" "$AUTH_DIR" >"$SCRATCH/logs/auth-fixture.log" 2>&1 ||
+          die "bench/lib/auth-fixture.ts failed: $(tail -3 "$SCRATCH/logs/auth-fixture.log")"
+      fi
+      if [[ $t == portcullis-key-auth ]]; then
+        HEADER_OF[$t]="apikey: $(<"$AUTH_DIR/apikey.txt")"
+      else
+        HEADER_OF[$t]="Authorization: Bearer $(<"$AUTH_DIR/token.txt")"
+      fi ;;
+  esac
+done
 
 # --- upstream content and nginx configs -----------------------------------------------------
 WWW=$SCRATCH/www
@@ -280,23 +310,35 @@ for t in "${TARGETS[@]}"; do
       write_proxy_conf "$work" "$port"
       start_bg "$t" "$TARGET_CPUS" nginx -p "$work" -c "$work/nginx.conf" -e "$work/error.log"
       VERSION_OF[$t]="nginx $(nginx -v 2>&1 | sed 's/^.*nginx\///')" ;;
-    portcullis | portcullis-log)
+    portcullis | portcullis-log | portcullis-key-auth | portcullis-jwt)
       script=$BENCH/targets/$t.sh
-      PROJECT=$ROOT "$script" setup >"$SCRATCH/logs/$t.setup.log" 2>&1 || die "$t setup failed: $(tail -3 "$SCRATCH/logs/$t.setup.log")"
+      # (PORTCULLIS_BENCH_AUTH_DIR: the credentials, used by portcullis-key-auth and portcullis-jwt)
+      PROJECT=$ROOT PORTCULLIS_BENCH_AUTH_DIR=$AUTH_DIR "$script" setup >"$SCRATCH/logs/$t.setup.log" 2>&1 || die "$t setup failed: $(tail -3 "$SCRATCH/logs/$t.setup.log")"
       VERSION_OF[$t]=$(PROJECT=$ROOT "$script" version)
-      PROJECT=$ROOT GWB_WORK=$work start_bg "$t" "$TARGET_CPUS" "$script" start "$port" "127.0.0.1:$UP_PORT"
+      PROJECT=$ROOT PORTCULLIS_BENCH_AUTH_DIR=$AUTH_DIR GWB_WORK=$work start_bg "$t" "$TARGET_CPUS" "$script" start "$port" "127.0.0.1:$UP_PORT"
       wait_200 "http://127.0.0.1:$((port + 1000))/health" 60 "${PID_OF[$t]}" ||
         die "$t did not become healthy: $(tail -3 "$SCRATCH/logs/$t.log")" ;;
   esac
-  pid=${PID_OF[$t]}
-  wait_200 "http://127.0.0.1:$port/json" 30 "$pid" || die "$t does not answer 200 on /json: $(tail -3 "$SCRATCH/logs/$t.log")"
+  pid=${PID_OF[$t]} header=${HEADER_OF[$t]:-} hdr=()
+  [[ -z $header ]] || hdr=(-H "$header")
+  wait_200 "http://127.0.0.1:$port/json" 30 "$pid" "$header" || die "$t does not answer 200 on /json: $(tail -3 "$SCRATCH/logs/$t.log")"
   # Correctness first: both bodies must come back byte-identical through the target.
   for p in /json /big; do
     want=$JSON_MD5; [[ $p == /big ]] && want=$BIG_MD5
-    got=$(curl -s "http://127.0.0.1:$port$p" | md5sum | cut -d' ' -f1)
+    got=$(curl -s "${hdr[@]}" "http://127.0.0.1:$port$p" | md5sum | cut -d' ' -f1)
     [[ $got == "$want" ]] || die "$t: body of $p differs from the upstream's (md5 $got, expected $want)"
   done
-  log "$t: up on 127.0.0.1:$port (pid $pid, cpus $(awk '/Cpus_allowed_list/{print $2}' "/proc/$pid/status"), ${VERSION_OF[$t]}); /json and /big bodies identical"
+  checked="/json and /big bodies identical"
+  # An authenticated target must refuse the same request without the credential: the plugin is
+  # really on the route, and the 200s above (and wrk's) are authenticated ones.
+  if [[ -n $header ]]; then
+    for p in /json /big; do
+      code=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "http://127.0.0.1:$port$p")
+      [[ $code == 401 ]] || die "$t: $p without the credential answered $code, not 401 (is the auth plugin on the route?)"
+    done
+    checked+=" with '${header%%:*}', 401 without"
+  fi
+  log "$t: up on 127.0.0.1:$port (pid $pid, cpus $(awk '/Cpus_allowed_list/{print $2}' "/proc/$pid/status"), ${VERSION_OF[$t]}); $checked"
 done
 
 # --- resident memory of the Node targets ----------------------------------------------------
@@ -363,12 +405,13 @@ upstream_counters() { # "[accepts,requests]" of the upstream (our own status req
 measure() { # TARGET ROUND MODE PATH SECONDS RATE
   local t=$1 round=$2 mode=$3 path=$4 secs=$5 rate=$6
   local pid=${PID_OF[$t]} tag="r$2-$1-$3-${4//\//}"
-  local out=$SCRATCH/wrk/$tag.json env_extra=() c0 c1 t0 t1 u0 u1 f0 f1 alive=true
+  local out=$SCRATCH/wrk/$tag.json env_extra=() hdr=() c0 c1 t0 t1 u0 u1 f0 f1 alive=true
   [[ $mode == prime || $mode == warmup ]] && env_extra+=("PCB_PATHS=$(IFS=,; echo "${PATHS[*]}")")
   ((rate > 0)) && env_extra+=("PCB_RATE=$rate")
+  [[ -z ${HEADER_OF[$t]:-} ]] || hdr=(-H "${HEADER_OF[$t]}")
   f0=$(foreign_ticks); c0=$(cpu_snapshot); t0=$(tree_ticks "$pid"); u0=$(upstream_counters)
   env PCB_OUT="$out" PCB_THREADS="$THREADS" "${env_extra[@]}" \
-    taskset -c "$LOADGEN_CPUS" wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout "$WRK_TIMEOUT" --latency \
+    taskset -c "$LOADGEN_CPUS" wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout "$WRK_TIMEOUT" --latency "${hdr[@]}" \
     -s "$BENCH/lib/wrk.lua" "http://127.0.0.1:${PORT_OF[$t]}$path" >"$SCRATCH/wrk/$tag.txt" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || true

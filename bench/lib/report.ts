@@ -187,6 +187,52 @@ for (const row of maxRows) {
   if (n) row.x_nginx = row.rps / n;
 }
 
+// --- authentication cost --------------------------------------------------------------------
+// The issue's performance bar: an auth plugin on the route may cost at most this share of the
+// plugin-less route's req/s (same run, same path, medians over rounds).
+const AUTH_BARS = [
+  { target: 'portcullis-key-auth', plugin: 'key-auth', bar: 0.10 },
+  { target: 'portcullis-jwt', plugin: 'jwt (RS256, cached key)', bar: 0.25 },
+] as const;
+const AUTH_BASE = 'portcullis';
+
+interface AuthCostRow {
+  path: string;
+  target: string;
+  plugin: string;
+  base_rps: number;
+  base_rps_spread: number;
+  rps: number;
+  rps_spread: number;
+  /** 1 − rps ÷ base_rps. */
+  cost: number;
+  bar: number;
+  met: boolean;
+  /** The cost is within the two rows' ± spread of the bar: one more run could flip `met`. */
+  near_bar: boolean;
+  base_cpu_us_per_req: number;
+  cpu_us_per_req: number;
+  cpu_us_per_req_delta: number;
+}
+const authRows: AuthCostRow[] = [];
+for (const path of paths) {
+  const base = maxRows.find((r) => r.target === AUTH_BASE && r.path === path);
+  if (!base) continue;
+  for (const { target, plugin, bar } of AUTH_BARS) {
+    const row = maxRows.find((r) => r.target === target && r.path === path);
+    if (!row) continue;
+    const cost = 1 - row.rps / base.rps;
+    const noise = (Number.isFinite(base.rpsSpread) ? base.rpsSpread : 0) + (Number.isFinite(row.rpsSpread) ? row.rpsSpread : 0);
+    authRows.push({
+      path, target, plugin,
+      base_rps: base.rps, base_rps_spread: base.rpsSpread, rps: row.rps, rps_spread: row.rpsSpread,
+      cost, bar, met: cost < bar, near_bar: Math.abs(cost - bar) <= noise,
+      base_cpu_us_per_req: base.cpu_us_per_req, cpu_us_per_req: row.cpu_us_per_req,
+      cpu_us_per_req_delta: row.cpu_us_per_req - base.cpu_us_per_req,
+    });
+  }
+}
+
 // --- fixed rate -----------------------------------------------------------------------------
 interface RateRow {
   target: string;
@@ -287,6 +333,32 @@ out.push(table(
 ));
 out.push('');
 
+if (authRows.length > 0) {
+  out.push('## Authentication cost', '');
+  out.push(`The same route with one auth plugin, each request carrying a valid credential, against ${AUTH_BASE} without it (same run, same path). ` +
+    'cost = 1 − (req/s with ÷ req/s without); bar: key-auth < 10 %, jwt with a cached RS256 key < 25 %. CPU µs/req: the target\'s CPU per request without → with the plugin.', '');
+  const signed = (v: number, digits = 0): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${fmt(Math.abs(v), digits)}` : '–');
+  out.push(table(
+    ['path', 'plugin', `${AUTH_BASE} req/s`, 'with plugin req/s', 'cost', 'bar', 'met', 'CPU µs/req', 'Δ CPU µs/req'],
+    'llrrrrlrr',
+    authRows.map((r) => {
+      const mark = (t: string) => { const row = maxRows.find((x) => x.target === t && x.path === r.path); return row ? bound(row) : ''; };
+      return [
+        r.path, r.plugin,
+        `${fmt(r.base_rps)}${mark(AUTH_BASE)} ${fmtPct(r.base_rps_spread)}`.trim(), `${fmt(r.rps)}${mark(r.target)} ${fmtPct(r.rps_spread)}`.trim(),
+        `${r.cost < 0 ? '−' : ''}${fmt(Math.abs(r.cost * 100), 1)} %`, `< ${fmt(r.bar * 100)} %`, `${r.met ? 'yes' : '**no**'}${r.near_bar ? ' (within ±)' : ''}`,
+        `${fmt(r.base_cpu_us_per_req)} → ${fmt(r.cpu_us_per_req)}`, `${signed(r.cpu_us_per_req_delta)} (${signed((100 * r.cpu_us_per_req_delta) / r.base_cpu_us_per_req)} %)`,
+      ];
+    }),
+  ));
+  out.push('');
+  if (authRows.some((r) => r.near_bar)) {
+    out.push('"within ±": the cost is closer to the bar than the two req/s figures\' spread across rounds: rerun with more rounds before concluding.', '');
+  }
+} else if (!targets.includes(AUTH_BASE) && AUTH_BARS.some((b) => targets.includes(b.target))) {
+  out.push('## Authentication cost', '', `Not computed: it compares the auth targets with ${AUTH_BASE}, which was not in this run's TARGETS.`, '');
+}
+
 if (rateRows.length > 0) {
   out.push(`## Latency at a fixed ${fmt(rateRows[0]!.rate)} req/s on ${rateRows[0]!.path}`, '');
   out.push(table(
@@ -315,7 +387,7 @@ const markdown = out.join('\n');
 writeFileSync(join(resultsDir, 'latest.md'), markdown);
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({
   meta: Object.fromEntries(meta),
-  summary: { closed_loop: maxRows, fixed_rate: rateRows, rss: rss.map(({ samples: _samples, ...rest }) => rest) },
+  summary: { closed_loop: maxRows, auth_cost: authRows, fixed_rate: rateRows, rss: rss.map(({ samples: _samples, ...rest }) => rest) },
   rss_samples: Object.fromEntries(rss.map((r) => [r.target, r.samples])),
   measurements: records,
 }, null, 1)}\n`);

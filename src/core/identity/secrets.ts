@@ -1,6 +1,6 @@
 // How secrets are made and kept: API keys (random, shown once, stored as SHA-256: they carry 192
 // bits, so a slow hash adds nothing) and passwords (scrypt, salted, compared in constant time).
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 
 export const API_KEY_PREFIX = 'pk_live_';
 
@@ -8,7 +8,8 @@ export function generateApiKey(): string {
   return API_KEY_PREFIX + randomBytes(24).toString('base64url');
 }
 
-export const apiKeyLookup = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+// crypto.hash: the one-shot form, about twice as fast as createHash for a key-sized input.
+export const apiKeyLookup = (key: string) => hash('sha256', key, 'hex');
 
 /** Whether `secret` hashes to `storedHash` (SHA-256 hex), compared in constant time. */
 export function secretMatchesHash(secret: string, storedHash: string): boolean {

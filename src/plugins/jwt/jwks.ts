@@ -73,6 +73,11 @@ export class JwksSource {
     return { keys: this.#keys, fresh: false };
   }
 
+  /** The keys held now, without fetching: whether a key that verified a token is still published. */
+  current(): readonly VerificationKey[] {
+    return this.#keys ?? [];
+  }
+
   /**
    * A token named a kid we do not have: maybe the issuer rotated keys. Refetch, but at most once
    * per interval and not while failures back off (tokens with made-up kids must not turn the

@@ -4,7 +4,7 @@
 // Every authentication failure answers the same 401; a valid token without the route's scopes
 // gets 403. Tokens are never logged or echoed.
 import { decodeJwt } from 'jose';
-import type { Consumer, RequestContext } from '../../core/pipeline/context.ts';
+import type { Consumer, PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
 import { definePlugin, NO_COMPILE_ENV, type PluginCompileEnv } from '../../core/pipeline/plugin.ts';
 import { isAuthenticated, setConsumer, stripConsumerHeaders, unauthenticated } from '../shared/consumer-headers.ts';
 import { jwksSource } from './jwks.ts';
@@ -12,6 +12,7 @@ import { isSymmetric, staticKey, type VerificationKey } from './keys.ts';
 import { JwtSchema, type IssuerConfig, type JwtConfig } from './schema.ts';
 import { findToken, hideToken, type TokenPlaces } from './token.ts';
 import { MAX_TOKEN_BYTES, verifyToken, type CompiledIssuer } from './verify.ts';
+import { VerifiedTokens } from './verified-cache.ts';
 
 export interface CompiledJwt {
   readonly issuers: ReadonlyMap<string, CompiledIssuer>;
@@ -21,6 +22,8 @@ export interface CompiledJwt {
   readonly anonymous: string | undefined;
   /** The built-in OAuth2 server's issuer, when its tokens are accepted. */
   readonly builtinIssuer: string | undefined;
+  /** Tokens verified lately (this compiled instance only: a new snapshot starts afresh). */
+  readonly verified: VerifiedTokens<Verified>;
 }
 
 const CHALLENGE = 'Bearer realm="portcullis"';
@@ -86,6 +89,7 @@ export function compileJwt(c: JwtConfig, env: PluginCompileEnv = NO_COMPILE_ENV)
     hideCredentials: c.hide_credentials,
     anonymous: c.anonymous,
     builtinIssuer,
+    verified: new VerifiedTokens<Verified>(),
   };
 }
 
@@ -106,41 +110,90 @@ function consumerFor(ctx: RequestContext, issuer: CompiledIssuer, claims: Record
   return issuer.consumerBy === 'name' ? ctx.identities.consumer(value) : ctx.identities.consumerByCustomId(value);
 }
 
-type Outcome =
-  | { readonly ok: true; readonly claims: Record<string, unknown>; identify(ctx: RequestContext): { consumer: Consumer; credentialId: string } | undefined }
-  | { readonly ok: false; readonly reason: string };
+/** A verified token: its claims, the scopes it grants, and how to find its consumer now. */
+interface Verified {
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly scopes: ReadonlySet<string>;
+  identify(ctx: RequestContext, now: number): { consumer: Consumer; credentialId: string } | undefined;
+  /** Whether the key that verified it is still the issuer's (a JWKS may have dropped it since). */
+  keyStillTrusted(): boolean;
+}
+
+type Outcome = { readonly ok: true; readonly verified: Verified; readonly expiresAt: number | undefined } | { readonly ok: false; readonly reason: string };
+
+/** Until when a verified token may be trusted again without checking: its exp (and max age). */
+function trustedUntil(claims: Record<string, unknown>, skewSeconds: number, maxAgeSeconds?: number): number | undefined {
+  const limits: number[] = [];
+  if (typeof claims.exp === 'number') limits.push((claims.exp + skewSeconds) * 1000);
+  if (maxAgeSeconds !== undefined && typeof claims.iat === 'number') limits.push((claims.iat + maxAgeSeconds + skewSeconds) * 1000);
+  return limits.length > 0 ? Math.min(...limits) : undefined;
+}
+
+const ALWAYS = () => true;
+const verified = (claims: Record<string, unknown>, identify: Verified['identify'], keyStillTrusted: () => boolean = ALWAYS): Verified =>
+  Object.freeze({ claims: Object.freeze({ ...claims }), scopes: grantedScopes(claims), identify, keyStillTrusted });
 
 /**
  * A token of the built-in OAuth2 server is checked against the snapshot's keys and revocations,
  * and names its consumer through its client (a revoked or expired client ends its tokens too).
  * Any other token goes to the configured issuers.
  */
-async function verify(ctx: RequestContext, conf: CompiledJwt, token: string): Promise<Outcome> {
-  const now = Date.now();
+async function verify(ctx: RequestContext, conf: CompiledJwt, token: string, now: number): Promise<Outcome> {
   const builtin = conf.builtinIssuer !== undefined ? ctx.identities.tokenIssuer : undefined;
   if (builtin !== undefined && peekIssuer(token) === builtin.issuer) {
     const r = await builtin.verify(token, now);
     if (!r.ok) return r;
+    const clientId = r.claims.client_id;
     return {
       ok: true,
-      claims: r.claims,
-      identify: (c) => {
-        const client = c.identities.oauthClient(r.claims.client_id, now);
+      expiresAt: r.claims.exp * 1000,
+      verified: verified(r.claims, (c, at) => {
+        const client = c.identities.oauthClient(clientId, at);
         return client && { consumer: client.consumer, credentialId: client.credentialId };
-      },
+      }),
     };
   }
   const warn = (uri: string, message: string) => ctx.log.warn({ plugin: 'jwt', jwks_uri: displayUri(uri), err: message }, 'JWKS fetch failed; keeping the last good keys');
   const r = await verifyToken(token, conf.issuers, now, warn);
   if (!r.ok) return r;
+  const issuer = r.issuer;
+  const jwks = issuer.jwks;
+  // Static keys last as long as the config; a JWKS key only while the issuer still publishes it.
+  const fromJwks = jwks !== undefined && !issuer.staticKeys.includes(r.key);
   return {
     ok: true,
-    claims: r.claims,
-    identify: (c) => {
-      const consumer = consumerFor(c, r.issuer, r.claims);
-      return consumer && { consumer, credentialId: `jwt:${r.issuer.issuer}` };
-    },
+    expiresAt: trustedUntil(r.claims, issuer.clockSkewSeconds, issuer.maxTokenAgeSeconds),
+    verified: verified(r.claims, (c) => {
+      const consumer = consumerFor(c, issuer, r.claims);
+      return consumer && { consumer, credentialId: `jwt:${issuer.issuer}` };
+    }, fromJwks ? () => jwks.current().includes(r.key) : ALWAYS),
   };
+}
+
+/** The consumer (and scopes) of a verified token: set on the request, or the 403 answer. */
+function admit(ctx: RequestContext, conf: CompiledJwt, v: Verified, now: number): PluginResponse | undefined | false {
+  const identified = v.identify(ctx, now);
+  if (!identified) return false;
+  if (conf.scopes && !conf.scopes.every((s) => v.scopes.has(s))) {
+    if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
+    // Authenticated but not allowed (RFC 6750 §3.1): 403, naming the scopes needed.
+    return { problem: 'forbidden', headers: { 'www-authenticate': `${CHALLENGE}, error="insufficient_scope", scope="${conf.scopes.join(' ')}"` } };
+  }
+  setConsumer(ctx, identified.consumer, identified.credentialId);
+  ctx.vars.jwt = v.claims;
+  return undefined;
+}
+
+/** The slow path: verify, remember a success, then admit or refuse. */
+async function verifyAndAdmit(ctx: RequestContext, conf: CompiledJwt, token: string, now: number): Promise<PluginResponse | undefined> {
+  const result = await verify(ctx, conf, token, now);
+  if (result.ok) {
+    conf.verified.set(token, result.verified, now, result.expiresAt);
+    const admitted = admit(ctx, conf, result.verified, now);
+    if (admitted !== false) return admitted;
+  }
+  ctx.log.debug({ plugin: 'jwt', reason: result.ok ? 'unknown consumer' : result.reason }, 'token rejected');
+  return unauthenticated(ctx, conf.anonymous, CHALLENGE);
 }
 
 /** The unverified `iss`, only to choose the rules that apply. */
@@ -165,32 +218,24 @@ export const jwt = definePlugin<typeof JwtSchema, CompiledJwt>({
   authenticates: true,
   compile: compileJwt,
   handlers: {
-    async access(ctx, conf) {
+    // Synchronous when the token was verified lately (the usual case: a client repeats its
+    // token until it expires); a promise only when a signature must be checked.
+    access(ctx, conf) {
       const token = findToken(ctx, conf.places);
       // Every place a token may be is cleared, not just the one used, and also when another
       // plugin authenticates: a bearer token is a credential the upstream must not receive.
       if (conf.hideCredentials) hideToken(ctx, conf.places);
       // A consumer set by an earlier auth plugin on this route wins ("any of these").
       if (isAuthenticated(ctx)) return;
-      if (token !== undefined) {
-        const result = await verify(ctx, conf, token);
-        const identified = result.ok ? result.identify(ctx) : undefined;
-        if (result.ok && identified) {
-          if (conf.scopes) {
-            const granted = grantedScopes(result.claims);
-            if (!conf.scopes.every((s) => granted.has(s))) {
-              if (ctx.consumer === undefined) stripConsumerHeaders(ctx);
-              // Authenticated but not allowed (RFC 6750 §3.1): 403, naming the scopes needed.
-              return { problem: 'forbidden', headers: { 'www-authenticate': `${CHALLENGE}, error="insufficient_scope", scope="${conf.scopes.join(' ')}"` } };
-            }
-          }
-          setConsumer(ctx, identified.consumer, identified.credentialId);
-          ctx.vars.jwt = Object.freeze({ ...result.claims });
-          return;
-        }
-        ctx.log.debug({ plugin: 'jwt', reason: result.ok ? 'unknown consumer' : result.reason }, 'token rejected');
+      if (token === undefined) return unauthenticated(ctx, conf.anonymous, CHALLENGE);
+      const now = Date.now();
+      const known = conf.verified.get(token, now);
+      if (known !== undefined && known.keyStillTrusted()) {
+        const admitted = admit(ctx, conf, known, now);
+        if (admitted !== false) return admitted;
+        return unauthenticated(ctx, conf.anonymous, CHALLENGE);
       }
-      return unauthenticated(ctx, conf.anonymous, CHALLENGE);
+      return verifyAndAdmit(ctx, conf, token, now);
     },
   },
 });

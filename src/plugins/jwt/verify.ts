@@ -23,7 +23,7 @@ export interface CompiledIssuer {
   readonly requiredClaims: readonly string[] | undefined;
 }
 
-export type Verified = { readonly ok: true; readonly issuer: CompiledIssuer; readonly claims: JWTPayload };
+export type Verified = { readonly ok: true; readonly issuer: CompiledIssuer; readonly claims: JWTPayload; readonly key: VerificationKey };
 export type Rejected = { readonly ok: false; readonly reason: string };
 
 const reject = (reason: string): Rejected => ({ ok: false, reason });
@@ -53,9 +53,9 @@ export async function verifyToken(token: string, issuers: ReadonlyMap<string, Co
   const keys = await keysFor(issuer, alg as Algorithm, kid, warn);
   if (keys.length === 0) return reject(kid === undefined ? 'no key for this algorithm' : 'unknown kid');
   const nowSeconds = Math.floor(nowMs / 1000);
-  for (const { key } of keys) {
+  for (const candidate of keys) {
     try {
-      const { payload } = await jwtVerify(token, key, {
+      const { payload } = await jwtVerify(token, candidate.key, {
         algorithms: [alg],
         issuer: issuer.issuer,
         ...(issuer.audiences ? { audience: [...issuer.audiences] } : {}),
@@ -66,7 +66,7 @@ export async function verifyToken(token: string, issuers: ReadonlyMap<string, Co
       });
       // jose checks that iat is not in the future only when a maximum age is set.
       if (typeof payload.iat === 'number' && payload.iat > nowSeconds + issuer.clockSkewSeconds) return reject('iat in the future');
-      return { ok: true, issuer, claims: payload };
+      return { ok: true, issuer, claims: payload, key: candidate };
     } catch (err) {
       // A signature that does not match this key may match the next; anything else (a claim
       // check, a malformed part) is about the token, and no other key changes that.
