@@ -25,3 +25,13 @@ export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: 
     response: undefined, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
   };
 }
+
+/** The headers the upstream would receive: removed fields are left undefined, and not sent. */
+export function sentHeaders(h: HeaderMap): HeaderMap {
+  return Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined));
+}
+
+/** Only the consumer identity fields the upstream would receive. */
+export function consumerHeaders(h: HeaderMap): HeaderMap {
+  return Object.fromEntries(Object.entries(sentHeaders(h)).filter(([k]) => k.startsWith('x-consumer-') || k === 'x-credential-identifier' || k === 'x-anonymous-consumer'));
+}

@@ -12,7 +12,7 @@ import { runPhase } from '../../core/pipeline/run.ts';
 import { compileSnapshot } from '../../core/snapshot/compile.ts';
 import { setConsumer } from '../shared/consumer-headers.ts';
 import { BUNDLED_CATALOG } from '../index.ts';
-import { fakeContext } from '../test-helpers.ts';
+import { consumerHeaders, fakeContext } from '../test-helpers.ts';
 import { compileJwt, grantedScopes } from './plugin.ts';
 import { verifyToken } from './verify.ts';
 import { JwtSchema } from './schema.ts';
@@ -39,7 +39,6 @@ const privateKeyObject = async (k: TestKey) => createPrivateKey({ key: await exp
 const signRaw = (header: object, payloadSegment: string, key: KeyObject) => `${b64(header)}.${payloadSegment}.${cryptoSign('sha256', Buffer.from(`${b64(header)}.${payloadSegment}`), key).toString('base64url')}`;
 const pemOf = (k: TestKey) => createPublicKey({ key: k.jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
 
-const consumerHeaders = (h: HeaderMap) => Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('x-consumer-') || k === 'x-credential-identifier' || k === 'x-anonymous-consumer'));
 
 /** Asserts a 401 that says nothing about why, with no consumer set. */
 async function rejects(c: ReturnType<typeof conf>, token: string, what: string, headers: HeaderMap = bearer(token)) {
