@@ -35,9 +35,11 @@ export function currentKey<K extends Pick<SigningKeyRow, 'sign_from'>>(keys: rea
 /** What maintenance must do with these keys (pure: the tests drive it with a clock). */
 export function planKeys(keys: readonly SigningKeyRow[], settings: OAuth2ServerSettings, now: number): KeyPlan {
   const live = keys.filter((k) => ms(k.publish_until) > now);
+  // A key on its way counts even when none signs yet: another node may have made the first key
+  // a moment "after" our clock reading (taken before we waited for the write lock).
+  if (live.some((k) => ms(k.sign_from) > now)) return {};
   const current = currentKey(live, now);
   if (!current) return { create: { signFrom: now, reason: 'no signing key' } };
-  if (live.some((k) => ms(k.sign_from) > now)) return {}; // the next key is already on its way
   if (current.alg !== settings.algorithm) return { create: { signFrom: now + PUBLISH_AHEAD_MS, reason: `algorithm changed to ${settings.algorithm}` } };
   if (ms(current.sign_until) - now < ROTATE_AHEAD_MS) return { create: { signFrom: now + PUBLISH_AHEAD_MS, reason: 'scheduled rotation' } };
   return {};
@@ -125,14 +127,10 @@ export class SigningKeys {
   }
 
   /**
-   * What a gateway needs: every published key's public half, the private half of the keys that
-   * sign now or later (opened here, kept in memory only), and the live revocations.
+   * What a gateway needs, from stored rows (the store's or the last-known-good file's): every
+   * published key's public half, the private half of the keys that sign now or later (opened
+   * here, kept in memory only), and the live revocations.
    */
-  async material(session: StoreSession, now = Date.now()): Promise<KeyMaterial> {
-    return this.open(await session.listSigningKeys(), await session.listRevokedTokens(), now);
-  }
-
-  /** Opens stored rows (also those of the last-known-good file). */
   open(rows: readonly SigningKeyRow[], revoked: readonly RevokedTokenRecord[], now = Date.now()): KeyMaterial {
     const live = rows.filter((k) => ms(k.publish_until) > now && isAlgorithm(k.alg));
     const current = currentKey(live, now);

@@ -231,10 +231,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         publishTargetHealth(next.config.services);
         await mirrorConfig(next.config);
       }
-      const settingsChanged = next.config.gateway.oauth2_server !== config.gateway.oauth2_server && JSON.stringify(next.config.gateway.oauth2_server) !== JSON.stringify(config.gateway.oauth2_server);
+      // Enabling the OAuth2 server (or changing its algorithm) wants a key now, not within a minute.
+      const oauthChanged = JSON.stringify(next.config.gateway.oauth2_server) !== JSON.stringify(config.gateway.oauth2_server);
       config = next.config;
       version = next.version;
-      if (settingsChanged) void maintainKeys();
+      if (oauthChanged) void maintainKeys();
       revision = next.revision;
       configRevision.set(revision ?? 0);
       lastReload = { at: new Date().toISOString(), ok: true };

@@ -6,14 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors/registry.ts';
-import type { HeaderMap, PluginResponse, RequestContext } from '../core/pipeline/context.ts';
+import { removeHeader, type HeaderMap, type PluginResponse, type RequestContext } from '../core/pipeline/context.ts';
 import { PluginFailure, runLogPhase, runPhase } from '../core/pipeline/run.ts';
 import type { Step } from '../core/pipeline/compile.ts';
 import { parseIp } from '../core/net/cidr.ts';
 import { normalizeTarget } from '../core/router/normalize.ts';
 import type { CompiledRoute } from '../core/snapshot/compile.ts';
 import { routeMetrics, statusClassIndex, upstreamErrors, upstreamRetries, type RouteMetrics } from '../telemetry/metrics.ts';
-import { acceptableRequestId, appendHeader, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
+import { acceptableRequestId, appendHeader, headerList, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
 import type { GatewayState } from './state.ts';
 import { authEndpointFor, serveAuthEndpoint, type AuthEndpoint } from './auth-server/endpoints.ts';
 import { FormTooLargeError, readForm } from './auth-server/form.ts';
@@ -255,7 +255,7 @@ class Exchange implements AttemptOwner {
     if (this.route!.stripPath && this.matchedLength > 0 && (!trustedPeer || headers['x-forwarded-prefix'] === undefined)) {
       headers['x-forwarded-prefix'] = ctx.path.slice(0, this.matchedLength);
     } else if (!trustedPeer) {
-      delete headers['x-forwarded-prefix'];
+      removeHeader(headers, 'x-forwarded-prefix');
     }
     appendHeader(headers, 'via', VIA);
     headers['x-request-id'] = this.id;
@@ -368,7 +368,7 @@ class Exchange implements AttemptOwner {
   private writeHead(): void {
     const response = this.ctx.response!;
     this.closeIfDraining();
-    this.res.writeHead(response.status, response.headers as Record<string, string | string[]>);
+    this.res.writeHead(response.status, headerList(response.headers));
   }
 
   onUpstreamData(attempt: Attempt, chunk: Buffer): void {
@@ -429,10 +429,10 @@ class Exchange implements AttemptOwner {
     if (complete !== undefined) {
       const replacement = complete;
       headers['content-length'] = String(replacement.length);
-      delete headers['transfer-encoding'];
+      removeHeader(headers, 'transfer-encoding');
       if (changed) {
-        delete headers.etag; // the representation changed
-        delete headers['content-md5'];
+        removeHeader(headers, 'etag'); // the representation changed
+        removeHeader(headers, 'content-md5');
       }
       this.writeHead();
       this.bytesOut += replacement.length;

@@ -1,6 +1,6 @@
 // Header rules for both directions of the proxy (RFC 9110 §7.6.1, §7.6.3).
 import { CONSUMER_IDENTITY_HEADERS } from '../core/identity/headers.ts';
-import type { HeaderMap } from '../core/pipeline/context.ts';
+import { removeHeader, type HeaderMap } from '../core/pipeline/context.ts';
 
 /** Hop-by-hop fields, plus ones undici refuses to forward or that name this connection only. */
 const HOP_BY_HOP = new Set([
@@ -39,6 +39,18 @@ export function responseHeaderList(headers: Readonly<HeaderMap>, requestId: stri
   return out;
 }
 
+/** A header map as a flat [name, value, ...] list for writeHead; removed (undefined) fields are left out. */
+export function headerList(headers: Readonly<HeaderMap>): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, value);
+  }
+  return out;
+}
+
 /** A flat [name, value, ...] list as a header map (repeated names become arrays), for plugins. */
 export function headerMapFromList(list: readonly string[]): HeaderMap {
   const map: HeaderMap = {};
@@ -66,9 +78,9 @@ function connectionTokens(connection: string | string[]): string[] {
 /** Removes hop-by-hop fields and any field the Connection header names. Mutates `headers`. */
 export function stripHopByHop(headers: HeaderMap): void {
   const connection = headers.connection;
-  if (connection !== undefined) for (const name of connectionTokens(connection)) delete headers[name];
+  if (connection !== undefined) for (const name of connectionTokens(connection)) removeHeader(headers, name);
   // Walk the (few) headers present rather than the (eleven) names that might be.
-  for (const name in headers) if (HOP_BY_HOP.has(name)) delete headers[name];
+  for (const name in headers) if (HOP_BY_HOP.has(name)) removeHeader(headers, name);
 }
 
 /** Copies request headers for the upstream (a shallow copy: plugins edit the copy). */

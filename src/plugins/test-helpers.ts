@@ -26,7 +26,7 @@ export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: 
   };
 }
 
-/** The headers the upstream would receive: removed fields are left undefined, and not sent. */
+/** The headers that would be sent: removed fields are left undefined, and the gateway skips them. */
 export function sentHeaders(h: HeaderMap): HeaderMap {
   return Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined));
 }

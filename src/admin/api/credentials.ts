@@ -139,8 +139,9 @@ export function credentialOperations(service: ConfigService): Operation[] {
         if (v.value.expires_at !== undefined) patch.expires_at = v.value.expires_at;
         if (v.value.revoked === true && current.revoked_at === null) patch.revoked_at = new Date().toISOString();
         if (v.value.tags !== undefined || v.value.scopes !== undefined) {
-          const { scopes: _old, ...data } = JSON.parse(current.data) as { scopes?: string[] };
-          const scopes = v.value.scopes === undefined ? _old : v.value.scopes ?? undefined;
+          const { scopes: previous, ...data } = JSON.parse(current.data) as { scopes?: string[] };
+          // undefined: keep the scopes; null: any scope from now on (stored as none).
+          const scopes = v.value.scopes === undefined ? previous : v.value.scopes ?? undefined;
           patch.data = JSON.stringify({ ...data, ...(v.value.tags !== undefined ? { tags: v.value.tags } : {}), ...(scopes !== undefined ? { scopes } : {}) });
         }
         const row = await store.write(async (tx) => {

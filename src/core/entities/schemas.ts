@@ -60,8 +60,9 @@ export const SubscriptionSchema = Type.Object({
   status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('cancelled')], { default: 'active' }),
 }, { additionalProperties: false });
 
-/** RFC 6749 §3.3 scope-token. */
-export const ScopeTokenSchema = Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
+/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` or `\\`. */
+export const SCOPE_TOKEN_PATTERN = '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$';
+export const ScopeTokenSchema = Type.String({ minLength: 1, maxLength: 256, pattern: SCOPE_TOKEN_PATTERN });
 
 /** oauth2: the scopes a client may be granted. */
 const OAuthScopes = Type.Array(ScopeTokenSchema, { maxItems: 256, uniqueItems: true, description: 'oauth2 only: the scopes this client may be granted (absent: any the server offers). A token request without `scope` gets all of them.' });

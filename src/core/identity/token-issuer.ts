@@ -65,18 +65,21 @@ export interface TokenIssuer {
   readonly audience: string;
   /** Path prefix of the endpoints on the proxy port. */
   readonly path: string;
-  readonly ttlSeconds: number;
+  /** RFC 8414 §3: the well-known metadata path, with the issuer's own path appended. */
+  readonly metadataPath: string;
   /** Scopes this server grants ([] = any the client is allowed). */
   readonly scopes: readonly string[];
   /** The public keys verifiers should know at `now` (RFC 7517 JWK Set members). */
   jwks(nowMs: number): JsonWebKey[];
-  /** Whether a key can sign now (false on a node whose master key cannot open the store's keys). */
-  canSign(nowMs: number): boolean;
+  /** A token, or undefined when no key can sign (a node whose master key cannot open the store's keys). */
   issue(clientId: string, scope: readonly string[], nowMs: number): Promise<IssuedToken | undefined>;
-  /** The claims of a valid, unrevoked token from this server, or the reason it is not one. */
-  verify(token: string, nowMs: number): Promise<{ ok: true; claims: AccessTokenClaims } | { ok: false; reason: string }>;
-  isRevoked(jti: string): boolean;
+  verify(token: string, nowMs: number): Promise<TokenCheck>;
 }
+
+/** The claims of a valid, unrevoked token from this server, or the reason it is not one. */
+export type TokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
+
+const METADATA_PATH = '/.well-known/oauth-authorization-server';
 
 function compileKey(k: SigningKeyMaterial): CompiledKey | undefined {
   try {
@@ -109,11 +112,9 @@ export function compileTokenIssuer(settings: OAuth2ServerSettings | undefined, k
     issuer,
     audience,
     path: settings.path,
-    ttlSeconds: settings.token_ttl_seconds,
+    metadataPath: METADATA_PATH + new URL(issuer).pathname.replace(/\/+$/, ''),
     scopes: settings.scopes,
     jwks: (now) => compiled.filter((k) => published(k, now)).map((k) => k.publicJwk),
-    canSign: (now) => signer(now) !== undefined,
-    isRevoked: (jti) => revokedJtis.has(jti),
 
     async issue(clientId, scope, now) {
       const key = signer(now);

@@ -6,12 +6,12 @@ export type HeaderValue = string | string[];
 export type HeaderMap = Record<string, HeaderValue | undefined>;
 
 /**
- * Removes a field from the headers going upstream. It is set to undefined rather than deleted:
- * a `delete` turns the object into a slow dictionary for the rest of the request, which costs more
- * than the whole of an auth plugin's work (the upstream client skips undefined values). Not for
- * response headers, which node:http refuses to send undefined.
+ * Removes a field from a header map the gateway forwards (the request going upstream, or the
+ * upstream's response). It is set to undefined rather than deleted: a `delete` turns the object
+ * into a slow dictionary for the rest of the request, which cost more than the whole of an auth
+ * plugin's work. Both serialisers skip undefined values (undici's, and responseHeaderList).
  */
-export function removeUpstreamHeader(headers: HeaderMap, name: string): void {
+export function removeHeader(headers: HeaderMap, name: string): void {
   if (headers[name] !== undefined) headers[name] = undefined;
 }
 

@@ -5,7 +5,8 @@
 // as a new snapshot.
 import type { CredentialMatch, IdentityDirectory } from '../../core/identity/directory.ts';
 import { secretMatchesHash } from '../../core/identity/secrets.ts';
-import type { TokenIssuer } from '../../core/identity/token-issuer.ts';
+import { SCOPE_TOKEN_PATTERN } from '../../core/entities/schemas.ts';
+import type { TokenCheck, TokenIssuer } from '../../core/identity/token-issuer.ts';
 import { ERRORS, type ErrorCode } from '../../core/errors/registry.ts';
 import { problemBody } from '../../core/errors/problem.ts';
 import type { HeaderMap, PluginLogger, PluginResponse } from '../../core/pipeline/context.ts';
@@ -19,22 +20,14 @@ export interface AuthServerControl {
 
 export type AuthEndpoint = 'token' | 'jwks' | 'introspect' | 'revoke' | 'metadata';
 
-const METADATA_PATH = '/.well-known/oauth-authorization-server';
-
-/** RFC 8414 §3: the metadata lives at the well-known path with the issuer's path appended. */
-export function metadataPath(issuer: string): string {
-  const path = new URL(issuer).pathname.replace(/\/+$/, '');
-  return METADATA_PATH + path;
-}
-
-/** Which endpoint a (normalised) request path is, if any. Checked before routes. */
+/** Which endpoint a (normalised) request path is, if any. Checked before routes, on every request. */
 export function authEndpointFor(issuer: TokenIssuer, path: string): AuthEndpoint | undefined {
   if (path.startsWith(issuer.path) && path.charCodeAt(issuer.path.length) === 47 /* / */) {
     const rest = path.slice(issuer.path.length + 1);
     if (rest === 'token' || rest === 'jwks' || rest === 'introspect' || rest === 'revoke') return rest;
     return undefined;
   }
-  return path === metadataPath(issuer.issuer) ? 'metadata' : undefined;
+  return path === issuer.metadataPath ? 'metadata' : undefined;
 }
 
 export interface AuthRequest {
@@ -52,30 +45,38 @@ export interface AuthRequest {
 }
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
-const OAUTH_ERROR: Record<string, string> = {
+const OAUTH_ERROR = {
   'oauth2-invalid-request': 'invalid_request',
   'oauth2-invalid-client': 'invalid_client',
   'oauth2-unsupported-grant-type': 'unsupported_grant_type',
   'oauth2-invalid-scope': 'invalid_scope',
   'oauth2-unavailable': 'temporarily_unavailable',
-};
+} as const satisfies Partial<Record<ErrorCode, string>>;
+type OAuthErrorCode = keyof typeof OAUTH_ERROR;
+
+/** An endpoint's response, and what happened (the metric's outcome). */
+interface Answer {
+  readonly response: PluginResponse;
+  readonly outcome: string;
+}
+
+const isAnswer = (r: object): r is Answer => 'response' in r && 'outcome' in r;
 
 /** RFC 6749 §5.2 error fields and the RFC 9457 problem fields in one JSON document. */
-function oauthError(code: ErrorCode, req: AuthRequest, detail?: string, headers: Record<string, string> = {}): PluginResponse {
+function oauthError(code: OAuthErrorCode, req: AuthRequest, detail?: string, headers: Record<string, string> = {}): Answer {
   const problem = problemBody(code, { detail, instance: req.instance, requestId: req.requestId });
   return {
-    status: ERRORS[code].status,
-    headers: { ...NO_STORE, ...headers },
-    body: { error: OAUTH_ERROR[code] ?? 'invalid_request', error_description: problem.detail, ...problem },
+    outcome: OAUTH_ERROR[code],
+    response: { status: ERRORS[code].status, headers: { ...NO_STORE, ...headers }, body: { error: OAUTH_ERROR[code], error_description: problem.detail, ...problem } },
   };
 }
 
-const json = (body: object, headers: Record<string, string> = NO_STORE): PluginResponse => ({ status: 200, headers, body });
+const json = (outcome: string, body: object, headers: Record<string, string> = NO_STORE): Answer => ({ outcome, response: { status: 200, headers, body } });
 
 const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="portcullis", charset="UTF-8"' };
 
 /** The client, authenticated; or the error answer. Every failure is the same 401. */
-function authenticateClient(req: AuthRequest, creds: ClientCredentials | undefined): CredentialMatch | PluginResponse {
+function authenticateClient(req: AuthRequest, creds: ClientCredentials | undefined): CredentialMatch | Answer {
   const client = creds ? req.identities.oauthClient(creds.clientId, req.now) : undefined;
   if (!creds || !client || client.secretHash === null || !secretMatchesHash(creds.clientSecret, client.secretHash)) {
     req.log.debug({ oauth2: 'client authentication failed', client_id: creds?.clientId.slice(0, 64) }, 'oauth2 client refused');
@@ -84,7 +85,7 @@ function authenticateClient(req: AuthRequest, creds: ClientCredentials | undefin
   return client;
 }
 
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const SCOPE_TOKEN = new RegExp(SCOPE_TOKEN_PATTERN);
 
 /** RFC 6749 §3.3: the scopes granted, or an error. No scope asked: everything the client may have. */
 function grantScopes(requested: string | undefined, client: CredentialMatch, issuer: TokenIssuer): string[] | string {
@@ -104,7 +105,7 @@ function grantScopes(requested: string | undefined, client: CredentialMatch, iss
 }
 
 /** The form and the client of a POST endpoint, or the error answer. */
-async function clientRequest(req: AuthRequest): Promise<{ params: Map<string, string>; client: CredentialMatch; clientId: string } | PluginResponse> {
+async function clientRequest(req: AuthRequest): Promise<{ params: Map<string, string>; client: CredentialMatch; clientId: string } | Answer> {
   let params: Map<string, string>;
   let creds: ClientCredentials | undefined;
   try {
@@ -115,15 +116,13 @@ async function clientRequest(req: AuthRequest): Promise<{ params: Map<string, st
     throw err;
   }
   const client = authenticateClient(req, creds);
-  if ('status' in client || 'problem' in client) return client;
+  if (isAnswer(client)) return client;
   return { params, client, clientId: creds!.clientId };
 }
 
-const isResponse = (r: object): r is PluginResponse => 'status' in r || 'problem' in r;
-
-async function token(req: AuthRequest): Promise<PluginResponse> {
+async function token(req: AuthRequest): Promise<Answer> {
   const r = await clientRequest(req);
-  if (isResponse(r)) return r;
+  if (isAnswer(r)) return r;
   const grant = r.params.get('grant_type');
   if (grant === undefined) return oauthError('oauth2-invalid-request', req, 'grant_type is required');
   if (grant !== 'client_credentials') return oauthError('oauth2-unsupported-grant-type', req);
@@ -132,38 +131,38 @@ async function token(req: AuthRequest): Promise<PluginResponse> {
   const issued = await req.issuer.issue(r.clientId, scopes, req.now);
   if (!issued) return oauthError('oauth2-unavailable', req, 'no signing key is available on this node', { 'retry-after': '5' });
   req.log.info({ oauth2: 'token issued', client_id: r.clientId, consumer: r.client.consumer.id, jti: issued.jti, scope: issued.scope }, 'access token issued');
-  return json({ access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, ...(issued.scope !== '' ? { scope: issued.scope } : {}) });
+  return json('issued', { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, ...(issued.scope !== '' ? { scope: issued.scope } : {}) });
 }
 
 /** Introspection and revocation: an authenticated client presenting a `token`, checked here. */
-async function presentedToken(req: AuthRequest): Promise<{ clientId: string; verified: Awaited<ReturnType<TokenIssuer['verify']>> } | PluginResponse> {
+async function presentedToken(req: AuthRequest): Promise<{ clientId: string; verified: TokenCheck } | Answer> {
   const r = await clientRequest(req);
-  if (isResponse(r)) return r;
+  if (isAnswer(r)) return r;
   const presented = r.params.get('token');
   if (presented === undefined) return oauthError('oauth2-invalid-request', req, 'token is required');
   return { clientId: r.clientId, verified: await req.issuer.verify(presented, req.now) };
 }
 
-async function introspect(req: AuthRequest): Promise<PluginResponse> {
+async function introspect(req: AuthRequest): Promise<Answer> {
   const r = await presentedToken(req);
-  if (isResponse(r)) return r;
+  if (isAnswer(r)) return r;
   const { verified } = r;
   // A token whose client has since been revoked (or has expired) is not active either.
-  if (!verified.ok || !req.identities.oauthClient(verified.claims.client_id, req.now)) return json({ active: false });
+  if (!verified.ok || !req.identities.oauthClient(verified.claims.client_id, req.now)) return json('inactive', { active: false });
   const c = verified.claims;
-  return json({
+  return json('active', {
     active: true, token_type: 'Bearer', client_id: c.client_id, sub: c.sub, iss: c.iss, aud: c.aud, exp: c.exp, iat: c.iat, jti: c.jti,
     ...(c.scope !== undefined ? { scope: c.scope } : {}),
   });
 }
 
-async function revoke(req: AuthRequest): Promise<PluginResponse> {
+async function revoke(req: AuthRequest): Promise<Answer> {
   const r = await presentedToken(req);
-  if (isResponse(r)) return r;
+  if (isAnswer(r)) return r;
   const { verified } = r;
   // RFC 7009 §2.2: an invalid, expired or already revoked token is answered 200 all the same, and
   // so is another client's token (it is left alone: only the client it was issued to may revoke it).
-  if (!verified.ok || verified.claims.client_id !== r.clientId) return json({});
+  if (!verified.ok || verified.claims.client_id !== r.clientId) return json('ignored', {});
   if (!req.control) return oauthError('oauth2-unavailable', req, 'this node cannot record revocations', { 'retry-after': '5' });
   try {
     await req.control.revokeToken({ jti: verified.claims.jti, client_id: r.clientId, expires_at: new Date(verified.claims.exp * 1000).toISOString() });
@@ -172,9 +171,7 @@ async function revoke(req: AuthRequest): Promise<PluginResponse> {
     return oauthError('oauth2-unavailable', req, 'the revocation could not be recorded', { 'retry-after': '5' });
   }
   req.log.info({ oauth2: 'token revoked', client_id: r.clientId, jti: verified.claims.jti }, 'access token revoked');
-  const recorded = json({});
-  RECORDED.add(recorded);
-  return recorded;
+  return json('revoked', {});
 }
 
 function metadata(issuer: TokenIssuer): object {
@@ -198,37 +195,20 @@ function metadata(issuer: TokenIssuer): object {
 /** Public documents may be cached briefly; a new key is published well before it signs. */
 const PUBLIC_CACHE = { 'cache-control': 'public, max-age=300' };
 
-/** Revocation answers that recorded one (the others are the same empty 200). */
-const RECORDED = new WeakSet<PluginResponse>();
-
-/** The metric outcome of an answer: what happened, or the OAuth2 error code. */
-function outcomeOf(endpoint: AuthEndpoint, r: PluginResponse): string {
-  if ('problem' in r) return r.problem;
-  const body = (r.body ?? {}) as Record<string, unknown>;
-  if (typeof body.error === 'string') return body.error;
-  switch (endpoint) {
-    case 'token': return 'issued';
-    case 'introspect': return body.active === true ? 'active' : 'inactive';
-    case 'revoke': return RECORDED.has(r) ? 'revoked' : 'ignored';
-    default: return 'served';
-  }
-}
-
 export async function serveAuthEndpoint(endpoint: AuthEndpoint, req: AuthRequest): Promise<PluginResponse> {
-  const r = await answer(endpoint, req);
-  oauth2Requests.labels(endpoint, outcomeOf(endpoint, r)).inc();
-  return r;
+  const { response, outcome } = await answer(endpoint, req);
+  oauth2Requests.labels(endpoint, outcome).inc();
+  return response;
 }
 
-async function answer(endpoint: AuthEndpoint, req: AuthRequest): Promise<PluginResponse> {
+async function answer(endpoint: AuthEndpoint, req: AuthRequest): Promise<Answer> {
   const reads = endpoint === 'jwks' || endpoint === 'metadata';
-  const allowed = reads ? 'GET, HEAD' : 'POST';
   if (reads ? req.method !== 'GET' && req.method !== 'HEAD' : req.method !== 'POST') {
-    return { problem: 'method-not-allowed', headers: { allow: allowed } };
+    return { outcome: 'method-not-allowed', response: { problem: 'method-not-allowed', headers: { allow: reads ? 'GET, HEAD' : 'POST' } } };
   }
   switch (endpoint) {
-    case 'jwks': return json({ keys: req.issuer.jwks(req.now) }, { ...PUBLIC_CACHE, 'content-type': 'application/jwk-set+json' });
-    case 'metadata': return json(metadata(req.issuer), PUBLIC_CACHE);
+    case 'jwks': return json('served', { keys: req.issuer.jwks(req.now) }, { ...PUBLIC_CACHE, 'content-type': 'application/jwk-set+json' });
+    case 'metadata': return json('served', metadata(req.issuer), PUBLIC_CACHE);
     case 'token': return token(req);
     case 'introspect': return introspect(req);
     case 'revoke': return revoke(req);

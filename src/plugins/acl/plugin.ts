@@ -1,7 +1,7 @@
 // acl: allow or deny consumer groups. Runs after the authentication plugins (priority 950), so the
 // consumer is known; a request with none is refused as unauthenticated, an anonymous consumer is
 // judged by its own groups like any other.
-import { removeUpstreamHeader } from '../../core/pipeline/context.ts';
+import { removeHeader } from '../../core/pipeline/context.ts';
 import { definePlugin } from '../../core/pipeline/plugin.ts';
 import { AclSchema, type AclConfig } from './schema.ts';
 
@@ -27,7 +27,7 @@ export const acl = definePlugin<typeof AclSchema, CompiledAcl>({
     access(ctx, conf) {
       const consumer = ctx.consumer;
       if (consumer === undefined) return { problem: 'unauthorized', headers: { 'www-authenticate': 'Key realm="portcullis"' } };
-      if (conf.hideGroups) removeUpstreamHeader(ctx.upstream.headers, 'x-consumer-groups');
+      if (conf.hideGroups) removeHeader(ctx.upstream.headers, 'x-consumer-groups');
       if (!aclAllows(consumer.groups ?? [], conf)) return { problem: 'forbidden' };
       return undefined;
     },

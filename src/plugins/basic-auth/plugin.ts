@@ -4,7 +4,7 @@
 // request pays for scrypt once a minute, not per request. Every failure answers the same 401.
 import { createHash } from 'node:crypto';
 import { verifyPassword } from '../../core/identity/secrets.ts';
-import { removeUpstreamHeader, type HeaderValue } from '../../core/pipeline/context.ts';
+import { removeHeader, type HeaderValue } from '../../core/pipeline/context.ts';
 import { definePlugin } from '../../core/pipeline/plugin.ts';
 import { isAuthenticated, setConsumer, unauthenticated } from '../shared/consumer-headers.ts';
 import { BasicAuthSchema, type BasicAuthConfig } from './schema.ts';
@@ -49,7 +49,7 @@ export const basicAuth = definePlugin<typeof BasicAuthSchema, BasicAuthConfig>({
     async access(ctx, conf) {
       const presented = parseBasic(ctx.headers.authorization);
       // Cleared even when another plugin authenticated: the password never goes upstream.
-      if (presented && conf.hide_credentials) removeUpstreamHeader(ctx.upstream.headers, 'authorization');
+      if (presented && conf.hide_credentials) removeHeader(ctx.upstream.headers, 'authorization');
       if (isAuthenticated(ctx)) return;
       const now = Date.now();
       const match = presented ? ctx.identities.basicAuth(presented.username, now) : undefined;

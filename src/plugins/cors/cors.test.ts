@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HeaderMap, PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
-import { compileConf, fakeContext } from '../test-helpers.ts';
+import { compileConf, fakeContext, sentHeaders } from '../test-helpers.ts';
 import { appendVary, parseHeaderNameList } from './headers.ts';
 import { parseOrigin } from './origins.ts';
 import { cors } from './plugin.ts';
@@ -24,7 +24,7 @@ function respond(raw: unknown, request: HeaderMap, upstream: HeaderMap = {}, met
   const ctx = context(method, request);
   ctx.response = { status: 200, headers: { ...upstream } };
   cors.handlers['upstream-response']!(ctx, compileConf(cors, raw));
-  return ctx.response.headers;
+  return sentHeaders(ctx.response.headers);
 }
 
 const allowedActual = (raw: unknown, origin: string) => respond(raw, { origin })['access-control-allow-origin'] === origin;

@@ -1,6 +1,6 @@
 // Header-level helpers of the CORS protocol: reading the preflight's request headers, merging
 // Vary, and clearing the CORS headers an upstream sent.
-import type { HeaderMap, HeaderValue } from '../../core/pipeline/context.ts';
+import { removeHeader, type HeaderMap, type HeaderValue } from '../../core/pipeline/context.ts';
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
@@ -59,5 +59,5 @@ export function appendVary(headers: HeaderMap, names: readonly string[]): void {
  * only one, so a misconfigured upstream cannot widen it (nor leave stale values beside ours).
  */
 export function removeCorsHeaders(headers: HeaderMap): void {
-  for (const name in headers) if (name.startsWith('access-control-')) delete headers[name];
+  for (const name in headers) if (name.startsWith('access-control-')) removeHeader(headers, name);
 }

@@ -1,7 +1,7 @@
 // Where a token may be: request headers (Authorization with the Bearer scheme, or a custom
 // header), query parameters, cookies. Finding reads what the client sent; hiding removes every
 // place a token may be from the upstream request, not only the one used.
-import { removeUpstreamHeader, type HeaderValue, type RequestContext } from '../../core/pipeline/context.ts';
+import { removeHeader, type HeaderValue, type RequestContext } from '../../core/pipeline/context.ts';
 import { queryParam, withoutQueryParam } from '../shared/query.ts';
 
 export interface TokenPlaces {
@@ -67,13 +67,13 @@ export function hideToken(ctx: RequestContext, places: TokenPlaces): void {
   for (const name of places.headerNames) {
     // Authorization with another scheme (Basic...) is not ours to remove.
     if (name === 'authorization' && fromHeader(name, first(headers[name])) === undefined) continue;
-    removeUpstreamHeader(headers, name);
+    removeHeader(headers, name);
   }
   for (const name of places.queryNames) ctx.upstream.query = withoutQueryParam(ctx.upstream.query, name);
   const cookies = cookieHeader(headers.cookie);
   if (places.cookieNames.length > 0 && cookies !== undefined) {
     const kept = cookiePairs(cookies).filter((p) => !places.cookieNames.includes(p.name)).map((p) => p.raw.trim()).filter((raw) => raw !== '');
-    if (kept.length === 0) removeUpstreamHeader(headers, 'cookie');
+    if (kept.length === 0) removeHeader(headers, 'cookie');
     else headers.cookie = kept.join('; ');
   }
 }

@@ -2,7 +2,7 @@
 // (SHA-256) and looked up in the snapshot's identity directory: no database on the hot path, and
 // no stored secret to compare against. Every failure answers the same 401.
 import { definePlugin } from '../../core/pipeline/plugin.ts';
-import { removeUpstreamHeader, type HeaderValue, type RequestContext } from '../../core/pipeline/context.ts';
+import { removeHeader, type HeaderValue, type RequestContext } from '../../core/pipeline/context.ts';
 import { isAuthenticated, setConsumer, unauthenticated } from '../shared/consumer-headers.ts';
 import { queryParam, withoutQueryParam } from '../shared/query.ts';
 
@@ -16,7 +16,7 @@ interface CompiledKeyAuth extends KeyAuthConfig {
 const first = (v: HeaderValue | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 function hideKeys(ctx: RequestContext, conf: CompiledKeyAuth): void {
-  if (conf.key_in_header) for (const header of conf.headerNames) removeUpstreamHeader(ctx.upstream.headers, header);
+  if (conf.key_in_header) for (const header of conf.headerNames) removeHeader(ctx.upstream.headers, header);
   if (conf.key_in_query) for (const name of conf.key_names) ctx.upstream.query = withoutQueryParam(ctx.upstream.query, name);
 }
 

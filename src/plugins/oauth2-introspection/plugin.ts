@@ -2,7 +2,7 @@
 // introspection endpoint (cached, one call in flight per token). An active token names a consumer
 // through one of its claims; the consumer must exist in the gateway. Every authentication failure,
 // including an unreachable IdP, answers the same 401: the gateway fails closed.
-import { removeUpstreamHeader, type RequestContext } from '../../core/pipeline/context.ts';
+import { removeHeader, type RequestContext } from '../../core/pipeline/context.ts';
 import { definePlugin, type StopOrContinue } from '../../core/pipeline/plugin.ts';
 import { isAuthenticated, setConsumer, stripConsumerHeaders, unauthenticated } from '../shared/consumer-headers.ts';
 import { bearerToken, isBearer } from './bearer.ts';
@@ -108,7 +108,7 @@ export const oauth2Introspection = definePlugin<typeof OAuth2IntrospectionSchema
       const token = findToken(ctx, conf);
       // Cleared even when another plugin authenticates, and malformed ones too: a bearer token
       // never goes upstream. Other schemes (Basic…) in the same header are left to their plugins.
-      if (conf.hide_credentials) for (const header of conf.headerNames) if (isBearer(ctx.upstream.headers[header])) removeUpstreamHeader(ctx.upstream.headers, header);
+      if (conf.hide_credentials) for (const header of conf.headerNames) if (isBearer(ctx.upstream.headers[header])) removeHeader(ctx.upstream.headers, header);
       // A consumer set by an earlier auth plugin on this route wins ("any of these").
       if (isAuthenticated(ctx)) return undefined;
       if (token === undefined) return refuse(ctx, conf);

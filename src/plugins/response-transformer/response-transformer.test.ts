@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileConf, fakeContext } from '../test-helpers.ts';
+import { compileConf, fakeContext, sentHeaders } from '../test-helpers.ts';
 import { responseTransformer } from './plugin.ts';
 
 function run(raw: unknown, headers: Record<string, string>, body: string) {
@@ -9,7 +9,7 @@ function run(raw: unknown, headers: Record<string, string>, body: string) {
   ctx.response = { status: 200, headers: { ...headers } };
   responseTransformer.handlers['upstream-response']!(ctx, conf);
   const out = responseTransformer.handlers['response-body']!(ctx, conf, Buffer.from(body));
-  return { headers: ctx.response.headers, body: out === undefined ? undefined : out.toString() };
+  return { headers: sentHeaders(ctx.response.headers), body: out === undefined ? undefined : out.toString() };
 }
 
 test('header edits', () => {

@@ -1,11 +1,11 @@
 // Who the gateway authenticated, told to the upstream in headers. Whatever a client sent under
 // these names is removed first: only the gateway may say who the consumer is.
-import { removeUpstreamHeader, type PluginResponse, type RequestContext } from '../../core/pipeline/context.ts';
+import { removeHeader, type PluginResponse, type RequestContext } from '../../core/pipeline/context.ts';
 
 import { CONSUMER_IDENTITY_HEADERS } from '../../core/identity/headers.ts';
 
 export function stripConsumerHeaders(ctx: RequestContext): void {
-  for (const h of CONSUMER_IDENTITY_HEADERS) removeUpstreamHeader(ctx.upstream.headers, h);
+  for (const h of CONSUMER_IDENTITY_HEADERS) removeHeader(ctx.upstream.headers, h);
 }
 
 /** Records the consumer on the request and in the upstream headers. */

@@ -1,6 +1,6 @@
 // Ordered edits on a header map or a query string, shared by the transformer plugins.
 // Kong's order: remove → rename → replace (only if present) → add (only if absent) → append.
-import type { HeaderMap } from '../../core/pipeline/context.ts';
+import { removeHeader, type HeaderMap } from '../../core/pipeline/context.ts';
 
 export interface MapEdits {
   readonly remove: readonly string[];
@@ -16,11 +16,11 @@ export function hasEdits(e: MapEdits): boolean {
 
 /** Header edits; names are compared case-insensitively (keys are lower-case in the map). */
 export function editHeaders(headers: HeaderMap, e: MapEdits): void {
-  for (const name of e.remove) delete headers[name];
+  for (const name of e.remove) removeHeader(headers, name);
   for (const [from, to] of Object.entries(e.rename)) {
     const v = headers[from];
     if (v === undefined) continue;
-    delete headers[from];
+    removeHeader(headers, from);
     headers[to] = v;
   }
   for (const [name, value] of Object.entries(e.replace)) if (headers[name] !== undefined) headers[name] = value;
