@@ -87,6 +87,13 @@ export const OAuth2ServerSchema = Type.Object({
   scopes: Type.Array(ScopeTokenSchema, { default: [], maxItems: 256, uniqueItems: true, description: 'Scopes this server grants (scopes_supported). When set, a request for any other scope is refused (invalid_scope).' }),
 }, { additionalProperties: false });
 
+/** Redis, shared by the gateway nodes of a cluster for rate-limit and quota counters and the HTTP cache. */
+export const RedisSettingsSchema = Type.Object({
+  url: Type.String({ maxLength: 2048, pattern: '^rediss?://', description: 'redis://[[user]:password@]host[:port][/db] or rediss:// (TLS).' }),
+  command_timeout_ms: Type.Integer({ minimum: 5, maximum: 60000, default: 100, description: 'A command not answered in this time counts as Redis being down (the fail-open / fail-closed policies apply).' }),
+  key_prefix: Type.String({ pattern: '^[A-Za-z0-9:._-]{0,64}$', default: 'portcullis:', description: 'Prefix of every key Portcullis writes (several installations can share one Redis).' }),
+}, { additionalProperties: false });
+
 export const GatewaySettingsSchema = Type.Object({
   max_body_bytes: Type.Integer({ minimum: 0, default: 16 * 1024 * 1024, description: 'Default request body limit (413 above); 0 = unlimited.' }),
   max_url_bytes: Type.Integer({ minimum: 256, maximum: 65536, default: 8192, description: 'Longest request target (414 above).' }),
@@ -101,6 +108,7 @@ export const GatewaySettingsSchema = Type.Object({
   access_log: Type.Boolean({ default: true, description: 'One JSON line per request on stdout.' }),
   drain_timeout_ms: Millis(25000, 'How long SIGTERM waits for in-flight requests.'),
   oauth2_server: Type.Object(OAuth2ServerSchema.properties, { additionalProperties: false, default: {}, description: 'The built-in OAuth2 authorization server (client-credentials grant).' }),
+  redis: Type.Optional(Type.Object(RedisSettingsSchema.properties, { additionalProperties: false, description: 'Redis for counters and the shared cache (plugins choose it with `backend: redis`). Absent: only the in-process backends are available.' })),
 }, { additionalProperties: false });
 
 export const ConfigSchema = Type.Object({

@@ -23,18 +23,29 @@ export interface PhaseHandlers<C> {
   log?(ctx: RequestContext, conf: C): void;
 }
 
+/** Where the gateway's shared Redis is (settings only: the connection is made on first use). */
+export interface RedisLocation {
+  readonly url: string;
+  readonly command_timeout_ms: number;
+  readonly key_prefix: string;
+}
+
 /** Snapshot-wide facts a plugin's compile may depend on. */
 export interface PluginCompileEnv {
   /** The `iss` of the built-in OAuth2 server's tokens, when that server is enabled. */
   readonly builtinIssuer: string | undefined;
+  /** `gateway.redis`, when configured: plugins with `backend: redis` need it. */
+  readonly redis: RedisLocation | undefined;
 }
 
-export const NO_COMPILE_ENV: PluginCompileEnv = Object.freeze({ builtinIssuer: undefined });
+export const NO_COMPILE_ENV: PluginCompileEnv = Object.freeze({ builtinIssuer: undefined, redis: undefined });
 
 /** The compile environment of a (checked) config's gateway settings. */
-export function compileEnvOf(gateway: { oauth2_server?: { enabled?: boolean; issuer?: string } } | undefined): PluginCompileEnv {
+export function compileEnvOf(gateway: { oauth2_server?: { enabled?: boolean; issuer?: string }; redis?: RedisLocation } | undefined): PluginCompileEnv {
   const oauth = gateway?.oauth2_server;
-  return oauth?.enabled === true && typeof oauth.issuer === 'string' ? { builtinIssuer: oauth.issuer } : NO_COMPILE_ENV;
+  const builtinIssuer = oauth?.enabled === true && typeof oauth.issuer === 'string' ? oauth.issuer : undefined;
+  const redis = gateway?.redis;
+  return builtinIssuer === undefined && redis === undefined ? NO_COMPILE_ENV : Object.freeze({ builtinIssuer, redis });
 }
 
 export interface PluginDefinition<S extends TSchema = TSchema, C = Static<S>> {

@@ -149,14 +149,14 @@ test('the built-in OAuth2 server: trusted with no issuers when enabled, never co
   const bare = validate<Parameters<typeof compileJwt>[0]>(JwtSchema, {});
   assert.ok(bare.ok);
   assert.match(String(compileJwt(bare.value)), /needs issuers, or the built-in OAuth2 server/);
-  const builtin = compileJwt(bare.value, { builtinIssuer: 'https://api.example.com' });
+  const builtin = compileJwt(bare.value, { builtinIssuer: 'https://api.example.com', redis: undefined });
   assert.equal(typeof builtin === 'object' && builtin.builtinIssuer, 'https://api.example.com');
   const off = validate<Parameters<typeof compileJwt>[0]>(JwtSchema, { builtin_issuer: false });
   assert.ok(off.ok);
-  assert.match(String(compileJwt(off.value, { builtinIssuer: 'https://api.example.com' })), /needs issuers/);
+  assert.match(String(compileJwt(off.value, { builtinIssuer: 'https://api.example.com', redis: undefined })), /needs issuers/);
   const twice = validate<Parameters<typeof compileJwt>[0]>(JwtSchema, { issuers: [{ issuer: 'https://api.example.com', algorithms: ['RS256'], keys: [rsa.jwk] }] });
   assert.ok(twice.ok);
-  assert.match(String(compileJwt(twice.value, { builtinIssuer: 'https://api.example.com' })), /is the built-in OAuth2 server/);
+  assert.match(String(compileJwt(twice.value, { builtinIssuer: 'https://api.example.com', redis: undefined })), /is the built-in OAuth2 server/);
 });
 
 test('the issuer is chosen by iss and only its keys verify', async () => {
