@@ -7,6 +7,7 @@ import client from 'prom-client';
 import type { Config } from '../core/config/schema.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
+import { answerCounts } from './counter-channel.ts';
 import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRole } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
@@ -96,7 +97,13 @@ export class ClusterGateway implements GatewayRole {
   /** Replaces a worker that dies while we are not stopping (backing off if it keeps dying). */
   private watch(slot: WorkerSlot, worker: Worker): void {
     worker.on('message', (m: unknown) => {
-      if (isFromWorker(m) && m.type === 'portcullis:revoke') this.revoke(worker, m.id, m.token);
+      if (!isFromWorker(m)) return;
+      if (m.type === 'portcullis:count') {
+        // Rate limits and quotas of the whole node are counted here, in one place.
+        const answer = answerCounts(m, Date.now());
+        if (answer instanceof Promise) void answer.then((a) => this.send(worker, a));
+        else this.send(worker, answer);
+      } else if (m.type === 'portcullis:revoke') this.revoke(worker, m.id, m.token);
     });
     worker.once('exit', (code, signal) => {
       if (this.stopping || slot.worker !== worker) return;

@@ -8,6 +8,8 @@ import { collectProcessMetrics } from '../telemetry/metrics.ts';
 import { Gateway } from './gateway.ts';
 import type { FromWorker, ToWorker } from './ipc.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
+import { SupervisorCounters } from './counter-channel.ts';
+import { installLocalCounters } from '../store/counters/local.ts';
 
 const logger = createLogger({ base: { role: 'gateway', worker: Number(process.env.PORTCULLIS_WORKER_ID ?? 0) } });
 collectProcessMetrics();
@@ -16,6 +18,10 @@ export const metricsResponder = new client.AggregatorRegistry();
 
 let gateway: Gateway | undefined;
 const send = (m: FromWorker) => process.send?.(m);
+
+// Rate limits and quotas are counted node-wide, in the supervisor: this worker asks it.
+const counters = new SupervisorCounters((m) => process.connected && process.send !== undefined && process.send(m));
+installLocalCounters({ rate: counters, quota: counters });
 
 // Revocations go to the supervisor, which holds the store; each waits for its answer.
 const pendingRevocations = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
@@ -55,6 +61,9 @@ process.on('message', async (raw: unknown) => {
       }
       break;
     }
+    case 'portcullis:counted':
+      counters.receive(m);
+      break;
     case 'portcullis:revoked': {
       const pending = pendingRevocations.get(m.id);
       pendingRevocations.delete(m.id);

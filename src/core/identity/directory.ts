@@ -4,6 +4,7 @@
 import { apiKeyLookup } from './secrets.ts';
 import type { Consumer } from '../pipeline/context.ts';
 import type { TokenIssuer } from './token-issuer.ts';
+import { NO_ENTITLEMENTS, type Entitlements } from './entitlements.ts';
 
 /** A credential as the gateway gets it from the store: no secret, only its hash. */
 export interface CredentialRecord {
@@ -46,6 +47,8 @@ export interface IdentityDirectory {
   consumerByCustomId(customId: string): Consumer | undefined;
   /** The built-in OAuth2 server's tokens (when it is enabled). */
   readonly tokenIssuer: TokenIssuer | undefined;
+  /** Consumers' plans per service (from active subscriptions). */
+  readonly entitlements: Entitlements;
   readonly size: number;
 }
 
@@ -55,7 +58,7 @@ interface Entry {
 }
 
 
-export function compileIdentities(consumers: readonly ConsumerRecord[], credentials: readonly CredentialRecord[], tokenIssuer?: TokenIssuer): IdentityDirectory {
+export function compileIdentities(consumers: readonly ConsumerRecord[], credentials: readonly CredentialRecord[], tokenIssuer?: TokenIssuer, entitlements: Entitlements = NO_ENTITLEMENTS): IdentityDirectory {
   const byName = new Map<string, Consumer>();
   const byCustomId = new Map<string, Consumer>();
   for (const c of consumers) {
@@ -86,6 +89,7 @@ export function compileIdentities(consumers: readonly ConsumerRecord[], credenti
     consumer: (name) => byName.get(name),
     consumerByCustomId: (customId) => byCustomId.get(customId),
     tokenIssuer,
+    entitlements,
     size: keys.size + users.size + clients.size,
   };
 }

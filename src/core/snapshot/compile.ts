@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue } from '../config/errors.ts';
 import { compileChains, type PluginCatalog, type RouteChains, type Step } from '../pipeline/compile.ts';
 import { Router } from '../router/router.ts';
 import { compileIdentities, type CredentialRecord, type IdentityDirectory } from '../identity/directory.ts';
+import { compileEntitlements } from '../identity/entitlements.ts';
 import { compileTokenIssuer, type RevokedTokenRecord, type SigningKeyMaterial } from '../identity/token-issuer.ts';
 
 /**
@@ -78,6 +79,7 @@ export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): 
     routes,
     services,
     identities: compileIdentities(config.consumers, config.credentials ?? [],
-      compileTokenIssuer(config.gateway.oauth2_server, config.signing_keys ?? [], config.revoked_tokens ?? [])),
+      compileTokenIssuer(config.gateway.oauth2_server, config.signing_keys ?? [], config.revoked_tokens ?? []),
+      compileEntitlements(config.plans, config.products, config.subscriptions)),
   });
 }

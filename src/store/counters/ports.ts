@@ -1,0 +1,64 @@
+// Counters of the data plane: request rates (rate-limiting) and allowances per calendar period
+// (quota). Ports only; adapters: memory.ts (one process), redis.ts (every node on one Redis), and
+// the gateway's supervisor channel (every worker of one node, counted in the supervisor).
+// Implementations answer synchronously when they can (memory) and with a promise when the count
+// lives elsewhere; callers handle both without paying for a promise on the fast path.
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** One limit: at most `limit` requests per `seconds`. */
+export interface RateWindow {
+  readonly seconds: number;
+  readonly limit: number;
+}
+
+export interface WindowState {
+  readonly limit: number;
+  /** Requests still allowed in this window after this one (0 when refused). */
+  readonly remaining: number;
+  /** Seconds until the current window ends. */
+  readonly resetSeconds: number;
+}
+
+export interface RateDecision {
+  readonly allowed: boolean;
+  /** One per window, in the order they were asked for. */
+  readonly windows: readonly WindowState[];
+  /** When refused: seconds until a request can be allowed again (≥ 1); 0 when allowed. */
+  readonly retryAfter: number;
+}
+
+export interface RateCounter {
+  /**
+   * Checks every window for `key` and, only when all of them allow the request, counts it in all
+   * of them (atomically): a refused request consumes nothing.
+   */
+  hit(key: string, windows: readonly RateWindow[], nowMs: number): MaybePromise<RateDecision>;
+}
+
+/** A quota subject's allowance for the calendar period that contains now. */
+export interface QuotaAsk {
+  /** Who the allowance belongs to, e.g. `subscription:acme/shipping` or `consumer:acme@route:labels`. */
+  readonly subject: string;
+  readonly period: 'day' | 'month';
+  /** IANA time zone the calendar periods are counted in. */
+  readonly timeZone: string;
+  readonly limit: number;
+  /** Shown by the admin API; not part of the subject's identity. */
+  readonly consumer: string;
+  readonly plan: string | undefined;
+}
+
+export interface QuotaDecision {
+  readonly allowed: boolean;
+  /** Requests counted in this period (including this one when allowed). */
+  readonly used: number;
+  readonly limit: number;
+  /** When this period ends (ms since the epoch). */
+  readonly resetsAt: number;
+}
+
+export interface QuotaCounter {
+  /** Counts one request against the subject's allowance unless it is used up. */
+  consume(ask: QuotaAsk, nowMs: number): MaybePromise<QuotaDecision>;
+}

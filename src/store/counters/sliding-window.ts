@@ -1,0 +1,60 @@
+// The sliding window counter (as in Cloudflare's and NGINX's limiters): each window keeps the
+// count of the current fixed interval and of the one before it, and estimates the requests in
+// the last `seconds` as  previous × (share of the previous interval still inside the window)
+// + current. Why this and not GCRA or a token bucket: a plan sells "L requests per minute", and
+// this never allows more than L in any calendar interval (the estimate includes every request of
+// the current interval), while it smooths the boundary burst a fixed window allows (2L across
+// two adjacent intervals). It needs two integers per key and window, so it is cheap in memory and
+// in one Redis round trip. Its only approximation: it assumes the previous interval's requests were
+// spread evenly; for a sliding window placed anywhere it can admit slightly more than L when they
+// were not (bounded by the previous interval's count times the error of that assumption).
+import type { RateWindow, WindowState } from './ports.ts';
+
+export interface WindowCounts {
+  /** Index of the current interval: floor(now / windowMs). */
+  readonly interval: number;
+  readonly previous: number;
+  readonly current: number;
+}
+
+export interface WindowVerdict {
+  readonly allowed: boolean;
+  readonly state: WindowState;
+  /** When refused: milliseconds until one more request fits. */
+  readonly retryMs: number;
+}
+
+/** Judges one more request against one window, given its counts at `nowMs`. */
+export function judge(window: RateWindow, counts: WindowCounts, nowMs: number): WindowVerdict {
+  const windowMs = window.seconds * 1000;
+  const intoMs = nowMs - counts.interval * windowMs;
+  const elapsed = intoMs / windowMs;
+  const estimate = counts.previous * (1 - elapsed) + counts.current;
+  const resetSeconds = Math.max(1, Math.ceil((windowMs - intoMs) / 1000));
+  const limit = window.limit;
+  if (estimate + 1 <= limit) {
+    return { allowed: true, state: { limit, remaining: Math.max(0, Math.floor(limit - estimate - 1)), resetSeconds }, retryMs: 0 };
+  }
+  return { allowed: false, state: { limit, remaining: 0, resetSeconds }, retryMs: retryMs(limit, counts, elapsed, windowMs) };
+}
+
+/** Time until previous × (1 − elapsed) + current + 1 ≤ limit, counting no further requests. */
+function retryMs(limit: number, counts: WindowCounts, elapsed: number, windowMs: number): number {
+  const { previous, current } = counts;
+  if (current + 1 <= limit && previous > 0) {
+    // The previous interval's share must shrink: elapsed' ≥ 1 − (limit − 1 − current) / previous.
+    const target = 1 - (limit - 1 - current) / previous;
+    return Math.max(1, Math.ceil((target - elapsed) * windowMs));
+  }
+  // The current interval alone is full: wait for it to end, then for its share to shrink enough.
+  const toNext = (1 - elapsed) * windowMs;
+  const target = current > 0 ? Math.max(0, 1 - (limit - 1) / current) : 0;
+  return Math.max(1, Math.ceil(toNext + target * windowMs));
+}
+
+/** The counts as of `interval`, rolling stored counts forward when intervals have passed. */
+export function rolled(stored: WindowCounts | undefined, interval: number): WindowCounts {
+  if (stored === undefined || stored.interval < interval - 1) return { interval, previous: 0, current: 0 };
+  if (stored.interval === interval - 1) return { interval, previous: stored.current, current: 0 };
+  return stored;
+}
