@@ -138,3 +138,18 @@ export function statusClassIndex(status: number): number {
 export function upstreamTimer(service: string, target: string): HistogramSeries {
   return upstreamDuration.with({ service, target });
 }
+
+export const rateLimitDecisions = new FastCounter('portcullis_rate_limit_decisions_total', 'rate-limiting decisions, by plugin instance (where it is attached) and outcome: allowed, limited, fallback (the shared counter failed and the per-node count decided), refused (fail-closed), or unlimited (no limits apply to the caller).', registry);
+
+export const counterBackendErrors = new client.Counter({
+  name: 'portcullis_counter_backend_errors_total',
+  help: 'Rate-limit and quota counts that failed, by backend (redis, supervisor) and reason (unavailable, error).',
+  labelNames: ['backend', 'reason'] as const,
+});
+
+export const counterBackendUp = new client.Gauge({
+  name: 'portcullis_counter_backend_up',
+  help: '1 while the shared counter backend answers, 0 during an outage (per process; the cluster view is the minimum).',
+  labelNames: ['backend'] as const,
+  aggregator: 'min',
+});

@@ -43,7 +43,7 @@ export function catalogOf(plugins: readonly AnyPlugin[]): PluginCatalog {
   return new Map(plugins.map((p) => [p.name, p]));
 }
 
-export function compileInstance(catalog: PluginCatalog, instance: PluginInstance, pointer: string, scope: Scope, issues: ConfigIssue[], env: PluginCompileEnv): CompiledInstance | undefined {
+export function compileInstance(catalog: PluginCatalog, instance: PluginInstance, pointer: string, scope: Scope, owner: string, issues: ConfigIssue[], env: PluginCompileEnv): CompiledInstance | undefined {
   const at = (p: string, message: string) => issues.push({ pointer: p, path: pointerToPath(p), message });
   const plugin = catalog.get(instance.name);
   if (!plugin) {
@@ -64,7 +64,7 @@ export function compileInstance(catalog: PluginCatalog, instance: PluginInstance
   let conf: unknown = result.value;
   if (plugin.compile) {
     try {
-      conf = plugin.compile(result.value, env);
+      conf = plugin.compile(result.value, { ...env, attachedTo: { scope, name: owner } });
     } catch (err) {
       conf = err instanceof Error ? err.message : String(err);
     }
@@ -142,7 +142,7 @@ export interface CompiledChains {
 
 export function compileChains(catalog: PluginCatalog, config: Config, issues: ConfigIssue[]): CompiledChains {
   const env = compileEnvOf(config.gateway);
-  const compileList = (list: readonly PluginInstance[], base: string, scope: Scope): Map<string, CompiledInstance> => {
+  const compileList = (list: readonly PluginInstance[], base: string, scope: Scope, owner: string): Map<string, CompiledInstance> => {
     const out = new Map<string, CompiledInstance>();
     list.forEach((inst, i) => {
       const pointer = `${base}/${i}`;
@@ -150,17 +150,17 @@ export function compileChains(catalog: PluginCatalog, config: Config, issues: Co
         issues.push({ pointer: `${pointer}/name`, path: pointerToPath(`${pointer}/name`), message: `plugin "${inst.name}" is attached twice here` });
         return;
       }
-      const compiled = compileInstance(catalog, inst, pointer, scope, issues, env);
+      const compiled = compileInstance(catalog, inst, pointer, scope, owner, issues, env);
       if (compiled) out.set(inst.name, compiled);
     });
     return out;
   };
-  const global = compileList(config.plugins, '/plugins', 'global');
-  const perService = new Map(config.services.map((s, i) => [s.name, compileList(s.plugins, `/services/${i}/plugins`, 'service')]));
+  const global = compileList(config.plugins, '/plugins', 'global', '');
+  const perService = new Map(config.services.map((s, i) => [s.name, compileList(s.plugins, `/services/${i}/plugins`, 'service', s.name)]));
   const routes = config.routes.map((route, i): RouteChains => {
     const effective = new Map(global);
     for (const [name, inst] of perService.get(route.service) ?? []) effective.set(name, inst);
-    for (const [name, inst] of compileList(route.plugins, `/routes/${i}/plugins`, 'route')) effective.set(name, inst);
+    for (const [name, inst] of compileList(route.plugins, `/routes/${i}/plugins`, 'route', route.name)) effective.set(name, inst);
     const active = [...effective.values()].filter((inst) => inst.enabled).sort(byRunOrder);
     const bodyLimits = active.filter(needsBody).map((inst) => inst.plugin.responseBodyLimit ?? 1024 * 1024);
     return {

@@ -36,6 +36,11 @@ export interface PluginCompileEnv {
   readonly builtinIssuer: string | undefined;
   /** `gateway.redis`, when configured: plugins with `backend: redis` need it. */
   readonly redis: RedisLocation | undefined;
+  /**
+   * Where the instance being compiled is attached (name: the service or route; "" when global).
+   * Plugins that keep state across requests use it to keep instances apart.
+   */
+  readonly attachedTo?: { readonly scope: Scope; readonly name: string };
 }
 
 export const NO_COMPILE_ENV: PluginCompileEnv = Object.freeze({ builtinIssuer: undefined, redis: undefined });

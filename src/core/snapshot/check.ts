@@ -37,15 +37,15 @@ function laterStageIssues(raw: unknown, catalog: PluginCatalog): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const doc = raw !== null && typeof raw === 'object' ? raw as Record<string, unknown> : {};
   const env = compileEnvOf(doc.gateway as Parameters<typeof compileEnvOf>[0]);
-  const plugins = (list: unknown, base: string, scope: Scope) => objects(list).forEach((inst, i) => {
+  const plugins = (list: unknown, base: string, scope: Scope, owner: unknown) => objects(list).forEach((inst, i) => {
     if (typeof inst.name !== 'string') return;
     const instance = { enabled: true, config: {}, ...inst } as PluginInstance;
-    compileInstance(catalog, instance, `${base}/${i}`, scope, issues, env);
+    compileInstance(catalog, instance, `${base}/${i}`, scope, typeof owner === 'string' ? owner : '', issues, env);
   });
-  plugins(doc.plugins, '/plugins', 'global');
-  objects(doc.services).forEach((s, i) => plugins(s.plugins, `/services/${i}/plugins`, 'service'));
+  plugins(doc.plugins, '/plugins', 'global', '');
+  objects(doc.services).forEach((s, i) => plugins(s.plugins, `/services/${i}/plugins`, 'service', s.name));
   objects(doc.routes).forEach((r, i) => {
-    plugins(r.plugins, `/routes/${i}/plugins`, 'route');
+    plugins(r.plugins, `/routes/${i}/plugins`, 'route', r.name);
     if (!Array.isArray(r.paths)) return;
     r.paths.forEach((p: unknown, j: number) => {
       if (typeof p !== 'string') return;

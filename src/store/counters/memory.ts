@@ -30,6 +30,7 @@ export class MemoryRateCounter implements RateCounter {
     const n = windows.length;
     const states: WindowState[] = [];
     const counts: WindowCounts[] = [];
+    const fits: boolean[] = [];
     let retryMs = 0;
     for (let i = 0; i < n; i++) {
       const w = windows[i]!;
@@ -38,9 +39,14 @@ export class MemoryRateCounter implements RateCounter {
       counts[i] = c;
       const verdict = judge(w, c, nowMs);
       states[i] = verdict.state;
+      fits[i] = verdict.allowed;
       if (!verdict.allowed && verdict.retryMs > retryMs) retryMs = verdict.retryMs;
     }
-    if (retryMs > 0) return { allowed: false, windows: states, retryAfter: Math.ceil(retryMs / 1000) };
+    if (retryMs > 0) {
+      // Nothing is counted: windows that had room report it without this request.
+      for (let i = 0; i < n; i++) if (fits[i]) states[i] = { ...states[i]!, remaining: states[i]!.remaining + 1 };
+      return { allowed: false, windows: states, retryAfter: Math.ceil(retryMs / 1000) };
+    }
     for (let i = 0; i < n; i++) {
       const w = windows[i]!;
       const c = counts[i]!;

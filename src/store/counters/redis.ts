@@ -14,6 +14,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = #KEYS
 local out = {1, 0}
 local cur = {}
+local fits = {}
 local retry = 0
 for i = 1, n do
   local windowMs = tonumber(ARGV[2 * i - 1]) * 1000
@@ -29,6 +30,7 @@ for i = 1, n do
   out[2 + 2 * i] = math.max(1, math.ceil((windowMs - into) / 1000))
   if estimate + 1 <= limit then
     out[1 + 2 * i] = math.max(0, math.floor(limit - estimate - 1))
+    fits[i] = true
   else
     out[1 + 2 * i] = 0
     local wait
@@ -44,6 +46,10 @@ for i = 1, n do
   end
 end
 if retry > 0 then
+  -- Nothing is counted: windows that had room report it without this request.
+  for i = 1, n do
+    if fits[i] then out[1 + 2 * i] = out[1 + 2 * i] + 1 end
+  end
   out[1] = 0
   out[2] = retry
   return out
@@ -71,6 +77,12 @@ export class RedisRateCounter implements RateCounter {
   available(): boolean {
     this.client();
     return this.conn.ready();
+  }
+
+  /** Waits (once, at start) for the first connection, at most one command timeout. */
+  firstConnection(): Promise<boolean> {
+    this.client();
+    return this.conn.firstConnection(this.conn.commandTimeoutMs);
   }
 
   private client(): WithRateScript {

@@ -16,8 +16,14 @@ export interface RedisConnection {
   client(): Redis;
   /** Prefix for every key Portcullis writes, so one Redis can serve several installations. */
   readonly prefix: string;
+  readonly commandTimeoutMs: number;
   /** True while the connection is up (commands will be tried). */
   ready(): boolean;
+  /**
+   * Before the first connection only: resolves true once connected, false after `ms`. Later
+   * outages resolve false at once (callers must not stall while Redis is down).
+   */
+  firstConnection(ms: number): Promise<boolean>;
   readonly url: string;
 }
 
@@ -36,6 +42,7 @@ export function redisConnection(settings: RedisSettings): RedisConnection {
 
 function createConnection(settings: RedisSettings): RedisConnection {
   let redis: Redis | undefined;
+  let everReady = false;
   const client = (): Redis => {
     if (redis === undefined) {
       redis = new Redis(settings.url, {
@@ -51,14 +58,27 @@ function createConnection(settings: RedisSettings): RedisConnection {
       // Errors surface on the commands that fail; the event only needs a listener (an unhandled
       // 'error' event would crash the process). Callers count and log their own failures.
       redis.on('error', () => undefined);
+      redis.once('ready', () => { everReady = true; });
     }
     return redis;
   };
   return {
     client,
     prefix: settings.key_prefix,
+    commandTimeoutMs: settings.command_timeout_ms,
     url: settings.url,
     ready: () => redis?.status === 'ready',
+    firstConnection: (ms) => {
+      const r = client();
+      if (r.status === 'ready') return Promise.resolve(true);
+      if (everReady) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => { clearTimeout(timer); r.off('ready', onReady); resolve(ok); };
+        const onReady = () => done(true);
+        const timer = setTimeout(() => done(false), ms);
+        r.once('ready', onReady);
+      });
+    },
   };
 }
 

@@ -1,0 +1,4 @@
+import { defineRateCounterConformance } from './conformance.ts';
+import { MemoryRateCounter } from './memory.ts';
+
+defineRateCounterConformance('memory', () => ({ counter: new MemoryRateCounter(), cleanup: async () => undefined }));

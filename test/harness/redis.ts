@@ -1,0 +1,96 @@
+// Redis for integration tests. PORTCULLIS_TEST_REDIS names a server (redis://127.0.0.1:6390);
+// tests keep apart by key prefix (testPrefix()). Without the variable Redis tests are skipped
+// locally and fail on CI (onCi in postgres.ts). startRedis() runs a private redis-server a test
+// can stop and start again (outage tests); it needs the redis-server binary.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REDIS_ENV = 'PORTCULLIS_TEST_REDIS';
+
+export function redisUrl(): string | undefined {
+  const url = process.env[REDIS_ENV]?.trim();
+  return url ? url : undefined;
+}
+
+/** A key prefix no other test run uses. */
+export function testPrefix(): string {
+  return `pt-${randomBytes(4).toString('hex')}:`;
+}
+
+export function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ port, host: '127.0.0.1' });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export interface PrivateRedis {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server (SIGTERM, waits for its port to close). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (empty: it keeps nothing). */
+  start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a hung Redis that keeps its connections open. */
+  pause(): void;
+  resume(): void;
+}
+
+/** A redis-server of this test's own on a free loopback port, without persistence. */
+export async function startRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-redis-'));
+  const pidfile = join(dir, 'redis.pid');
+  let pid: number | undefined;
+  const up = async () => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir], { stdio: 'ignore' });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 10_000;
+    while (!(await accepts(port))) {
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    pid = Number(readFileSync(pidfile, 'utf8').trim());
+  };
+  await up();
+  const redis: PrivateRedis = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      if (pid === undefined) return;
+      try { process.kill(pid, 'SIGCONT'); process.kill(pid, 'SIGTERM'); } catch { /* gone already */ }
+      pid = undefined;
+      const deadline = Date.now() + 10_000;
+      while (await accepts(port)) {
+        if (Date.now() > deadline) throw new Error('redis-server did not stop');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    start: up,
+    pause() { if (pid !== undefined) process.kill(pid, 'SIGSTOP'); },
+    resume() { if (pid !== undefined) process.kill(pid, 'SIGCONT'); },
+  };
+  const cleanup = () => { if (pid !== undefined) { try { process.kill(pid, 'SIGCONT'); process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } };
+  process.once('exit', () => { cleanup(); rmSync(dir, { recursive: true, force: true }); });
+  return redis;
+}
