@@ -16,8 +16,10 @@ test('bundled plugins run in this order', () => {
     '1100 basic-auth',
     '951 request-size-limiting',
     '950 acl',
+    '905 concurrency-limit',
     '801 request-transformer',
     '800 response-transformer',
+    '50 circuit-breaker',
     '2 request-termination',
   ]);
 });
@@ -35,6 +37,8 @@ test('bundled plugins implement these phases', () => {
     'request-size-limiting': ['access'],
     'request-transformer': ['upstream-request'],
     'response-transformer': ['upstream-response', 'response-body'],
+    'concurrency-limit': ['access', 'log'],
+    'circuit-breaker': ['access'],
     'request-termination': ['access'],
   });
 });

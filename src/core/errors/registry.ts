@@ -27,6 +27,8 @@ export const ERRORS = {
   'upstream-bad-response': { status: 502, title: 'Bad Gateway', detail: 'The upstream service sent an invalid response.' },
   'no-healthy-upstream': { status: 503, title: 'Service Unavailable', detail: 'No healthy upstream target is available.' },
   'maintenance': { status: 503, title: 'Service Unavailable', detail: 'The service is down for maintenance.' },
+  'circuit-open': { status: 503, title: 'Service Unavailable', detail: 'The upstream service is failing; requests are paused for a while. Retry after the time in Retry-After.' },
+  'concurrency-limit-exceeded': { status: 503, title: 'Service Unavailable', detail: 'Too many requests are in progress for this API; retry shortly.' },
   'shutting-down': { status: 503, title: 'Service Unavailable', detail: 'The gateway is shutting down; retry on a new connection.' },
   'validation-failed': { status: 400, title: 'Validation Failed', detail: 'The request body or parameters are invalid; see errors.' },
   'unauthorized': { status: 401, title: 'Unauthorized', detail: 'Valid credentials are required.' },
