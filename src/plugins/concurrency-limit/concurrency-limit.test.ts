@@ -84,7 +84,7 @@ test('plugin: access takes a slot synchronously, queues with a promise, log rele
   assert.equal(await waiting, undefined);
   concurrencyLimit.handlers.log!(ctx2, conf);
   concurrencyLimit.handlers.log!(ctx2, conf);
-  const [[, limiter]] = LIMITERS.entries().filter(([k]) => k === 'route|r');
+  const limiter = LIMITERS.entries().find(([k]) => k === 'route|r')?.[1];
   assert.deepEqual([limiter!.inFlight, limiter!.queued], [0, 0]);
   // a queued request whose client leaves: log takes it out of the queue
   const ctx3 = fakeContext();

@@ -2,8 +2,11 @@
 // at most `queue` waiters; a released slot goes straight to the oldest waiter. Each request holds
 // a Ticket, released exactly once whatever ends the request.
 
-export type TimerFn = (fn: () => void, ms: number) => { unref?(): unknown };
+export type TimerFn = (fn: () => void, ms: number) => unknown;
 export type ClearFn = (timer: unknown) => void;
+
+// A queue timer never keeps a draining process alive: the request it belongs to is what matters.
+const REAL_TIMERS = { set: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(), clear: (t: unknown) => clearTimeout(t as NodeJS.Timeout) };
 
 export interface LimiterSettings {
   readonly limit: number;
@@ -45,7 +48,7 @@ export class Limiter {
   private readonly setTimer: TimerFn;
   private readonly clearTimer: ClearFn;
 
-  constructor(settings: LimiterSettings, fingerprint: string, timers: { set: TimerFn; clear: ClearFn } = { set: setTimeout, clear: (t) => clearTimeout(t as NodeJS.Timeout) }) {
+  constructor(settings: LimiterSettings, fingerprint: string, timers: { set: TimerFn; clear: ClearFn } = REAL_TIMERS) {
     this.settings = settings;
     this.fingerprint = fingerprint;
     this.setTimer = timers.set;
@@ -68,9 +71,7 @@ export class Limiter {
     const t = new Ticket(WAITING);
     this.queued++;
     if (this.tail === undefined) { this.head = this.tail = t; } else { t.prev = this.tail; this.tail.next = t; this.tail = t; }
-    const timer = this.setTimer(() => this.timeOut(t), this.settings.queueTimeoutMs);
-    timer.unref?.();
-    t.timer = timer;
+    t.timer = this.setTimer(() => this.timeOut(t), this.settings.queueTimeoutMs);
     return t;
   }
 
