@@ -3,7 +3,7 @@
 // passive health, the state is per worker process: each learns from the traffic it carries. The
 // gateway drops the breakers of services and targets that left the config (retainOnly), lists
 // them for the admin API and turns transitions into metrics and log lines (onTransition).
-import { CircuitBreaker, type BreakerSettings, type BreakerState, type BreakerView } from './breaker.ts';
+import { CircuitBreaker, HALF_OPEN, OPEN, type BreakerSettings, type BreakerState, type BreakerView } from './breaker.ts';
 
 export interface BreakerEntry {
   readonly service: string;
@@ -45,10 +45,18 @@ export class ServiceBreakers {
     return b;
   }
 
-  /** Smallest wait until some target breaker lets a probe through (ms, at least 0). */
+  /**
+   * Smallest wait until some target breaker lets a probe through (ms; 0 when one is half-open).
+   * Closed breakers are left out: when every target was refused, a closed one can only be a
+   * target that health checks took out.
+   */
   soonestTargetRetry(now: number): number {
     let soonest = Infinity;
-    for (const b of this.targets.values()) soonest = Math.min(soonest, b.retryInMs(now));
+    for (const b of this.targets.values()) {
+      const state = b.state(now);
+      if (state === OPEN) soonest = Math.min(soonest, b.retryInMs(now));
+      else if (state === HALF_OPEN) return 0;
+    }
     return soonest === Infinity ? 0 : soonest;
   }
 
