@@ -23,8 +23,8 @@ async function flakyUpstream(t: TestContext): Promise<Upstream & { mode: { statu
   return Object.assign(up, { mode });
 }
 
-async function gateway(t: TestContext, config: RawConfig, workers = 1): Promise<GatewayProcess> {
-  const gw = await spawnGateway(config, { workers, env: { PORTCULLIS_ADMIN_TOKEN: TOKEN } });
+async function gateway(t: TestContext, cfg: RawConfig, workers = 1): Promise<GatewayProcess> {
+  const gw = await spawnGateway(cfg, { workers, env: { PORTCULLIS_ADMIN_TOKEN: TOKEN } });
   t.after(() => gw.stop());
   return gw;
 }

@@ -50,8 +50,8 @@ export class CircuitBreaker {
   readonly settings: BreakerSettings;
   private readonly onTransition: TransitionListener | undefined;
   private readonly bucketMs: number;
-  private readonly successes = new Array<number>(BUCKETS).fill(0);
-  private readonly failures = new Array<number>(BUCKETS).fill(0);
+  private readonly successes = Array.from({ length: BUCKETS }, () => 0);
+  private readonly failures = Array.from({ length: BUCKETS }, () => 0);
   /** Bucket number (time / bucketMs) of the newest bucket written. */
   private head = 0;
   private totalRequests = 0;

@@ -68,7 +68,7 @@ export class ServiceBreakers {
   }
 
   forgetTargets(keep: (origin: string) => boolean): void {
-    for (const origin of [...this.targets.keys()]) if (!keep(origin)) this.targets.delete(origin);
+    for (const origin of this.targets.keys()) if (!keep(origin)) this.targets.delete(origin);
   }
 }
 
@@ -110,7 +110,7 @@ export class BreakerRegistry {
    * (`liveTargets` holds "service|origin" keys, as the health registry keys targets).
    */
   retainOnly(liveServices: ReadonlySet<string>, liveTargets: ReadonlySet<string>): void {
-    for (const [name, group] of [...this.services]) {
+    for (const [name, group] of this.services) {
       if (!liveServices.has(name)) this.services.delete(name);
       else group.forgetTargets((origin) => liveTargets.has(`${name}|${origin}`));
     }

@@ -12,7 +12,7 @@ function manualTimers() {
   return {
     set: (fn: () => void, ms: number) => { const t = { at: now + ms, fn }; pending.add(t); return t; },
     clear: (t: unknown) => { pending.delete(t as { at: number; fn: () => void }); },
-    advance(ms: number) { now += ms; for (const t of [...pending]) if (t.at <= now) { pending.delete(t); t.fn(); } },
+    advance(ms: number) { now += ms; for (const t of pending) if (t.at <= now) { pending.delete(t); t.fn(); } },
     get pending() { return pending.size; },
   };
 }

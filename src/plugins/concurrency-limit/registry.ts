@@ -20,7 +20,7 @@ export class LimiterRegistry {
    * still in use is made again on its next request). Busy ones stay until a later reload.
    */
   dropIdle(): void {
-    for (const [key, l] of [...this.limiters]) if (l.inFlight === 0 && l.queued === 0) this.limiters.delete(key);
+    for (const [key, l] of this.limiters) if (l.inFlight === 0 && l.queued === 0) this.limiters.delete(key);
   }
 
   entries(): [string, Limiter][] {
