@@ -39,10 +39,26 @@ export function watchResilience(logger: Logger): void {
     const now = Date.now();
     return BREAKERS.entries().map((e) => ({ service: e.service, target: e.target === undefined ? '' : labelOf(e.target), state: e.breaker.state(now) }));
   });
-  setLimiterSource(() => LIMITERS.entries().map(([key, l]) => {
-    const bar = key.indexOf('|');
-    return { scope: key.slice(0, bar), name: key.slice(bar + 1), inFlight: l.inFlight, queued: l.queued, rejected: l.rejected };
-  }));
+  setLimiterSource(() => {
+    // One series per scope key: limiters of the same key under different configs add up.
+    const byKey = new Map<string, { scope: string; name: string; inFlight: number; queued: number; rejected: Readonly<Record<string, number>> }>();
+    const entry = (key: string) => {
+      let s = byKey.get(key);
+      if (s === undefined) {
+        const bar = key.indexOf('|');
+        s = { scope: key.slice(0, bar), name: key.slice(bar + 1), inFlight: 0, queued: 0, rejected: {} };
+        byKey.set(key, s);
+      }
+      return s;
+    };
+    for (const [key, rejected] of LIMITERS.rejectionTotals()) entry(key).rejected = rejected;
+    for (const [key, l] of LIMITERS.entries()) {
+      const s = entry(key);
+      s.inFlight += l.inFlight;
+      s.queued += l.queued;
+    }
+    return [...byKey.values()];
+  });
 }
 
 /**

@@ -198,8 +198,7 @@ export const concurrencyRejections = new client.Counter({
   help: 'Requests refused by concurrency-limit, by scope, name and reason (queue-full, queue-timeout).',
   labelNames: ['scope', 'name', 'reason'] as const,
   collect() {
-    // The limiters count; the series mirror their totals (a limiter replaced by a config change
-    // starts again from 0, like a restarted process).
+    // The limiter registry keeps the totals per scope key; the series mirror them.
     this.reset();
     for (const s of limiterSource()) for (const [reason, n] of Object.entries(s.rejected)) if (n > 0) this.labels(s.scope, s.name, reason).inc(n);
   },

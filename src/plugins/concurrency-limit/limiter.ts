@@ -41,16 +41,18 @@ export class Limiter {
   readonly fingerprint: string;
   inFlight = 0;
   queued = 0;
-  readonly rejected: Record<Rejection, number> = { 'queue-full': 0, 'queue-timeout': 0 };
+  /** Refusals by reason; the registry shares one record per scope key, so totals outlive limiters. */
+  readonly rejected: Record<Rejection, number>;
   /** FIFO of waiters, a doubly linked list so a leaving waiter is unlinked in O(1). */
   private head: Ticket | undefined;
   private tail: Ticket | undefined;
   private readonly setTimer: TimerFn;
   private readonly clearTimer: ClearFn;
 
-  constructor(settings: LimiterSettings, fingerprint: string, timers: { set: TimerFn; clear: ClearFn } = REAL_TIMERS) {
+  constructor(settings: LimiterSettings, fingerprint: string, timers: { set: TimerFn; clear: ClearFn } = REAL_TIMERS, rejected: Record<Rejection, number> = { 'queue-full': 0, 'queue-timeout': 0 }) {
     this.settings = settings;
     this.fingerprint = fingerprint;
+    this.rejected = rejected;
     this.setTimer = timers.set;
     this.clearTimer = timers.clear;
   }
