@@ -182,3 +182,24 @@ test('the admin endpoint lists the breakers of both worker processes', async (t)
   // and a viewer token is required
   assert.equal((await adminRequest(gw.adminUrl, 'wrong', 'GET', '/admin/circuit-breakers')).status, 401);
 });
+
+test('breakers survive a reload that keeps their config, and go with their target', async (t) => {
+  const port = await refusedPort();
+  const good = await flakyUpstream(t);
+  const bad = `127.0.0.1:${port}`;
+  const plugin = { level: 'targets', min_requests: 2, failure_ratio: 1, cooldown_ms: 60_000 };
+  const base = config([`http://${bad}`], plugin, { retries: 0 });
+  const gw = await gateway(t, base);
+  await get(`${gw.url}/x`);
+  await get(`${gw.url}/x`);
+  assert.equal(await stateOf(gw, bad), 'open');
+  // an unrelated change (a new route): the breaker is kept
+  gw.writeConfig({ ...base, routes: [...(base.routes as RawConfig[]), { name: 'other', service: 's', paths: ['/other'] }] });
+  await waitFor(async () => (await get(`${gw.url}/other`)).status !== 404, 10_000, 'the reload');
+  assert.equal(await stateOf(gw, bad), 'open', 'kept across the reload');
+  assert.match(JSON.parse((await get(`${gw.url}/x`)).body).type as string, /\/circuit-open$/);
+  // the broken target is replaced: its breaker is dropped
+  gw.writeConfig(config([good.url], plugin, { retries: 0 }));
+  await waitFor(async () => (await get(`${gw.url}/x`)).status === 200, 10_000, 'the new target');
+  assert.deepEqual((await breakers(gw)).map((b) => b.target), [`127.0.0.1:${good.port}`]);
+});
