@@ -7,6 +7,7 @@ import { parseYaml } from '../core/config/load.ts';
 import type { ServiceConfig } from '../core/config/schema.ts';
 import { adminOperations, type ControlPlane } from '../admin/api/index.ts';
 import { importOperations } from '../admin/api/import.ts';
+import { circuitBreakerOperations } from '../admin/api/circuit-breakers.ts';
 import { AdminAuth, bootstrapAdmin } from '../admin/auth.ts';
 import { ConfigService } from '../admin/config-service.ts';
 import { createAdminServer, type ReadinessReport } from '../admin/server.ts';
@@ -161,7 +162,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   };
 
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const api = control ? { operations: adminOperations(control, importOperations(control.service)), auth: control.auth, readOnly: control.readOnly, version: pkg.version } : undefined;
+  const api = control ? { operations: adminOperations(control, [...importOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([]))]), auth: control.auth, readOnly: control.readOnly, version: pkg.version } : undefined;
   const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}) }) : undefined;
   let adminPort = 0;
   if (admin) {

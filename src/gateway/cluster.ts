@@ -9,7 +9,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
 import { answerCounts } from './counter-channel.ts';
 import type { HealthRegistry } from './health/registry.ts';
-import type { GatewayRole } from './role.ts';
+import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 
 interface WorkerSlot {
@@ -39,6 +39,7 @@ export class ClusterGateway implements GatewayRole {
   /** Version every worker should serve (set by the last successful apply). */
   private version: string | undefined;
   private seq = 0;
+  private breakerQueries = 0;
   private stopping = false;
   port = 0;
 
@@ -178,6 +179,22 @@ export class ClusterGateway implements GatewayRole {
 
   metrics(): Promise<string> {
     return this.aggregator.clusterMetrics();
+  }
+
+  /** Asks every live worker for its breakers; a worker that does not answer in 2 s is left out. */
+  breakers(): Promise<WorkerBreakers[]> {
+    const id = ++this.breakerQueries;
+    return Promise.all(this.live().map(({ slot, worker }) => new Promise<WorkerBreakers | undefined>((resolve) => {
+      const timer = setTimeout(() => { worker.off('message', onMessage); resolve(undefined); }, 2000);
+      const onMessage = (m: unknown) => {
+        if (!isFromWorker(m) || m.type !== 'portcullis:breaker-report' || m.id !== id) return;
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        resolve({ worker: slot.id, breakers: m.breakers });
+      };
+      worker.on('message', onMessage);
+      this.send(worker, { type: 'portcullis:breakers', id });
+    }))).then((all) => all.filter((w): w is WorkerBreakers => w !== undefined));
   }
 
   setTargetHealth(key: string, healthy: boolean): void {

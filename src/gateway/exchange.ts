@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors/registry.ts';
 import { removeHeader, type HeaderMap, type PluginResponse, type RequestContext } from '../core/pipeline/context.ts';
 import { PluginFailure, runLogPhase, runPhase } from '../core/pipeline/run.ts';
+import { OUTCOME_NONE } from '../core/pipeline/upstream-guard.ts';
 import type { Step } from '../core/pipeline/compile.ts';
 import { parseIp } from '../core/net/cidr.ts';
 import { normalizeTarget } from '../core/router/normalize.ts';
@@ -123,7 +124,7 @@ class Exchange implements AttemptOwner {
       credentialId: undefined,
       anonymous: false,
       identities: this.runtime.snapshot.identities,
-      upstream: { path: target.path, query: target.query, headers: upstreamHeaders(req.headers as HeaderMap), maxBodyBytes: settings.max_body_bytes },
+      upstream: { path: target.path, query: target.query, headers: upstreamHeaders(req.headers as HeaderMap), maxBodyBytes: settings.max_body_bytes, guard: undefined },
       response: undefined,
       vars: {},
       log: this.gw.logger,
@@ -279,13 +280,20 @@ class Exchange implements AttemptOwner {
     const conf = service.config;
     const health = this.gw.health;
     const now = Date.now();
-    const target = service.balancer.pick((t) => health.isHealthy(t.health, now), this.hashKey(), this.tried);
-    if (!target) return this.problem('no-healthy-upstream');
+    const guard = this.ctx.upstream.guard;
+    const target = guard === undefined
+      ? service.balancer.pick((t) => health.isHealthy(t.health, now), this.hashKey(), this.tried)
+      : service.balancer.pick((t) => health.isHealthy(t.health, now) && guard.admits(t.origin, now), this.hashKey(), this.tried);
+    if (!target) {
+      // Healthy targets exist but their breakers are open: the guard's fast answer.
+      if (guard !== undefined && service.targets.some((t) => t.weight > 0 && health.isHealthy(t.health, now))) return this.reply(guard.refusal(now));
+      return this.problem('no-healthy-upstream');
+    }
     const startedAt = performance.now();
     const remaining = this.deadline - startedAt;
     if (remaining <= 0) return this.problem('upstream-timeout');
     this.attempts++;
-    const attempt = new Attempt(this, target, startedAt);
+    const attempt = guard === undefined ? new Attempt(this, target, startedAt) : new Attempt(this, target, startedAt, guard, guard.acquire(target.origin, now));
     this.current = attempt;
     const up = this.ctx.upstream;
     const headers = up.headers;
@@ -559,6 +567,8 @@ class Exchange implements AttemptOwner {
     this.gw.inFlight--;
     const res = this.res;
     if (!res.writableFinished) this.current?.abandon(new ClientGoneError());
+    // Breakers count the request once, by its last attempt (after any retries).
+    this.ctx?.upstream.guard?.requestEnded(this.current?.outcome ?? OUTCOME_NONE, Date.now());
     if (this.body && !this.req.readableEnded) this.body.destroy();
     this.logPhase(res.writableFinished);
   }

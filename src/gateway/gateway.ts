@@ -8,6 +8,7 @@ import { compileSnapshot } from '../core/snapshot/compile.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { configInfo, trackInFlight } from '../telemetry/metrics.ts';
 import { HealthRegistry } from './health/registry.ts';
+import { retainResilience, watchResilience } from './resilience.ts';
 import { buildRuntime } from './runtime.ts';
 import { applyServerSettings, createProxyServer } from './server.ts';
 import type { GatewayState } from './state.ts';
@@ -45,6 +46,8 @@ export class Gateway {
     };
     configInfo.labels(snapshot.version).set(1);
     trackInFlight(() => this.state.inFlight);
+    watchResilience(opts.logger);
+    retainResilience(this.state.runtime);
   }
 
   get version(): string {
@@ -61,6 +64,7 @@ export class Gateway {
     if (this.server) applyServerSettings(this.server, snapshot.settings);
     this.pools.retainOnly(runtime.poolKeys);
     this.state.health.retainOnly(runtime.healthKeys);
+    retainResilience(runtime);
     if (previous.snapshot.version !== snapshot.version) {
       configInfo.remove(previous.snapshot.version);
       configInfo.labels(snapshot.version).set(1);

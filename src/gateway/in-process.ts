@@ -5,7 +5,8 @@ import type { Logger } from '../telemetry/logger.ts';
 import { registry } from '../telemetry/metrics.ts';
 import { Gateway } from './gateway.ts';
 import type { HealthRegistry } from './health/registry.ts';
-import type { GatewayRole } from './role.ts';
+import { breakerReport } from './resilience.ts';
+import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 
 interface InProcessOptions {
@@ -42,6 +43,10 @@ export class InProcessGateway implements GatewayRole {
 
   metrics(): Promise<string> {
     return registry.metrics();
+  }
+
+  breakers(): Promise<WorkerBreakers[]> {
+    return Promise.resolve(this.gateway ? [{ worker: 0, breakers: breakerReport() }] : []);
   }
 
   setTargetHealth(): void {

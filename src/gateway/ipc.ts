@@ -2,6 +2,7 @@
 import type { Config } from '../core/config/schema.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import type { CountedMessage, CountMessage } from './counter-channel.ts';
+import type { BreakerReport } from '../plugins/circuit-breaker/registry.ts';
 
 type RevokedToken = Parameters<AuthServerControl['revokeToken']>[0];
 
@@ -11,7 +12,8 @@ export type ToWorker =
   | { type: 'portcullis:health'; key: string; healthy: boolean }
   | { type: 'portcullis:drain'; timeoutMs: number }
   | { type: 'portcullis:revoked'; id: number; ok: boolean; error?: string }
-  | CountedMessage;
+  | CountedMessage
+  | { type: 'portcullis:breakers'; id: number };
 
 export type FromWorker =
   | { type: 'portcullis:listening'; version: string; port: number }
@@ -19,7 +21,8 @@ export type FromWorker =
   | { type: 'portcullis:applied'; seq: number; version: string }
   | { type: 'portcullis:apply-failed'; seq: number; message: string }
   | { type: 'portcullis:revoke'; id: number; token: RevokedToken }
-  | CountMessage;
+  | CountMessage
+  | { type: 'portcullis:breaker-report'; id: number; breakers: BreakerReport[] };
 
 export function isFromWorker(m: unknown): m is FromWorker {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('portcullis:');

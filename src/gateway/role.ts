@@ -1,4 +1,11 @@
 import type { Config } from '../core/config/schema.ts';
+import type { BreakerReport } from '../plugins/circuit-breaker/registry.ts';
+
+/** The circuit breakers of one gateway process. */
+export interface WorkerBreakers {
+  readonly worker: number;
+  readonly breakers: readonly BreakerReport[];
+}
 
 /** The gateway role as the supervisor drives it: in this process, or in cluster workers. */
 export interface GatewayRole {
@@ -12,6 +19,8 @@ export interface GatewayRole {
   metrics(): Promise<string>;
   /** Health verdicts from the active checker. */
   setTargetHealth(key: string, healthy: boolean): void;
+  /** Circuit breakers of every gateway process (each keeps its own). */
+  breakers(): Promise<WorkerBreakers[]>;
   /** Graceful shutdown. */
   drain(timeoutMs: number): Promise<void>;
   readonly port: number;

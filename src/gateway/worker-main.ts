@@ -7,6 +7,7 @@ import { createLogger, flushLogger } from '../telemetry/logger.ts';
 import { collectProcessMetrics } from '../telemetry/metrics.ts';
 import { Gateway } from './gateway.ts';
 import type { FromWorker, ToWorker } from './ipc.ts';
+import { breakerReport } from './resilience.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { SupervisorCounters } from './counter-channel.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
@@ -71,6 +72,9 @@ process.on('message', async (raw: unknown) => {
       else pending?.reject(new Error(m.error ?? 'revocation failed'));
       break;
     }
+    case 'portcullis:breakers':
+      send({ type: 'portcullis:breaker-report', id: m.id, breakers: gateway ? breakerReport() : [] });
+      break;
     case 'portcullis:health':
       gateway?.state.health.setActive(m.key, m.healthy);
       break;

@@ -3,6 +3,8 @@ import { catalogOf } from '../core/pipeline/compile.ts';
 import type { AnyPlugin } from '../core/pipeline/plugin.ts';
 import { acl } from './acl/plugin.ts';
 import { basicAuth } from './basic-auth/plugin.ts';
+import { circuitBreaker } from './circuit-breaker/plugin.ts';
+import { concurrencyLimit } from './concurrency-limit/plugin.ts';
 import { cors } from './cors/plugin.ts';
 import { ipRestriction } from './ip-restriction/plugin.ts';
 import { jwt } from './jwt/plugin.ts';
@@ -21,11 +23,13 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   oauth2Introspection,
   keyAuth,
   basicAuth,
-  acl,
   requestSizeLimiting,
   rateLimiting,
+  acl,
+  concurrencyLimit,
   requestTransformer,
   responseTransformer,
+  circuitBreaker,
   requestTermination,
 ] as AnyPlugin[];
 

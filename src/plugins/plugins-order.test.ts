@@ -17,8 +17,10 @@ test('bundled plugins run in this order', () => {
     '951 request-size-limiting',
     '950 acl',
     '910 rate-limiting',
+    '905 concurrency-limit',
     '801 request-transformer',
     '800 response-transformer',
+    '50 circuit-breaker',
     '2 request-termination',
   ]);
 });
@@ -37,6 +39,8 @@ test('bundled plugins implement these phases', () => {
     'rate-limiting': ['access', 'upstream-response'],
     'request-transformer': ['upstream-request'],
     'response-transformer': ['upstream-response', 'response-body'],
+    'concurrency-limit': ['access', 'log'],
+    'circuit-breaker': ['access'],
     'request-termination': ['access'],
   });
 });

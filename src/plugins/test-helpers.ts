@@ -21,7 +21,7 @@ export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: 
     clientIp: over.clientIp ?? '127.0.0.1', receivedAt: 0, routeName: 'r', serviceName: 's', params: over.params ?? {},
     consumer: undefined,
     identities: over.identities ?? EMPTY_DIRECTORY,
-    upstream: { path: over.path ?? '/', query: over.query ?? '', headers: { ...headers }, maxBodyBytes: 1000 },
+    upstream: { path: over.path ?? '/', query: over.query ?? '', headers: { ...headers }, maxBodyBytes: 1000, guard: undefined },
     response: undefined, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
   };
 }

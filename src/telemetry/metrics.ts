@@ -153,3 +153,71 @@ export const counterBackendUp = new client.Gauge({
   labelNames: ['backend'] as const,
   aggregator: 'min',
 });
+// ---- resilience plugins (circuit-breaker, concurrency-limit) --------------------------------
+// Their state lives in each gateway process; these series are read at scrape time from sources
+// the gateway registers, so requests pay nothing for them.
+
+export interface BreakerSample { readonly service: string; readonly target: string; readonly state: number }
+let breakerSource: () => readonly BreakerSample[] = () => [];
+
+export const breakerState = new client.Gauge({
+  name: 'portcullis_circuit_breaker_state',
+  help: 'Circuit breaker state by service and target (target "" is the service breaker): 0 closed, 1 half-open, 2 open. Across workers, the worst.',
+  labelNames: ['service', 'target'] as const,
+  // Each worker has its own breakers: a sum of states means nothing, the worst one does.
+  aggregator: 'max',
+  collect() {
+    this.reset();
+    for (const s of breakerSource()) this.labels(s.service, s.target).set(s.state);
+  },
+});
+
+export const breakerTransitions = new client.Counter({
+  name: 'portcullis_circuit_breaker_transitions_total',
+  help: 'Circuit breaker state changes, by service, target ("" for the service breaker) and new state.',
+  labelNames: ['service', 'target', 'state'] as const,
+});
+
+export function setBreakerSource(source: () => readonly BreakerSample[]): void {
+  breakerSource = source;
+}
+
+export interface LimiterSample { readonly scope: string; readonly name: string; readonly inFlight: number; readonly queued: number; readonly rejected: Readonly<Record<string, number>> }
+let limiterSource: () => readonly LimiterSample[] = () => [];
+
+export const concurrencyInFlight = new client.Gauge({
+  name: 'portcullis_concurrency_limit_in_flight',
+  help: 'Requests holding a concurrency-limit slot, by scope (route or service) and name.',
+  labelNames: ['scope', 'name'] as const,
+  aggregator: 'sum',
+  collect() {
+    this.reset();
+    for (const s of limiterSource()) this.labels(s.scope, s.name).set(s.inFlight);
+  },
+});
+
+export const concurrencyQueued = new client.Gauge({
+  name: 'portcullis_concurrency_limit_queued',
+  help: 'Requests waiting for a concurrency-limit slot, by scope and name.',
+  labelNames: ['scope', 'name'] as const,
+  aggregator: 'sum',
+  collect() {
+    this.reset();
+    for (const s of limiterSource()) this.labels(s.scope, s.name).set(s.queued);
+  },
+});
+
+export const concurrencyRejections = new client.Counter({
+  name: 'portcullis_concurrency_limit_rejections_total',
+  help: 'Requests refused by concurrency-limit, by scope, name and reason (queue-full, queue-timeout).',
+  labelNames: ['scope', 'name', 'reason'] as const,
+  collect() {
+    // The limiter registry keeps the totals per scope key; the series mirror them.
+    this.reset();
+    for (const s of limiterSource()) for (const [reason, n] of Object.entries(s.rejected)) if (n > 0) this.labels(s.scope, s.name, reason).inc(n);
+  },
+});
+
+export function setLimiterSource(source: () => readonly LimiterSample[]): void {
+  limiterSource = source;
+}

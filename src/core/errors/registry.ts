@@ -29,6 +29,8 @@ export const ERRORS = {
   'maintenance': { status: 503, title: 'Service Unavailable', detail: 'The service is down for maintenance.' },
   'rate-limited': { status: 429, title: 'Too Many Requests', detail: 'The rate limit for these requests is exhausted; retry after the time in Retry-After.' },
   'rate-limit-unavailable': { status: 503, title: 'Service Unavailable', detail: 'Rate limits cannot be checked right now; try again shortly.' },
+  'circuit-open': { status: 503, title: 'Service Unavailable', detail: 'The upstream service is failing; requests are paused for a while. Retry after the time in Retry-After.' },
+  'concurrency-limit-exceeded': { status: 503, title: 'Service Unavailable', detail: 'Too many requests are in progress for this API; retry shortly.' },
   'shutting-down': { status: 503, title: 'Service Unavailable', detail: 'The gateway is shutting down; retry on a new connection.' },
   'validation-failed': { status: 400, title: 'Validation Failed', detail: 'The request body or parameters are invalid; see errors.' },
   'unauthorized': { status: 401, title: 'Unauthorized', detail: 'Valid credentials are required.' },

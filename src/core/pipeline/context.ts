@@ -1,6 +1,7 @@
 // What a plugin sees of a request: a narrow, stable view, never node:http objects or the store.
 import type { ErrorCode } from '../errors/registry.ts';
 import type { IdentityDirectory } from '../identity/directory.ts';
+import type { UpstreamGuard } from './upstream-guard.ts';
 
 export type HeaderValue = string | string[];
 export type HeaderMap = Record<string, HeaderValue | undefined>;
@@ -40,6 +41,11 @@ export interface UpstreamRequest {
   headers: HeaderMap;
   /** Request body limit in bytes (0 = none); starts at the gateway default, plugins may set it. */
   maxBodyBytes: number;
+  /**
+   * Set by an access plugin that steers target choice and counts attempt outcomes (the
+   * circuit breaker); the gateway consults it on every attempt. Undefined on most routes.
+   */
+  guard: UpstreamGuard | undefined;
 }
 
 export interface ResponseView {
