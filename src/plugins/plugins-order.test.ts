@@ -18,6 +18,7 @@ test('bundled plugins run in this order', () => {
     '950 acl',
     '801 request-transformer',
     '800 response-transformer',
+    '100 proxy-cache',
     '2 request-termination',
   ]);
 });
@@ -36,6 +37,7 @@ test('bundled plugins implement these phases', () => {
     'request-transformer': ['upstream-request'],
     'response-transformer': ['upstream-response', 'response-body'],
     'request-termination': ['access'],
+    'proxy-cache': ['upstream-request', 'upstream-response', 'log'],
   });
 });
 
@@ -51,4 +53,8 @@ test('every plugin has a unique name, a version, a description and an object con
     // A rewrite handler runs before routing, so only global instances can have one.
     if (p.handlers.rewrite) assert.deepEqual(p.scopes, ['global'], `${p.name} has a rewrite handler but is not global-only`);
   }
+});
+
+test('bundled plugins with the upstream-error hook', () => {
+  assert.deepEqual(BUNDLED_PLUGINS.filter((p) => p.handlers['upstream-error'] !== undefined).map((p) => p.name), ['proxy-cache']);
 });

@@ -28,23 +28,23 @@ export function parseCacheControl(value: HeaderValue | undefined): Directives {
     let j = start;
     while (j < n && text[j] !== '=' && text[j] !== ',') j++;
     const name = text.slice(start, j).trim().toLowerCase();
-    let value: string | true = true;
+    let arg: string | true = true;
     if (j < n && text[j] === '=') {
       j++;
       if (text[j] === '"') {
         const close = text.indexOf('"', j + 1);
         const end = close === -1 ? n : close;
-        value = text.slice(j + 1, end);
+        arg = text.slice(j + 1, end);
         j = end + 1;
         while (j < n && text[j] !== ',') j++;
       } else {
         const end = text.indexOf(',', j);
-        value = text.slice(j, end === -1 ? n : end).trim();
+        arg = text.slice(j, end === -1 ? n : end).trim();
         j = end === -1 ? n : end;
       }
     }
-    // RFC 9111 §4.2.1: with duplicated directives the cache should use the first (conservative enough).
-    if (name !== '' && !out.has(name)) out.set(name, value);
+    // Duplicated directives: the first wins (a conservative reading of RFC 9111 §4.2.1).
+    if (name !== '' && !out.has(name)) out.set(name, arg);
     i = j + 1;
   }
   return out;

@@ -1,7 +1,7 @@
 // The in-process cache backend: a Map in LRU order (a hit moves its entry to the end, eviction
 // takes from the front) under a byte budget. It lives in ONE gateway process: with --workers N
 // every worker has its own copy (and its own budget), and purges are broadcast to all of them.
-import { entrySize, isKeyOrVariant, type CacheEntry, type CacheStore, type PurgeRequest } from './ports.ts';
+import { entrySize, isKeyOrVariant, PARTITION_SEPARATOR, VARIANT_SEPARATOR, type CacheEntry, type CacheStore, type PurgeRequest } from './ports.ts';
 
 interface Slot<M> {
   readonly entry: CacheEntry<M>;
@@ -15,6 +15,13 @@ export interface MemoryStoreEvents {
   onEvict?(count: number): void;
 }
 
+function familyOf(key: string): string {
+  const p = key.indexOf(PARTITION_SEPARATOR);
+  const v = key.indexOf(VARIANT_SEPARATOR);
+  const end = p === -1 ? v : v === -1 ? p : Math.min(p, v);
+  return end === -1 ? key : key.slice(0, end);
+}
+
 /** Every live memory store of this process (weakly held), so a purge reaches them all. */
 const LIVE = new Set<WeakRef<MemoryCacheStore>>();
 const forget = new FinalizationRegistry<WeakRef<MemoryCacheStore>>((ref) => LIVE.delete(ref));
@@ -24,6 +31,8 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
   readonly maxBytes: number;
   private readonly slots = new Map<string, Slot<M>>();
   private readonly byTag = new Map<string, Set<string>>();
+  /** Keys by family (the key up to its first partition/variant separator): purging a key is a lookup, not a scan. */
+  private readonly families = new Map<string, Set<string>>();
   private used = 0;
   private readonly events: MemoryStoreEvents;
   /** Time source (tests). */
@@ -67,6 +76,10 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
     if (ttlMs <= 0 || size > this.maxBytes) return;
     this.slots.set(key, { entry, expiresAt: this.now() + ttlMs, size, tags });
     this.used += size;
+    const family = familyOf(key);
+    let members = this.families.get(family);
+    if (members === undefined) this.families.set(family, (members = new Set()));
+    members.add(key);
     for (const tag of tags) {
       let keys = this.byTag.get(tag);
       if (keys === undefined) this.byTag.set(tag, (keys = new Set()));
@@ -85,7 +98,7 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
     if ('tag' in request) {
       const keys = this.byTag.get(request.tag);
       if (keys !== undefined) {
-        for (const key of [...keys]) {
+        for (const key of keys) {
           const slot = this.slots.get(key);
           if (slot !== undefined) { this.remove(key, slot); removed++; }
         }
@@ -93,9 +106,17 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
       }
       return Promise.resolve(removed);
     }
-    const match = 'key' in request ? (k: string) => isKeyOrVariant(k, request.key) : (k: string) => k.startsWith(request.prefix);
-    for (const [key, slot] of [...this.slots]) {
-      if (match(key)) { this.remove(key, slot); removed++; }
+    if ('key' in request) {
+      const members = this.families.get(familyOf(request.key));
+      for (const key of members === undefined ? [] : [...members]) {
+        if (!isKeyOrVariant(key, request.key)) continue;
+        this.remove(key, this.slots.get(key)!);
+        removed++;
+      }
+      return Promise.resolve(removed);
+    }
+    for (const [key, slot] of this.slots) {
+      if (key.startsWith(request.prefix)) { this.remove(key, slot); removed++; }
     }
     return Promise.resolve(removed);
   }
@@ -103,6 +124,12 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
   private remove(key: string, slot: Slot<M>): void {
     this.slots.delete(key);
     this.used -= slot.size;
+    const family = familyOf(key);
+    const members = this.families.get(family);
+    if (members !== undefined) {
+      members.delete(key);
+      if (members.size === 0) this.families.delete(family);
+    }
     for (const tag of slot.tags) {
       const keys = this.byTag.get(tag);
       if (keys === undefined) continue;
