@@ -1,6 +1,7 @@
 // Messages between the supervisor and gateway workers.
 import type { Config } from '../core/config/schema.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
+import type { PurgeRequest } from '../store/cache/ports.ts';
 
 type RevokedToken = Parameters<AuthServerControl['revokeToken']>[0];
 
@@ -9,14 +10,16 @@ export type ToWorker =
   | { type: 'portcullis:apply'; seq: number; config: Config }
   | { type: 'portcullis:health'; key: string; healthy: boolean }
   | { type: 'portcullis:drain'; timeoutMs: number }
-  | { type: 'portcullis:revoked'; id: number; ok: boolean; error?: string };
+  | { type: 'portcullis:revoked'; id: number; ok: boolean; error?: string }
+  | { type: 'portcullis:cache-purge'; id: number; request: PurgeRequest };
 
 export type FromWorker =
   | { type: 'portcullis:listening'; version: string; port: number }
   | { type: 'portcullis:fatal'; message: string }
   | { type: 'portcullis:applied'; seq: number; version: string }
   | { type: 'portcullis:apply-failed'; seq: number; message: string }
-  | { type: 'portcullis:revoke'; id: number; token: RevokedToken };
+  | { type: 'portcullis:revoke'; id: number; token: RevokedToken }
+  | { type: 'portcullis:cache-purged'; id: number; removed: number };
 
 export function isFromWorker(m: unknown): m is FromWorker {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('portcullis:');

@@ -1,4 +1,5 @@
 import type { Config } from '../core/config/schema.ts';
+import type { PurgeRequest } from '../store/cache/ports.ts';
 
 /** The gateway role as the supervisor drives it: in this process, or in cluster workers. */
 export interface GatewayRole {
@@ -12,6 +13,8 @@ export interface GatewayRole {
   metrics(): Promise<string>;
   /** Health verdicts from the active checker. */
   setTargetHealth(key: string, healthy: boolean): void;
+  /** Purges proxy-cache memory stores in every gateway process; resolves with the entries removed. */
+  purgeCache(request: PurgeRequest): Promise<number>;
   /** Graceful shutdown. */
   drain(timeoutMs: number): Promise<void>;
   readonly port: number;

@@ -8,6 +8,7 @@ import { collectProcessMetrics } from '../telemetry/metrics.ts';
 import { Gateway } from './gateway.ts';
 import type { FromWorker, ToWorker } from './ipc.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
+import { purgeMemoryStores } from '../store/cache/memory.ts';
 
 const logger = createLogger({ base: { role: 'gateway', worker: Number(process.env.PORTCULLIS_WORKER_ID ?? 0) } });
 collectProcessMetrics();
@@ -60,6 +61,11 @@ process.on('message', async (raw: unknown) => {
       pendingRevocations.delete(m.id);
       if (m.ok) pending?.resolve();
       else pending?.reject(new Error(m.error ?? 'revocation failed'));
+      break;
+    }
+    case 'portcullis:cache-purge': {
+      const removed = await purgeMemoryStores(m.request);
+      send({ type: 'portcullis:cache-purged', id: m.id, removed });
       break;
     }
     case 'portcullis:health':
