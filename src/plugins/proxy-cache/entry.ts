@@ -47,12 +47,13 @@ export function storedHeaders(headers: Readonly<HeaderMap>, drop: string | undef
   return out;
 }
 
-export function buildMeta(status: number, headers: Record<string, string>, heuristic: HeuristicSettings, requestTime: number, responseTime: number, vary: readonly string[] | undefined, tags: readonly string[]): EntryMeta {
+/** `received` is the response's own Age (not stored: it is recomputed when served). */
+export function buildMeta(status: number, headers: Record<string, string>, received: HeaderMap[string], heuristic: HeuristicSettings, requestTime: number, responseTime: number, vary: readonly string[] | undefined, tags: readonly string[]): EntryMeta {
   const cc = parseCacheControl(headers['cache-control']);
   return {
     status,
     headers,
-    freshness: freshnessOf(status, cc, headers, heuristic, requestTime, responseTime),
+    freshness: freshnessOf(status, cc, received === undefined ? headers : { ...headers, age: received }, heuristic, requestTime, responseTime),
     etag: headers.etag,
     lastModified: headers['last-modified'],
     public: cc.has('public'),
@@ -70,7 +71,7 @@ export function refreshed(entry: Entry, notModifiedHeaders: Readonly<HeaderMap>,
     const v = single(notModifiedHeaders[name]);
     if (v !== undefined) headers[name] = v;
   }
-  return { meta: buildMeta(entry.meta.status, headers, heuristic, requestTime, responseTime, entry.meta.vary, entry.meta.tags), body: entry.body };
+  return { meta: buildMeta(entry.meta.status, headers, notModifiedHeaders.age, heuristic, requestTime, responseTime, entry.meta.vary, entry.meta.tags), body: entry.body };
 }
 
 /** How long an entry stays worth keeping, in ms: fresh time left plus the longest stale use. */

@@ -185,7 +185,7 @@ function prepare(ctx: RequestContext, conf: ProxyCacheConf, st: RequestState, st
   const tags = rawTags === undefined ? [] : headerText(rawTags).split(',').map((t) => t.trim()).filter((t) => t !== '' && t.length <= 256).slice(0, 64);
   const vary = headers.vary === undefined ? undefined : varyNames(headers.vary) as readonly string[];
   const stored = storedHeaders(headers, conf.stripTag ? conf.tagHeader : undefined);
-  const meta = buildMeta(status, stored, conf.heuristic, ctx.receivedAt, now, vary !== undefined && vary.length > 0 ? vary : undefined, tags);
+  const meta = buildMeta(status, stored, headers.age, conf.heuristic, ctx.receivedAt, now, vary !== undefined && vary.length > 0 ? vary : undefined, tags);
   const ttlMs = keepMs(meta, conf.retention, now);
   if (ttlMs <= 0) return 'no-freshness';
   // Authenticated requests get their own entries unless the response is public (and the config
