@@ -90,7 +90,7 @@ test('proxy-cache: directives, validation, Vary, limits and Cache-Status', async
   await t.test('max-age: stored, then a hit with Age and ttl; the upstream is asked once', async () => {
     const a = await get('/max-age');
     assert.equal(a.body, 'max-age 1');
-    assert.match(status(a), /^portcullis; fwd=uri-miss; fwd-status=200; stored; ttl=60$/);
+    assert.match(status(a), /^portcullis; fwd=uri-miss; fwd-status=200; stored; ttl=(59|60)$/);
     const b = await get('/max-age');
     assert.equal(b.body, 'max-age 1');
     assert.match(status(b), /^portcullis; hit; ttl=\d+$/);
@@ -140,14 +140,14 @@ test('proxy-cache: directives, validation, Vary, limits and Cache-Status', async
 
   await t.test('Age from the upstream counts: a 60 s lifetime with Age 50 has about 10 s left', async () => {
     const a = await get('/aged');
-    assert.match(status(a), /stored; ttl=(9|10)$/);
+    assert.match(status(a), /stored; ttl=(8|9|10)$/);
     const b = await get('/aged');
     assert.ok(Number(b.headers.age) >= 50, `age ${b.headers.age}`);
   });
 
   await t.test('heuristic freshness: 10 % of the time since Last-Modified (5 days → 12 h)', async () => {
     const a = await get('/heuristic');
-    assert.match(status(a), /stored; ttl=4320\d$/);
+    assert.match(status(a), /stored; ttl=43(19\d|200)$/);
     assert.match(status(await get('/heuristic')), /hit/);
   });
 
