@@ -8,6 +8,9 @@ import type { ServiceConfig } from '../core/config/schema.ts';
 import { adminOperations, type ControlPlane } from '../admin/api/index.ts';
 import { importOperations } from '../admin/api/import.ts';
 import { circuitBreakerOperations } from '../admin/api/circuit-breakers.ts';
+import { cacheOperations, type CachePurger } from '../admin/api/cache.ts';
+import { purgeRedis } from '../store/cache/redis.ts';
+import { redisConnection } from '../store/redis/connection.ts';
 import { AdminAuth, bootstrapAdmin } from '../admin/auth.ts';
 import { ConfigService } from '../admin/config-service.ts';
 import { createAdminServer, type ReadinessReport } from '../admin/server.ts';
@@ -162,7 +165,12 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   };
 
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const api = control ? { operations: adminOperations(control, [...importOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([]))]), auth: control.auth, readOnly: control.readOnly, version: pkg.version } : undefined;
+  // Cache purges: the gateway processes' memory caches, and the shared Redis cache when configured.
+  const purger: CachePurger = {
+    purgeMemory: (request) => gateway ? gateway.purgeCache(request) : Promise.resolve(0),
+    purgeRedis: async (request) => (config.gateway.redis === undefined ? undefined : purgeRedis(redisConnection(config.gateway.redis), request)),
+  };
+  const api = control ? { operations: adminOperations(control, [...importOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([])), ...cacheOperations(purger)]), auth: control.auth, readOnly: control.readOnly, version: pkg.version } : undefined;
   const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}) }) : undefined;
   let adminPort = 0;
   if (admin) {

@@ -11,6 +11,7 @@ import { answerCounts } from './counter-channel.ts';
 import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
+import type { PurgeRequest } from '../store/cache/ports.ts';
 
 interface WorkerSlot {
   id: number;
@@ -40,6 +41,7 @@ export class ClusterGateway implements GatewayRole {
   private version: string | undefined;
   private seq = 0;
   private breakerQueries = 0;
+  private purges = 0;
   private stopping = false;
   port = 0;
 
@@ -199,6 +201,23 @@ export class ClusterGateway implements GatewayRole {
 
   setTargetHealth(key: string, healthy: boolean): void {
     for (const { worker } of this.live()) this.send(worker, { type: 'portcullis:health', key, healthy });
+  }
+
+  /** Broadcasts a purge to every live worker and sums what they removed (a worker that does not answer within 5 s counts 0). */
+  async purgeCache(request: PurgeRequest): Promise<number> {
+    const id = ++this.purges;
+    const counts = await Promise.all(this.live().map(({ worker }) => new Promise<number>((resolve) => {
+      const timer = setTimeout(() => { worker.off('message', onMessage); resolve(0); }, 5000);
+      const onMessage = (m: unknown) => {
+        if (!isFromWorker(m) || m.type !== 'portcullis:cache-purged' || m.id !== id) return;
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        resolve(m.removed);
+      };
+      worker.on('message', onMessage);
+      this.send(worker, { type: 'portcullis:cache-purge', id, request });
+    })));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async drain(timeoutMs: number): Promise<void> {

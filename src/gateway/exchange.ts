@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors/registry.ts';
-import { removeHeader, type HeaderMap, type PluginResponse, type RequestContext } from '../core/pipeline/context.ts';
+import { removeHeader, type BodyTap, type HeaderMap, type PluginResponse, type RequestContext } from '../core/pipeline/context.ts';
 import { PluginFailure, runLogPhase, runPhase } from '../core/pipeline/run.ts';
 import { OUTCOME_NONE } from '../core/pipeline/upstream-guard.ts';
 import type { Step } from '../core/pipeline/compile.ts';
@@ -75,6 +75,10 @@ class Exchange implements AttemptOwner {
   private seqOnSocket = 0;
   /** The connection comes from a trusted proxy (its X-Forwarded-* headers are believed). */
   private peerTrusted = false;
+  /** A plugin's request for this response's body (ResponseView.bodyTap), and what it has so far. */
+  private tap: BodyTap | undefined;
+  private tapChunks: Buffer[] | undefined;
+  private tapBytes = 0;
 
   constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse) {
     this.gw = gw;
@@ -126,6 +130,7 @@ class Exchange implements AttemptOwner {
       identities: this.runtime.snapshot.identities,
       upstream: { path: target.path, query: target.query, headers: upstreamHeaders(req.headers as HeaderMap), maxBodyBytes: settings.max_body_bytes, guard: undefined },
       response: undefined,
+      upstreamFetch: this.gw.upstreamFetch,
       vars: {},
       log: this.gw.logger,
     };
@@ -287,7 +292,7 @@ class Exchange implements AttemptOwner {
     if (!target) {
       // Healthy targets exist but their breakers are open: the guard's fast answer.
       if (guard !== undefined && service.targets.some((t) => t.weight > 0 && health.isHealthy(t.health, now))) return this.reply(guard.refusal(now));
-      return this.problem('no-healthy-upstream');
+      return this.upstreamFailed('no-healthy-upstream', 'no-healthy-upstream');
     }
     const startedAt = performance.now();
     const remaining = this.deadline - startedAt;
@@ -352,7 +357,7 @@ class Exchange implements AttemptOwner {
       this.res.writeHead(statusCode, list);
       return;
     }
-    this.ctx.response = { status: statusCode, headers: headerMapFromList(list) };
+    this.ctx.response = { status: statusCode, headers: headerMapFromList(list), bodyTap: undefined };
     if (chains['upstream-response'].length > 0) {
       let outcome: PluginResponse | undefined;
       try {
@@ -365,6 +370,8 @@ class Exchange implements AttemptOwner {
         attempt.abandon(new ClientGoneError());
         return this.reply(outcome);
       }
+      const tap = this.ctx.response.bodyTap;
+      if (tap !== undefined) this.startTap(tap);
     }
     if (chains['response-body'].length > 0 && this.ctx.method !== 'HEAD') {
       this.bodyChunks = [];
@@ -390,6 +397,7 @@ class Exchange implements AttemptOwner {
       return;
     }
     this.bytesOut += chunk.length;
+    if (this.tapChunks !== undefined) this.tapChunk(chunk);
     if (!this.res.write(chunk)) {
       attempt.pause();
       this.res.once('drain', () => attempt.resume());
@@ -408,7 +416,37 @@ class Exchange implements AttemptOwner {
       }
       return this.flushBuffered(out ?? body, out !== undefined);
     }
+    if (this.tapChunks !== undefined) this.tapEnd(undefined);
     this.res.end();
+  }
+
+  // ---- body tap (ResponseView.bodyTap): a copy of the body the client receives ----------
+
+  private startTap(tap: BodyTap): void {
+    if (this.ctx.method === 'HEAD') return tap.abandoned();
+    this.tap = tap;
+    this.tapChunks = [];
+  }
+
+  private tapChunk(chunk: Buffer): void {
+    this.tapBytes += chunk.length;
+    if (this.tapBytes > this.tap!.limit) return this.tapAbandon();
+    this.tapChunks!.push(chunk);
+  }
+
+  /** The body is complete: `whole` when it was buffered (and maybe rewritten) in one piece. */
+  private tapEnd(whole: Buffer | undefined): void {
+    const tap = this.tap!;
+    const chunks = this.tapChunks!;
+    this.tap = this.tapChunks = undefined;
+    if (whole !== undefined && whole.length > tap.limit) return tap.abandoned();
+    tap.complete(whole ?? Buffer.concat(chunks, this.tapBytes));
+  }
+
+  private tapAbandon(): void {
+    const tap = this.tap;
+    this.tap = this.tapChunks = undefined;
+    tap?.abandoned();
   }
 
   private runBodySteps(body: Buffer): Buffer | undefined {
@@ -444,12 +482,14 @@ class Exchange implements AttemptOwner {
       }
       this.writeHead();
       this.bytesOut += replacement.length;
+      if (this.tapChunks !== undefined) this.tapEnd(replacement);
       this.res.end(replacement);
       return;
     }
     this.writeHead();
     for (const c of chunks) {
       this.bytesOut += c.length;
+      if (this.tapChunks !== undefined) this.tapChunk(c);
       this.res.write(c);
     }
   }
@@ -462,6 +502,7 @@ class Exchange implements AttemptOwner {
       // Never fake a complete response: the client sees the connection drop.
       this.failureKind = failure.kind;
       this.gw.logger.warn({ request_id: this.id, service: this.service!.config.name, target: attempt.target.label, kind: failure.kind }, 'upstream failed mid-response');
+      if (this.tapChunks !== undefined) this.tapAbandon();
       this.res.destroy();
       return;
     }
@@ -490,7 +531,22 @@ class Exchange implements AttemptOwner {
     }
     this.gw.logger.warn({ request_id: this.id, service: service.config.name, target: target.label, kind: failure.kind, attempts: this.attempts }, 'upstream request failed');
     const deadlinePassed = performance.now() >= this.deadline - 1;
-    this.problem(deadlinePassed ? 'upstream-timeout' : failure.problem);
+    this.upstreamFailed(deadlinePassed ? 'upstream-timeout' : failure.problem, failure.kind);
+  }
+
+  /** The upstream could not answer: a plugin's `upstream-error` hook may answer instead. */
+  private upstreamFailed(code: ErrorCode, kind: string): void {
+    const hooks = this.route!.chains['upstream-error'];
+    for (const step of hooks) {
+      let outcome: PluginResponse | undefined;
+      try {
+        outcome = step.run(this.ctx, step.conf, { kind, problem: code }) as PluginResponse | undefined;
+      } catch (err) {
+        return this.pluginFailed(new PluginFailure(step.name, err));
+      }
+      if (outcome !== undefined) return this.reply(outcome);
+    }
+    this.problem(code);
   }
 
   private mayRetry(failure: UpstreamFailure): boolean {
@@ -569,6 +625,7 @@ class Exchange implements AttemptOwner {
     if (!res.writableFinished) this.current?.abandon(new ClientGoneError());
     // Breakers count the request once, by its last attempt (after any retries).
     this.ctx?.upstream.guard?.requestEnded(this.current?.outcome ?? OUTCOME_NONE, Date.now());
+    if (this.tapChunks !== undefined) this.tapAbandon();
     if (this.body && !this.req.readableEnded) this.body.destroy();
     this.logPhase(res.writableFinished);
   }

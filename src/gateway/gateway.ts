@@ -14,6 +14,7 @@ import { applyServerSettings, createProxyServer } from './server.ts';
 import type { GatewayState } from './state.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { PoolRegistry } from './upstream/pools.ts';
+import { createUpstreamFetch } from './upstream/side-request.ts';
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -41,6 +42,7 @@ export class Gateway {
       accessLog: opts.accessLog ?? opts.logger,
       health,
       authControl: opts.authControl,
+      upstreamFetch: createUpstreamFetch(() => this.state),
       draining: false,
       inFlight: 0,
     };

@@ -8,6 +8,8 @@ import type { HealthRegistry } from './health/registry.ts';
 import { breakerReport } from './resilience.ts';
 import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
+import { purgeMemoryStores } from '../store/cache/memory.ts';
+import type { PurgeRequest } from '../store/cache/ports.ts';
 
 interface InProcessOptions {
   logger: Logger;
@@ -51,6 +53,10 @@ export class InProcessGateway implements GatewayRole {
 
   setTargetHealth(): void {
     // The gateway reads the same HealthRegistry the checker writes: nothing to forward.
+  }
+
+  purgeCache(request: PurgeRequest): Promise<number> {
+    return purgeMemoryStores(request);
   }
 
   async drain(timeoutMs: number): Promise<void> {

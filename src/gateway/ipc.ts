@@ -3,6 +3,7 @@ import type { Config } from '../core/config/schema.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import type { CountedMessage, CountMessage } from './counter-channel.ts';
 import type { BreakerReport } from '../plugins/circuit-breaker/registry.ts';
+import type { PurgeRequest } from '../store/cache/ports.ts';
 
 type RevokedToken = Parameters<AuthServerControl['revokeToken']>[0];
 
@@ -13,7 +14,8 @@ export type ToWorker =
   | { type: 'portcullis:drain'; timeoutMs: number }
   | { type: 'portcullis:revoked'; id: number; ok: boolean; error?: string }
   | CountedMessage
-  | { type: 'portcullis:breakers'; id: number };
+  | { type: 'portcullis:breakers'; id: number }
+  | { type: 'portcullis:cache-purge'; id: number; request: PurgeRequest };
 
 export type FromWorker =
   | { type: 'portcullis:listening'; version: string; port: number }
@@ -22,7 +24,8 @@ export type FromWorker =
   | { type: 'portcullis:apply-failed'; seq: number; message: string }
   | { type: 'portcullis:revoke'; id: number; token: RevokedToken }
   | CountMessage
-  | { type: 'portcullis:breaker-report'; id: number; breakers: BreakerReport[] };
+  | { type: 'portcullis:breaker-report'; id: number; breakers: BreakerReport[] }
+  | { type: 'portcullis:cache-purged'; id: number; removed: number };
 
 export function isFromWorker(m: unknown): m is FromWorker {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('portcullis:');

@@ -6,6 +6,7 @@ export interface WorkerBreakers {
   readonly worker: number;
   readonly breakers: readonly BreakerReport[];
 }
+import type { PurgeRequest } from '../store/cache/ports.ts';
 
 /** The gateway role as the supervisor drives it: in this process, or in cluster workers. */
 export interface GatewayRole {
@@ -21,6 +22,8 @@ export interface GatewayRole {
   setTargetHealth(key: string, healthy: boolean): void;
   /** Circuit breakers of every gateway process (each keeps its own). */
   breakers(): Promise<WorkerBreakers[]>;
+  /** Purges proxy-cache memory stores in every gateway process; resolves with the entries removed. */
+  purgeCache(request: PurgeRequest): Promise<number>;
   /** Graceful shutdown. */
   drain(timeoutMs: number): Promise<void>;
   readonly port: number;

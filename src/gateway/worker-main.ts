@@ -11,6 +11,7 @@ import { breakerReport } from './resilience.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { SupervisorCounters } from './counter-channel.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
+import { purgeMemoryStores } from '../store/cache/memory.ts';
 
 const logger = createLogger({ base: { role: 'gateway', worker: Number(process.env.PORTCULLIS_WORKER_ID ?? 0) } });
 collectProcessMetrics();
@@ -75,6 +76,11 @@ process.on('message', async (raw: unknown) => {
     case 'portcullis:breakers':
       send({ type: 'portcullis:breaker-report', id: m.id, breakers: gateway ? breakerReport() : [] });
       break;
+    case 'portcullis:cache-purge': {
+      const removed = await purgeMemoryStores(m.request);
+      send({ type: 'portcullis:cache-purged', id: m.id, removed });
+      break;
+    }
     case 'portcullis:health':
       gateway?.state.health.setActive(m.key, m.healthy);
       break;

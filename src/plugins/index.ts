@@ -11,6 +11,7 @@ import { jwt } from './jwt/plugin.ts';
 import { keyAuth } from './key-auth/plugin.ts';
 import { oauth2Introspection } from './oauth2-introspection/plugin.ts';
 import { rateLimiting } from './rate-limiting/plugin.ts';
+import { proxyCache } from './proxy-cache/plugin.ts';
 import { requestSizeLimiting } from './request-size-limiting/plugin.ts';
 import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
@@ -31,6 +32,7 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   responseTransformer,
   circuitBreaker,
   requestTermination,
+  proxyCache,
 ] as AnyPlugin[];
 
 export const BUNDLED_CATALOG = catalogOf(BUNDLED_PLUGINS);

@@ -20,6 +20,7 @@ test('bundled plugins run in this order', () => {
     '905 concurrency-limit',
     '801 request-transformer',
     '800 response-transformer',
+    '100 proxy-cache',
     '50 circuit-breaker',
     '2 request-termination',
   ]);
@@ -42,6 +43,7 @@ test('bundled plugins implement these phases', () => {
     'concurrency-limit': ['access', 'log'],
     'circuit-breaker': ['access'],
     'request-termination': ['access'],
+    'proxy-cache': ['upstream-request', 'upstream-response', 'log'],
   });
 });
 
@@ -57,4 +59,8 @@ test('every plugin has a unique name, a version, a description and an object con
     // A rewrite handler runs before routing, so only global instances can have one.
     if (p.handlers.rewrite) assert.deepEqual(p.scopes, ['global'], `${p.name} has a rewrite handler but is not global-only`);
   }
+});
+
+test('bundled plugins with the upstream-error hook', () => {
+  assert.deepEqual(BUNDLED_PLUGINS.filter((p) => p.handlers['upstream-error'] !== undefined).map((p) => p.name), ['proxy-cache']);
 });

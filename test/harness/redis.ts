@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onCi } from './postgres.ts';
 
 export const REDIS_ENV = 'PORTCULLIS_TEST_REDIS';
 
@@ -19,6 +20,18 @@ export function redisUrl(): string | undefined {
 /** A key prefix no other test run uses. */
 export function testPrefix(): string {
   return `pt-${randomBytes(4).toString('hex')}:`;
+}
+
+/** How a test that needs Redis behaves without it: skip locally, fail on CI. */
+export function redisMissing(): { skip: string } | { fail: string } {
+  return onCi() ? { fail: `${REDIS_ENV} is not set: CI must run the Redis tests` } : { skip: `${REDIS_ENV} is not set (e.g. redis://127.0.0.1:6379): Redis not tested` };
+}
+
+/** Waits until a shared connection is up (it refuses commands while connecting, by design). */
+export async function whenReady(conn: { client(): { status: string; once(event: 'ready', fn: () => void): unknown } }): Promise<void> {
+  const c = conn.client();
+  if (c.status === 'ready') return;
+  await new Promise<void>((resolve) => c.once('ready', resolve));
 }
 
 export function hasRedisServer(): boolean {

@@ -25,6 +25,8 @@ export interface RouteChains {
   readonly 'upstream-response': readonly Step[];
   readonly 'response-body': readonly Step[];
   readonly log: readonly Step[];
+  /** Fallback hooks for a failed upstream (empty on nearly every route). */
+  readonly 'upstream-error': readonly Step[];
   /** Largest body the response-body steps buffer (0 when there are none). */
   readonly responseBodyLimit: number;
   /** Names of the plugins active on the route, in run order, for docs and debugging. */
@@ -76,7 +78,7 @@ export function compileInstance(catalog: PluginCatalog, instance: PluginInstance
   return { plugin, enabled: instance.enabled, conf };
 }
 
-function stepsFor(instances: readonly CompiledInstance[], phase: Phase): Step[] {
+function stepsFor(instances: readonly CompiledInstance[], phase: Phase | 'upstream-error'): Step[] {
   const steps: Step[] = [];
   const authSteps: Step[] = [];
   for (const i of instances) {
@@ -169,6 +171,7 @@ export function compileChains(catalog: PluginCatalog, config: Config, issues: Co
       'upstream-response': stepsFor(active, 'upstream-response'),
       'response-body': stepsFor(active, 'response-body'),
       log: stepsFor(active, 'log'),
+      'upstream-error': stepsFor(active, 'upstream-error'),
       responseBodyLimit: bodyLimits.length > 0 ? Math.min(...bodyLimits) : 0,
       plugins: active.map((inst) => inst.plugin.name),
     };

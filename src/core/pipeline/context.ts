@@ -52,6 +52,46 @@ export interface ResponseView {
   status: number;
   /** Header names are lower-case. */
   headers: HeaderMap;
+  /**
+   * Set by an `upstream-response` handler that wants THIS response's body as the client receives
+   * it (after any `response-body` rewrite), without making the route buffer every response: the
+   * body still streams to the client; a copy is kept up to `limit` bytes.
+   */
+  bodyTap?: BodyTap | undefined;
+}
+
+/** A per-request request for the response body (see ResponseView.bodyTap). */
+export interface BodyTap {
+  /** Largest body wanted; a longer one streams on and the tap is abandoned. */
+  readonly limit: number;
+  /** The whole body, once the upstream has sent all of it. */
+  complete(body: Buffer): void;
+  /** The body will not arrive whole: too long, upstream or client failure. Called at most once, never after complete. */
+  abandoned(): void;
+}
+
+/** A response fetched from the route's upstream outside the client's exchange. */
+export interface SideResponse {
+  readonly status: number;
+  /** Lower-case names, hop-by-hop fields removed (as `ctx.response.headers`). */
+  readonly headers: HeaderMap;
+  readonly body: Buffer;
+}
+
+/**
+ * Sends a GET for this request's upstream target (path, query and headers as `ctx.upstream` has
+ * them now, `headers` replacing them) to the route's service, outside the client's exchange: for
+ * work that must outlive or precede it (a background cache refresh). One attempt, the service's
+ * timeouts, a healthy target; rejects on failure or when the body exceeds `maxBodyBytes`.
+ */
+export type UpstreamFetch = (ctx: RequestContext, headers: HeaderMap, maxBodyBytes: number) => Promise<SideResponse>;
+
+/** Why the upstream could not answer (the `upstream-error` hook's argument). */
+export interface UpstreamFailureView {
+  /** connect, reset, timeout, no-healthy-upstream, ... */
+  readonly kind: string;
+  /** The problem the gateway will answer unless a hook answers instead. */
+  readonly problem: ErrorCode;
 }
 
 export interface RequestContext {
@@ -80,6 +120,8 @@ export interface RequestContext {
   readonly upstream: UpstreamRequest;
   /** Set once upstream response headers (or a plugin's response) exist. */
   response: ResponseView | undefined;
+  /** Background requests to the route's upstream (absent outside a gateway, e.g. unit tests). */
+  readonly upstreamFetch?: UpstreamFetch | undefined;
   /** Scratch space shared by the plugins of this request. */
   readonly vars: Record<string, unknown>;
   readonly log: PluginLogger;

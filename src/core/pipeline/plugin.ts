@@ -2,7 +2,7 @@
 // handler per phase it implements. Handlers continue by returning nothing and stop the chain
 // by returning a response; they are synchronous unless they must wait (then they return a promise).
 import type { Static, TSchema } from 'typebox';
-import type { PluginResponse, RequestContext } from './context.ts';
+import type { PluginResponse, RequestContext, UpstreamFailureView } from './context.ts';
 import type { Scope } from './phases.ts';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -19,6 +19,12 @@ export interface PhaseHandlers<C> {
   'upstream-response'?(ctx: RequestContext, conf: C): StopOrContinue;
   /** Rewrite the buffered response body (synchronous); return the new body or nothing. */
   'response-body'?(ctx: RequestContext, conf: C, body: Buffer): Buffer | undefined | void;
+  /**
+   * Not a phase: a fallback hook, run (synchronously, by priority) when the upstream could not
+   * answer at all (connection failure, timeout after retries, no healthy target). The first
+   * handler to return a response answers instead of the gateway's 502/503/504 problem.
+   */
+  'upstream-error'?(ctx: RequestContext, conf: C, failure: UpstreamFailureView): StopOrContinue;
   /** After the response is sent; must not throw or block. */
   log?(ctx: RequestContext, conf: C): void;
 }

@@ -1,0 +1,114 @@
+// proxy-cache on a real node (store mode, two gateway worker processes): authenticated responses
+// never cross consumers unless public, and purges through the admin API reach every worker's
+// memory cache (the supervisor broadcasts them over IPC).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectStatus, spawnNode, until, type NodeProcess } from './harness/node.ts';
+import { startUpstream } from './harness/upstream.ts';
+
+interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+/** Each call on a new connection, so calls spread over both workers. */
+function call(node: NodeProcess, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${node.proxyUrl}${path}`, { headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('proxy-cache on a node with two workers: no cross-consumer leaks; purge by key, prefix and tag', { timeout: 120_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cache-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const counts = new Map<string, number>();
+  const up = await startUpstream((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const n = (counts.get(path) ?? 0) + 1;
+    counts.set(path, n);
+    const who = String(req.headers['x-consumer-username'] ?? 'nobody');
+    const isPublic = path.startsWith('/api/public');
+    const body = isPublic ? `public ${n}` : `data of ${who} ${n}`;
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'cache-control': isPublic ? 'public, max-age=300' : 'max-age=300', 'cache-tag': `all, ${path.split('/')[2]}` });
+    res.end(body);
+  });
+  t.after(() => up.close());
+  const node = await spawnNode({ db: `sqlite:${join(dir, 'p.db')}`, workers: 2, t });
+  expectStatus(await node.admin('POST', '/admin/config/apply', {
+    services: [{ name: 'api', targets: [{ url: up.url }], retries: 0 }],
+    routes: [
+      { name: 'keyed', service: 'api', paths: ['/api'], plugins: [{ name: 'key-auth', config: {} }, { name: 'proxy-cache', config: {} }] },
+      { name: 'open', service: 'api', paths: ['/open'], plugins: [{ name: 'proxy-cache', config: {} }] },
+    ],
+  }), 'config apply');
+  for (const name of ['alice', 'bob']) expectStatus(await node.admin('POST', '/admin/consumers', { name }), name, 201);
+  const keyOf = async (consumer: string) => String(expectStatus(await node.admin('POST', '/admin/credentials', { consumer, type: 'key-auth' }), `key ${consumer}`, 201).body.key);
+  const alice = await keyOf('alice');
+  const bob = await keyOf('bob');
+  await until(async () => (await call(node, '/api/warmup', { apikey: alice })).status === 200 && (await call(node, '/api/warmup', { apikey: bob })).status === 200, 15_000, 'keys served by both workers');
+
+  /** Asks until both workers hold the entry (each call is a new connection; the kernel spreads them). */
+  const warm = async (path: string, headers: Record<string, string>) => {
+    let hits = 0;
+    await until(async () => { if (/hit/.test(String((await call(node, path, headers)).headers['cache-status']))) hits++; return hits >= 4; }, 15_000, `${path} cached`);
+  };
+
+  await t.test('per-consumer data is never served to another consumer', async () => {
+    for (let i = 0; i < 10; i++) {
+      assert.match((await call(node, '/api/orders', { apikey: alice })).body, /^data of alice /);
+      assert.match((await call(node, '/api/orders', { apikey: bob })).body, /^data of bob /);
+    }
+    const anonymous = await call(node, '/api/orders');
+    assert.equal(anonymous.status, 401);
+  });
+
+  await t.test('a public response is shared between consumers', async () => {
+    await warm('/api/public', { apikey: alice });
+    const before = counts.get('/api/public');
+    const r = await call(node, '/api/public', { apikey: bob });
+    assert.match(r.body, /^public /);
+    assert.match(String(r.headers['cache-status']), /hit/);
+    assert.equal(counts.get('/api/public'), before);
+  });
+
+  const purge = async (body: Record<string, string>) => expectStatus(await node.admin('POST', '/admin/cache/purge', body), `purge ${JSON.stringify(body)}`, 200).body as { removed: { memory: number } };
+  const missesAfterPurge = async (path: string, headers: Record<string, string> = {}) => {
+    // Every worker lost it: the next calls (spread over both workers) are misses until re-stored.
+    const r = await call(node, path, headers);
+    assert.doesNotMatch(String(r.headers['cache-status']), /hit/, `${path} after purge`);
+  };
+
+  await t.test('purge by key (with its per-consumer variants) reaches both workers', async () => {
+    await warm('/api/orders', { apikey: alice });
+    const host = `127.0.0.1:${node.proxyPort}`;
+    const out = await purge({ key: `GET ${host}/api/orders` });
+    assert.ok(out.removed.memory >= 2, `removed ${out.removed.memory}`);
+    await missesAfterPurge('/api/orders', { apikey: alice });
+  });
+
+  await t.test('purge by prefix and by tag', async () => {
+    await warm('/open/a', {});
+    await warm('/open/b', {});
+    const host = `127.0.0.1:${node.proxyPort}`;
+    assert.ok((await purge({ prefix: `GET ${host}/open/a` })).removed.memory >= 1);
+    await missesAfterPurge('/open/a');
+    assert.match(String((await call(node, '/open/b')).headers['cache-status']), /hit/);
+    await warm('/open/b', {});
+    assert.ok((await purge({ tag: 'b' })).removed.memory >= 1);
+    await missesAfterPurge('/open/b');
+  });
+
+  await t.test('purge needs the admin role and exactly one selector', async () => {
+    const anon = await node.admin('POST', '/admin/cache/purge', { tag: 'x' }, { authorization: 'Bearer nope' });
+    assert.equal(anon.status, 401);
+    assert.equal((await node.admin('POST', '/admin/cache/purge', { tag: 'x', key: 'y' })).status, 400);
+  });
+});
