@@ -64,7 +64,7 @@ export function compileInstance(catalog: PluginCatalog, instance: PluginInstance
   let conf: unknown = result.value;
   if (plugin.compile) {
     try {
-      conf = plugin.compile(result.value, env);
+      conf = plugin.compile(result.value, { ...env, scope });
     } catch (err) {
       conf = err instanceof Error ? err.message : String(err);
     }

@@ -36,6 +36,8 @@ export interface PluginCompileEnv {
   readonly builtinIssuer: string | undefined;
   /** `gateway.redis`, when configured: plugins with `backend: redis` need it. */
   readonly redis: RedisLocation | undefined;
+  /** Where the instance being compiled is attached (absent when compiled outside a config). */
+  readonly scope?: Scope;
 }
 
 export const NO_COMPILE_ENV: PluginCompileEnv = Object.freeze({ builtinIssuer: undefined, redis: undefined });
