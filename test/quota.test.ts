@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { expectStatus, randomToken, spawnNode, until, type NodeProcess } from './harness/node.ts';
-import { get, type Reply } from './harness/http-get.ts';
+import type { Reply } from './harness/http-get.ts';
 import { request } from 'node:http';
 import { startUpstream } from './harness/upstream.ts';
 
