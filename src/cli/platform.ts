@@ -34,6 +34,9 @@ import { ROLES, type Role } from './roles.ts';
 import { loadMasterKey } from './master-key.ts';
 import { recordRevocation } from '../admin/signing-keys.ts';
 import type { AuthServerControl } from '../gateway/auth-server/endpoints.ts';
+import { installLocalCounters } from '../store/counters/local.ts';
+import { QuotaLedger } from '../store/quota/ledger.ts';
+import type { Config } from '../core/config/schema.ts';
 
 /** How often a node checks whether the OAuth2 server needs a new signing key. */
 const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
@@ -121,6 +124,20 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     : opts.workers <= 1
       ? new InProcessGateway({ logger, catalog: BUNDLED_CATALOG, health, port: opts.port, host: opts.host, ...(authControl ? { authControl } : {}) })
       : new ClusterGateway({ logger, health, port: opts.port, host: opts.host, workers: opts.workers, ...(authControl ? { authControl } : {}) });
+  // Quotas of the whole node are counted here (workers ask over IPC), persisted to the store in the
+  // background; the current periods' usage is loaded before the gateway serves its first request.
+  const ledger = gateway ? new QuotaLedger({ store: source instanceof StoreSource ? source.store : undefined, logger }) : undefined;
+  let warnedMemoryQuota = false;
+  const warnIfQuotaInMemory = (c: Config) => {
+    if (ledger === undefined || ledger.persistent || warnedMemoryQuota || !usesPlugin(c, 'quota')) return;
+    warnedMemoryQuota = true;
+    logger.warn({}, 'the quota plugin counts in memory only in DB-less mode: a restart starts every allowance again from zero (run with --db to persist usage)');
+  };
+  if (ledger) {
+    await ledger.start();
+    installLocalCounters({ quota: ledger });
+    warnIfQuotaInMemory(config);
+  }
   const checker = new ActiveHealthChecker(health, logger);
   health.onChange((key, healthy) => {
     const [service, origin] = key.split('|') as [string, string];
@@ -236,6 +253,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (next.version === version && next.revision === revision) return true;
       if (next.version !== version) {
         if (gateway) await gateway.apply(next.config);
+        warnIfQuotaInMemory(next.config);
         checker.configure(next.config.services);
         publishTargetHealth(next.config.services);
         await mirrorConfig(next.config);
@@ -276,6 +294,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       clearInterval(keyTimer);
       logger.info({}, 'draining: finishing in-flight requests');
       await gateway?.drain(config.gateway.drain_timeout_ms);
+      // After the drain: every request that counted is in, and its count reaches the store.
+      await ledger?.stop();
       await checker.stop();
       await admin?.close();
       await source.close();
@@ -286,6 +306,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   };
 
   return { proxyPort: gateway?.port ?? 0, adminPort, reload, shutdown };
+}
+
+function usesPlugin(config: Config, name: string): boolean {
+  const attached = (list: readonly { name: string; enabled: boolean }[]) => list.some((p) => p.name === name && p.enabled);
+  return attached(config.plugins) || config.services.some((s) => attached(s.plugins)) || config.routes.some((r) => attached(r.plugins));
 }
 
 /** The first admin token, printed once on the terminal (never into the log stream). */

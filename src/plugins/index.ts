@@ -12,6 +12,7 @@ import { keyAuth } from './key-auth/plugin.ts';
 import { oauth2Introspection } from './oauth2-introspection/plugin.ts';
 import { rateLimiting } from './rate-limiting/plugin.ts';
 import { proxyCache } from './proxy-cache/plugin.ts';
+import { quota } from './quota/plugin.ts';
 import { requestSizeLimiting } from './request-size-limiting/plugin.ts';
 import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
@@ -24,6 +25,7 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   oauth2Introspection,
   keyAuth,
   basicAuth,
+  quota,
   requestSizeLimiting,
   rateLimiting,
   acl,

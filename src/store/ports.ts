@@ -1,7 +1,7 @@
 // The store's ports: what the control plane, the admin API and the gateway's config feed need
 // from a database, whichever adapter serves it (SQLite by default, Postgres for clusters).
 import type { EntityData, KindName } from '../core/entities/kinds.ts';
-import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
+import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 
 export interface StoredEntity {
   readonly id: string;
@@ -39,6 +39,12 @@ export class VersionConflictError extends Error {}
 export class DuplicateKeyError extends Error {}
 
 export type AuditEntry = Omit<AuditRow, 'id' | 'at'> & { at?: string };
+
+/** Requests one node counted for a subject since its last flush: added to what the row holds. */
+export type QuotaDelta = Omit<QuotaUsageRow, 'id' | 'used' | 'notified' | 'updated_at'> & { readonly delta: number };
+/** A subject's totals after a delta was added (all nodes' counts). */
+export interface QuotaTotals { readonly used: number; readonly limit: number; readonly notified: number }
+export type EventInput = Omit<EventRow, 'id' | 'created_at' | 'published_at'> & { id?: string; created_at?: string };
 
 /** One unit of work: reads and writes that commit or roll back together. */
 export interface StoreSession {
@@ -102,6 +108,28 @@ export interface StoreSession {
   insertRevokedToken(row: RevokedTokenRow): Promise<boolean>;
   /** Forgets revocations of tokens expired at `now`; returns how many. */
   deleteRevokedTokensExpiredAt(now: string): Promise<number>;
+
+  /**
+   * Adds a node's count to a subject's usage in a period (`used = used + delta`, creating the row
+   * at `delta`), so that nodes sharing the database each add theirs; the row's limit, consumer, plan
+   * and product become the delta's. Returns the totals. Not config: never bumps the revision.
+   */
+  addQuotaUsage(delta: QuotaDelta): Promise<QuotaTotals>;
+  /**
+   * Raises the subject's `notified` threshold to `threshold` if it is lower; true when this call
+   * raised it. Conditional on the row's current value (a row lock on Postgres, the write lock on
+   * SQLite), so across nodes exactly one transaction wins: the one that publishes the event.
+   */
+  markQuotaNotified(subject: string, periodStart: string, threshold: number): Promise<boolean>;
+  /** Usage rows of periods not yet over at `now` (what a node loads to count on from). */
+  currentQuotaUsage(now: string): Promise<QuotaUsageRow[]>;
+  /** Usage rows by subject; `current_at` keeps only periods that contain that instant. */
+  listQuotaUsage(query: ListQuery & { consumer?: string; plan?: string; current_at?: string }): Promise<Page<QuotaUsageRow>>;
+
+  /** Records an event; undefined when one with the same idempotency key exists (nothing written). */
+  insertEvent(event: EventInput): Promise<EventRow | undefined>;
+  /** Events, oldest first. */
+  listEvents(query: ListQuery & { type?: string; subject?: string }): Promise<Page<EventRow>>;
 }
 
 export interface StoreHealth {

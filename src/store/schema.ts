@@ -100,6 +100,36 @@ export interface RevokedTokenRow {
   revoked_at: string;
 }
 
+/** Requests counted against one quota subject in one calendar period (all nodes together). */
+export interface QuotaUsageRow {
+  subject: string;
+  /** ISO instants: the period is [period_start, period_end). */
+  period_start: string;
+  id: string;
+  period_end: string;
+  period: string;
+  limit: number;
+  used: number;
+  consumer: string;
+  plan: string | null;
+  product: string | null;
+  /** Highest threshold (percent) whose event was published: 0, 80 or 100. */
+  notified: number;
+  updated_at: string;
+}
+
+/** A fact the platform publishes (e.g. `quota.warning`), kept until delivery has taken it. */
+export interface EventRow {
+  id: string;
+  type: string;
+  subject: string | null;
+  idempotency_key: string | null;
+  /** JSON. */
+  payload: string;
+  created_at: string;
+  published_at: string | null;
+}
+
 export interface Database {
   schema_migrations: { version: number; name: string; applied_at: string };
   config_state: { id: number; revision: number; updated_at: string };
@@ -118,6 +148,8 @@ export interface Database {
   api_specs: SpecRow;
   signing_keys: SigningKeyRow;
   revoked_tokens: RevokedTokenRow;
+  quota_usage: QuotaUsageRow;
+  events: EventRow;
 }
 
 export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions';

@@ -5,9 +5,9 @@ import { KINDS, type EntityData, type KindName } from '../core/entities/kinds.ts
 import { uuidv7 } from './ids.ts';
 import {
   DuplicateKeyError, InvalidCursorError, VersionConflictError,
-  type AuditEntry, type ListQuery, type Page, type SortField, type StoredEntity, type StoreSession,
+  type AuditEntry, type EventInput, type ListQuery, type Page, type QuotaDelta, type QuotaTotals, type SortField, type StoredEntity, type StoreSession,
 } from './ports.ts';
-import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Database, Dialect, EntityRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
+import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Database, Dialect, EntityRow, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 // Entity tables are chosen at run time by kind; their common columns are typed by EntityRow.
@@ -46,6 +46,10 @@ function isUniqueViolation(err: unknown): boolean {
 function toEntity(row: EntityRow): StoredEntity {
   // pg returns integers as numbers and bigints as strings; SQLite as numbers: normalise once here.
   return { id: row.id, key: row.key, position: Number(row.position), data: JSON.parse(row.data) as EntityData, created_at: row.created_at, updated_at: row.updated_at, version: Number(row.version) };
+}
+
+function toQuotaUsage(r: QuotaUsageRow): QuotaUsageRow {
+  return { ...r, limit: Number(r.limit), used: Number(r.used), notified: Number(r.notified) };
 }
 
 export class KyselySession implements StoreSession {
@@ -402,6 +406,62 @@ export class KyselySession implements StoreSession {
   async deleteRevokedTokensExpiredAt(now: string): Promise<number> {
     const r = await this.#db.deleteFrom('revoked_tokens').where('expires_at', '<=', now).executeTakeFirst();
     return Number(r.numDeletedRows);
+  }
+
+  // --- quota usage and events -------------------------------------------------------------------
+
+  async addQuotaUsage(d: QuotaDelta): Promise<QuotaTotals> {
+    const { delta, ...row } = d;
+    const now = this.#now();
+    const r = await this.#db.insertInto('quota_usage')
+      .values({ ...row, id: uuidv7(), used: delta, notified: 0, updated_at: now })
+      .onConflict((oc) => oc.columns(['subject', 'period_start']).doUpdateSet((eb) => ({
+        used: eb('quota_usage.used', '+', eb.ref('excluded.used')),
+        limit: eb.ref('excluded.limit'),
+        consumer: eb.ref('excluded.consumer'),
+        plan: eb.ref('excluded.plan'),
+        product: eb.ref('excluded.product'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })))
+      .returning(['used', 'limit', 'notified'])
+      .executeTakeFirstOrThrow();
+    // pg returns bigint columns as strings.
+    return { used: Number(r.used), limit: Number(r.limit), notified: Number(r.notified) };
+  }
+
+  async markQuotaNotified(subject: string, periodStart: string, threshold: number): Promise<boolean> {
+    const r = await this.#db.updateTable('quota_usage').set({ notified: threshold })
+      .where('subject', '=', subject).where('period_start', '=', periodStart).where('notified', '<', threshold)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async currentQuotaUsage(now: string): Promise<QuotaUsageRow[]> {
+    const rows = await this.#db.selectFrom('quota_usage').selectAll().where('period_end', '>', now).orderBy('subject').orderBy('period_start').execute();
+    return rows.map(toQuotaUsage);
+  }
+
+  listQuotaUsage(query: ListQuery & { consumer?: string; plan?: string; current_at?: string }): Promise<Page<QuotaUsageRow>> {
+    return this.#page('quota_usage', query, 'subject', (qb) => {
+      if (query.consumer !== undefined) qb = qb.where('consumer', '=', query.consumer);
+      if (query.plan !== undefined) qb = qb.where('plan', '=', query.plan);
+      if (query.current_at !== undefined) qb = qb.where('period_start', '<=', query.current_at).where('period_end', '>', query.current_at);
+      return qb;
+    }, toQuotaUsage);
+  }
+
+  async insertEvent(event: EventInput): Promise<EventRow | undefined> {
+    const row: EventRow = { id: event.id ?? uuidv7(), type: event.type, subject: event.subject, idempotency_key: event.idempotency_key, payload: event.payload, created_at: event.created_at ?? this.#now(), published_at: null };
+    const r = await this.#db.insertInto('events').values(row).onConflict((oc) => oc.column('idempotency_key').doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0 ? row : undefined;
+  }
+
+  listEvents(query: ListQuery & { type?: string; subject?: string }): Promise<Page<EventRow>> {
+    return this.#page('events', query, 'id', (qb) => {
+      if (query.type !== undefined) qb = qb.where('type', '=', query.type);
+      if (query.subject !== undefined) qb = qb.where('subject', '=', query.subject);
+      return qb;
+    }, (r) => ({ ...r }) as EventRow);
   }
 
   /** Used by adapters: increments the revision, taking the config write lock. */

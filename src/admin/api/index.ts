@@ -5,6 +5,7 @@ import { configOperations } from './config.ts';
 import { credentialOperations } from './credentials.ts';
 import { entityOperations } from './entities.ts';
 import { oauth2Operations } from './oauth2.ts';
+import { quotaOperations } from './quotas.ts';
 import type { SigningKeys } from '../signing-keys.ts';
 import type { Operation } from './types.ts';
 import { userOperations } from './users.ts';
@@ -24,6 +25,7 @@ export function adminOperations(control: ControlPlane, extra: readonly Operation
     ...credentialOperations(control.service),
     ...configOperations(control.service),
     ...oauth2Operations(control.service, control.signingKeys),
+    ...quotaOperations(control.service),
     ...extra,
     ...userOperations(control.service.store, control.auth),
   ];

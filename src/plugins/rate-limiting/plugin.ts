@@ -149,7 +149,7 @@ export const rateLimiting = definePlugin({
     access(ctx, conf) {
       const limits = limitsFor(ctx, conf);
       if (limits === undefined) { conf.outcomes.unlimited.inc(); return undefined; }
-      if (limits === 'no-plan') return { problem: 'forbidden', detail: 'No active subscription covers this API.' };
+      if (limits === 'no-plan') return { problem: 'subscription-required' };
       const key = subject(ctx, conf);
       const now = Date.now();
       const counted = conf.redis !== undefined

@@ -98,7 +98,7 @@ test('source: plan uses the caller’s plan for the service; no plan and no defa
   assert.equal(await access(as('globex'), conf), undefined);
   assert.ok(await access(as('globex'), conf));
   const none = await access(as('initech'), conf);
-  assert.ok(none && 'problem' in none && none.problem === 'forbidden');
+  assert.ok(none && 'problem' in none && none.problem === 'subscription-required');
 
   const byPlan = compile({ source: 'plan', limit_by: 'plan', limits: [{ window: 'minute', limit: 1 }] });
   assert.equal(await access(as('acme'), byPlan), undefined, 'plan business: 3 for all its subscribers together');

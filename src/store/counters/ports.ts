@@ -44,9 +44,11 @@ export interface QuotaAsk {
   /** IANA time zone the calendar periods are counted in. */
   readonly timeZone: string;
   readonly limit: number;
-  /** Shown by the admin API; not part of the subject's identity. */
+  /** Shown by the admin API and in events; not part of the subject's identity. */
   readonly consumer: string;
   readonly plan: string | undefined;
+  /** The product subscribed to (plan quotas); undefined for an explicit limit. */
+  readonly product?: string | undefined;
 }
 
 export interface QuotaDecision {

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, Dialect } from '../schema.ts';
 import { initial } from './001-initial.ts';
 import { oauth2Server } from './002-oauth2-server.ts';
+import { quotas } from './003-quotas.ts';
 
 export interface Migration {
   readonly version: number;
@@ -11,7 +12,7 @@ export interface Migration {
   up(db: Kysely<Database>, dialect: Dialect): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server];
+export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export class SchemaTooNewError extends Error {
