@@ -7,6 +7,7 @@ import { compileChains, type PluginCatalog, type RouteChains, type Step } from '
 import { Router } from '../router/router.ts';
 import { compileIdentities, type CredentialRecord, type IdentityDirectory } from '../identity/directory.ts';
 import { compileTokenIssuer, type RevokedTokenRecord, type SigningKeyMaterial } from '../identity/token-issuer.ts';
+import { specLookup, type StoredSpecRecord } from './specs.ts';
 
 /**
  * What a gateway is given: the checked config document plus, from the store, the credentials
@@ -17,6 +18,8 @@ export type GatewayConfig = Config & {
   /** The built-in OAuth2 server's signing keys (private parts in memory only) and revoked tokens. */
   readonly signing_keys?: readonly SigningKeyMaterial[];
   readonly revoked_tokens?: readonly RevokedTokenRecord[];
+  /** The latest stored API spec of each service a spec-reading plugin (request-validator) uses. */
+  readonly specs?: readonly StoredSpecRecord[];
 };
 
 export interface CompiledRoute {
@@ -46,7 +49,7 @@ export function configVersion(config: Config): string {
 export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): Snapshot {
   const issues: ConfigIssue[] = [];
   const services = new Map(config.services.map((s) => [s.name, s]));
-  const chains = compileChains(catalog, config, issues);
+  const chains = compileChains(catalog, config, issues, specLookup(config.specs ?? []));
   const routes = config.routes.map((r, i): CompiledRoute => ({
     name: r.name,
     config: r,
