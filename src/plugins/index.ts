@@ -9,6 +9,7 @@ import { jwt } from './jwt/plugin.ts';
 import { keyAuth } from './key-auth/plugin.ts';
 import { oauth2Introspection } from './oauth2-introspection/plugin.ts';
 import { requestSizeLimiting } from './request-size-limiting/plugin.ts';
+import { requestValidator } from './request-validator/plugin.ts';
 import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
 import { responseTransformer } from './response-transformer/plugin.ts';
@@ -21,6 +22,7 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   keyAuth,
   basicAuth,
   acl,
+  requestValidator,
   requestSizeLimiting,
   requestTransformer,
   responseTransformer,
