@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/config/errors.ts';
 import type { CredentialRecord } from '../core/identity/directory.ts';
 import { configVersion, type GatewayConfig } from '../core/snapshot/compile.ts';
-import { servicesNeedingSpecs, type StoredSpecRecord } from '../core/snapshot/specs.ts';
-import type { StoreSession } from '../store/ports.ts';
+import type { StoredSpecRecord } from '../core/snapshot/specs.ts';
+import { specsFor } from '../admin/specs.ts';
 import type { CredentialRow, SigningKeyRow } from '../store/schema.ts';
 import type { MasterKey } from '../core/identity/sealed.ts';
 import type { RevokedTokenRecord } from '../core/identity/token-issuer.ts';
@@ -153,7 +153,7 @@ export class StoreSource implements ConfigSource {
     // The OAuth2 server's keys (sealed rows, kept as such in the last-known-good file) and revocations.
     const keyRows = config.gateway.oauth2_server.enabled ? await session.listSigningKeys() : [];
     const revoked = config.gateway.oauth2_server.enabled ? await session.listRevokedTokens() : [];
-    const specs = await latestSpecs(session, servicesNeedingSpecs(config));
+    const specs = await specsFor(session, config);
     const gatewayConfig: GatewayConfig = { ...config, credentials, ...this.#openKeys(keyRows, revoked), ...(specs.length > 0 ? { specs } : {}) };
     this.#servingLastGood = false;
     this.#saveLastGood(gatewayConfig, revision, { signing_keys: keyRows, revoked_tokens: revoked });
@@ -220,17 +220,6 @@ export class StoreSource implements ConfigSource {
     await this.#opening;
     await this.store.close();
   }
-}
-
-/** The latest stored spec of each named service (services without one are left out). */
-async function latestSpecs(session: StoreSession, services: readonly string[]): Promise<StoredSpecRecord[]> {
-  const out: StoredSpecRecord[] = [];
-  for (const service of services) {
-    const latest = (await session.listSpecs(service)).at(-1);
-    const row = latest === undefined ? undefined : await session.getSpec(latest.id);
-    if (row !== undefined) out.push({ service, id: row.id, format: row.format, content: row.content });
-  }
-  return out;
 }
 
 function toCredentialRecord(r: CredentialRow): CredentialRecord {

@@ -2,7 +2,7 @@
 // operations hold ready validators for each parameter location, the JSON request body and
 // (optionally) the responses. Nothing here runs per request except the returned closures.
 import type { ValidateFunction } from 'ajv';
-import { newCompilers, type Compilers } from './ajv.ts';
+import { newCompilers } from './ajv.ts';
 import { convertSchema, shapeOf, type Direction } from './json-schema.ts';
 import type { Shape, Style } from './params.ts';
 
