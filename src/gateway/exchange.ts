@@ -209,7 +209,7 @@ class Exchange implements AttemptOwner {
         return false;
       }
     }
-    const match = this.runtime.snapshot.router.match(this.ctx.method, headers.host, this.ctx.path, (name) => headers[name]);
+    const match = this.runtime.snapshot.router.match(this.ctx.method, headers.host, this.ctx.path, (name) => headers[name], this.ctx.query);
     if (!match) {
       this.problem('route-not-found');
       return false;
@@ -223,6 +223,12 @@ class Exchange implements AttemptOwner {
     ctx.serviceName = route.service.name;
     ctx.params = match.params;
     this.ctx.upstream.path = this.upstreamPath(this.ctx.path);
+    // A retired API version answers 410 itself (with its Link to the successor), never forwards.
+    const sunsetAt = route.lifecycle?.sunsetAt;
+    if (sunsetAt !== undefined && this.ctx.receivedAt >= sunsetAt) {
+      this.problem('version-sunset');
+      return false;
+    }
     return true;
   }
 
@@ -385,6 +391,8 @@ class Exchange implements AttemptOwner {
     }
     const chains = this.route!.chains;
     const list = responseHeaderList(headers, this.id);
+    const lifecycle = this.route!.lifecycle;
+    if (lifecycle !== undefined) list.push(...lifecycle.list);
     if (chains['upstream-response'].length === 0 && chains['response-body'].length === 0 && chains.log.length === 0) {
       // No plugin looks at the response: the filtered list goes straight to the client.
       this.closeIfDraining();
@@ -571,13 +579,13 @@ class Exchange implements AttemptOwner {
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
-    this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread() });
+    this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread(), headers: this.route?.lifecycle?.headers });
   }
 
   private problem(code: ErrorCode, detail?: string, close = false): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
-    this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread() }, detail);
+    this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.route?.lifecycle?.headers }, detail);
   }
 
   /** The problem's `instance`: the normalised path, or (refused before that) the raw path, capped. */

@@ -19,6 +19,7 @@ export const ERRORS = {
   'request-timeout': { status: 408, title: 'Request Timeout', detail: 'The request was not received in time.' },
   'forbidden': { status: 403, title: 'Forbidden', detail: 'You are not allowed to access this resource.' },
   'route-not-found': { status: 404, title: 'Not Found', detail: 'No route matches this request.' },
+  'version-sunset': { status: 410, title: 'Gone', detail: 'This API version has been retired; the Link header points to its successor.' },
   'payload-too-large': { status: 413, title: 'Payload Too Large', detail: 'The request body exceeds the allowed size.' },
   'uri-too-long': { status: 414, title: 'URI Too Long', detail: 'The request URL exceeds the allowed length.' },
   'header-fields-too-large': { status: 431, title: 'Request Header Fields Too Large', detail: 'The request headers exceed the allowed size or count.' },

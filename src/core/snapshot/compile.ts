@@ -8,6 +8,7 @@ import { Router } from '../router/router.ts';
 import { compileIdentities, type CredentialRecord, type IdentityDirectory } from '../identity/directory.ts';
 import { compileTokenIssuer, type RevokedTokenRecord, type SigningKeyMaterial } from '../identity/token-issuer.ts';
 import { specLookup, type StoredSpecRecord } from './specs.ts';
+import { checkVersions, lifecycleOf, versionCondition, type RouteLifecycle } from './versions.ts';
 
 /**
  * What a gateway is given: the checked config document plus, from the store, the credentials
@@ -28,6 +29,8 @@ export interface CompiledRoute {
   readonly service: ServiceConfig;
   readonly stripPath: boolean;
   readonly chains: RouteChains;
+  /** Deprecation/Sunset/Link of a versioned route, and when it stops answering (410). */
+  readonly lifecycle: RouteLifecycle | undefined;
 }
 
 export interface Snapshot {
@@ -56,7 +59,9 @@ export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): 
     service: services.get(r.service)!,
     stripPath: r.strip_path,
     chains: chains.routes[i]!,
+    lifecycle: lifecycleOf(r.version),
   }));
+  checkVersions(config.routes, issues);
   let router: Router<CompiledRoute> | undefined;
   try {
     router = new Router(routes.map((route) => ({
@@ -66,6 +71,7 @@ export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): 
       methods: route.config.methods,
       headers: route.config.headers,
       priority: route.config.priority,
+      version: versionCondition(route.config),
     })));
   } catch (err) {
     if (err instanceof ConfigError) issues.push(...err.issues);
