@@ -145,7 +145,7 @@ export class Router<T> {
     // The version a request names, per selector: read on first need (most routers have none).
     let versions: (string | null)[] | undefined;
     const versionAccepts = (v: NonNullable<Entry<T>['version']>): boolean => {
-      versions ??= new Array<string | null>(this.selectors.length);
+      versions ??= Array.from<string | null | undefined>({ length: this.selectors.length }) as (string | null)[];
       let named = versions[v.selector];
       if (named === undefined) named = versions[v.selector] = versionOf(this.selectors[v.selector]!, header, query) ?? null;
       return named === null ? v.isDefault : named === v.name;
