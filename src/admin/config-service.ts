@@ -11,6 +11,7 @@ import { assemble, decompose, emptySets, type EntityRecord, type EntitySets } fr
 import { KIND_NAMES, KINDS, pluginScope, type EntityData, type KindName } from '../core/entities/kinds.ts';
 import type { PluginCatalog } from '../core/pipeline/compile.ts';
 import { checkDocument } from '../core/snapshot/check.ts';
+import { specsFor } from './specs.ts';
 import type { Snapshot } from '../core/snapshot/compile.ts';
 import type { StoredEntity, Store, StoreSession } from '../store/ports.ts';
 
@@ -80,7 +81,8 @@ export class ConfigService {
   async load(session: StoreSession = this.store.read()): Promise<LoadedConfig> {
     const revision = await session.revision();
     const { sets } = await this.#sets(session);
-    const { config, snapshot } = checkDocument(assemble(sets, await this.#settings(session)), this.#catalog);
+    const doc = assemble(sets, await this.#settings(session));
+    const { config, snapshot } = checkDocument(doc, this.#catalog, await specsFor(session, doc));
     return { revision, config, snapshot };
   }
 
@@ -190,7 +192,7 @@ export class ConfigService {
           return { pointer: isWritten ? `/${scope}` : '', path: isWritten ? scope : '', message: isWritten ? `no ${scope} is named "${String(p.data[scope])}"` : `plugin "${p.key}" would be left without its ${scope}` };
         }));
       }
-      checkDocument(raw, this.#catalog);
+      checkDocument(raw, this.#catalog, await specsFor(tx, raw));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       const prefix = written ? pointerOf(raw, written.kind, written.key, written.data) : undefined;
@@ -243,7 +245,8 @@ export class ConfigService {
         }
         // The document's sections merged with the kept ones must hold together, before anything
         // is written (duplicates, references into the store, plugins, the router).
-        checkDocument(assemble(next, present.has('gateway') ? config.gateway : await this.#settings(tx)), this.#catalog);
+        const merged = assemble(next, present.has('gateway') ? config.gateway : await this.#settings(tx));
+        checkDocument(merged, this.#catalog, await specsFor(tx, merged));
         for (const kind of KIND_NAMES) await this.#sync(tx, kind, stored[kind].filter(governs(kind)), wantedOf[kind], changes, opts);
         if (present.has('gateway')) {
           const before = validate<GatewaySettings>(GatewaySettingsSchema, (await this.#settings(tx)) ?? {});

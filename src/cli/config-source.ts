@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/config/errors.ts';
 import type { CredentialRecord } from '../core/identity/directory.ts';
 import { configVersion, type GatewayConfig } from '../core/snapshot/compile.ts';
+import type { StoredSpecRecord } from '../core/snapshot/specs.ts';
+import { specsFor } from '../admin/specs.ts';
 import type { CredentialRow, SigningKeyRow } from '../store/schema.ts';
 import type { MasterKey } from '../core/identity/sealed.ts';
 import type { RevokedTokenRecord } from '../core/identity/token-issuer.ts';
@@ -151,7 +153,8 @@ export class StoreSource implements ConfigSource {
     // The OAuth2 server's keys (sealed rows, kept as such in the last-known-good file) and revocations.
     const keyRows = config.gateway.oauth2_server.enabled ? await session.listSigningKeys() : [];
     const revoked = config.gateway.oauth2_server.enabled ? await session.listRevokedTokens() : [];
-    const gatewayConfig: GatewayConfig = { ...config, credentials, ...this.#openKeys(keyRows, revoked) };
+    const specs = await specsFor(session, config);
+    const gatewayConfig: GatewayConfig = { ...config, credentials, ...this.#openKeys(keyRows, revoked), ...(specs.length > 0 ? { specs } : {}) };
     this.#servingLastGood = false;
     this.#saveLastGood(gatewayConfig, revision, { signing_keys: keyRows, revoked_tokens: revoked });
     return { config: gatewayConfig, version: configVersion(gatewayConfig), revision };
@@ -170,7 +173,7 @@ export class StoreSource implements ConfigSource {
 
   /** Cold start while the store is down: the snapshot saved by the last successful load. */
   #loadLastGood(): LoadedSnapshot {
-    let saved: { revision: number; config: unknown; credentials?: CredentialRecord[]; signing_keys?: SigningKeyRow[]; revoked_tokens?: RevokedTokenRecord[] };
+    let saved: { revision: number; config: unknown; credentials?: CredentialRecord[]; signing_keys?: SigningKeyRow[]; revoked_tokens?: RevokedTokenRecord[]; specs?: StoredSpecRecord[] };
     try {
       saved = JSON.parse(readFileSync(this.#lastGoodFile, 'utf8')) as typeof saved;
     } catch {
@@ -178,7 +181,7 @@ export class StoreSource implements ConfigSource {
     }
     try {
       const { config } = checkDocument(saved.config, BUNDLED_CATALOG);
-      const gatewayConfig: GatewayConfig = { ...config, credentials: saved.credentials ?? [], ...this.#openKeys(saved.signing_keys ?? [], saved.revoked_tokens ?? []) };
+      const gatewayConfig: GatewayConfig = { ...config, credentials: saved.credentials ?? [], ...this.#openKeys(saved.signing_keys ?? [], saved.revoked_tokens ?? []), ...(saved.specs && saved.specs.length > 0 ? { specs: saved.specs } : {}) };
       this.#servingLastGood = true;
       return { config: gatewayConfig, version: configVersion(gatewayConfig), revision: saved.revision };
     } catch (err) {
@@ -189,12 +192,13 @@ export class StoreSource implements ConfigSource {
 
   // Atomic: written beside, then renamed over, so a crash or a full disk never leaves half a file.
   // Signing keys are saved as the store keeps them, private halves sealed: never in clear on disk.
-  #saveLastGood({ credentials, signing_keys: _opened, revoked_tokens: _revoked, ...config }: GatewayConfig, revision: number, oauth: { signing_keys: readonly SigningKeyRow[]; revoked_tokens: readonly RevokedTokenRecord[] }): void {
+  #saveLastGood({ credentials, signing_keys: _opened, revoked_tokens: _revoked, specs, ...config }: GatewayConfig, revision: number, oauth: { signing_keys: readonly SigningKeyRow[]; revoked_tokens: readonly RevokedTokenRecord[] }): void {
     const tmp = `${this.#lastGoodFile}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.#lastGoodFile), { recursive: true });
       // Credential hashes too: with the store down, known keys keep working (RELIABILITY.md).
-      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config, credentials, ...oauth }), { mode: 0o600 });
+      // The stored specs the validator compiles from, so a cold start validates as before.
+      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config, credentials, ...oauth, ...(specs ? { specs } : {}) }), { mode: 0o600 });
       renameSync(tmp, this.#lastGoodFile);
     } catch (err) {
       this.#logger.warn({ file: this.#lastGoodFile, error: (err as Error).message }, 'could not save the last-known-good snapshot');

@@ -36,8 +36,9 @@ const STARTED = Symbol('portcullis.started');
 const CLOSING = Symbol('portcullis.closing');
 interface ClientSocket { [STARTED]?: number; [CLOSING]?: boolean }
 
-// Stages of the flow before the upstream call; see advance().
-const STAGE_REWRITE = 0, STAGE_ROUTE = 1, STAGE_ACCESS = 2, STAGE_UPSTREAM_REQUEST = 3, STAGE_FORWARD = 4;
+// Stages of the flow before the upstream call; see advance(). The access phase is cut in two
+// where a plugin asks for the buffered request body (STAGE_BODY reads it in between).
+const STAGE_REWRITE = 0, STAGE_ROUTE = 1, STAGE_ACCESS = 2, STAGE_BODY = 3, STAGE_ACCESS_REST = 4, STAGE_UPSTREAM_REQUEST = 5, STAGE_FORWARD = 6;
 
 export function handleRequest(gw: GatewayState, req: IncomingMessage, res: ServerResponse): void {
   new Exchange(gw, gw.runtime, req, res).start();
@@ -131,6 +132,7 @@ class Exchange implements AttemptOwner {
       upstream: { path: target.path, query: target.query, headers: upstreamHeaders(req.headers as HeaderMap), maxBodyBytes: settings.max_body_bytes, guard: undefined },
       response: undefined,
       upstreamFetch: this.gw.upstreamFetch,
+      requestBody: undefined,
       vars: {},
       log: this.gw.logger,
     };
@@ -172,19 +174,23 @@ class Exchange implements AttemptOwner {
   private advance(stage: number): void {
     while (!this.done) {
       let steps: readonly Step[];
+      let from = 0;
+      let end: number | undefined;
       switch (stage) {
         case STAGE_REWRITE: steps = this.runtime.snapshot.rewrite; break;
         case STAGE_ROUTE: if (!this.matchRoute()) return; stage++; continue;
-        case STAGE_ACCESS: steps = this.route!.chains.access; break;
+        case STAGE_ACCESS: steps = this.route!.chains.access; end = this.route!.chains.requestBody?.at; break;
+        case STAGE_BODY: if (this.route!.chains.requestBody !== undefined && this.hasBody) { this.bufferRequestBody(); return; } stage++; continue;
+        case STAGE_ACCESS_REST: steps = this.route!.chains.access; from = this.route!.chains.requestBody?.at ?? steps.length; break;
         case STAGE_UPSTREAM_REQUEST: steps = this.route!.chains['upstream-request']; break;
         case STAGE_FORWARD: this.forward(); return;
         default: throw new Error(`unknown stage ${stage}`);
       }
       stage++;
-      if (steps.length === 0) continue;
+      if (steps.length <= from || end === 0) continue;
       let outcome: ReturnType<typeof runPhase>;
       try {
-        outcome = runPhase(steps, this.ctx);
+        outcome = runPhase(steps, this.ctx, from, end);
       } catch (err) {
         return this.pluginFailed(err);
       }
@@ -209,7 +215,7 @@ class Exchange implements AttemptOwner {
         return false;
       }
     }
-    const match = this.runtime.snapshot.router.match(this.ctx.method, headers.host, this.ctx.path, (name) => headers[name]);
+    const match = this.runtime.snapshot.router.match(this.ctx.method, headers.host, this.ctx.path, (name) => headers[name], this.ctx.query);
     if (!match) {
       this.problem('route-not-found');
       return false;
@@ -223,6 +229,12 @@ class Exchange implements AttemptOwner {
     ctx.serviceName = route.service.name;
     ctx.params = match.params;
     this.ctx.upstream.path = this.upstreamPath(this.ctx.path);
+    // A retired API version answers 410 itself (with its Link to the successor), never forwards.
+    const sunsetAt = route.lifecycle?.sunsetAt;
+    if (sunsetAt !== undefined && this.ctx.receivedAt >= sunsetAt) {
+      this.problem('version-sunset');
+      return false;
+    }
     return true;
   }
 
@@ -237,6 +249,42 @@ class Exchange implements AttemptOwner {
     return rest === '/' ? prefix : prefix + rest;
   }
 
+  // ---- buffered request body (for plugins that ask for it) ------------------------------
+
+  /** Reads the whole request body under the cap, then resumes the access phase. */
+  private bufferRequestBody(): void {
+    const { req, ctx } = this;
+    const routeCap = this.route!.chains.requestBody!.limit;
+    const limit = ctx.upstream.maxBodyBytes > 0 ? Math.min(routeCap, ctx.upstream.maxBodyBytes) : routeCap;
+    const cl = req.headers['content-length'];
+    if (cl !== undefined && Number(cl) > limit) return this.problem('payload-too-large', undefined, true);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const idleMs = this.service!.config.write_timeout_ms;
+    const timer = idleMs > 0 ? setTimeout(() => finish('request-timeout'), idleMs) : undefined;
+    timer?.unref();
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      timer?.refresh();
+      if (received > limit) finish('payload-too-large');
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(undefined);
+    const onAbort = () => finish('client-gone');
+    function detach() {
+      if (timer !== undefined) clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('aborted', onAbort);
+    }
+    const finish = (failure: ErrorCode | 'client-gone' | undefined) => {
+      detach();
+      if (failure === 'client-gone') return;
+      if (failure !== undefined) return this.problem(failure, undefined, true);
+      (ctx as { requestBody: Buffer | undefined }).requestBody = Buffer.concat(chunks, received);
+      this.advance(STAGE_ACCESS_REST);
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('aborted', onAbort);
+  }
+
   // ---- upstream -------------------------------------------------------------------------
 
   private forward(): void {
@@ -246,13 +294,18 @@ class Exchange implements AttemptOwner {
     const limit = ctx.upstream.maxBodyBytes;
     const cl = req.headers['content-length'];
     if (limit > 0 && cl !== undefined && Number(cl) > limit) return this.problem('payload-too-large', undefined, true);
-    if (this.hasBody) {
+    const buffered = ctx.requestBody;
+    if (buffered !== undefined) {
+      // A plugin read the body: those exact bytes go upstream, with their length.
+      if (limit > 0 && buffered.length > limit) return this.problem('payload-too-large');
+    } else if (this.hasBody) {
       // Declared lengths were checked above (and llhttp holds the client to them); a chunked
       // body is counted as it streams.
       this.body = req.pipe(new BodyGuard(cl === undefined ? limit : 0, conf.write_timeout_ms));
     }
     const headers = ctx.upstream.headers;
     stripHopByHop(headers);
+    if (buffered !== undefined) headers['content-length'] = String(buffered.length);
     appendHeader(headers, 'x-forwarded-for', req.socket.remoteAddress ?? '');
     const trustedPeer = this.peerTrusted;
     if (!trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
@@ -310,7 +363,7 @@ class Exchange implements AttemptOwner {
       path: up.path + up.query,
       method: this.ctx.method as Dispatcher.HttpMethod,
       headers: headers as Record<string, string | string[]>,
-      body: this.body,
+      body: this.body ?? this.ctx.requestBody,
       headersTimeout: conf.read_timeout_ms + 2000,
       bodyTimeout: conf.read_timeout_ms,
     }, attempt);
@@ -351,6 +404,8 @@ class Exchange implements AttemptOwner {
     }
     const chains = this.route!.chains;
     const list = responseHeaderList(headers, this.id);
+    const lifecycle = this.route!.lifecycle;
+    if (lifecycle !== undefined) list.push(...lifecycle.list);
     if (chains['upstream-response'].length === 0 && chains['response-body'].length === 0 && chains.log.length === 0) {
       // No plugin looks at the response: the filtered list goes straight to the client.
       this.closeIfDraining();
@@ -588,13 +643,13 @@ class Exchange implements AttemptOwner {
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
-    this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread() });
+    this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread(), headers: this.route?.lifecycle?.headers });
   }
 
   private problem(code: ErrorCode, detail?: string, close = false): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
-    this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread() }, detail);
+    this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.route?.lifecycle?.headers }, detail);
   }
 
   /** The problem's `instance`: the normalised path, or (refused before that) the raw path, capped. */
@@ -656,7 +711,7 @@ class Exchange implements AttemptOwner {
         attempts: this.attempts || undefined,
         failure: this.failureKind,
         client_ip: this.ctx?.clientIp ?? this.req.socket.remoteAddress,
-        bytes_in: this.body?.received || undefined,
+        bytes_in: this.body?.received || this.ctx?.requestBody?.length || undefined,
         bytes_out: this.bytesOut,
         user_agent: this.req.headers['user-agent'],
       });

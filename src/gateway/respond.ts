@@ -11,17 +11,20 @@ export interface ReplyOptions {
   instance: string | undefined;
   /** Close the connection after this answer (framing errors, unread request bodies). */
   close?: boolean;
+  /** Headers every answer of this request carries (e.g. a deprecated API version's lifecycle headers). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Sends a problem document; returns the body size. */
-export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOptions, detail?: string, extraHeaders?: Record<string, string>): number {
-  const body = problemJson(code, { detail, instance: opts.instance, requestId: opts.requestId });
+export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOptions, detail?: string, extraHeaders?: Record<string, string>, extensions?: Readonly<Record<string, unknown>>): number {
+  const body = problemJson(code, { detail, instance: opts.instance, requestId: opts.requestId, ...(extensions ? { extensions } : {}) });
   const headers: Record<string, string | number> = {
     'content-type': PROBLEM_CONTENT_TYPE,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': opts.requestId,
     via: VIA,
+    ...opts.headers,
     ...extraHeaders,
   };
   if (opts.close) headers.connection = 'close';
@@ -32,7 +35,7 @@ export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOpt
 
 /** Sends a plugin's response; returns the body size. */
 export function sendPluginResponse(res: ServerResponse, r: PluginResponse, opts: ReplyOptions): number {
-  if (isProblemResponse(r)) return sendProblem(res, r.problem, opts, r.detail, r.headers);
+  if (isProblemResponse(r)) return sendProblem(res, r.problem, opts, r.detail, r.headers, r.extensions);
   let body: string | Uint8Array;
   const headers: Record<string, string | number> = { 'x-request-id': opts.requestId, via: VIA };
   if (r.body === undefined) body = '';
@@ -41,7 +44,7 @@ export function sendPluginResponse(res: ServerResponse, r: PluginResponse, opts:
     body = JSON.stringify(r.body);
     headers['content-type'] = 'application/json';
   }
-  Object.assign(headers, r.headers);
+  Object.assign(headers, opts.headers, r.headers);
   // 204 and 304 have no body, and a 204 must not carry Content-Length (RFC 9110 §8.6).
   const bodiless = r.status === 204 || r.status === 304;
   const length = bodiless ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;

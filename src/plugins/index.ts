@@ -14,6 +14,7 @@ import { rateLimiting } from './rate-limiting/plugin.ts';
 import { proxyCache } from './proxy-cache/plugin.ts';
 import { quota } from './quota/plugin.ts';
 import { requestSizeLimiting } from './request-size-limiting/plugin.ts';
+import { requestValidator } from './request-validator/plugin.ts';
 import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
 import { responseTransformer } from './response-transformer/plugin.ts';
@@ -26,6 +27,7 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   keyAuth,
   basicAuth,
   quota,
+  requestValidator,
   requestSizeLimiting,
   rateLimiting,
   acl,

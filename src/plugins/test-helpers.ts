@@ -13,16 +13,16 @@ export function compileConf<C>(plugin: PluginDefinition<TSchema, C>, raw: unknow
   return out as C;
 }
 
-export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: string; clientIp?: string; params?: Record<string, string>; identities?: IdentityDirectory } = {}): RequestContext {
+export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: string; method?: string; clientIp?: string; params?: Record<string, string>; identities?: IdentityDirectory; body?: Buffer } = {}): RequestContext {
   const headers = over.headers ?? {};
   const noop = () => undefined;
   return {
-    id: 'req-1', method: 'GET', path: over.path ?? '/', query: over.query ?? '', headers,
+    id: 'req-1', method: over.method ?? 'GET', path: over.path ?? '/', query: over.query ?? '', headers,
     clientIp: over.clientIp ?? '127.0.0.1', receivedAt: 0, routeName: 'r', serviceName: 's', params: over.params ?? {},
     consumer: undefined,
     identities: over.identities ?? EMPTY_DIRECTORY,
     upstream: { path: over.path ?? '/', query: over.query ?? '', headers: { ...headers }, maxBodyBytes: 1000, guard: undefined },
-    response: undefined, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
+    response: undefined, requestBody: over.body, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
   };
 }
 

@@ -2,6 +2,7 @@
 // request costs two array look-ups and two increments.
 import client from 'prom-client';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-series.ts';
+import { pluginEventCounts } from '../core/pipeline/plugin-events.ts';
 
 /** Per-process data-plane metrics (aggregated across workers by the supervisor). */
 export const registry = client.register;
@@ -31,6 +32,16 @@ export const oauth2Requests = new client.Counter({
   name: 'portcullis_oauth2_requests_total',
   help: 'Requests to the built-in OAuth2 server, by endpoint and outcome (issued, active, inactive, revoked, or the OAuth2 error code).',
   labelNames: ['endpoint', 'outcome'] as const,
+});
+
+export const pluginEvents = new client.Counter({
+  name: 'portcullis_plugin_events_total',
+  help: 'Notable plugin outcomes, by plugin, event, service and route (e.g. request-validator response-invalid).',
+  labelNames: ['plugin', 'event', 'service', 'route'] as const,
+  collect() {
+    this.reset();
+    for (const c of pluginEventCounts()) this.inc(c.labels, c.value);
+  },
 });
 
 export const upstreamRetries = new client.Counter({

@@ -8,7 +8,7 @@
 // spec, its source or the options are an OpenApiImportError (one line per problem); a fragment the
 // configuration refuses as a whole (it clashes with what is there) is ConfigError from apply.
 import type { Actor, ApplyResult, ConfigService, PlannedChange } from '../config-service.ts';
-import type { StoredEntity, Store } from '../../store/ports.ts';
+import type { StoredEntity, Store, StoreSession } from '../../store/ports.ts';
 import { importProblem, OpenApiImportError } from './errors.ts';
 import { isObject, type Json } from './location.ts';
 import { detectVersion, parseSpecText, type SpecFormat } from './parse.ts';
@@ -171,10 +171,18 @@ function overRoute(current: StoredEntity, planned: ImportedRoute): Json {
 
 /** Stores the spec text for the service, unless the latest stored one is the same text. */
 async function storeSpec(store: Store, service: string, spec: ParsedSpec): Promise<string> {
-  return store.write(async (tx) => {
+  const sameAsLatest = async (tx: StoreSession) => {
     const latest = (await tx.listSpecs(service)).at(-1);
-    if (latest !== undefined && latest.format === spec.format && (await tx.getSpec(latest.id))?.content === spec.text) return latest.id;
+    return latest !== undefined && latest.format === spec.format && (await tx.getSpec(latest.id))?.content === spec.text ? latest.id : undefined;
+  };
+  const unchanged = await sameAsLatest(store.read());
+  if (unchanged !== undefined) return unchanged;
+  // A new spec moves the config revision: gateways reload, and a request-validator using the
+  // service's stored spec validates against this one.
+  return store.write(async (tx) => {
+    const again = await sameAsLatest(tx);
+    if (again !== undefined) return again;
     const row = await tx.insertSpec({ service, format: spec.format, title: spec.title, version: spec.version, content: spec.text });
     return row.id;
-  });
+  }, { bump: true });
 }

@@ -62,6 +62,21 @@ export const ServiceSchema = Type.Object({
 const HeaderName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' });
 const Method = Type.String({ pattern: '^[A-Z]{1,20}$' });
 
+const VersionName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'The version as clients name it ("2", "2024-06-01", "beta").' });
+
+export const RouteVersionSchema = Type.Object({
+  name: VersionName,
+  by: Type.Union([Type.Literal('path'), Type.Literal('header'), Type.Literal('query'), Type.Literal('media-type')], { description: 'How clients select it: path (the version is part of the route paths, e.g. /v2), header, query parameter, or the Accept media type.' }),
+  header: Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', default: 'API-Version', description: 'by: header — the request header naming the version.' }),
+  query: Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$', default: 'version', description: 'by: query — the query parameter naming the version.' }),
+  media_type: Type.Optional(Type.String({ pattern: '^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]*\\{version\\}[a-z0-9!#$&^_.+-]*$', description: 'by: media-type — the Accept media type with a {version} placeholder, e.g. application/vnd.example.v{version}+json.' })),
+  default: Type.Boolean({ default: false, description: 'Requests that name no version (no header, query parameter or matching media type) go to this route. Not for by: path.' }),
+  deprecated_at: Type.Optional(Type.String({ format: 'date-time', description: 'When the version is (or will be) deprecated: every response carries Deprecation: @<unix seconds> (RFC 9745).' })),
+  sunset_at: Type.Optional(Type.String({ format: 'date-time', description: 'When the version is retired: responses carry Sunset (RFC 8594) until then; from then on requests get 410 version-sunset without being forwarded. Not before deprecated_at.' })),
+  link: Type.Optional(Type.String({ format: 'http-url', description: 'Migration guide: Link: <url>; rel="deprecation" on every response of the version.' })),
+  sunset_link: Type.Optional(Type.String({ format: 'http-url', description: 'Sunset policy or notice: Link: <url>; rel="sunset".' })),
+}, { additionalProperties: false, description: 'This route serves one version of an API; other routes with the same paths serve the others (docs/versioning.md).' });
+
 export const RouteSchema = Type.Object({
   name: Name,
   service: Type.String({ ...Name, description: 'Name of the service the route forwards to.' }),
@@ -71,6 +86,7 @@ export const RouteSchema = Type.Object({
   headers: Type.Record(HeaderName, Type.Array(Type.String(), { minItems: 1 }), { default: {}, additionalProperties: false, description: 'Header name → accepted values (any of them).' }),
   strip_path: Type.Boolean({ default: false, description: 'Remove the matched path prefix before forwarding.' }),
   priority: Type.Integer({ minimum: -1000000, maximum: 1000000, default: 0, description: 'Higher is matched first, before any other ordering rule.' }),
+  version: Type.Optional(RouteVersionSchema),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for this route only (they override service and global ones).' }),
   tags: Tags,
 }, { additionalProperties: false });
@@ -126,6 +142,7 @@ export const ConfigSchema = Type.Object({
 export type PluginInstance = Static<typeof PluginInstanceSchema>;
 export type ServiceConfig = Static<typeof ServiceSchema>;
 export type RouteConfig = Static<typeof RouteSchema>;
+export type RouteVersion = Static<typeof RouteVersionSchema>;
 export type GatewaySettings = Static<typeof GatewaySettingsSchema>;
 export type OAuth2ServerSettings = Static<typeof OAuth2ServerSchema>;
 export type Config = Static<typeof ConfigSchema>;

@@ -21,9 +21,10 @@ export function problemBody(code: ErrorCode, opts: { detail?: string; instance?:
     status: def.status,
     detail: opts.detail ?? def.detail,
   };
+  // Extensions first: they add members, never overwrite the standard ones.
+  if (opts.extensions) for (const [k, v] of Object.entries(opts.extensions)) if (!(k in body) && k !== 'instance' && k !== 'request_id') body[k] = v;
   if (opts.instance !== undefined) body.instance = opts.instance;
   if (opts.requestId !== undefined) body.request_id = opts.requestId;
-  if (opts.extensions) Object.assign(body, opts.extensions);
   return body;
 }
 

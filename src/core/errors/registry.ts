@@ -20,6 +20,7 @@ export const ERRORS = {
   'forbidden': { status: 403, title: 'Forbidden', detail: 'You are not allowed to access this resource.' },
   'subscription-required': { status: 403, title: 'Subscription Required', detail: 'This API needs an active subscription to a plan that covers it.' },
   'route-not-found': { status: 404, title: 'Not Found', detail: 'No route matches this request.' },
+  'version-sunset': { status: 410, title: 'Gone', detail: 'This API version has been retired; the Link header points to its successor.' },
   'payload-too-large': { status: 413, title: 'Payload Too Large', detail: 'The request body exceeds the allowed size.' },
   'uri-too-long': { status: 414, title: 'URI Too Long', detail: 'The request URL exceeds the allowed length.' },
   'quota-exceeded': { status: 429, title: 'Quota Exceeded', detail: 'The quota for this period is used up; it resets at the time Retry-After gives.' },

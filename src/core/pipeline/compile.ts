@@ -29,6 +29,11 @@ export interface RouteChains {
   readonly 'upstream-error': readonly Step[];
   /** Largest body the response-body steps buffer (0 when there are none). */
   readonly responseBodyLimit: number;
+  /**
+   * When an access step needs the buffered request body: the cap (the smallest any asks for) and
+   * the index in `access` of the first such step; the gateway buffers just before it.
+   */
+  readonly requestBody: { readonly limit: number; readonly at: number } | undefined;
   /** Names of the plugins active on the route, in run order, for docs and debugging. */
   readonly plugins: readonly string[];
 }
@@ -131,6 +136,19 @@ function needsBody(i: CompiledInstance): boolean {
   return i.plugin.handlers['response-body'] !== undefined && (i.plugin.needsResponseBody?.(i.conf) ?? true);
 }
 
+function requestBodyOf(active: readonly CompiledInstance[], access: readonly Step[]): RouteChains['requestBody'] {
+  let limit = Infinity;
+  let at = access.length;
+  for (const i of active) {
+    const cap = i.plugin.handlers.access !== undefined ? i.plugin.requestBodyLimit?.(i.conf) : undefined;
+    if (cap === undefined) continue;
+    limit = Math.min(limit, cap);
+    const index = access.findIndex((s) => s.conf === i.conf && s.name === i.plugin.name);
+    if (index !== -1) at = Math.min(at, index);
+  }
+  return limit === Infinity ? undefined : { limit, at };
+}
+
 function byRunOrder(a: CompiledInstance, b: CompiledInstance): number {
   return b.plugin.priority - a.plugin.priority || (a.plugin.name < b.plugin.name ? -1 : a.plugin.name > b.plugin.name ? 1 : 0);
 }
@@ -142,9 +160,10 @@ export interface CompiledChains {
   readonly routes: readonly RouteChains[];
 }
 
-export function compileChains(catalog: PluginCatalog, config: Config, issues: ConfigIssue[]): CompiledChains {
-  const env = compileEnvOf(config.gateway);
-  const compileList = (list: readonly PluginInstance[], base: string, scope: Scope, owner: string): Map<string, CompiledInstance> => {
+export function compileChains(catalog: PluginCatalog, config: Config, issues: ConfigIssue[], specOf?: PluginCompileEnv['specOf']): CompiledChains {
+  const baseEnv = compileEnvOf(config.gateway, specOf);
+  const compileList = (list: readonly PluginInstance[], base: string, scope: Scope, owner: string, service?: string): Map<string, CompiledInstance> => {
+    const env = service === undefined || list.length === 0 ? baseEnv : { ...baseEnv, service };
     const out = new Map<string, CompiledInstance>();
     list.forEach((inst, i) => {
       const pointer = `${base}/${i}`;
@@ -158,15 +177,17 @@ export function compileChains(catalog: PluginCatalog, config: Config, issues: Co
     return out;
   };
   const global = compileList(config.plugins, '/plugins', 'global', '');
-  const perService = new Map(config.services.map((s, i) => [s.name, compileList(s.plugins, `/services/${i}/plugins`, 'service', s.name)]));
+  const perService = new Map(config.services.map((s, i) => [s.name, compileList(s.plugins, `/services/${i}/plugins`, 'service', s.name, s.name)]));
   const routes = config.routes.map((route, i): RouteChains => {
     const effective = new Map(global);
     for (const [name, inst] of perService.get(route.service) ?? []) effective.set(name, inst);
-    for (const [name, inst] of compileList(route.plugins, `/routes/${i}/plugins`, 'route', route.name)) effective.set(name, inst);
+    for (const [name, inst] of compileList(route.plugins, `/routes/${i}/plugins`, 'route', route.name, route.service)) effective.set(name, inst);
     const active = [...effective.values()].filter((inst) => inst.enabled).sort(byRunOrder);
     const bodyLimits = active.filter(needsBody).map((inst) => inst.plugin.responseBodyLimit ?? 1024 * 1024);
+    const access = stepsFor(active, 'access');
     return {
-      access: stepsFor(active, 'access'),
+      access,
+      requestBody: requestBodyOf(active, access),
       'upstream-request': stepsFor(active, 'upstream-request'),
       'upstream-response': stepsFor(active, 'upstream-response'),
       'response-body': stepsFor(active, 'response-body'),

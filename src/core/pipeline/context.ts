@@ -122,6 +122,12 @@ export interface RequestContext {
   response: ResponseView | undefined;
   /** Background requests to the route's upstream (absent outside a gateway, e.g. unit tests). */
   readonly upstreamFetch?: UpstreamFetch | undefined;
+  /**
+   * The buffered request body, when a plugin of the route asked for it (`requestBodyLimit`):
+   * set before that plugin's access step runs, and forwarded upstream as these exact bytes.
+   * Undefined when no plugin asked, or the request has no body.
+   */
+  requestBody: Buffer | undefined;
   /** Scratch space shared by the plugins of this request. */
   readonly vars: Record<string, unknown>;
   readonly log: PluginLogger;
@@ -129,7 +135,13 @@ export interface RequestContext {
 
 /** A response produced by a plugin, ending the chain. */
 export type PluginResponse =
-  | { readonly problem: ErrorCode; readonly detail?: string; readonly headers?: Record<string, string> }
+  | {
+    readonly problem: ErrorCode;
+    readonly detail?: string;
+    readonly headers?: Record<string, string>;
+    /** RFC 9457 extension members (e.g. `errors`); they never replace the standard members. */
+    readonly extensions?: Readonly<Record<string, unknown>>;
+  }
   | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string | Uint8Array | object };
 
 export function isProblemResponse(r: PluginResponse): r is Extract<PluginResponse, { problem: ErrorCode }> {

@@ -36,6 +36,15 @@ export interface RedisLocation {
   readonly key_prefix: string;
 }
 
+/** The API description stored for a service (by `portcullis import openapi`), parsed once per snapshot. */
+export interface ServiceSpec {
+  /** Store id of the spec row. */
+  readonly id: string;
+  readonly format: string;
+  /** The parsed document (YAML or JSON text turned into plain data). */
+  readonly document: unknown;
+}
+
 /** Snapshot-wide facts a plugin's compile may depend on. */
 export interface PluginCompileEnv {
   /** The `iss` of the built-in OAuth2 server's tokens, when that server is enabled. */
@@ -47,15 +56,23 @@ export interface PluginCompileEnv {
    * Plugins that keep state across requests use it to keep instances apart.
    */
   readonly attachedTo?: { readonly scope: Scope; readonly name: string };
+  /** The service the instance being compiled belongs to (undefined for a global instance). */
+  readonly service?: string | undefined;
+  /**
+   * The latest spec stored for a service, or undefined when there is none; a string when the
+   * stored text cannot be parsed (the message). Parsed on first ask, at most once per snapshot.
+   */
+  readonly specOf?: ((service: string) => ServiceSpec | string | undefined) | undefined;
 }
 
 export const NO_COMPILE_ENV: PluginCompileEnv = Object.freeze({ builtinIssuer: undefined, redis: undefined });
 
 /** The compile environment of a (checked) config's gateway settings. */
-export function compileEnvOf(gateway: { oauth2_server?: { enabled?: boolean; issuer?: string }; redis?: RedisLocation } | undefined): PluginCompileEnv {
+export function compileEnvOf(gateway: { oauth2_server?: { enabled?: boolean; issuer?: string }; redis?: RedisLocation } | undefined, specOf?: PluginCompileEnv['specOf']): PluginCompileEnv {
   const oauth = gateway?.oauth2_server;
   const builtinIssuer = oauth?.enabled === true && typeof oauth.issuer === 'string' ? oauth.issuer : undefined;
   const redis = gateway?.redis;
+  if (specOf !== undefined) return Object.freeze({ builtinIssuer, redis, specOf });
   return builtinIssuer === undefined && redis === undefined ? NO_COMPILE_ENV : Object.freeze({ builtinIssuer, redis });
 }
 
@@ -77,6 +94,13 @@ export interface PluginDefinition<S extends TSchema = TSchema, C = Static<S>> {
   readonly responseBodyLimit?: number;
   /** Whether an instance needs the buffered body (default: whenever it has a response-body handler). */
   needsResponseBody?(conf: C): boolean;
+  /**
+   * The request body cap (bytes) when this instance's `access` handler needs the buffered request
+   * body in `ctx.requestBody`; undefined (or no function) keeps the body streaming. The gateway
+   * reads the body just before this plugin's access step (after the plugins ahead of it, e.g.
+   * authentication), answers 413 above the cap, and forwards the buffered bytes upstream.
+   */
+  requestBodyLimit?(conf: C): number | undefined;
   /**
    * Turns validated config into what handlers use (compiled regexes, sets...). Runs at snapshot
    * time only. Returns a message string (or throws) to reject the config.

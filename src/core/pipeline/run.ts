@@ -19,8 +19,9 @@ export class PluginFailure extends Error {
   }
 }
 
-export function runPhase(steps: readonly Step[], ctx: RequestContext, from = 0): PhaseOutcome | Promise<PhaseOutcome> {
-  for (let i = from; i < steps.length; i++) {
+/** Runs steps[from, end) (end defaults to the whole phase). */
+export function runPhase(steps: readonly Step[], ctx: RequestContext, from = 0, end = steps.length): PhaseOutcome | Promise<PhaseOutcome> {
+  for (let i = from; i < end; i++) {
     const step = steps[i]!;
     let result: unknown;
     try {
@@ -29,13 +30,13 @@ export function runPhase(steps: readonly Step[], ctx: RequestContext, from = 0):
       throw new PluginFailure(step.name, err);
     }
     if (result === undefined) continue;
-    if (isThenable(result)) return continueAsync(result, steps, i, ctx);
+    if (isThenable(result)) return continueAsync(result, steps, i, ctx, end);
     return result as PluginResponse;
   }
   return undefined;
 }
 
-async function continueAsync(pending: PromiseLike<unknown>, steps: readonly Step[], index: number, ctx: RequestContext): Promise<PhaseOutcome> {
+async function continueAsync(pending: PromiseLike<unknown>, steps: readonly Step[], index: number, ctx: RequestContext, end: number): Promise<PhaseOutcome> {
   let result: unknown;
   try {
     result = await pending;
@@ -43,7 +44,7 @@ async function continueAsync(pending: PromiseLike<unknown>, steps: readonly Step
     throw new PluginFailure(steps[index]!.name, err);
   }
   if (result !== undefined) return result as PluginResponse;
-  return runPhase(steps, ctx, index + 1);
+  return runPhase(steps, ctx, index + 1, end);
 }
 
 /** Runs the `log` steps; a failing log step is reported and never affects the others. */

@@ -4,13 +4,14 @@
 //   2. host: exact name > wildcard > no host condition
 //   3. path kind: exact > template > regex > prefix (a route without paths acts as prefix "/")
 //   4. longer literal path first (the regex source length for regexes)
-//   5. routes with a method condition, then with more header conditions
+//   5. routes with a method condition, then with a version condition, then with more header conditions
 //   6. declaration order
 // At match time every index yields its candidates; the accepted one with the lowest rank wins.
 import { ConfigError, type ConfigIssue } from '../config/errors.ts';
 import { pointerToPath } from '../config/errors.ts';
 import { compileHosts, splitHost, type HostMatcher } from './hosts.ts';
 import { parsePathPattern, type PathPattern, type TemplateSegment } from './patterns.ts';
+import { selectorKey, versionOf, type VersionCondition, type VersionSelector } from './versions.ts';
 
 export interface RouteDefinition<T> {
   readonly value: T;
@@ -19,6 +20,8 @@ export interface RouteDefinition<T> {
   readonly methods: readonly string[];
   readonly headers: Readonly<Record<string, readonly string[]>>;
   readonly priority: number;
+  /** The API version this route serves, selected by header, query parameter or media type. */
+  readonly version?: VersionCondition | undefined;
 }
 
 export interface RouteMatch<T> {
@@ -36,6 +39,8 @@ interface Entry<T> {
   readonly host: HostMatcher | undefined;
   readonly methods: ReadonlySet<string> | undefined;
   readonly headers: readonly (readonly [string, readonly string[]])[];
+  /** Index into the router's selectors, the version name, and whether it takes unversioned requests. */
+  readonly version: { readonly selector: number; readonly name: string; readonly isDefault: boolean } | undefined;
   readonly sortKey: readonly number[];
 }
 
@@ -64,6 +69,8 @@ export class Router<T> {
   private regexPrefixLengths: number[] = [];
   /** Regex routes that could match any first segment. */
   private readonly regexAny: Entry<T>[] = [];
+  /** Distinct version selectors of the versioned routes (usually none or one). */
+  private readonly selectors: VersionSelector[] = [];
   readonly size: number;
 
   constructor(definitions: readonly RouteDefinition<T>[], pointerBase = '/routes') {
@@ -82,11 +89,12 @@ export class Router<T> {
       });
       const methods = def.methods.length > 0 ? new Set(def.methods) : undefined;
       const headers = Object.entries(def.headers).map(([k, v]) => [k.toLowerCase(), v] as const);
+      const version = def.version === undefined ? undefined : { selector: this.selectorIndex(def.version.selector), name: def.version.name, isDefault: def.version.isDefault };
       patterns.forEach((pattern, pathIndex) => {
         for (const host of hostGroups) {
           entries.push({
-            rank: 0, value: def.value, pattern, host, methods, headers,
-            sortKey: [-def.priority, -(host?.specificity ?? 0), -KIND_RANK[pattern.kind], -literalLength(pattern), methods ? 0 : 1, -headers.length, routeIndex, pathIndex],
+            rank: 0, value: def.value, pattern, host, methods, headers, version,
+            sortKey: [-def.priority, -(host?.specificity ?? 0), -KIND_RANK[pattern.kind], -literalLength(pattern), methods ? 0 : 1, version ? 0 : 1, -headers.length, routeIndex, pathIndex],
           });
         }
       });
@@ -98,6 +106,14 @@ export class Router<T> {
     this.prefixLengths = [...new Set([...this.prefix.keys()].map((k) => k.length))].sort((a, b) => b - a);
     this.regexPrefixLengths = [...new Set([...this.regexByPrefix.keys()].map((k) => k.length))].sort((a, b) => b - a);
     this.size = definitions.length;
+  }
+
+  private selectorIndex(selector: VersionSelector): number {
+    const key = selectorKey(selector);
+    const known = this.selectors.findIndex((s) => selectorKey(s) === key);
+    if (known !== -1) return known;
+    this.selectors.push(selector);
+    return this.selectors.length - 1;
   }
 
   private index(e: Entry<T>): void {
@@ -120,15 +136,25 @@ export class Router<T> {
     }
   }
 
-  match(method: string, hostHeader: string | undefined, path: string, header: HeaderSource): RouteMatch<T> | undefined {
+  /** `query`: the raw query string with its "?" (or ""), read only by query-selected versions. */
+  match(method: string, hostHeader: string | undefined, path: string, header: HeaderSource, query = ''): RouteMatch<T> | undefined {
     const [host, hostWithPort] = splitHost(hostHeader);
     let best: Entry<T> | undefined;
     let bestParams: Record<string, string> | undefined;
     let bestLength = 0;
+    // The version a request names, per selector: read on first need (most routers have none).
+    let versions: (string | null)[] | undefined;
+    const versionAccepts = (v: NonNullable<Entry<T>['version']>): boolean => {
+      versions ??= Array.from<string | null | undefined>({ length: this.selectors.length }) as (string | null)[];
+      let named = versions[v.selector];
+      if (named === undefined) named = versions[v.selector] = versionOf(this.selectors[v.selector]!, header, query) ?? null;
+      return named === null ? v.isDefault : named === v.name;
+    };
     const accepts = (e: Entry<T>): boolean =>
       (best === undefined || e.rank < best.rank) &&
       (e.host === undefined || e.host.matches(host, hostWithPort)) &&
       (e.methods === undefined || e.methods.has(method)) &&
+      (e.version === undefined || versionAccepts(e.version)) &&
       (e.headers.length === 0 || headersMatch(e.headers, header));
 
     const exact = this.exact.get(path);

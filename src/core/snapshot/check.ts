@@ -9,12 +9,14 @@ import type { Scope } from '../pipeline/phases.ts';
 import { compileEnvOf } from '../pipeline/plugin.ts';
 import { parsePathPattern } from '../router/patterns.ts';
 import { compileSnapshot, type Snapshot } from './compile.ts';
+import type { StoredSpecRecord } from './specs.ts';
 
 export function loadConfigDocument(text: string, catalog: PluginCatalog): { config: Config; snapshot: Snapshot } {
   return checkDocument(parseYaml(text), catalog);
 }
 
-export function checkDocument(raw: unknown, catalog: PluginCatalog): { config: Config; snapshot: Snapshot } {
+/** `specs`: the stored API specs of the services whose plugins read them (store mode). */
+export function checkDocument(raw: unknown, catalog: PluginCatalog, specs?: readonly StoredSpecRecord[]): { config: Config; snapshot: Snapshot } {
   let config: Config;
   try {
     config = checkConfig(raw);
@@ -22,7 +24,7 @@ export function checkDocument(raw: unknown, catalog: PluginCatalog): { config: C
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(merge(err.issues, laterStageIssues(raw, catalog)));
   }
-  return { config, snapshot: compileSnapshot(config, catalog) };
+  return { config, snapshot: compileSnapshot(specs && specs.length > 0 ? { ...config, specs } : config, catalog) };
 }
 
 function merge(a: ConfigIssue[], b: ConfigIssue[]): ConfigIssue[] {

@@ -8,6 +8,8 @@ import { Router } from '../router/router.ts';
 import { compileIdentities, type CredentialRecord, type IdentityDirectory } from '../identity/directory.ts';
 import { compileEntitlements } from '../identity/entitlements.ts';
 import { compileTokenIssuer, type RevokedTokenRecord, type SigningKeyMaterial } from '../identity/token-issuer.ts';
+import { specLookup, type StoredSpecRecord } from './specs.ts';
+import { checkVersions, lifecycleOf, versionCondition, type RouteLifecycle } from './versions.ts';
 
 /**
  * What a gateway is given: the checked config document plus, from the store, the credentials
@@ -18,6 +20,8 @@ export type GatewayConfig = Config & {
   /** The built-in OAuth2 server's signing keys (private parts in memory only) and revoked tokens. */
   readonly signing_keys?: readonly SigningKeyMaterial[];
   readonly revoked_tokens?: readonly RevokedTokenRecord[];
+  /** The latest stored API spec of each service a spec-reading plugin (request-validator) uses. */
+  readonly specs?: readonly StoredSpecRecord[];
 };
 
 export interface CompiledRoute {
@@ -26,6 +30,8 @@ export interface CompiledRoute {
   readonly service: ServiceConfig;
   readonly stripPath: boolean;
   readonly chains: RouteChains;
+  /** Deprecation/Sunset/Link of a versioned route, and when it stops answering (410). */
+  readonly lifecycle: RouteLifecycle | undefined;
 }
 
 export interface Snapshot {
@@ -47,14 +53,16 @@ export function configVersion(config: Config): string {
 export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): Snapshot {
   const issues: ConfigIssue[] = [];
   const services = new Map(config.services.map((s) => [s.name, s]));
-  const chains = compileChains(catalog, config, issues);
+  const chains = compileChains(catalog, config, issues, specLookup(config.specs ?? []));
   const routes = config.routes.map((r, i): CompiledRoute => ({
     name: r.name,
     config: r,
     service: services.get(r.service)!,
     stripPath: r.strip_path,
     chains: chains.routes[i]!,
+    lifecycle: lifecycleOf(r.version),
   }));
+  checkVersions(config.routes, issues);
   let router: Router<CompiledRoute> | undefined;
   try {
     router = new Router(routes.map((route) => ({
@@ -64,6 +72,7 @@ export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): 
       methods: route.config.methods,
       headers: route.config.headers,
       priority: route.config.priority,
+      version: versionCondition(route.config),
     })));
   } catch (err) {
     if (err instanceof ConfigError) issues.push(...err.issues);
