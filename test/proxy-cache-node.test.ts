@@ -4,27 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectStatus, spawnNode, until, type NodeProcess } from './harness/node.ts';
 import { startUpstream } from './harness/upstream.ts';
+import { send, type Reply } from './harness/http-get.ts';
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
 /** Each call on a new connection, so calls spread over both workers. */
-function call(node: NodeProcess, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${node.proxyUrl}${path}`, { headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const call = (node: NodeProcess, path: string, headers: Record<string, string> = {}): Promise<Reply> => send(`${node.proxyUrl}${path}`, { headers });
 
 test('proxy-cache on a node with two workers: no cross-consumer leaks; purge by key, prefix and tag', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-cache-'));

@@ -4,27 +4,15 @@
 // Staleness never needs a sleep: the upstream sends `Age` to make a response stale on arrival.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startGateway, waitFor, type RawConfig } from './harness/gateway.ts';
 import { startUpstream, type Upstream } from './harness/upstream.ts';
+import { send as sendRequest, type Reply } from './harness/http-get.ts';
 
 type Behaviour = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
-function call(base: string, path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const call = (base: string, path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> => sendRequest(`${base}${path}`, opts);
 
 /** An upstream whose answer per path is a behaviour; counts requests per path. */
 async function scriptedUpstream(routes: Record<string, Behaviour>): Promise<Upstream & { count(path: string): number }> {

@@ -18,3 +18,18 @@ export function get(url: string, agent: Agent | false = false, timeoutMs = 10_00
     req.end();
   });
 }
+
+/** One request on a new connection (no agent), with a method and headers of the caller's choice. */
+export function send(url: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
