@@ -1,15 +1,14 @@
 // proxy-cache with the Redis backend through real gateway processes: a response one node stored is
 // a hit on another; a Redis outage makes
 // the cache a pass-through (misses), never an error, and it caches again once Redis is back.
-import { test, type TestContext } from 'node:test';
+import { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnGateway, waitFor, type GatewayProcess } from './harness/gateway.ts';
 import { send } from './harness/http-get.ts';
 
 // Behind a load balancer every node sees the same Host, which is part of the cache key.
 const get = (url: string) => send(url, { headers: { host: 'api.example.com' } });
-import { onCi } from './harness/postgres.ts';
-import { hasRedisServer, startRedis } from './harness/redis.ts';
+import { testWithRedis } from './harness/redis.ts';
 import { startUpstream } from './harness/upstream.ts';
 
 async function gateway(t: TestContext, raw: Record<string, unknown>): Promise<GatewayProcess> {
@@ -18,11 +17,7 @@ async function gateway(t: TestContext, raw: Record<string, unknown>): Promise<Ga
   return gw;
 }
 
-const run = hasRedisServer() ? test : onCi() ? (name: string) => test(name, () => assert.fail('redis-server is not installed: CI must run the Redis tests')) : (name: string) => test(name, { skip: 'redis-server not installed' }, () => undefined);
-
-run('two nodes share one Redis cache; Redis down is a miss, not an error', async (t: TestContext) => {
-  const redis = await startRedis();
-  t.after(() => redis.stop());
+testWithRedis('two nodes share one Redis cache; Redis down is a miss, not an error', async (t, redis) => {
   let served = 0;
   const up = await startUpstream((req, res) => {
     served++;

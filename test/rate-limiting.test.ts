@@ -5,8 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnGateway, waitFor, type GatewayProcess } from './harness/gateway.ts';
 import { get, type Reply } from './harness/http-get.ts';
-import { onCi } from './harness/postgres.ts';
-import { hasRedisServer, startRedis, type PrivateRedis } from './harness/redis.ts';
+import { testWithRedis } from './harness/redis.ts';
 import { startUpstream } from './harness/upstream.ts';
 
 async function upstream(t: TestContext) {
@@ -60,21 +59,7 @@ test('one node, two workers: exactly the limit passes, the rest get 429 problems
   assert.equal(up.received.length, 40, 'the upstream saw exactly the allowed requests');
 });
 
-/** Redis tests need a redis-server binary (CI installs one); locally they skip without it. */
-function redisTest(name: string, fn: (t: TestContext, redis: PrivateRedis) => Promise<void>): void {
-  if (!hasRedisServer()) {
-    if (onCi()) test(name, () => assert.fail('redis-server is not installed: CI must run the Redis tests'));
-    else test(name, { skip: 'redis-server not installed' }, () => undefined);
-    return;
-  }
-  test(name, async (t) => {
-    const redis = await startRedis();
-    t.after(() => redis.stop());
-    await fn(t, redis);
-  });
-}
-
-redisTest('three nodes on one Redis: exactly the limit passes across all of them', async (t, redis) => {
+testWithRedis('three nodes on one Redis: exactly the limit passes across all of them', async (t, redis) => {
   const up = await upstream(t);
   const raw = config(up.url, [{ name: 'r', path: '/', plugin: { limits: [{ window: 'hour', limit: 75 }], limit_by: 'ip', backend: 'redis', fail: 'closed' } }], redis.url);
   const nodes = await Promise.all([start(t, raw), start(t, raw), start(t, raw)]);
@@ -83,7 +68,7 @@ redisTest('three nodes on one Redis: exactly the limit passes across all of them
   assert.equal(up.received.length, 75);
 });
 
-redisTest('Redis down: fail-closed routes answer 503, fail-open routes count per node; both recover when Redis returns', async (t, redis) => {
+testWithRedis('Redis down: fail-closed routes answer 503, fail-open routes count per node; both recover when Redis returns', async (t, redis) => {
   const up = await upstream(t);
   const raw = config(up.url, [
     { name: 'closed', path: '/closed', plugin: { limits: [{ window: 'hour', limit: 4 }], limit_by: 'ip', backend: 'redis', fail: 'closed' } },
@@ -118,7 +103,7 @@ redisTest('Redis down: fail-closed routes answer 503, fail-open routes count per
   assert.ok(a.output().includes('rate-limit counter recovered'));
 });
 
-redisTest('Redis hung (SIGSTOP): fail-closed answers 503 within the command timeout instead of waiting', async (t, redis) => {
+testWithRedis('Redis hung (SIGSTOP): fail-closed answers 503 within the command timeout instead of waiting', async (t, redis) => {
   const up = await upstream(t);
   const raw = config(up.url, [{ name: 'closed', path: '/', plugin: { limits: [{ window: 'hour', limit: 100 }], limit_by: 'ip', backend: 'redis', fail: 'closed' } }], redis.url);
   const gw = await start(t, raw);

@@ -3,6 +3,8 @@
 // locally and fail on CI (onCi in postgres.ts). startRedis() runs a private redis-server a test
 // can stop and start again (outage tests); it needs the redis-server binary.
 import { spawn, spawnSync } from 'node:child_process';
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -106,4 +108,21 @@ export async function startRedis(): Promise<PrivateRedis> {
   const cleanup = () => { if (pid !== undefined) { try { process.kill(pid, 'SIGCONT'); process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } };
   process.once('exit', () => { cleanup(); rmSync(dir, { recursive: true, force: true }); });
   return redis;
+}
+
+/**
+ * A test that needs its own redis-server (outages: stop, start, pause). Without the binary it is
+ * skipped locally and fails on CI. The server is stopped when the test ends.
+ */
+export function testWithRedis(name: string, fn: (t: TestContext, redis: PrivateRedis) => Promise<void>): void {
+  if (!hasRedisServer()) {
+    if (onCi()) test(name, () => assert.fail('redis-server is not installed: CI must run the Redis tests'));
+    else test(name, { skip: 'redis-server not installed' }, () => undefined);
+    return;
+  }
+  test(name, async (t) => {
+    const redis = await startRedis();
+    t.after(() => redis.stop());
+    await fn(t, redis);
+  });
 }
