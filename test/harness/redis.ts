@@ -1,12 +1,12 @@
 // Redis for integration tests. PORTCULLIS_TEST_REDIS names a server (redis://127.0.0.1:6390);
 // tests keep apart by key prefix (testPrefix()). Without the variable Redis tests are skipped
 // locally and fail on CI (onCi in postgres.ts). startRedis() runs a private redis-server a test
-// can stop and start again (outage tests); it needs the redis-server binary.
-import { spawn, spawnSync } from 'node:child_process';
+// can stop, start again and pause (outage tests); it needs the redis-server binary.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,38 +75,38 @@ export interface PrivateRedis {
 export async function startRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-redis-'));
-  const pidfile = join(dir, 'redis.pid');
-  let pid: number | undefined;
+  let child: ChildProcess | undefined;
   const up = async () => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir], { stdio: 'ignore' });
-    await new Promise((resolve) => child.once('exit', resolve));
+    // In the foreground, as our child: its pid is known at once and its early exit (port taken) is seen.
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir], { stdio: 'ignore' });
+    child = proc;
+    let exited = false;
+    proc.once('exit', () => { exited = true; });
     const deadline = Date.now() + 10_000;
     while (!(await accepts(port))) {
+      if (exited) throw new Error(`redis-server exited at start (port ${port})`);
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    pid = Number(readFileSync(pidfile, 'utf8').trim());
   };
   await up();
   const redis: PrivateRedis = {
     url: `redis://127.0.0.1:${port}`,
     port,
     async stop() {
-      if (pid === undefined) return;
-      try { process.kill(pid, 'SIGCONT'); process.kill(pid, 'SIGTERM'); } catch { /* gone already */ }
-      pid = undefined;
-      const deadline = Date.now() + 10_000;
-      while (await accepts(port)) {
-        if (Date.now() > deadline) throw new Error('redis-server did not stop');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      const proc = child;
+      child = undefined;
+      if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+      const gone = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGCONT');
+      proc.kill('SIGTERM');
+      await gone;
     },
     start: up,
-    pause() { if (pid !== undefined) process.kill(pid, 'SIGSTOP'); },
-    resume() { if (pid !== undefined) process.kill(pid, 'SIGCONT'); },
+    pause() { child?.kill('SIGSTOP'); },
+    resume() { child?.kill('SIGCONT'); },
   };
-  const cleanup = () => { if (pid !== undefined) { try { process.kill(pid, 'SIGCONT'); process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } };
-  process.once('exit', () => { cleanup(); rmSync(dir, { recursive: true, force: true }); });
+  process.once('exit', () => { child?.kill('SIGCONT'); child?.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
   return redis;
 }
 
