@@ -31,9 +31,11 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   private batch: CountRequest[] = [];
   private nextId = 0;
   private flushScheduled = false;
+  private readonly timeoutMs: number;
 
-  constructor(send: (m: CountMessage) => boolean) {
+  constructor(send: (m: CountMessage) => boolean, opts: { timeoutMs?: number } = {}) {
     this.send = send;
+    this.timeoutMs = opts.timeoutMs ?? ANSWER_TIMEOUT_MS;
   }
 
   hit(key: string, windows: readonly RateWindow[]): Promise<RateDecision> {
@@ -86,7 +88,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
       }
     };
     if (!sent) return fail('the supervisor is not reachable');
-    setTimeout(() => fail('the supervisor did not answer in time'), ANSWER_TIMEOUT_MS).unref();
+    setTimeout(() => fail('the supervisor did not answer in time'), this.timeoutMs).unref();
   }
 }
 
