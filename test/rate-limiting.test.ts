@@ -115,3 +115,20 @@ testWithRedis('Redis hung (SIGSTOP): fail-closed answers 503 within the command 
   redis.resume();
   await waitFor(async () => (await get(`${gw.url}/x`)).status === 200, 5000, 'serving again after Redis resumed');
 });
+
+test('answers a plugin makes carry the RateLimit fields too: a cache hit, and the 429 itself', async (t) => {
+  const up = await startUpstream((_req, res) => { res.setHeader('cache-control', 'public, max-age=60'); res.setHeader('content-type', 'text/plain'); res.end('ok'); });
+  t.after(() => up.close());
+  const gw = await start(t, {
+    services: [{ name: 's', targets: [{ url: up.url }] }],
+    routes: [{ name: 'r', service: 's', paths: ['/'], plugins: [
+      { name: 'rate-limiting', config: { limits: [{ window: 'hour', limit: 3 }], limit_by: 'ip' } },
+      { name: 'proxy-cache', config: {} },
+    ] }],
+  });
+  const replies = await hammer([`${gw.url}/c`], 4, 1);
+  assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 429]);
+  assert.match(String(replies[1]!.headers['cache-status']), /hit/);
+  assert.deepEqual(replies.map((r) => r.headers['ratelimit']?.toString().replace(/;t=\d+/, '')), ['"hour";r=2', '"hour";r=1', '"hour";r=0', '"hour";r=0']);
+  assert.equal(up.received.length, 1, 'hits are counted against the limit but never reach the upstream');
+});

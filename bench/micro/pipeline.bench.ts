@@ -89,7 +89,7 @@ function context(clientIp: string): RequestContext {
   return {
     id: 'req-1', method: 'GET', path: '/api/v1/p0/orders', query: '', clientIp, receivedAt: 0,
     headers: { host: 'api.example.com', 'user-agent': 'wrk', accept: '*/*', 'x-old': 'v', 'x-debug': '1' },
-    routeName: 'r0', serviceName: 'svc', params: {}, consumer: undefined, identities: EMPTY_DIRECTORY, response: undefined, requestBody: undefined, vars: {}, log: LOG,
+    routeName: 'r0', serviceName: 'svc', params: {}, consumer: undefined, identities: EMPTY_DIRECTORY, response: undefined, requestBody: undefined, answerHeaders: undefined, vars: {}, log: LOG,
     upstream: { path: '/api/v1/p0/orders', query: '', headers: { host: 'api.example.com', 'user-agent': 'wrk', accept: '*/*', 'x-old': 'v', 'x-debug': '1' }, maxBodyBytes: 0, guard: undefined },
   };
 }

@@ -133,6 +133,7 @@ class Exchange implements AttemptOwner {
       response: undefined,
       upstreamFetch: this.gw.upstreamFetch,
       requestBody: undefined,
+      answerHeaders: undefined,
       vars: {},
       log: this.gw.logger,
     };
@@ -404,12 +405,10 @@ class Exchange implements AttemptOwner {
     }
     const chains = this.route!.chains;
     const list = responseHeaderList(headers, this.id);
-    const lifecycle = this.route!.lifecycle;
-    if (lifecycle !== undefined) list.push(...lifecycle.list);
     if (chains['upstream-response'].length === 0 && chains['response-body'].length === 0 && chains.log.length === 0) {
       // No plugin looks at the response: the filtered list goes straight to the client.
       this.closeIfDraining();
-      this.res.writeHead(statusCode, list);
+      this.res.writeHead(statusCode, this.withAnswerFields(list));
       return;
     }
     this.ctx.response = { status: statusCode, headers: headerMapFromList(list), bodyTap: undefined };
@@ -438,7 +437,20 @@ class Exchange implements AttemptOwner {
   private writeHead(): void {
     const response = this.ctx.response!;
     this.closeIfDraining();
-    this.res.writeHead(response.status, headerList(response.headers));
+    this.res.writeHead(response.status, this.withAnswerFields(headerList(response.headers)));
+  }
+
+  /**
+   * Adds the fields the gateway puts on every answer (a deprecated version's lifecycle fields,
+   * plugins' answer fields such as RateLimit) as the response is written: they are not part of the
+   * upstream's response, which upstream-response plugins (and the cache) see without them.
+   */
+  private withAnswerFields(list: string[]): string[] {
+    const lifecycle = this.route!.lifecycle;
+    if (lifecycle !== undefined) list.push(...lifecycle.list);
+    const answer = this.ctx.answerHeaders;
+    if (answer !== undefined) for (const name in answer) list.push(name, answer[name]!);
+    return list;
   }
 
   onUpstreamData(attempt: Attempt, chunk: Buffer): void {
@@ -643,13 +655,21 @@ class Exchange implements AttemptOwner {
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
-    this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread(), headers: this.route?.lifecycle?.headers });
+    this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread(), headers: this.answerFields() });
   }
 
   private problem(code: ErrorCode, detail?: string, close = false): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
-    this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.route?.lifecycle?.headers }, detail);
+    this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.answerFields() }, detail);
+  }
+
+  /** Fields the gateway adds to its own and plugins' answers: version lifecycle, then plugins'. */
+  private answerFields(): Readonly<Record<string, string>> | undefined {
+    const lifecycle = this.route?.lifecycle?.headers;
+    const answer = this.ctx?.answerHeaders;
+    if (answer === undefined) return lifecycle;
+    return lifecycle === undefined ? answer : { ...lifecycle, ...answer };
   }
 
   /** The problem's `instance`: the normalised path, or (refused before that) the raw path, capped. */

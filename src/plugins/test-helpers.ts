@@ -22,7 +22,7 @@ export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: 
     consumer: undefined,
     identities: over.identities ?? EMPTY_DIRECTORY,
     upstream: { path: over.path ?? '/', query: over.query ?? '', headers: { ...headers }, maxBodyBytes: 1000, guard: undefined },
-    response: undefined, requestBody: over.body, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
+    response: undefined, requestBody: over.body, answerHeaders: undefined, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
   };
 }
 

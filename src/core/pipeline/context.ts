@@ -16,6 +16,13 @@ export function removeHeader(headers: HeaderMap, name: string): void {
   if (headers[name] !== undefined) headers[name] = undefined;
 }
 
+/** Adds an item to a list-valued answer field (RFC 9110 §5.3: one comma-separated list). */
+export function appendAnswerField(ctx: RequestContext, name: string, item: string): void {
+  const fields = (ctx.answerHeaders ??= {});
+  const current = fields[name];
+  fields[name] = current === undefined || current === '' ? item : `${current}, ${item}`;
+}
+
 /** Logger surface available to plugins (pino-compatible). */
 export interface PluginLogger {
   info(obj: object, msg?: string): void;
@@ -128,6 +135,12 @@ export interface RequestContext {
    * Undefined when no plugin asked, or the request has no body.
    */
   requestBody: Buffer | undefined;
+  /**
+   * Fields every answer to this request carries, whoever makes it: the upstream's response, a
+   * plugin's answer (a cache hit, a 429) or the gateway's own error. Access plugins add to it with
+   * appendAnswerField (e.g. the RateLimit fields); undefined until one does.
+   */
+  answerHeaders: Record<string, string> | undefined;
   /** Scratch space shared by the plugins of this request. */
   readonly vars: Record<string, unknown>;
   readonly log: PluginLogger;

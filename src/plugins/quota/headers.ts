@@ -1,7 +1,6 @@
 // The IETF httpapi RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the quota is one named
 // policy, "quota", beside the rate-limiting plugin's; each plugin appends its items to the list
-// fields rather than replacing them.
-import type { HeaderMap } from '../../core/pipeline/context.ts';
+// fields (appendAnswerField) rather than replacing them.
 import type { CalendarPeriod } from '../../core/quota/periods.ts';
 
 /** Nominal window of each period, in seconds (the policy's `w`; the real reset is in `t`). */
@@ -20,9 +19,3 @@ export function secondsUntil(resetsAt: number, nowMs: number): number {
   return Math.max(1, Math.ceil((resetsAt - nowMs) / 1000));
 }
 
-/** Appends an item to a list field (RFC 9110 §5.3: one comma-separated list). */
-export function appendListField(headers: HeaderMap, name: string, item: string): void {
-  const current = headers[name];
-  if (current === undefined || current === '') headers[name] = item;
-  else headers[name] = `${Array.isArray(current) ? current.join(', ') : current}, ${item}`;
-}

@@ -4,11 +4,11 @@
 // database. Runs after rate-limiting, so a request refused for its rate consumes no quota; a request
 // this plugin refuses consumes nothing either.
 import { definePlugin } from '../../core/pipeline/plugin.ts';
-import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
+import { appendAnswerField, type PluginResponse, type RequestContext } from '../../core/pipeline/context.ts';
 import { canonicalTimeZone, type CalendarPeriod } from '../../core/quota/periods.ts';
 import { localQuotaCounter } from '../../store/counters/local.ts';
 import type { QuotaAsk, QuotaDecision } from '../../store/counters/ports.ts';
-import { appendListField, policyItem, secondsUntil, stateItem } from './headers.ts';
+import { policyItem, secondsUntil, stateItem } from './headers.ts';
 import { countQuota } from './metrics.ts';
 import { QuotaSchema } from './schema.ts';
 
@@ -32,13 +32,6 @@ export interface QuotaConf {
   readonly cache: Map<string, Metered>;
 }
 
-/** What the upstream-response handler reports (per request, in ctx.vars). */
-interface Granted {
-  readonly metered: Metered;
-  readonly decision: QuotaDecision;
-}
-
-const VAR = 'quota';
 const MAX_CACHED = 100_000;
 let lastFailureLog = 0;
 
@@ -72,19 +65,18 @@ function cached(conf: QuotaConf, subject: string, make: () => QuotaAsk): Metered
 
 function decide(ctx: RequestContext, conf: QuotaConf, metered: Metered, d: QuotaDecision): PluginResponse | undefined {
   const service = ctx.serviceName ?? '';
+  const reset = secondsUntil(d.resetsAt, Date.now());
+  // Whatever answers the request (the upstream, a cache hit, this 429) carries the caller's quota.
+  if (conf.headers) {
+    appendAnswerField(ctx, 'ratelimit-policy', metered.policy);
+    appendAnswerField(ctx, 'ratelimit', stateItem(d.allowed ? Math.max(0, d.limit - d.used) : 0, reset));
+  }
   if (d.allowed) {
     countQuota(service, 'allowed');
-    if (conf.headers) ctx.vars[VAR] = { metered, decision: d } satisfies Granted;
     return undefined;
   }
   countQuota(service, 'exceeded');
-  const reset = secondsUntil(d.resetsAt, Date.now());
-  const headers: Record<string, string> = { 'retry-after': String(reset) };
-  if (conf.headers) {
-    headers['ratelimit-policy'] = metered.policy;
-    headers.ratelimit = stateItem(0, reset);
-  }
-  return { problem: 'quota-exceeded', detail: `The ${metered.ask.period === 'day' ? 'daily' : 'monthly'} quota of ${d.limit} requests is used up.`, headers };
+  return { problem: 'quota-exceeded', detail: `The ${metered.ask.period === 'day' ? 'daily' : 'monthly'} quota of ${d.limit} requests is used up.`, headers: { 'retry-after': String(reset) } };
 }
 
 function failed(ctx: RequestContext, conf: QuotaConf, err: unknown): PluginResponse | undefined {
@@ -132,14 +124,6 @@ export const quota = definePlugin<typeof QuotaSchema, QuotaConf>({
       }
       if (answer instanceof Promise) return answer.then((d) => decide(ctx, conf, metered, d), (err: unknown) => failed(ctx, conf, err));
       return decide(ctx, conf, metered, answer);
-    },
-    'upstream-response'(ctx) {
-      const granted = ctx.vars[VAR] as Granted | undefined;
-      if (granted === undefined) return;
-      const headers = ctx.response!.headers;
-      const d = granted.decision;
-      appendListField(headers, 'ratelimit-policy', granted.metered.policy);
-      appendListField(headers, 'ratelimit', stateItem(Math.max(0, d.limit - d.used), secondsUntil(d.resetsAt, Date.now())));
     },
   },
 });

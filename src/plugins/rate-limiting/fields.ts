@@ -22,8 +22,3 @@ export function stateField(windows: readonly NamedWindow[], states: readonly Win
   return out;
 }
 
-/** Appends to a list-valued field another plugin (quota) may have set already. */
-export function appendField(existing: string | string[] | undefined, value: string): string {
-  if (existing === undefined || existing === '') return value;
-  return `${Array.isArray(existing) ? existing.join(', ') : existing}, ${value}`;
-}

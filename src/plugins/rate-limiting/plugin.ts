@@ -1,17 +1,18 @@
 // rate-limiting: at most N requests per second, minute, hour and/or day, per consumer, credential,
 // client IP, header value, route, service or plan. Counted with a sliding window counter
-// (store/counters/sliding-window.ts says why) on this node or on Redis. A refused request is not
+// (store/counters/sliding-window.ts says why) on this node or on Redis. The RateLimit fields go on
+// every answer (ctx.answerHeaders), the upstream's or a plugin's. A refused request is not
 // counted, so it never uses up the caller's allowance (nor, later in the chain, its quota).
 import { createHash } from 'node:crypto';
 import type { Plan } from '../../core/entities/schemas.ts';
-import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
+import { appendAnswerField, type PluginResponse, type RequestContext } from '../../core/pipeline/context.ts';
 import { definePlugin } from '../../core/pipeline/plugin.ts';
 import { localRateCounter } from '../../store/counters/local.ts';
 import type { RateDecision } from '../../store/counters/ports.ts';
 import { rateLimitDecisions } from '../../telemetry/metrics.ts';
 import type { CounterSeries } from '../../telemetry/fast-series.ts';
 import { redisCounter, viaLocal, type Counted, type GuardedRedisCounter } from './counting.ts';
-import { appendField, policyField, stateField, type NamedWindow } from './fields.ts';
+import { policyField, stateField, type NamedWindow } from './fields.ts';
 import { RateLimitingSchema, WINDOW_SECONDS, type RateLimitingConfig, type WindowName } from './schema.ts';
 
 interface Limits {
@@ -41,10 +42,6 @@ export interface CompiledRateLimiting {
   readonly showFields: boolean;
   readonly outcomes: Outcomes;
 }
-
-/** Per-request values for the response fields (set in access, sent in upstream-response). */
-const FIELDS = 'rate-limiting:fields';
-interface Fields { readonly policy: string; readonly state: string }
 
 const planLimits = new WeakMap<Plan, Limits | undefined>();
 
@@ -101,18 +98,17 @@ function decide(ctx: RequestContext, conf: CompiledRateLimiting, limits: Limits,
     return { problem: 'rate-limit-unavailable', headers: { 'retry-after': '1' } };
   }
   const d: RateDecision = counted.decision;
+  // Whatever answers the request (the upstream, a cache hit, this 429) carries the caller's state.
+  if (conf.showFields) {
+    appendAnswerField(ctx, 'ratelimit-policy', limits.policy);
+    appendAnswerField(ctx, 'ratelimit', stateField(limits.windows, d.windows));
+  }
   if (d.allowed) {
     (counted.via === 'fallback' ? conf.outcomes.fallback : conf.outcomes.allowed).inc();
-    if (conf.showFields) ctx.vars[FIELDS] = { policy: limits.policy, state: stateField(limits.windows, d.windows) } satisfies Fields;
     return undefined;
   }
   conf.outcomes.limited.inc();
-  const headers: Record<string, string> = { 'retry-after': String(d.retryAfter) };
-  if (conf.showFields) {
-    headers['ratelimit-policy'] = limits.policy;
-    headers['ratelimit'] = stateField(limits.windows, d.windows);
-  }
-  return { problem: 'rate-limited', headers };
+  return { problem: 'rate-limited', headers: { 'retry-after': String(d.retryAfter) } };
 }
 
 export const rateLimiting = definePlugin({
@@ -157,13 +153,6 @@ export const rateLimiting = definePlugin({
         : viaLocal(localRateCounter(), key, limits.windows, now, 'counter', ctx.log);
       if (counted instanceof Promise) return counted.then((c) => decide(ctx, conf, limits, c));
       return decide(ctx, conf, limits, counted);
-    },
-    'upstream-response'(ctx) {
-      const fields = ctx.vars[FIELDS] as Fields | undefined;
-      if (fields === undefined) return;
-      const headers = ctx.response!.headers;
-      headers['ratelimit-policy'] = appendField(headers['ratelimit-policy'], fields.policy);
-      headers['ratelimit'] = appendField(headers['ratelimit'], fields.state);
     },
   },
 });
