@@ -15,7 +15,12 @@
 #          upstream nginx: the no-proxy ceiling), "nginx" (reverse proxy, 1 worker, upstream
 #          keep-alive), "portcullis" (one process, --workers 1), and "portcullis-key-auth" /
 #          "portcullis-jwt": the same with key-auth (API key in the store) or jwt (RS256, static
-#          key) on the route; wrk then sends a valid credential with every request
+#          key) on the route; wrk then sends a valid credential with every request;
+#          optionally "portcullis-rate-limit" / "portcullis-rate-limit-redis" (rate-limiting,
+#          counted in process or on Redis) and "portcullis-cache" (proxy-cache, memory)
+#   core 0 also runs, when portcullis-rate-limit-redis is listed, a private redis-server, and the
+#          upstream nginx then also listens on a second port that adds "Cache-Control: public,
+#          max-age=3600" (the upstream of portcullis-cache only)
 # then per round (interleaved: direct, nginx, portcullis, direct, ...): warm-up, wrk -t2 -c50
 # on /json and on /big, and a fixed 1,000 req/s run on /json. Writes bench/results/latest.md
 # and bench/results/latest.json; scratch files (configs, logs, wrk output) in /tmp/portcullis-bench.
@@ -23,7 +28,8 @@
 # Settings (environment, defaults shown):
 #   ROUNDS=2 PRIME=5 WARMUP=3 DURATION=10 RATE=1000 RATE_DURATION=5 (RATE=0: no fixed-rate run)
 #   CONNS=50 THREADS=2 TARGETS="direct nginx portcullis portcullis-key-auth portcullis-jwt"
-#     (also: portcullis-log = access log on)
+#     (also: portcullis-log = access log on; portcullis-rate-limit, portcullis-rate-limit-redis,
+#     portcullis-cache = the traffic-control plugins; all three: about 4 minutes more)
 #   LOADGEN_CPUS=0 UPSTREAM_CPUS=0 TARGET_CPUS=1 BASE_PORT=18280 QUIET_PCT=15 QUIET_WAIT=15
 #   SCRATCH=/tmp/portcullis-bench RESULTS_DIR=bench/results SHARED_BENCH=../shared/bench
 set -euo pipefail
@@ -81,10 +87,15 @@ UP_PORT=$BASE_PORT
 UP_STATUS_PORT=$((BASE_PORT - 1))
 declare -A PORT_OF
 i=0
+# Used only when the target that needs them is listed: Redis for portcullis-rate-limit-redis, and
+# a second upstream port (same nginx) that marks its responses cacheable for portcullis-cache.
+REDIS_PORT=$((BASE_PORT - 2))
+UP_CACHE_PORT=$((BASE_PORT - 3))
+PORTCULLIS_TARGETS="portcullis portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache"
 for t in "${TARGETS[@]}"; do
-  case $t in
-    direct | nginx | portcullis | portcullis-log | portcullis-key-auth | portcullis-jwt) ;;
-    *) die "unknown target '$t' (direct nginx portcullis portcullis-log portcullis-key-auth portcullis-jwt)" ;;
+  case " direct nginx $PORTCULLIS_TARGETS " in
+    *" $t "*) ;;
+    *) die "unknown target '$t' (direct nginx $PORTCULLIS_TARGETS)" ;;
   esac
   [[ -z ${PORT_OF[$t]:-} ]] || die "target '$t' listed twice"
   i=$((i + 1)); PORT_OF[$t]=$((BASE_PORT + i))
@@ -101,6 +112,11 @@ fi
 for tool in curl taskset md5sum awk; do
   command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y curl util-linux coreutils gawk)"
 done
+if [[ -n ${PORT_OF[portcullis-rate-limit-redis]:-} ]]; then
+  for tool in redis-server redis-cli; do
+    command -v "$tool" >/dev/null || die "target portcullis-rate-limit-redis needs $tool (apt-get install -y redis-server), or leave it out of TARGETS"
+  done
+fi
 NODE=$ROOT/node_modules/.bin/node   # the project's Node 24 (devDependency "node")
 [[ -x $NODE ]] || die "no $NODE: run 'npm ci' first"
 for cpus in "$LOADGEN_CPUS" "$UPSTREAM_CPUS" "$TARGET_CPUS"; do
@@ -108,10 +124,10 @@ for cpus in "$LOADGEN_CPUS" "$UPSTREAM_CPUS" "$TARGET_CPUS"; do
 done
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$UP_PORT" "$UP_STATUS_PORT" "${PORT_OF[@]}"; do
+for p in "$UP_PORT" "$UP_STATUS_PORT" "${PORT_OF[@]}" ${PORT_OF[portcullis-cache]:+"$UP_CACHE_PORT"} ${PORT_OF[portcullis-rate-limit-redis]:+"$REDIS_PORT"}; do
   port_in_use "$p" && die "port $p is in use (another run? set BASE_PORT)"
 done
-for t in portcullis portcullis-log portcullis-key-auth portcullis-jwt; do
+for t in $PORTCULLIS_TARGETS; do
   [[ -n ${PORT_OF[$t]:-} ]] && port_in_use $((PORT_OF[$t] + 1000)) && die "admin port $((PORT_OF[$t] + 1000)) is in use"
 done
 
@@ -235,8 +251,8 @@ http {
 EOF
 }
 
-write_static_conf() { # PREFIX PORT [STATUS_PORT]
-  local prefix=$1 port=$2 status=${3:-}
+write_static_conf() { # PREFIX PORT [STATUS_PORT [CACHEABLE_PORT]]
+  local prefix=$1 port=$2 status=${3:-} cacheable=${4:-}
   mkdir -p "$prefix/tmp"
   {
     nginx_common "$prefix"
@@ -247,6 +263,17 @@ write_static_conf() { # PREFIX PORT [STATUS_PORT]
   open_file_cache_valid 600s;
   server {
     listen 127.0.0.1:$port backlog=4096;
+    location = /json { default_type application/json; return 200 '$(cat "$WWW/small.json")'; }
+    location = /big  { default_type application/json; alias $WWW/big.json; }
+    location / { return 404; }
+  }
+EOF
+    # The same content, marked cacheable: the upstream of portcullis-cache only (nginx and the
+    # other targets get the responses above, which carry no Cache-Control or Expires).
+    [[ -z $cacheable ]] || cat <<EOF
+  server {
+    listen 127.0.0.1:$cacheable backlog=4096;
+    add_header Cache-Control "public, max-age=3600";
     location = /json { default_type application/json; return 200 '$(cat "$WWW/small.json")'; }
     location = /big  { default_type application/json; alias $WWW/big.json; }
     location / { return 404; }
@@ -293,9 +320,36 @@ ETA=$((${#TARGETS[@]} * (PRIME + 3 + ROUNDS * (WARMUP + NPATHS * DURATION + rate
 log "targets: ${TARGETS[*]}; rounds=$ROUNDS prime=${PRIME}s warmup=${WARMUP}s duration=${DURATION}s rate=${RATE}/s x ${RATE_DURATION}s"
 log "cpus: wrk=$LOADGEN_CPUS upstream=$UPSTREAM_CPUS targets=$TARGET_CPUS (of $NCPU); estimated ~$((ETA / 60))m$((ETA % 60))s"
 
-write_static_conf "$SCRATCH/work/upstream" "$UP_PORT" "$UP_STATUS_PORT"
+write_static_conf "$SCRATCH/work/upstream" "$UP_PORT" "$UP_STATUS_PORT" ${PORT_OF[portcullis-cache]:+"$UP_CACHE_PORT"}
 start_bg upstream "$UPSTREAM_CPUS" nginx -p "$SCRATCH/work/upstream" -c "$SCRATCH/work/upstream/nginx.conf" -e "$SCRATCH/work/upstream/error.log"
 wait_200 "http://127.0.0.1:$UP_PORT/json" 10 "${PID_OF[upstream]}" || die "upstream nginx did not start: $(tail -3 "$SCRATCH/logs/upstream.log")"
+upstream_counters() { # "[accepts,requests]" of the upstream (our own status request adds 1 each)
+  { curl -s --max-time 2 "http://127.0.0.1:$UP_STATUS_PORT/" || true; } | awk 'NR == 3 { printf "[%d,%d]", $1, $3 }'
+}
+header_of() { # URL NAME: the value of response header NAME (lower case) of a GET of URL
+  curl -s --max-time 5 -o /dev/null -D - "$1" | tr -d '\r' | awk -v h="$2:" 'tolower($1) == h { $1 = ""; print substr($0, 2) }'
+}
+if [[ -n ${PORT_OF[portcullis-cache]:-} ]]; then
+  cc=$(header_of "http://127.0.0.1:$UP_CACHE_PORT/big" cache-control)
+  [[ $cc == "public, max-age=3600" ]] || die "the cacheable upstream port $UP_CACHE_PORT sends Cache-Control '$cc', not 'public, max-age=3600'"
+fi
+# Redis for portcullis-rate-limit-redis: private, in memory only, pinned like the upstream. Core 0
+# is thus shared by wrk, the upstream nginx and Redis: the Redis side of each count is not on the
+# target core (nor in the target's CPU µs/req).
+REDIS_URL=
+if [[ -n ${PORT_OF[portcullis-rate-limit-redis]:-} ]]; then
+  mkdir -p "$SCRATCH/work/redis"
+  start_bg redis "$UPSTREAM_CPUS" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --dir "$SCRATCH/work/redis"
+  REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+  for ((i = 0; i < 50; i++)); do
+    [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] && break
+    kill -0 "${PID_OF[redis]}" 2>/dev/null || die "redis-server did not start: $(tail -3 "$SCRATCH/logs/redis.log")"
+    sleep 0.1
+  done
+  [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] || die "redis-server on port $REDIS_PORT does not answer PING: $(tail -3 "$SCRATCH/logs/redis.log")"
+  log "redis: up on 127.0.0.1:$REDIS_PORT (pid ${PID_OF[redis]}, cpus $UPSTREAM_CPUS, redis $(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p'))"
+fi
 
 declare -A VERSION_OF
 for t in "${TARGETS[@]}"; do
@@ -310,12 +364,17 @@ for t in "${TARGETS[@]}"; do
       write_proxy_conf "$work" "$port"
       start_bg "$t" "$TARGET_CPUS" nginx -p "$work" -c "$work/nginx.conf" -e "$work/error.log"
       VERSION_OF[$t]="nginx $(nginx -v 2>&1 | sed 's/^.*nginx\///')" ;;
-    portcullis | portcullis-log | portcullis-key-auth | portcullis-jwt)
+    portcullis*)
       script=$BENCH/targets/$t.sh
-      # (PORTCULLIS_BENCH_AUTH_DIR: the credentials, used by portcullis-key-auth and portcullis-jwt)
-      PROJECT=$ROOT PORTCULLIS_BENCH_AUTH_DIR=$AUTH_DIR "$script" setup >"$SCRATCH/logs/$t.setup.log" 2>&1 || die "$t setup failed: $(tail -3 "$SCRATCH/logs/$t.setup.log")"
-      VERSION_OF[$t]=$(PROJECT=$ROOT "$script" version)
-      PROJECT=$ROOT PORTCULLIS_BENCH_AUTH_DIR=$AUTH_DIR GWB_WORK=$work start_bg "$t" "$TARGET_CPUS" "$script" start "$port" "127.0.0.1:$UP_PORT"
+      # PORTCULLIS_BENCH_AUTH_DIR: the credentials, used by portcullis-key-auth and portcullis-jwt;
+      # PORTCULLIS_BENCH_REDIS_URL: the Redis of portcullis-rate-limit-redis. portcullis-cache
+      # proxies to the upstream's cacheable port.
+      upstream=127.0.0.1:$UP_PORT
+      [[ $t != portcullis-cache ]] || upstream=127.0.0.1:$UP_CACHE_PORT
+      export PROJECT=$ROOT PORTCULLIS_BENCH_AUTH_DIR=$AUTH_DIR PORTCULLIS_BENCH_REDIS_URL=$REDIS_URL
+      "$script" setup >"$SCRATCH/logs/$t.setup.log" 2>&1 || die "$t setup failed: $(tail -3 "$SCRATCH/logs/$t.setup.log")"
+      VERSION_OF[$t]=$("$script" version)
+      GWB_WORK=$work start_bg "$t" "$TARGET_CPUS" "$script" start "$port" "$upstream"
       wait_200 "http://127.0.0.1:$((port + 1000))/health" 60 "${PID_OF[$t]}" ||
         die "$t did not become healthy: $(tail -3 "$SCRATCH/logs/$t.log")" ;;
   esac
@@ -337,6 +396,30 @@ for t in "${TARGETS[@]}"; do
       [[ $code == 401 ]] || die "$t: $p without the credential answered $code, not 401 (is the auth plugin on the route?)"
     done
     checked+=" with '${header%%:*}', 401 without"
+  fi
+  # The cache target must answer from its cache once a path has been fetched (the md5 check above
+  # fetched each once): Cache-Status with "hit", and the upstream not asked again.
+  if [[ $t == portcullis-cache ]]; then
+    for p in /json /big; do
+      u0=$(upstream_counters) status=
+      for ((i = 0; i < 20; i++)); do   # (an entry is stored once its body has arrived: poll briefly)
+        status=$(header_of "http://127.0.0.1:$port$p" cache-status)
+        [[ $status == *"; hit"* ]] && break
+        sleep 0.1
+      done
+      [[ $status == *"; hit"* ]] || die "$t: $p is not served from the cache after the first request (Cache-Status: '$status')"
+      u1=$(upstream_counters)
+      # (each status reading counts one request of its own)
+      up_reqs=$(awk -v a="$u0" -v b="$u1" 'BEGIN { split(a, x, /[][,]/); split(b, y, /[][,]/); print y[3] - x[3] - 1 }')
+      [[ $up_reqs == 0 ]] || die "$t: the upstream received $up_reqs request(s) while $p was served from the cache (Cache-Status: '$status')"
+    done
+    checked+=", then Cache-Status '$status' without upstream requests"
+  fi
+  # The rate-limited targets must count every request: RateLimit fields on the response.
+  if [[ $t == portcullis-rate-limit* ]]; then
+    rl=$(header_of "http://127.0.0.1:$port/json" ratelimit-policy)
+    [[ -n $rl ]] || die "$t: /json carries no RateLimit-Policy header (is rate-limiting on the route?)"
+    checked+=", RateLimit-Policy '$rl'"
   fi
   log "$t: up on 127.0.0.1:$port (pid $pid, cpus $(awk '/Cpus_allowed_list/{print $2}' "/proc/$pid/status"), ${VERSION_OF[$t]}); $checked"
 done
@@ -398,9 +481,6 @@ foreign_ticks() {
     END { printf "%d", busy - ours }'
 }
 descendants() { local k; for k in $(pgrep -P "$1" 2>/dev/null || true); do echo "$k"; descendants "$k"; done; }
-upstream_counters() { # "[accepts,requests]" of the upstream (our own status request adds 1 each)
-  { curl -s --max-time 2 "http://127.0.0.1:$UP_STATUS_PORT/" || true; } | awk 'NR == 3 { printf "[%d,%d]", $1, $3 }'
-}
 
 measure() { # TARGET ROUND MODE PATH SECONDS RATE
   local t=$1 round=$2 mode=$3 path=$4 secs=$5 rate=$6
@@ -483,6 +563,12 @@ ELAPSED=$((SECONDS - START_TS))
   for t in "${TARGETS[@]}"; do
     printf 'version:%s\t%s\n' "$t" "${VERSION_OF[$t]}"
     [[ $t == portcullis* ]] && printf 'hwm_kb:%s\t%s\n' "$t" "$(hwm_kb "${PID_OF[$t]}")"
+    # The traffic-control plugins' own counters (admin /metrics): every rate-limit decision should be
+    # "allowed" (none "fallback": Redis answered in time), every cache lookup after the first a "hit".
+    if [[ $t == portcullis-rate-limit* || $t == portcullis-cache ]]; then
+      printf 'plugin_metrics:%s\t%s\n' "$t" "$({ curl -s --max-time 2 "http://127.0.0.1:$((PORT_OF[$t] + 1000))/metrics" || true; } |
+        awk '/^portcullis_(rate_limit_decisions|counter_backend_errors|cache_requests)_total[{ ]/ { printf "%s%s %s", (n++ ? ";" : ""), $1, $2 }')"
+    fi
   done
   true
 } >"$SCRATCH/meta.tsv"

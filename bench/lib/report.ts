@@ -214,24 +214,87 @@ interface AuthCostRow {
   cpu_us_per_req: number;
   cpu_us_per_req_delta: number;
 }
-const authRows: AuthCostRow[] = [];
-for (const path of paths) {
-  const base = maxRows.find((r) => r.target === AUTH_BASE && r.path === path);
-  if (!base) continue;
-  for (const { target, plugin, bar } of AUTH_BARS) {
-    const row = maxRows.find((r) => r.target === target && r.path === path);
-    if (!row) continue;
-    const cost = 1 - row.rps / base.rps;
-    const noise = (Number.isFinite(base.rpsSpread) ? base.rpsSpread : 0) + (Number.isFinite(row.rpsSpread) ? row.rpsSpread : 0);
-    authRows.push({
-      path, target, plugin,
-      base_rps: base.rps, base_rps_spread: base.rpsSpread, rps: row.rps, rps_spread: row.rpsSpread,
-      cost, bar, met: cost < bar, near_bar: Math.abs(cost - bar) <= noise,
-      base_cpu_us_per_req: base.cpu_us_per_req, cpu_us_per_req: row.cpu_us_per_req,
-      cpu_us_per_req_delta: row.cpu_us_per_req - base.cpu_us_per_req,
-    });
+/** Sum of two rows' ± spreads (0 where a single round gave none). */
+const noiseOf = (a: MaxRow, b: MaxRow): number =>
+  (Number.isFinite(a.rpsSpread) ? a.rpsSpread : 0) + (Number.isFinite(b.rpsSpread) ? b.rpsSpread : 0);
+
+/** Per path, each plugin target against the plugin-less base target: cost = 1 − rps ÷ base rps. */
+function costRows(bars: readonly { target: string; plugin: string; bar: number }[], baseTarget: string): AuthCostRow[] {
+  const rows: AuthCostRow[] = [];
+  for (const path of paths) {
+    const base = maxRows.find((r) => r.target === baseTarget && r.path === path);
+    if (!base) continue;
+    for (const { target, plugin, bar } of bars) {
+      const row = maxRows.find((r) => r.target === target && r.path === path);
+      if (!row) continue;
+      const cost = 1 - row.rps / base.rps;
+      rows.push({
+        path, target, plugin,
+        base_rps: base.rps, base_rps_spread: base.rpsSpread, rps: row.rps, rps_spread: row.rpsSpread,
+        cost, bar, met: cost < bar, near_bar: Math.abs(cost - bar) <= noiseOf(base, row),
+        base_cpu_us_per_req: base.cpu_us_per_req, cpu_us_per_req: row.cpu_us_per_req,
+        cpu_us_per_req_delta: row.cpu_us_per_req - base.cpu_us_per_req,
+      });
+    }
   }
+  return rows;
 }
+const authRows = costRows(AUTH_BARS, AUTH_BASE);
+
+// --- traffic-control cost -------------------------------------------------------------------
+// The issue's bar: rate limiting costs < 10 % of req/s in process, < 30 % on Redis (against the
+// plugin-less route, as for auth); a cache hit is served at least as fast as nginx proxying the
+// same response uncached (req/s ratio ≥ 1; CPU µs/req shown too, since nginx is often harness-bound).
+const RATE_LIMIT_BARS = [
+  { target: 'portcullis-rate-limit', plugin: 'rate-limiting (local)', bar: 0.10 },
+  { target: 'portcullis-rate-limit-redis', plugin: 'rate-limiting (Redis)', bar: 0.30 },
+] as const;
+const rateLimitRows = costRows(RATE_LIMIT_BARS, AUTH_BASE);
+const CACHE_TARGET = 'portcullis-cache';
+const CACHE_REF = 'nginx';
+
+interface CacheRow {
+  path: string;
+  rps: number;
+  rps_spread: number;
+  nginx_rps: number;
+  nginx_rps_spread: number;
+  /** req/s of the cache hits ÷ nginx's req/s; the bar is ≥ 1. */
+  ratio: number;
+  met: boolean;
+  near_bar: boolean;
+  cpu_us_per_req: number;
+  nginx_cpu_us_per_req: number;
+  /** Cache-hit req/s ÷ the plugin-less portcullis route's (same path). */
+  x_portcullis: number;
+  portcullis_cpu_us_per_req: number;
+  upstream_reqs_per_req: number;
+}
+const cacheRows: CacheRow[] = [];
+for (const path of paths) {
+  const row = maxRows.find((r) => r.target === CACHE_TARGET && r.path === path);
+  const ref = maxRows.find((r) => r.target === CACHE_REF && r.path === path);
+  if (!row || !ref) continue;
+  const plain = maxRows.find((r) => r.target === AUTH_BASE && r.path === path);
+  const ratio = row.rps / ref.rps;
+  cacheRows.push({
+    path, rps: row.rps, rps_spread: row.rpsSpread, nginx_rps: ref.rps, nginx_rps_spread: ref.rpsSpread,
+    ratio, met: ratio >= 1, near_bar: Math.abs(ratio - 1) <= noiseOf(row, ref),
+    cpu_us_per_req: row.cpu_us_per_req, nginx_cpu_us_per_req: ref.cpu_us_per_req,
+    x_portcullis: plain ? row.rps / plain.rps : NaN, portcullis_cpu_us_per_req: plain?.cpu_us_per_req ?? NaN,
+    upstream_reqs_per_req: row.upstream_reqs_per_req,
+  });
+}
+/** The plugins' own counters from the targets' admin /metrics at the end of the run (run.sh). */
+const pluginMetrics = targets
+  .filter((t) => meta.has(`plugin_metrics:${t}`))
+  .map((t) => ({
+    target: t,
+    counters: Object.fromEntries(m(`plugin_metrics:${t}`).split(';').filter(Boolean).map((kv) => {
+      const at = kv.lastIndexOf(' ');
+      return [kv.slice(0, at), Number(kv.slice(at + 1))];
+    })) as Record<string, number>,
+  }));
 
 // --- fixed rate -----------------------------------------------------------------------------
 interface RateRow {
@@ -359,6 +422,57 @@ if (authRows.length > 0) {
   out.push('## Authentication cost', '', `Not computed: it compares the auth targets with ${AUTH_BASE}, which was not in this run's TARGETS.`, '');
 }
 
+if (rateLimitRows.length > 0 || cacheRows.length > 0) {
+  out.push('## Traffic control cost', '');
+  const signed = (v: number, digits = 0): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${fmt(Math.abs(v), digits)}` : '–');
+  const mark = (t: string, path: string) => { const row = maxRows.find((x) => x.target === t && x.path === path); return row ? bound(row) : ''; };
+  if (rateLimitRows.length > 0) {
+    out.push(`**Rate limiting.** The same route with rate-limiting (limit_by ip, one window far above what wrk can send: every request is counted and allowed) against ${AUTH_BASE} without it (same run, same path). ` +
+      'cost = 1 − (req/s with ÷ req/s without); bar: local (in process) < 10 %, Redis < 30 %. The Redis server runs on core ' +
+      `${m('upstream_cpus')} with wrk and the upstream, so its CPU is not in the target's CPU µs/req.`, '');
+    out.push(table(
+      ['path', 'plugin', `${AUTH_BASE} req/s`, 'with plugin req/s', 'cost', 'bar', 'met', 'CPU µs/req', 'Δ CPU µs/req'],
+      'llrrrrlrr',
+      rateLimitRows.map((r) => [
+        r.path, r.plugin,
+        `${fmt(r.base_rps)}${mark(AUTH_BASE, r.path)} ${fmtPct(r.base_rps_spread)}`.trim(), `${fmt(r.rps)}${mark(r.target, r.path)} ${fmtPct(r.rps_spread)}`.trim(),
+        `${r.cost < 0 ? '−' : ''}${fmt(Math.abs(r.cost * 100), 1)} %`, `< ${fmt(r.bar * 100)} %`, `${r.met ? 'yes' : '**no**'}${r.near_bar ? ' (within ±)' : ''}`,
+        `${fmt(r.base_cpu_us_per_req)} → ${fmt(r.cpu_us_per_req)}`, `${signed(r.cpu_us_per_req_delta)} (${signed((100 * r.cpu_us_per_req_delta) / r.base_cpu_us_per_req)} %)`,
+      ]),
+    ));
+    out.push('');
+  } else if (!targets.includes(AUTH_BASE) && RATE_LIMIT_BARS.some((b) => targets.includes(b.target))) {
+    out.push(`**Rate limiting:** not computed: it compares the rate-limit targets with ${AUTH_BASE}, which was not in this run's TARGETS.`, '');
+  }
+  if (cacheRows.length > 0) {
+    out.push(`**Cache hits.** ${CACHE_TARGET} (proxy-cache, memory; the upstream marks its responses \`public, max-age=3600\`, so every request after the first of each path is a hit) against ${CACHE_REF} proxying the same response uncached. ` +
+      `Bar: ≥ ${CACHE_REF}'s req/s (ratio ≥ 1.00). When ${CACHE_REF} is harness-bound (†) its req/s is the harness's ceiling, so compare CPU µs/req as well: ` +
+      `"CPU ×${CACHE_REF}" = ${CACHE_REF}'s CPU per request ÷ the cache's (≥ 1.00: a hit costs no more CPU than nginx's proxying).`, '');
+    out.push(table(
+      ['path', `${CACHE_TARGET} req/s`, `${CACHE_REF} req/s`, 'ratio', 'bar', 'met', `CPU µs/req (cache vs ${CACHE_REF})`, `CPU ×${CACHE_REF}`, `×${AUTH_BASE} req/s (CPU µs/req)`, 'upstream req per req'],
+      'lrrrrlrrrr',
+      cacheRows.map((r) => [
+        r.path,
+        `${fmt(r.rps)}${mark(CACHE_TARGET, r.path)} ${fmtPct(r.rps_spread)}`.trim(), `${fmt(r.nginx_rps)}${mark(CACHE_REF, r.path)} ${fmtPct(r.nginx_rps_spread)}`.trim(),
+        fmt(r.ratio, 2), '≥ 1.00', `${r.met ? 'yes' : '**no**'}${r.near_bar ? ' (within ±)' : ''}`,
+        `${fmt(r.cpu_us_per_req)} vs ${fmt(r.nginx_cpu_us_per_req)}`, fmt(r.nginx_cpu_us_per_req / r.cpu_us_per_req, 2),
+        Number.isFinite(r.x_portcullis) ? `${fmt(r.x_portcullis, 2)} (${fmt(r.portcullis_cpu_us_per_req)} → ${fmt(r.cpu_us_per_req)})` : '–',
+        fmt(r.upstream_reqs_per_req, 3),
+      ]),
+    ));
+    out.push('');
+  }
+  if (rateLimitRows.some((r) => r.near_bar) || cacheRows.some((r) => r.near_bar)) {
+    out.push('"within ±": the figure is closer to the bar than the two req/s figures\' spread across rounds: rerun with more rounds before concluding.', '');
+  }
+  if (pluginMetrics.length > 0) {
+    const short = (k: string) => k.replace(/^portcullis_/, '').replace(/_total\{/, '{');
+    out.push(`Plugin counters at the end of the run (admin /metrics, priming and warm-up included): ${pluginMetrics.map((p) =>
+      `${p.target}: ${Object.entries(p.counters).map(([k, v]) => `\`${short(k)}\` ${fmt(v)}`).join(', ') || 'none'}`).join('; ')}. ` +
+      'Expected: rate-limit decisions all `allowed` (no `fallback`: Redis always answered in time), cache requests all `hit` but one `miss` per path.', '');
+  }
+}
+
 if (rateRows.length > 0) {
   out.push(`## Latency at a fixed ${fmt(rateRows[0]!.rate)} req/s on ${rateRows[0]!.path}`, '');
   out.push(table(
@@ -387,7 +501,7 @@ const markdown = out.join('\n');
 writeFileSync(join(resultsDir, 'latest.md'), markdown);
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({
   meta: Object.fromEntries(meta),
-  summary: { closed_loop: maxRows, auth_cost: authRows, fixed_rate: rateRows, rss: rss.map(({ samples: _samples, ...rest }) => rest) },
+  summary: { closed_loop: maxRows, auth_cost: authRows, traffic_cost: { rate_limit: rateLimitRows, cache: cacheRows, plugin_metrics: pluginMetrics }, fixed_rate: rateRows, rss: rss.map(({ samples: _samples, ...rest }) => rest) },
   rss_samples: Object.fromEntries(rss.map((r) => [r.target, r.samples])),
   measurements: records,
 }, null, 1)}\n`);
