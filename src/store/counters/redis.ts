@@ -61,6 +61,12 @@ end
 return out
 `;
 
+function decision(windows: readonly RateWindow[], out: number[]): RateDecision {
+  const states: WindowState[] = windows.map((w, i) => ({ limit: w.limit, remaining: Number(out[2 + 2 * i]), resetSeconds: Number(out[3 + 2 * i]) }));
+  const allowed = Number(out[0]) === 1;
+  return { allowed, windows: states, retryAfter: allowed ? 0 : Math.max(1, Math.ceil(Number(out[1]) / 1000)) };
+}
+
 interface WithRateScript {
   portcullisRate(...args: (string | number)[]): Promise<number[]>;
 }
@@ -96,15 +102,13 @@ export class RedisRateCounter implements RateCounter {
     return this.scripted;
   }
 
-  async hit(key: string, windows: readonly RateWindow[], _nowMs: number): Promise<RateDecision> {
+  hit(key: string, windows: readonly RateWindow[], _nowMs: number): Promise<RateDecision> {
     const args: (string | number)[] = [windows.length];
     // A hash tag keeps every key of one limit in one Redis Cluster slot.
     const base = `${this.conn.prefix}rl:{${key}}:`;
     for (const w of windows) args.push(base + w.seconds);
     for (const w of windows) args.push(w.seconds, w.limit);
-    const out = await this.client().portcullisRate(...args);
-    const states: WindowState[] = windows.map((w, i) => ({ limit: w.limit, remaining: Number(out[2 + 2 * i]), resetSeconds: Number(out[3 + 2 * i]) }));
-    const allowed = Number(out[0]) === 1;
-    return { allowed, windows: states, retryAfter: allowed ? 0 : Math.max(1, Math.ceil(Number(out[1]) / 1000)) };
+    // One promise layer on top of the client's (this runs for every request on Redis-limited routes).
+    return this.client().portcullisRate(...args).then((out) => decision(windows, out));
   }
 }
