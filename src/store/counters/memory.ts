@@ -31,11 +31,17 @@ export class MemoryRateCounter implements RateCounter {
     const states: WindowState[] = [];
     const counts: WindowCounts[] = [];
     const fits: boolean[] = [];
+    // Each window's slot is looked up once; the second pass counts into the same slots.
+    const keys: string[] = [];
+    const slots: (Slot | undefined)[] = [];
     let retryMs = 0;
     for (let i = 0; i < n; i++) {
       const w = windows[i]!;
-      const windowMs = w.seconds * 1000;
-      const c = rolled(this.slots.get(slotKey(key, w.seconds)), Math.floor(nowMs / windowMs));
+      const k = slotKey(key, w.seconds);
+      const stored = this.slots.get(k);
+      keys[i] = k;
+      slots[i] = stored;
+      const c = rolled(stored, Math.floor(nowMs / (w.seconds * 1000)));
       counts[i] = c;
       const verdict = judge(w, c, nowMs);
       states[i] = verdict.state;
@@ -48,13 +54,11 @@ export class MemoryRateCounter implements RateCounter {
       return { allowed: false, windows: states, retryAfter: Math.ceil(retryMs / 1000) };
     }
     for (let i = 0; i < n; i++) {
-      const w = windows[i]!;
       const c = counts[i]!;
-      const k = slotKey(key, w.seconds);
-      const slot = this.slots.get(k);
+      const slot = slots[i];
       if (slot === undefined) {
         if (this.slots.size >= this.maxKeys) this.forgetOldest();
-        this.slots.set(k, { interval: c.interval, previous: c.previous, current: c.current + 1, windowMs: w.seconds * 1000 });
+        this.slots.set(keys[i]!, { interval: c.interval, previous: c.previous, current: c.current + 1, windowMs: windows[i]!.seconds * 1000 });
       } else {
         slot.interval = c.interval;
         slot.previous = c.previous;
