@@ -6,31 +6,29 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors/registry.ts';
-import { removeHeader, type BodyTap, type HeaderMap, type PluginResponse, type RequestContext } from '../core/pipeline/context.ts';
-import { PluginFailure, runLogPhase, runPhase } from '../core/pipeline/run.ts';
+import { newRequestContext, removeHeader, type HeaderMap, type PluginResponse, type RequestContext } from '../core/pipeline/context.ts';
+import { PluginFailure, runBodyPhase, runLogPhase, runPhase, runUpstreamErrorHooks } from '../core/pipeline/run.ts';
 import { OUTCOME_NONE } from '../core/pipeline/upstream-guard.ts';
 import type { Step } from '../core/pipeline/compile.ts';
-import { parseIp } from '../core/net/cidr.ts';
 import { normalizeTarget } from '../core/router/normalize.ts';
 import type { CompiledRoute } from '../core/snapshot/compile.ts';
-import { routeMetrics, statusClassIndex, upstreamErrors, upstreamRetries, type RouteMetrics } from '../telemetry/metrics.ts';
-import { acceptableRequestId, appendHeader, headerList, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
+import { metricsOfRoute, statusClassIndex, upstreamErrors, upstreamRetries } from '../telemetry/metrics.ts';
+import { acceptableRequestId, addForwardingHeaders, headerList, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders } from './headers.ts';
 import type { GatewayState } from './state.ts';
-import { authEndpointFor, serveAuthEndpoint, type AuthEndpoint } from './auth-server/endpoints.ts';
-import { FormTooLargeError, readForm } from './auth-server/form.ts';
-import type { TokenIssuer } from '../core/identity/token-issuer.ts';
+import { authEndpointFor, serveOnGateway } from './auth-server/endpoints.ts';
 import { sendPluginResponse, sendProblem } from './respond.ts';
-import type { GatewayRuntime, ServiceRuntime } from './runtime.ts';
+import { upstreamPathOf, type GatewayRuntime, type ServiceRuntime } from './runtime.ts';
 import { BodyGuard } from './upstream/body-guard.ts';
+import { clientBehindProxies } from './client-ip.ts';
+import { edgeRefusal } from './edge-checks.ts';
+import { readWholeBody } from './request-body.ts';
+import { ResponseTap } from './response-tap.ts';
 import { Attempt, type AttemptOwner } from './upstream/attempt.ts';
+import { backoffMs, mayRetry } from './upstream/retry.ts';
 import { classifyUpstreamError, ClientGoneError, UpstreamTimeoutError, type UpstreamFailure } from './upstream/errors.ts';
 import type { UpstreamTarget } from './upstream/target.ts';
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_STEPS: readonly Step[] = [];
-/** Metric series per compiled route, resolved on a route's first request. */
-const ROUTE_METRICS = new WeakMap<CompiledRoute, RouteMetrics>();
-const UNMATCHED = routeMetrics('', '');
 /** Per client connection: requests started on it (pipelining), and whether a response will close it. */
 const STARTED = Symbol('portcullis.started');
 const CLOSING = Symbol('portcullis.closing');
@@ -76,10 +74,8 @@ class Exchange implements AttemptOwner {
   private seqOnSocket = 0;
   /** The connection comes from a trusted proxy (its X-Forwarded-* headers are believed). */
   private peerTrusted = false;
-  /** A plugin's request for this response's body (ResponseView.bodyTap), and what it has so far. */
-  private tap: BodyTap | undefined;
-  private tapChunks: Buffer[] | undefined;
-  private tapBytes = 0;
+  /** A plugin's copy of this response's body (ResponseView.bodyTap), while it is being taken. */
+  private tap: ResponseTap | undefined;
 
   constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse) {
     this.gw = gw;
@@ -100,20 +96,14 @@ class Exchange implements AttemptOwner {
     // Pipelined behind a response that closes the connection (drain): it would be dropped with
     // the connection, so refuse it before anything is forwarded.
     if (socket[CLOSING]) return this.problem('shutting-down', undefined, true);
-    const url = req.url ?? '/';
-    if (url.length > settings.max_url_bytes) return this.problem('uri-too-long', undefined, true);
-    if (req.rawHeaders.length > settings.max_headers * 2) return this.problem('header-fields-too-large', undefined, true);
-    const host = req.headers.host;
-    // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); duplicates arrive joined with ", ".
-    if ((host === undefined && req.httpVersionMinor >= 1) || (host !== undefined && (host.includes(',') || host === ''))) {
-      return this.problem('bad-request', 'A request needs exactly one valid Host header.', true);
-    }
-    const target = normalizeTarget(url, { keepSemicolons: settings.semicolon_paths === 'keep' });
+    const refused = edgeRefusal(req, settings);
+    if (refused !== undefined) return this.problem(refused.code, refused.detail, true);
+    const target = normalizeTarget(req.url ?? '/', { keepSemicolons: settings.semicolon_paths === 'keep' });
     if (!target.ok) return this.problem(target.reason === 'absolute-form' ? 'absolute-form-rejected' : 'invalid-path', undefined, true);
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
     this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-    this.ctx = {
+    this.ctx = newRequestContext({
       id: this.id,
       method: req.method ?? 'GET',
       path: target.path,
@@ -121,22 +111,11 @@ class Exchange implements AttemptOwner {
       headers: req.headers as Readonly<HeaderMap>,
       clientIp: this.clientIp(),
       receivedAt: Date.now(),
-      routeName: undefined,
-      serviceName: undefined,
-      params: {},
-      // Every field present from the start: one object shape for all requests (no V8 transitions).
-      consumer: undefined,
-      credentialId: undefined,
-      anonymous: false,
       identities: this.runtime.snapshot.identities,
       upstream: { path: target.path, query: target.query, headers: upstreamHeaders(req.headers as HeaderMap), maxBodyBytes: settings.max_body_bytes, guard: undefined },
-      response: undefined,
       upstreamFetch: this.gw.upstreamFetch,
-      requestBody: undefined,
-      answerHeaders: undefined,
-      vars: {},
       log: this.gw.logger,
-    };
+    });
     this.advance(STAGE_REWRITE);
   }
 
@@ -156,19 +135,7 @@ class Exchange implements AttemptOwner {
     const peer = this.req.socket.remoteAddress ?? '';
     const trusted = this.runtime.trustedProxies;
     this.peerTrusted = trusted.size > 0 && trusted.contains(peer);
-    if (!this.peerTrusted) return peer;
-    const xff = this.req.headers['x-forwarded-for'];
-    if (typeof xff !== 'string') return peer;
-    const hops = xff.split(',');
-    let client = peer;
-    for (let i = hops.length - 1; i >= 0; i--) {
-      const hop = hops[i]!.trim();
-      // Garbage in the chain ends the walk: the last address we could vouch for is the client.
-      if (!parseIp(hop)) return client;
-      client = hop;
-      if (!trusted.contains(hop)) return hop;
-    }
-    return client;
+    return this.peerTrusted ? clientBehindProxies(peer, this.req.headers['x-forwarded-for'], trusted) : peer;
   }
 
   /** Runs the stages up to the upstream call; a plugin that returns a promise pauses the loop. */
@@ -212,7 +179,8 @@ class Exchange implements AttemptOwner {
     if (issuer !== undefined) {
       const endpoint = authEndpointFor(issuer, this.ctx.path);
       if (endpoint !== undefined) {
-        this.serveAuthServer(endpoint, issuer);
+        // The built-in OAuth2 server's endpoints are answered here, ahead of every route.
+        void serveOnGateway(endpoint, issuer, this.ctx, this.req, this.gw.authControl).then((r) => this.reply(r));
         return false;
       }
     }
@@ -229,7 +197,7 @@ class Exchange implements AttemptOwner {
     ctx.routeName = route.name;
     ctx.serviceName = route.service.name;
     ctx.params = match.params;
-    this.ctx.upstream.path = this.upstreamPath(this.ctx.path);
+    this.ctx.upstream.path = upstreamPathOf(this.ctx.path, route.stripPath ? this.matchedLength : 0, this.service!.pathPrefix);
     // A retired API version answers 410 itself (with its Link to the successor), never forwards.
     const sunsetAt = route.lifecycle?.sunsetAt;
     if (sunsetAt !== undefined && this.ctx.receivedAt >= sunsetAt) {
@@ -239,51 +207,19 @@ class Exchange implements AttemptOwner {
     return true;
   }
 
-  private upstreamPath(path: string): string {
-    let rest = path;
-    if (this.route!.stripPath) {
-      rest = path.slice(this.matchedLength);
-      if (rest === '' || rest.charCodeAt(0) !== 0x2f) rest = '/' + rest;
-    }
-    const prefix = this.service!.pathPrefix;
-    if (prefix === '') return rest;
-    return rest === '/' ? prefix : prefix + rest;
-  }
-
   // ---- buffered request body (for plugins that ask for it) ------------------------------
 
   /** Reads the whole request body under the cap, then resumes the access phase. */
   private bufferRequestBody(): void {
-    const { req, ctx } = this;
+    const ctx = this.ctx;
     const routeCap = this.route!.chains.requestBody!.limit;
     const limit = ctx.upstream.maxBodyBytes > 0 ? Math.min(routeCap, ctx.upstream.maxBodyBytes) : routeCap;
-    const cl = req.headers['content-length'];
-    if (cl !== undefined && Number(cl) > limit) return this.problem('payload-too-large', undefined, true);
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const idleMs = this.service!.config.write_timeout_ms;
-    const timer = idleMs > 0 ? setTimeout(() => finish('request-timeout'), idleMs) : undefined;
-    timer?.unref();
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      timer?.refresh();
-      if (received > limit) finish('payload-too-large');
-      else chunks.push(chunk);
-    };
-    const onEnd = () => finish(undefined);
-    const onAbort = () => finish('client-gone');
-    function detach() {
-      if (timer !== undefined) clearTimeout(timer);
-      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('aborted', onAbort);
-    }
-    const finish = (failure: ErrorCode | 'client-gone' | undefined) => {
-      detach();
-      if (failure === 'client-gone') return;
-      if (failure !== undefined) return this.problem(failure, undefined, true);
-      (ctx as { requestBody: Buffer | undefined }).requestBody = Buffer.concat(chunks, received);
+    readWholeBody(this.req, limit, this.service!.config.write_timeout_ms, (body) => {
+      if (body === 'client-gone') return;
+      if (typeof body === 'string') return this.problem(body, undefined, true);
+      ctx.requestBody = body;
       this.advance(STAGE_ACCESS_REST);
-    };
-    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('aborted', onAbort);
+    });
   }
 
   // ---- upstream -------------------------------------------------------------------------
@@ -307,18 +243,9 @@ class Exchange implements AttemptOwner {
     const headers = ctx.upstream.headers;
     stripHopByHop(headers);
     if (buffered !== undefined) headers['content-length'] = String(buffered.length);
-    appendHeader(headers, 'x-forwarded-for', req.socket.remoteAddress ?? '');
-    const trustedPeer = this.peerTrusted;
-    if (!trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
-    if (!trustedPeer || headers['x-forwarded-host'] === undefined) headers['x-forwarded-host'] = req.headers.host;
     // A stripped prefix is where the client sees this API; upstreams use it to build links.
-    if (this.route!.stripPath && this.matchedLength > 0 && (!trustedPeer || headers['x-forwarded-prefix'] === undefined)) {
-      headers['x-forwarded-prefix'] = ctx.path.slice(0, this.matchedLength);
-    } else if (!trustedPeer) {
-      removeHeader(headers, 'x-forwarded-prefix');
-    }
-    appendHeader(headers, 'via', VIA);
-    headers['x-request-id'] = this.id;
+    const stripped = this.route!.stripPath && this.matchedLength > 0 ? ctx.path.slice(0, this.matchedLength) : '';
+    addForwardingHeaders(headers, req.socket.remoteAddress ?? '', 'encrypted' in req.socket, this.peerTrusted, req.headers.host, stripped, this.id);
     this.deadline = this.startedAt + conf.request_timeout_ms;
     this.attempt();
   }
@@ -425,7 +352,7 @@ class Exchange implements AttemptOwner {
         return this.reply(outcome);
       }
       const tap = this.ctx.response.bodyTap;
-      if (tap !== undefined) this.startTap(tap);
+      if (tap !== undefined) this.tap = ResponseTap.start(tap, this.ctx.method);
     }
     if (chains['response-body'].length > 0 && this.ctx.method !== 'HEAD') {
       this.bodyChunks = [];
@@ -464,7 +391,7 @@ class Exchange implements AttemptOwner {
       return;
     }
     this.bytesOut += chunk.length;
-    if (this.tapChunks !== undefined) this.tapChunk(chunk);
+    this.tap?.add(chunk);
     if (!this.res.write(chunk)) {
       attempt.pause();
       this.res.once('drain', () => attempt.resume());
@@ -477,58 +404,14 @@ class Exchange implements AttemptOwner {
       const body = Buffer.concat(this.bodyChunks);
       let out: Buffer | undefined;
       try {
-        out = this.runBodySteps(body);
+        out = runBodyPhase(this.route!.chains['response-body'], this.ctx, body);
       } catch (err) {
         return this.pluginFailed(err);
       }
       return this.flushBuffered(out ?? body, out !== undefined);
     }
-    if (this.tapChunks !== undefined) this.tapEnd(undefined);
+    this.tap?.end();
     this.res.end();
-  }
-
-  // ---- body tap (ResponseView.bodyTap): a copy of the body the client receives ----------
-
-  private startTap(tap: BodyTap): void {
-    if (this.ctx.method === 'HEAD') return tap.abandoned();
-    this.tap = tap;
-    this.tapChunks = [];
-  }
-
-  private tapChunk(chunk: Buffer): void {
-    this.tapBytes += chunk.length;
-    if (this.tapBytes > this.tap!.limit) return this.tapAbandon();
-    this.tapChunks!.push(chunk);
-  }
-
-  /** The body is complete: `whole` when it was buffered (and maybe rewritten) in one piece. */
-  private tapEnd(whole: Buffer | undefined): void {
-    const tap = this.tap!;
-    const chunks = this.tapChunks!;
-    this.tap = this.tapChunks = undefined;
-    if (whole !== undefined && whole.length > tap.limit) return tap.abandoned();
-    tap.complete(whole ?? Buffer.concat(chunks, this.tapBytes));
-  }
-
-  private tapAbandon(): void {
-    const tap = this.tap;
-    this.tap = this.tapChunks = undefined;
-    tap?.abandoned();
-  }
-
-  private runBodySteps(body: Buffer): Buffer | undefined {
-    let current = body;
-    let changed = false;
-    for (const step of this.route!.chains['response-body']) {
-      let out: Buffer | undefined;
-      try {
-        out = step.run(this.ctx, step.conf, current) as Buffer | undefined;
-      } catch (err) {
-        throw new PluginFailure(step.name, err);
-      }
-      if (out !== undefined) { current = out; changed = true; }
-    }
-    return changed ? current : undefined;
   }
 
   /**
@@ -549,14 +432,14 @@ class Exchange implements AttemptOwner {
       }
       this.writeHead();
       this.bytesOut += replacement.length;
-      if (this.tapChunks !== undefined) this.tapEnd(replacement);
+      this.tap?.end(replacement);
       this.res.end(replacement);
       return;
     }
     this.writeHead();
     for (const c of chunks) {
       this.bytesOut += c.length;
-      if (this.tapChunks !== undefined) this.tapChunk(c);
+      this.tap?.add(c);
       this.res.write(c);
     }
   }
@@ -569,7 +452,7 @@ class Exchange implements AttemptOwner {
       // Never fake a complete response: the client sees the connection drop.
       this.failureKind = failure.kind;
       this.gw.logger.warn({ request_id: this.id, service: this.service!.config.name, target: attempt.target.label, kind: failure.kind }, 'upstream failed mid-response');
-      if (this.tapChunks !== undefined) this.tapAbandon();
+      this.tap?.abandon();
       this.res.destroy();
       return;
     }
@@ -586,10 +469,17 @@ class Exchange implements AttemptOwner {
       upstreamErrors.labels(service.config.name, target.label, failure.kind).inc();
       this.gw.health.recordFailure(target.health, service.config.health_checks.passive, Date.now());
     }
-    if (this.mayRetry(failure)) {
+    const retry = mayRetry(failure, this.ctx.method, {
+      responseStarted: this.ctx.response !== undefined,
+      attempts: this.attempts,
+      retries: service.config.retries,
+      deadlinePassed: performance.now() >= this.deadline,
+      bodyConsumed: this.body !== null && (this.body.destroyed || this.body.readableDidRead),
+    });
+    if (retry) {
       (this.tried ??= []).push(target);
       upstreamRetries.labels(service.config.name).inc();
-      const backoff = Math.min(1000, 10 * 2 ** (this.attempts - 1)) * (0.5 + Math.random() / 2);
+      const backoff = backoffMs(this.attempts);
       const remaining = this.deadline - performance.now();
       if (backoff < remaining) {
         setTimeout(() => this.attempt(), backoff).unref();
@@ -604,53 +494,20 @@ class Exchange implements AttemptOwner {
   /** The upstream could not answer: a plugin's `upstream-error` hook may answer instead. */
   private upstreamFailed(code: ErrorCode, kind: string): void {
     const hooks = this.route!.chains['upstream-error'];
-    for (const step of hooks) {
-      let outcome: PluginResponse | undefined;
+    let outcome: PluginResponse | undefined;
+    if (hooks.length > 0) {
       try {
-        outcome = step.run(this.ctx, step.conf, { kind, problem: code }) as PluginResponse | undefined;
+        outcome = runUpstreamErrorHooks(hooks, this.ctx, { kind, problem: code });
       } catch (err) {
-        return this.pluginFailed(new PluginFailure(step.name, err));
+        return this.pluginFailed(err);
       }
-      if (outcome !== undefined) return this.reply(outcome);
     }
-    this.problem(code);
-  }
-
-  private mayRetry(failure: UpstreamFailure): boolean {
-    // Once the upstream has started answering (a buffered response, not yet sent), it has
-    // processed the request: never send it again.
-    if (this.ctx.response !== undefined) return false;
-    if (this.attempts > this.service!.config.retries) return false;
-    if (performance.now() >= this.deadline) return false;
-    if (failure.kind === 'body-too-large' || failure.kind === 'client-body-timeout') return false;
-    // A streamed body that has started flowing cannot be sent again.
-    if (this.body !== null && (this.body.destroyed || this.body.readableDidRead)) return false;
-    if (failure.beforeRequestSent) return true;
-    return IDEMPOTENT.has(this.ctx.method) && (failure.kind === 'reset' || failure.kind === 'timeout');
+    if (outcome !== undefined) this.reply(outcome);
+    else this.problem(code);
   }
 
   // ---- answers and bookkeeping ---------------------------------------------------------
 
-  /** The built-in OAuth2 server's endpoints are answered here, ahead of every route. */
-  private serveAuthServer(endpoint: AuthEndpoint, issuer: TokenIssuer): void {
-    const req = this.req;
-    serveAuthEndpoint(endpoint, {
-      method: this.ctx.method,
-      headers: this.ctx.headers,
-      body: () => readForm(req),
-      instance: this.ctx.path,
-      requestId: this.id,
-      identities: this.ctx.identities,
-      issuer,
-      control: this.gw.authControl,
-      log: this.gw.logger,
-      now: Date.now(),
-    }).then((r) => this.reply(r), (err: unknown) => {
-      if (err instanceof FormTooLargeError) return this.reply({ problem: 'payload-too-large', detail: err.message });
-      this.gw.logger.error({ request_id: this.id, err }, 'oauth2 endpoint failed');
-      this.problem('internal-error');
-    });
-  }
 
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
@@ -700,7 +557,7 @@ class Exchange implements AttemptOwner {
     if (!res.writableFinished) this.current?.abandon(new ClientGoneError());
     // Breakers count the request once, by its last attempt (after any retries).
     this.ctx?.upstream.guard?.requestEnded(this.current?.outcome ?? OUTCOME_NONE, Date.now());
-    if (this.tapChunks !== undefined) this.tapAbandon();
+    this.tap?.abandon();
     if (this.body && !this.req.readableEnded) this.body.destroy();
     this.logPhase(res.writableFinished);
   }
@@ -712,8 +569,7 @@ class Exchange implements AttemptOwner {
     const serviceName = route?.service.name ?? '';
     const routeName = route?.name ?? '';
     const seconds = (performance.now() - this.startedAt) / 1000;
-    let m = route ? ROUTE_METRICS.get(route) : UNMATCHED;
-    if (m === undefined) { m = routeMetrics(serviceName, routeName); ROUTE_METRICS.set(route!, m); }
+    const m = metricsOfRoute(route);
     const cls = statusClassIndex(status);
     m.count[cls]!.inc();
     m.duration[cls]!.observe(seconds);

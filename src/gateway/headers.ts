@@ -101,3 +101,19 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function acceptableRequestId(value: string | string[] | undefined): value is string {
   return typeof value === 'string' && REQUEST_ID.test(value);
 }
+
+/**
+ * The forwarding fields of a request about to go upstream (the de-facto X-Forwarded-* family,
+ * Via, the request id). From a trusted proxy, the X-Forwarded-Proto/-Host/-Prefix it
+ * set are kept; from anyone else they are replaced. `strippedPrefix`: the part of the path the
+ * route stripped ("" when none), which is where the client sees the API.
+ */
+export function addForwardingHeaders(headers: HeaderMap, peerAddress: string, tls: boolean, trusted: boolean, host: string | undefined, strippedPrefix: string, requestId: string): void {
+  appendHeader(headers, 'x-forwarded-for', peerAddress);
+  if (!trusted || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = tls ? 'https' : 'http';
+  if (!trusted || headers['x-forwarded-host'] === undefined) headers['x-forwarded-host'] = host;
+  if (strippedPrefix !== '' && (!trusted || headers['x-forwarded-prefix'] === undefined)) headers['x-forwarded-prefix'] = strippedPrefix;
+  else if (!trusted) removeHeader(headers, 'x-forwarded-prefix');
+  appendHeader(headers, 'via', VIA);
+  headers['x-request-id'] = requestId;
+}

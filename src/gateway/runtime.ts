@@ -58,3 +58,17 @@ export function buildRuntime(snapshot: Snapshot, pools: PoolRegistry, health: He
   const blocks = snapshot.settings.trusted_proxies.map((c) => parseCidr(c)).filter((b): b is CidrBlock => b !== undefined);
   return { snapshot, services, trustedProxies: new CidrSet(blocks), poolKeys, healthKeys };
 }
+
+/**
+ * The path sent upstream: the request path without the part the route strips (`stripped`
+ * characters; 0 when it strips nothing), behind the service's path prefix ("" for none).
+ */
+export function upstreamPathOf(path: string, stripped: number, prefix: string): string {
+  let rest = path;
+  if (stripped > 0) {
+    rest = path.slice(stripped);
+    if (rest === '' || rest.charCodeAt(0) !== 0x2f) rest = '/' + rest;
+  }
+  if (prefix === '') return rest;
+  return rest === '/' ? prefix : prefix + rest;
+}

@@ -141,6 +141,18 @@ export function routeMetrics(service: string, route: string): RouteMetrics {
   return m;
 }
 
+/** Resolved once per compiled route (a new snapshot's routes resolve again, to the same series). */
+const seriesOfRoute = new WeakMap<object, RouteMetrics>();
+const UNMATCHED = routeMetrics('', '');
+
+/** The series of a matched route, or those of requests that matched none. */
+export function metricsOfRoute(route: { readonly name: string; readonly service: { readonly name: string } } | undefined): RouteMetrics {
+  if (route === undefined) return UNMATCHED;
+  let m = seriesOfRoute.get(route);
+  if (m === undefined) { m = routeMetrics(route.service.name, route.name); seriesOfRoute.set(route, m); }
+  return m;
+}
+
 export function statusClassIndex(status: number): number {
   const i = Math.floor(status / 100) - 1;
   return i < 0 ? 0 : i > 4 ? 4 : i;

@@ -1,6 +1,6 @@
 // Runs one phase's steps. Synchronous steps cost a loop iteration; the first step that returns
 // a promise moves the rest of the chain onto the async path.
-import type { PluginResponse, RequestContext } from './context.ts';
+import type { PluginResponse, RequestContext, UpstreamFailureView } from './context.ts';
 import type { Step } from './compile.ts';
 
 export type PhaseOutcome = PluginResponse | undefined;
@@ -56,4 +56,40 @@ export function runLogPhase(steps: readonly Step[], ctx: RequestContext, onError
       onError(step.name, err);
     }
   }
+}
+
+/**
+ * Runs the `response-body` steps over a buffered body, each seeing the previous one's output;
+ * returns the rewritten body, or undefined when no step changed it.
+ */
+export function runBodyPhase(steps: readonly Step[], ctx: RequestContext, body: Buffer): Buffer | undefined {
+  let current = body;
+  let changed = false;
+  for (const step of steps) {
+    let out: Buffer | undefined;
+    try {
+      out = step.run(ctx, step.conf, current) as Buffer | undefined;
+    } catch (err) {
+      throw new PluginFailure(step.name, err);
+    }
+    if (out !== undefined) { current = out; changed = true; }
+  }
+  return changed ? current : undefined;
+}
+
+/**
+ * Runs the `upstream-error` hooks (the upstream could not answer at all): the first that returns
+ * a response answers instead of the gateway's problem.
+ */
+export function runUpstreamErrorHooks(steps: readonly Step[], ctx: RequestContext, failure: UpstreamFailureView): PluginResponse | undefined {
+  for (const step of steps) {
+    let outcome: PluginResponse | undefined;
+    try {
+      outcome = step.run(ctx, step.conf, failure) as PluginResponse | undefined;
+    } catch (err) {
+      throw new PluginFailure(step.name, err);
+    }
+    if (outcome !== undefined) return outcome;
+  }
+  return undefined;
 }

@@ -9,9 +9,10 @@ import { SCOPE_TOKEN_PATTERN } from '../../core/entities/schemas.ts';
 import type { TokenCheck, TokenIssuer } from '../../core/identity/token-issuer.ts';
 import { ERRORS, type ErrorCode } from '../../core/errors/registry.ts';
 import { problemBody } from '../../core/errors/problem.ts';
-import type { HeaderMap, PluginLogger, PluginResponse } from '../../core/pipeline/context.ts';
+import type { IncomingMessage } from 'node:http';
+import type { HeaderMap, PluginLogger, PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
 import { oauth2Requests } from '../../telemetry/metrics.ts';
-import { clientCredentials, FormError, FormTooLargeError, parseForm, type ClientCredentials } from './form.ts';
+import { clientCredentials, FormError, FormTooLargeError, parseForm, readForm, type ClientCredentials } from './form.ts';
 
 /** Writes revocations to the store (the supervisor holds it); rejects when it cannot. */
 export interface AuthServerControl {
@@ -195,10 +196,33 @@ function metadata(issuer: TokenIssuer): object {
 /** Public documents may be cached briefly; a new key is published well before it signs. */
 const PUBLIC_CACHE = { 'cache-control': 'public, max-age=300' };
 
+/** The endpoint's answer; never rejects (a failure is answered as a problem and logged). */
 export async function serveAuthEndpoint(endpoint: AuthEndpoint, req: AuthRequest): Promise<PluginResponse> {
-  const { response, outcome } = await answer(endpoint, req);
-  oauth2Requests.labels(endpoint, outcome).inc();
-  return response;
+  try {
+    const { response, outcome } = await answer(endpoint, req);
+    oauth2Requests.labels(endpoint, outcome).inc();
+    return response;
+  } catch (err) {
+    if (err instanceof FormTooLargeError) return { problem: 'payload-too-large', detail: err.message };
+    req.log.error({ request_id: req.requestId, err }, 'oauth2 endpoint failed');
+    return { problem: 'internal-error' };
+  }
+}
+
+/** Serves an endpoint for a request the gateway received (its context, the raw request for the body). */
+export function serveOnGateway(endpoint: AuthEndpoint, issuer: TokenIssuer, ctx: RequestContext, req: IncomingMessage, control: AuthServerControl | undefined): Promise<PluginResponse> {
+  return serveAuthEndpoint(endpoint, {
+    method: ctx.method,
+    headers: ctx.headers,
+    body: () => readForm(req),
+    instance: ctx.path,
+    requestId: ctx.id,
+    identities: ctx.identities,
+    issuer,
+    control,
+    log: ctx.log,
+    now: Date.now(),
+  });
 }
 
 async function answer(endpoint: AuthEndpoint, req: AuthRequest): Promise<Answer> {
