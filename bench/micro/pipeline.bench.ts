@@ -2,7 +2,7 @@
 // 1,000 and 10,000 routes), and what running a compiled route's request phases costs per request.
 // Run: node bench/micro/pipeline.bench.ts  (part of `npm run bench:micro`).
 import { checkConfig } from '../../src/core/config/load.ts';
-import type { RequestContext } from '../../src/core/pipeline/context.ts';
+import { newRequestContext, type RequestContext } from '../../src/core/pipeline/context.ts';
 import { runPhase } from '../../src/core/pipeline/run.ts';
 import { compileSnapshot, type Snapshot } from '../../src/core/snapshot/compile.ts';
 import { EMPTY_DIRECTORY } from '../../src/core/identity/directory.ts';
@@ -86,12 +86,14 @@ const LOG = { info: noop, warn: noop, error: noop, debug: noop };
 
 /** A fresh request context per call, as the gateway builds one per request. */
 function context(clientIp: string): RequestContext {
-  return {
-    id: 'req-1', method: 'GET', path: '/api/v1/p0/orders', query: '', clientIp, receivedAt: 0,
-    headers: { host: 'api.example.com', 'user-agent': 'wrk', accept: '*/*', 'x-old': 'v', 'x-debug': '1' },
-    routeName: 'r0', serviceName: 'svc', params: {}, consumer: undefined, identities: EMPTY_DIRECTORY, response: undefined, requestBody: undefined, answerHeaders: undefined, vars: {}, log: LOG,
-    upstream: { path: '/api/v1/p0/orders', query: '', headers: { host: 'api.example.com', 'user-agent': 'wrk', accept: '*/*', 'x-old': 'v', 'x-debug': '1' }, maxBodyBytes: 0, guard: undefined },
-  };
+  const headers = { host: 'api.example.com', 'user-agent': 'wrk', accept: '*/*', 'x-old': 'v', 'x-debug': '1' };
+  const ctx = newRequestContext({
+    id: 'req-1', method: 'GET', path: '/api/v1/p0/orders', query: '', headers, clientIp, receivedAt: 0, identities: EMPTY_DIRECTORY,
+    upstream: { path: '/api/v1/p0/orders', query: '', headers: { ...headers }, maxBodyBytes: 0, guard: undefined },
+    upstreamFetch: undefined, log: LOG,
+  });
+  Object.assign(ctx, { routeName: 'r0', serviceName: 'svc' });
+  return ctx;
 }
 
 function chainsOf(plugins: PluginList) {

@@ -1,7 +1,7 @@
 // Builds a plugin's compiled config and a request context for plugin unit tests.
 import type { TSchema } from 'typebox';
 import { validate } from '../core/config/validate.ts';
-import type { HeaderMap, RequestContext } from '../core/pipeline/context.ts';
+import { newRequestContext, type HeaderMap, type RequestContext } from '../core/pipeline/context.ts';
 import { NO_COMPILE_ENV, type PluginCompileEnv, type PluginDefinition } from '../core/pipeline/plugin.ts';
 import { EMPTY_DIRECTORY, type IdentityDirectory } from '../core/identity/directory.ts';
 
@@ -16,14 +16,16 @@ export function compileConf<C>(plugin: PluginDefinition<TSchema, C>, raw: unknow
 export function fakeContext(over: { headers?: HeaderMap; query?: string; path?: string; method?: string; clientIp?: string; params?: Record<string, string>; identities?: IdentityDirectory; body?: Buffer } = {}): RequestContext {
   const headers = over.headers ?? {};
   const noop = () => undefined;
-  return {
+  const ctx = newRequestContext({
     id: 'req-1', method: over.method ?? 'GET', path: over.path ?? '/', query: over.query ?? '', headers,
-    clientIp: over.clientIp ?? '127.0.0.1', receivedAt: 0, routeName: 'r', serviceName: 's', params: over.params ?? {},
-    consumer: undefined,
+    clientIp: over.clientIp ?? '127.0.0.1', receivedAt: 0,
     identities: over.identities ?? EMPTY_DIRECTORY,
     upstream: { path: over.path ?? '/', query: over.query ?? '', headers: { ...headers }, maxBodyBytes: 1000, guard: undefined },
-    response: undefined, requestBody: over.body, answerHeaders: undefined, vars: {}, log: { info: noop, warn: noop, error: noop, debug: noop },
-  };
+    upstreamFetch: undefined,
+    log: { info: noop, warn: noop, error: noop, debug: noop },
+  });
+  Object.assign(ctx, { routeName: 'r', serviceName: 's', params: over.params ?? {}, requestBody: over.body });
+  return ctx;
 }
 
 /** The headers that would be sent: removed fields are left undefined, and the gateway skips them. */
