@@ -2,7 +2,6 @@
 // request costs two array look-ups and two increments.
 import client from 'prom-client';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-series.ts';
-import { pluginEventCounts } from '../core/pipeline/plugin-events.ts';
 
 /** Per-process data-plane metrics (aggregated across workers by the supervisor). */
 export const registry = client.register;
@@ -38,10 +37,12 @@ export const pluginEvents = new client.Counter({
   name: 'portcullis_plugin_events_total',
   help: 'Notable plugin outcomes, by plugin, event, service and route (e.g. request-validator response-invalid).',
   labelNames: ['plugin', 'event', 'service', 'route'] as const,
-  collect() {
-    this.reset();
-    for (const c of pluginEventCounts()) this.inc(c.labels, c.value);
-  },
+});
+
+export const quotaRequests = new client.Counter({
+  name: 'portcullis_quota_requests_total',
+  help: 'Requests checked by the quota plugin, by service and outcome (allowed, exceeded, no_plan, failed).',
+  labelNames: ['service', 'outcome'] as const,
 });
 
 export const upstreamRetries = new client.Counter({

@@ -1,7 +1,7 @@
-// The cache's Prometheus series. Plugins may not import src/telemetry (layering), so these are
-// registered on prom-client's default registry (the data-plane registry the gateway exposes and
-// aggregates across workers) with the same naming rules: portcullis_ prefix, service labels only,
-// never a URL or key. Hot-path counts are plain numbers, read into the counters at scrape time.
+// The cache's Prometheus series, on prom-client's default registry (the data-plane registry the
+// gateway exposes and aggregates across workers), named like the rest: portcullis_ prefix, service
+// labels only, never a URL or key. Hot-path counts are plain numbers, read into the counters at
+// scrape time, so a hit costs an array increment.
 import client from 'prom-client';
 
 export const OUTCOMES = ['hit', 'miss', 'stale_while_revalidate', 'stale_if_error', 'revalidated', 'collapsed', 'bypass', 'uncacheable'] as const;

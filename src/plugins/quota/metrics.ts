@@ -1,14 +1,9 @@
 // portcullis_quota_requests_total{service, outcome}: consumers are not a label (there may be any
 // number of them); the admin API shows usage per consumer instead.
-import client from 'prom-client';
+import type client from 'prom-client';
+import { quotaRequests } from '../../telemetry/metrics.ts';
 
 export type QuotaOutcome = 'allowed' | 'exceeded' | 'no_plan' | 'failed';
-
-const quotaRequests = new client.Counter({
-  name: 'portcullis_quota_requests_total',
-  help: 'Requests checked by the quota plugin, by service and outcome (allowed, exceeded, no_plan, failed).',
-  labelNames: ['service', 'outcome'] as const,
-});
 
 type Children = Record<QuotaOutcome, client.Counter.Internal>;
 const byService = new Map<string, Children>();

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
 import type { ValidateFunction } from 'ajv';
-import { countPluginEvent } from '../../core/pipeline/plugin-events.ts';
+import { pluginEvents } from '../../telemetry/metrics.ts';
 import { definePlugin, type PluginCompileEnv } from '../../core/pipeline/plugin.ts';
 import { newCompilers } from './ajv.ts';
 import { checkRequest, checkResponseBody, checkResponseHead, responseFor, type Enabled } from './check.ts';
@@ -167,7 +167,7 @@ export const requestValidator = definePlugin<typeof RequestValidatorSchema, Vali
       const violations = ctx.vars[RESPONSE_VIOLATIONS] as Violation[] | undefined;
       if (violations === undefined || violations.length === 0) return;
       const op = ctx.vars[OPERATION] as Operation;
-      countPluginEvent('request-validator', 'response-invalid', ctx.serviceName, ctx.routeName);
+      pluginEvents.labels('request-validator', 'response-invalid', ctx.serviceName ?? '', ctx.routeName ?? '').inc();
       // Where and what, never the values (they may hold personal data or secrets).
       ctx.log.warn({ request_id: ctx.id, route: ctx.routeName, service: ctx.serviceName, operation: `${op.method} ${op.template}`, status: ctx.response?.status, violations },
         'upstream response does not match the API description');
