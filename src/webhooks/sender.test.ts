@@ -85,7 +85,7 @@ test('2xx: ok, status, excerpt; POST with the body, the caller\'s headers and ou
   assert.equal(r.seen[1]?.headers['user-agent'], 'custom/2');
 });
 
-test('non-2xx is not ok, with its status and excerpt; a 3xx is not followed', async (t) => {
+test('non-2xx is not ok, with its status and excerpt', async (t) => {
   const r = await receiver((_req, res) => res.writeHead(500).end('boom'));
   const sender = new WebhookSender({ policy: LOOPBACK_ALLOWED });
   t.after(() => sender.close());
@@ -248,10 +248,12 @@ test('a loopback receiver is refused unless the policy allows 127.0.0.0/8, by ad
   t.after(() => Promise.all([strict.close(), strictSystemDns.close(), dev.close()]));
 
   for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]', '2130706433', '0x7f.1', '0177.0.0.1', 'evil.example']) {
-    const out = await strict.send(request(`http://${host}:${r.port}/`));
-    assert.equal(out.error?.code, 'ssrf-blocked', host);
-    assert.match(out.error.message, /loopback/, host);
-    assert.equal(out.status, undefined);
+    for (const scheme of ['http', 'https']) {
+      const out = await strict.send(request(`${scheme}://${host}:${r.port}/`));
+      assert.equal(out.error?.code, 'ssrf-blocked', `${scheme} ${host}`);
+      assert.match(out.error.message, /loopback/, host);
+      assert.equal(out.status, undefined);
+    }
   }
   const mixed = await strict.send(request(`http://mixed.example:${r.port}/`));
   assert.equal(mixed.error?.code, 'ssrf-blocked');

@@ -64,6 +64,7 @@ export const DEFAULT_EXCERPT_BYTES = 1024;
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 32;
 export const DEFAULT_USER_AGENT = 'Portcullis-Webhooks/1';
 const MAX_MESSAGE_CHARS = 200;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function positiveInteger(value: number | undefined, fallback: number, name: string, min = 1): number {
   const v = value ?? fallback;
@@ -98,7 +99,8 @@ export class WebhookSender {
     if (!checked.ok) return { ok: false, latencyMs: performance.now() - started, excerpt: '', error: { code: checked.code, message: checked.reason } };
     const url = checked.url;
 
-    const timeoutMs = Math.max(1, Math.ceil(req.timeoutMs));
+    // setTimeout fires at once for delays it cannot hold (NaN, > 2^31-1 ms); keep to its range.
+    const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(req.timeoutMs) || 1));
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {

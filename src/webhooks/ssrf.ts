@@ -216,7 +216,7 @@ export function checkEndpointUrl(url: string, opts: { readonly allowHttp: boolea
   const ip = literalIpHost(parsed);
   if (ip !== undefined) {
     const cls = refusedAddressClass(opts.policy, ip);
-    if (cls !== undefined) return refuse('ssrf-blocked', `address ${ip} is ${cls} and not on the allow-list`);
+    if (cls !== undefined) return refuse('ssrf-blocked', `address ${ip} (${cls}) is not on the allow-list`);
   }
   return { ok: true, url: parsed };
 }
@@ -232,8 +232,8 @@ export class SsrfBlockedError extends Error {
   readonly addressClass: string;
   constructor(hostname: string, address: string, addressClass: string) {
     super(hostname === address
-      ? `refused to connect to ${address}: ${addressClass} address not on the allow-list`
-      : `refused to connect to ${hostname}: it resolves to ${address}, a ${addressClass} address not on the allow-list`);
+      ? `refused to connect to ${address} (${addressClass}, not on the allow-list)`
+      : `refused to connect to ${hostname}: it resolves to ${address} (${addressClass}, not on the allow-list)`);
     this.name = 'SsrfBlockedError';
     this.hostname = hostname;
     this.address = address;
