@@ -21,6 +21,7 @@ export interface WebhookRequest {
   readonly allowHttp: boolean;
 }
 
+/** Why an attempt failed; see WebhookResponse.error. */
 export type WebhookErrorCode = 'ssrf-blocked' | 'insecure-url' | 'invalid-url' | 'timeout' | 'dns' | 'connect' | 'tls' | 'response-too-large' | 'network';
 
 /**
@@ -59,9 +60,13 @@ export interface WebhookSenderOptions {
   readonly resolve?: ResolveAll;
 }
 
+/** Response body bytes read at most before the connection is dropped. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+/** Response body bytes kept for the attempt log. */
 export const DEFAULT_EXCERPT_BYTES = 1024;
+/** Concurrent connections per receiver origin. */
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 32;
+/** The `user-agent` unless the request sets one. */
 export const DEFAULT_USER_AGENT = 'Portcullis-Webhooks/1';
 const MAX_MESSAGE_CHARS = 200;
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -176,11 +176,13 @@ export function refusedAddressClass(policy: CompiledSsrfPolicy, ip: string): str
 // ---------------------------------------------------------------------------------------------
 // Endpoint URLs (admin API, and again before every send)
 
+/** Longest endpoint URL accepted, in characters. */
 export const MAX_ENDPOINT_URL_LENGTH = 2048;
 
 /** Why an endpoint URL was refused; the sender reports the same codes. */
 export type EndpointUrlProblem = 'invalid-url' | 'insecure-url' | 'ssrf-blocked';
 
+/** checkEndpointUrl's answer: the parsed URL, or a code and a reason for the admin. */
 export type EndpointUrlCheck =
   | { readonly ok: true; readonly url: URL }
   | { readonly ok: false; readonly code: EndpointUrlProblem; readonly reason: string };
