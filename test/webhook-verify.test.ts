@@ -45,11 +45,23 @@ const post = (url: string, body: Buffer | string, headers: Record<string, string
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** Every refusal body the gateway wrote, searched for secrets at the end. */
+const refusals: string[] = [];
+
 async function problemType(res: Response): Promise<string> {
   assert.equal(res.headers.get('content-type'), 'application/problem+json');
-  const p = await res.json() as { type: string; detail: string };
-  assert.ok(!p.detail.includes(STANDARD_SECRET.slice(6)), 'no secret in a refusal');
-  return p.type.replace('https://portcullis.dev/problems/', '');
+  const text = await res.text();
+  refusals.push(text);
+  return (JSON.parse(text) as { type: string }).type.replace('https://portcullis.dev/problems/', '');
+}
+
+/** The secrets (whole, and the key part of whsec_ ones) never show up in logs, metrics or refusals. */
+async function assertNoSecrets(gw: GatewayProcess): Promise<void> {
+  const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+  const sinks = { logs: gw.output(), metrics, refusals: refusals.join('\n') };
+  for (const secret of [STANDARD_SECRET, STANDARD_SECRET.slice(6), GITHUB_SECRET, STRIPE_SECRET, STRIPE_SECRET.slice(6)]) {
+    for (const [sink, text] of Object.entries(sinks)) assert.ok(!text.includes(secret), `a secret in the ${sink}`);
+  }
 }
 
 test('verified deliveries reach the upstream byte for byte; refused ones never do; copies are caught across workers', { timeout: 60_000 }, async (t) => {
@@ -80,7 +92,8 @@ test('verified deliveries reach the upstream byte for byte; refused ones never d
   const { 'webhook-signature': _omitted, ...unsigned } = standard('msg_u', now(), body);
   const missing = await post(`${gw.url}/standard`, body, unsigned);
   assert.equal(missing.status, 401);
-  assert.equal((await missing.json() as { detail: string }).detail, 'The webhook-signature header is missing.');
+  assert.equal(await problemType(missing), 'webhook-signature-invalid');
+  assert.equal((JSON.parse(refusals.at(-1)!) as { detail: string }).detail, 'The webhook-signature header is missing.');
   const stale = await post(`${gw.url}/standard`, body, standard('msg_s', now() - 3600, body));
   assert.equal(stale.status, 401);
   assert.equal(await problemType(stale), 'webhook-timestamp-out-of-tolerance');
@@ -116,6 +129,13 @@ test('verified deliveries reach the upstream byte for byte; refused ones never d
   assert.equal((await post(`${gw.url}/stripe`, st, { 'stripe-signature': stSig })).status, 409);
   assert.deepEqual(seen.map((s) => s.path), ['/standard', '/standard', '/github', '/stripe']);
   assert.ok(seen[2]!.body.equals(gh) && seen[3]!.body.equals(st));
+
+  // Outcomes are counted per route (summed over both workers by the supervisor).
+  const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+  const events = (event: string, r: string) => Number(new RegExp(`^portcullis_plugin_events_total\\{[^}]*plugin="webhook-verify"[^}]*\\} (\\d+)$`, 'm').exec(metrics.split('\n').filter((l) => l.includes(`event="${event}"`) && l.includes(`route="${r}"`)).join('\n'))?.[1] ?? 0);
+  assert.deepEqual([events('verified', 'standard'), events('replayed', 'standard'), events('signature-invalid', 'standard'), events('timestamp-out-of-tolerance', 'standard')], [2, 9, 2, 1]);
+  assert.deepEqual([events('verified', 'github'), events('replayed', 'github'), events('signature-invalid', 'github')], [1, 1, 1]);
+  await assertNoSecrets(gw);
 });
 
 testWithRedis('backend redis: a copy sent to another node is refused', async (t, redis) => {
