@@ -18,9 +18,11 @@ import { requestValidator } from './request-validator/plugin.ts';
 import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
 import { responseTransformer } from './response-transformer/plugin.ts';
+import { webhookVerify } from './webhook-verify/plugin.ts';
 
 export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   ipRestriction,
+  webhookVerify,
   cors,
   jwt,
   oauth2Introspection,

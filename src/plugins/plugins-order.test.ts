@@ -9,6 +9,7 @@ test('bundled plugins run in this order', () => {
   const order = [...BUNDLED_PLUGINS].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name)).map((p) => `${p.priority} ${p.name}`);
   assert.deepEqual(order, [
     '3000 ip-restriction',
+    '2500 webhook-verify',
     '2000 cors',
     '1450 jwt',
     '1400 oauth2-introspection',
@@ -32,6 +33,7 @@ test('bundled plugins implement these phases', () => {
   const phases = Object.fromEntries(BUNDLED_PLUGINS.map((p) => [p.name, PHASES.filter((ph) => p.handlers[ph] !== undefined)]));
   assert.deepEqual(phases, {
     'ip-restriction': ['access'],
+    'webhook-verify': ['access'],
     'cors': ['access', 'upstream-response'],
     'jwt': ['access'],
     'oauth2-introspection': ['access'],

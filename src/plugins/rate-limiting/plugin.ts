@@ -11,7 +11,7 @@ import { localRateCounter } from '../../store/counters/local.ts';
 import type { RateDecision } from '../../store/counters/ports.ts';
 import { rateLimitDecisions } from '../../telemetry/metrics.ts';
 import type { CounterSeries } from '../../telemetry/fast-series.ts';
-import { redisCounter, viaLocal, type Counted, type GuardedRedisCounter } from './counting.ts';
+import { redisCounter, viaLocal, type Counted, type GuardedRedisCounter } from '../shared/counting.ts';
 import { policyField, stateField, type NamedWindow } from './fields.ts';
 import { RateLimitingSchema, WINDOW_SECONDS, type RateLimitingConfig, type WindowName } from './schema.ts';
 
