@@ -37,6 +37,14 @@ import type { AuthServerControl } from '../gateway/auth-server/endpoints.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
 import { QuotaLedger } from '../store/quota/ledger.ts';
 import type { Config } from '../core/config/schema.ts';
+import { randomBytes } from 'node:crypto';
+import { masterKeyFingerprint } from '../core/identity/sealed.ts';
+import { webhookOperations } from '../admin/api/webhooks.ts';
+import { WebhookService } from '../webhooks/service.ts';
+import { webhookSettings, WebhookSettingsError } from '../webhooks/settings.ts';
+import { compileSsrfPolicy } from '../webhooks/ssrf.ts';
+import { ensurePlatformModel } from '../webhooks/relay.ts';
+import { startWebhookRole, type WebhookRole } from '../webhooks/role.ts';
 
 /** How often a node checks whether the OAuth2 server needs a new signing key. */
 const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
@@ -75,8 +83,19 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const { logger } = opts;
   collectProcessMetrics();
   const stateDir = opts.stateDir ?? defaultStateDir(opts.db);
-  const source: ConfigSource = opts.configFile !== undefined ? new FileSource(opts.configFile) : new StoreSource(opts.db, stateDir, logger, loadMasterKey(stateDir));
+  const masterKey = opts.configFile === undefined ? loadMasterKey(stateDir) : undefined;
+  const source: ConfigSource = opts.configFile !== undefined ? new FileSource(opts.configFile) : new StoreSource(opts.db, stateDir, logger, masterKey!);
   const hasAdmin = opts.roles.includes('admin');
+  let hooks;
+  try {
+    hooks = webhookSettings();
+    compileSsrfPolicy({ allow: hooks.allowNetworks });
+  } catch (err) {
+    throw new PlatformError(err instanceof WebhookSettingsError ? err.message : `PORTCULLIS_WEBHOOK_ALLOW_NETWORKS: ${(err as Error).message}`);
+  }
+  const webhookSettingsOfNode = hooks;
+  let webhookRole: WebhookRole | undefined;
+  let shutdownStarted = false;
 
   // The control plane: in store mode the store itself; in DB-less mode an in-memory mirror of the
   // file, so that the admin API reads the same way (writes answer 405).
@@ -89,10 +108,15 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         logger.info({ file: opts.seedFile, changes: result.changes.length }, 'empty store seeded');
       }
       if (hasAdmin) await announceBootstrap(await bootstrapAdmin(source.store, new AdminAuth(source.store), opts.adminToken), logger);
+      // The platform's event types and its application exist from the start, so the API owner can
+      // subscribe to them before the first event.
+      if (hasAdmin || opts.roles.includes('worker')) await source.store.write((tx) => ensurePlatformModel(tx));
+      if (opts.roles.includes('worker') && !shutdownStarted) webhookRole = startWebhookRole({ store: source.store, masterKey: masterKey!, settings: webhookSettingsOfNode, logger });
     });
     if (!await source.open()) source.retryOpen();
     control = { service: source.service, auth: new AdminAuth(source.store), readOnly: false, signingKeys: source.signingKeys };
   } else if (hasAdmin) {
+    if (opts.roles.includes('worker')) logger.info({}, 'webhooks need the store: in DB-less mode the worker role delivers nothing (run with --db)');
     mirror = await openStore('sqlite::memory:');
     control = { service: new ConfigService(mirror, BUNDLED_CATALOG), auth: new AdminAuth(mirror), readOnly: true };
     await announceBootstrap(await bootstrapAdmin(mirror, control.auth, opts.adminToken), logger, true);
@@ -187,7 +211,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     purgeMemory: (request) => gateway ? gateway.purgeCache(request) : Promise.resolve(0),
     purgeRedis: async (request) => (config.gateway.redis === undefined ? undefined : purgeRedis(redisConnection(config.gateway.redis), request)),
   };
-  const api = control ? { operations: adminOperations(control, [...importOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([])), ...cacheOperations(purger)]), auth: control.auth, readOnly: control.readOnly, version: pkg.version } : undefined;
+  // DB-less: the webhook API reads the (empty) mirror and refuses writes; nothing is sealed there.
+  const webhookMaster = masterKey ?? (() => { const key = randomBytes(32); return { key, fingerprint: masterKeyFingerprint(key) }; })();
+  const webhooks = control ? new WebhookService(control.service.store, webhookMaster, compileSsrfPolicy({ allow: webhookSettingsOfNode.allowNetworks })) : undefined;
+  const api = control ? {
+    operations: adminOperations(control, [...importOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([])), ...cacheOperations(purger), ...(webhooks ? webhookOperations(webhooks) : [])]),
+    auth: control.auth, readOnly: control.readOnly, version: pkg.version,
+  } : undefined;
   const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}) }) : undefined;
   let adminPort = 0;
   if (admin) {
@@ -294,6 +324,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       clearInterval(keyTimer);
       logger.info({}, 'draining: finishing in-flight requests');
       await gateway?.drain(config.gateway.drain_timeout_ms);
+      shutdownStarted = true;
+      await webhookRole?.stop();
       // After the drain: every request that counted is in, and its count reaches the store.
       await ledger?.stop();
       await checker.stop();

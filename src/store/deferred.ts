@@ -9,6 +9,7 @@ export class DeferredStore implements Store {
   #target: Store | undefined;
   readonly #listeners = new Set<(revision: number) => void>();
   readonly #healthListeners = new Set<(health: StoreHealth) => void>();
+  readonly #dueListeners = new Set<() => void>();
   readonly #location: string;
   readonly #dialect: Dialect;
   readonly #since = new Date().toISOString();
@@ -33,6 +34,10 @@ export class DeferredStore implements Store {
       this.#healthListeners.add(listener);
       return () => this.#healthListeners.delete(listener);
     },
+    onWebhooksDue: (listener) => {
+      this.#dueListeners.add(listener);
+      return () => this.#dueListeners.delete(listener);
+    },
   };
 
   failed(error: string): void { this.#error = error; }
@@ -41,6 +46,7 @@ export class DeferredStore implements Store {
     this.#target = target;
     target.feed.onChange((revision) => { for (const l of this.#listeners) l(revision); });
     target.feed.onHealth((health) => { for (const l of this.#healthListeners) l(health); });
+    target.feed.onWebhooksDue(() => { for (const l of this.#dueListeners) l(); });
   }
 
   #need(): Store {

@@ -5,6 +5,7 @@ import type { ChangeFeed, StoreHealth } from './ports.ts';
 export abstract class RevisionFeed implements ChangeFeed {
   readonly #listeners = new Set<(revision: number) => void>();
   readonly #healthListeners = new Set<(health: StoreHealth) => void>();
+  readonly #dueListeners = new Set<() => void>();
   #last = -1;
   #seq = 0;
   #health: StoreHealth = { up: true, since: new Date().toISOString() };
@@ -19,6 +20,15 @@ export abstract class RevisionFeed implements ChangeFeed {
   onHealth(listener: (health: StoreHealth) => void): () => void {
     this.#healthListeners.add(listener);
     return () => this.#healthListeners.delete(listener);
+  }
+
+  onWebhooksDue(listener: () => void): () => void {
+    this.#dueListeners.add(listener);
+    return () => this.#dueListeners.delete(listener);
+  }
+
+  protected announceWebhooksDue(): void {
+    for (const l of this.#dueListeners) l();
   }
 
   /** A write of this process committed: announce it without waiting for the database to tell. */

@@ -1,6 +1,8 @@
 // The store's ports: what the control plane, the admin API and the gateway's config feed need
 // from a database, whichever adapter serves it (SQLite by default, Postgres for clusters).
 import type { EntityData, KindName } from '../core/entities/kinds.ts';
+import type { WebhookLog } from './webhooks/log.ts';
+import type { WebhookModel } from './webhooks/model.ts';
 import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 
 export interface StoredEntity {
@@ -130,6 +132,14 @@ export interface StoreSession {
   insertEvent(event: EventInput): Promise<EventRow | undefined>;
   /** Events, oldest first. */
   listEvents(query: ListQuery & { type?: string; subject?: string }): Promise<Page<EventRow>>;
+  /** Events not yet handed to webhook delivery, oldest first. */
+  unpublishedEvents(limit: number): Promise<EventRow[]>;
+  markEventsPublished(ids: readonly string[], at: string): Promise<void>;
+
+  /** Webhook event types, applications and endpoints. */
+  readonly webhookModel: WebhookModel;
+  /** Webhook messages, deliveries and attempts. */
+  readonly webhookLog: WebhookLog;
 }
 
 export interface StoreHealth {
@@ -144,6 +154,8 @@ export interface ChangeFeed {
   health(): StoreHealth;
   /** Called when the store becomes unreachable or reachable again. */
   onHealth(listener: (health: StoreHealth) => void): () => void;
+  /** Webhook deliveries were written by another process (Postgres NOTIFY; SQLite workers poll). */
+  onWebhooksDue(listener: () => void): () => void;
 }
 
 export interface Store {

@@ -130,6 +130,96 @@ export interface EventRow {
   published_at: string | null;
 }
 
+// Webhooks (schema 4). Booleans are 0/1 integers and JSON is text on both databases; times the
+// worker schedules by are ms since the epoch, times people read are ISO text.
+export interface WebhookEventTypeRow {
+  id: string;
+  name: string;
+  description: string;
+  schemas: string;
+  example: string | null;
+  platform: number;
+  archived: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface WebhookApplicationRow {
+  id: string;
+  name: string;
+  consumer: string | null;
+  description: string;
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface WebhookEndpointRow {
+  id: string;
+  application_id: string;
+  url: string;
+  description: string;
+  event_types: string | null;
+  channels: string | null;
+  disabled: number;
+  disabled_reason: string | null;
+  allow_http: number;
+  rate_limit: number | null;
+  max_in_flight: number;
+  headers: string;
+  secrets: string;
+  failing_since: number | string | null;
+  last_success_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface WebhookMessageRow {
+  id: string;
+  application_id: string | null;
+  event_type: string;
+  event_id: string | null;
+  channels: string | null;
+  body: string;
+  idempotency_key: string | null;
+  idempotency_expires_at: number | string | null;
+  created_at: string;
+}
+
+export interface WebhookDeliveryRow {
+  id: string;
+  message_id: string;
+  endpoint_id: string;
+  status: string;
+  trigger: string;
+  attempts: number;
+  due_at: number | string;
+  lease: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttemptRow {
+  id: string;
+  delivery_id: string;
+  message_id: string;
+  endpoint_id: string;
+  attempt: number;
+  trigger: string;
+  outcome: string;
+  status_code: number | null;
+  error_code: string | null;
+  error: string | null;
+  latency_ms: number;
+  response_excerpt: string;
+  at: string;
+}
+
 export interface Database {
   schema_migrations: { version: number; name: string; applied_at: string };
   config_state: { id: number; revision: number; updated_at: string };
@@ -150,6 +240,12 @@ export interface Database {
   revoked_tokens: RevokedTokenRow;
   quota_usage: QuotaUsageRow;
   events: EventRow;
+  webhook_event_types: WebhookEventTypeRow;
+  webhook_applications: WebhookApplicationRow;
+  webhook_endpoints: WebhookEndpointRow;
+  webhook_messages: WebhookMessageRow;
+  webhook_deliveries: WebhookDeliveryRow;
+  webhook_attempts: WebhookAttemptRow;
 }
 
 export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions';

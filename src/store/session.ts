@@ -1,40 +1,22 @@
 // The StoreSession port over Kysely: one implementation for SQLite and Postgres. Entity rows keep
 // the JSON the admin API shows in `data`, plus indexed columns for filters and keyset pagination.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { KINDS, type EntityData, type KindName } from '../core/entities/kinds.ts';
 import { uuidv7 } from './ids.ts';
+import { WebhookLog } from './webhooks/log.ts';
+import { WebhookModel } from './webhooks/model.ts';
 import {
-  DuplicateKeyError, InvalidCursorError, VersionConflictError,
+  DuplicateKeyError, VersionConflictError,
   type AuditEntry, type EventInput, type ListQuery, type Page, type QuotaDelta, type QuotaTotals, type SortField, type StoredEntity, type StoreSession,
 } from './ports.ts';
-import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Database, Dialect, EntityRow, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
+import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EntityRow, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 
-type Db = Kysely<Database> | Transaction<Database>;
+import { keysetPage, type Db } from './page.ts';
 // Entity tables are chosen at run time by kind; their common columns are typed by EntityRow.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
 
 const SORT_COLUMN: Record<SortField, string> = { position: 'position', name: 'key', created_at: 'created_at', updated_at: 'updated_at' };
-
-/** A cursor names the column it was issued for: one from another sort order is refused, not misread. */
-export function encodeCursor(column: string, value: unknown, id: string): string {
-  return Buffer.from(JSON.stringify([column, value, id])).toString('base64url');
-}
-
-// A cursor comes back from the client: a value the column cannot hold (text for an integer, NUL in
-// text) would make Postgres fail the query, so anything this API could not have issued is refused.
-const INT4_MAX = 2_147_483_647;
-const cursorValueFits = (value: unknown, integer: boolean): boolean => (integer
-  ? typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= INT4_MAX
-  : typeof value === 'string' && !value.includes('\u0000'));
-
-function decodeCursor(cursor: string, column: string, integer: boolean): [string | number, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 3 && v[0] === column && cursorValueFits(v[1], integer) && cursorValueFits(v[2], false)) return [v[1] as string | number, v[2] as string];
-  } catch { /* fall through */ }
-  throw new InvalidCursorError('cursor is not one this API issued');
-}
 
 const tagsColumn = (data: EntityData) => (Array.isArray(data.tags) && data.tags.length > 0 ? `,${(data.tags as string[]).join(',')},` : '');
 
@@ -61,6 +43,10 @@ export class KyselySession implements StoreSession {
   }
 
   get #any(): AnyDb { return this.#db as unknown as AnyDb; }
+  /** Webhook event types, applications and endpoints. */
+  get webhookModel(): WebhookModel { return new WebhookModel(this.#db, this.#dialect); }
+  /** Webhook messages, deliveries and attempts. */
+  get webhookLog(): WebhookLog { return new WebhookLog(this.#db, this.#dialect); }
   #now(): string { return new Date().toISOString(); }
 
   async revision(): Promise<number> {
@@ -69,26 +55,8 @@ export class KyselySession implements StoreSession {
   }
 
   /* eslint-disable @typescript-eslint/no-explicit-any -- table and sort column are chosen at run time */
-  /** Keyset pagination over (sort column, id), shared by every listing. */
-  async #page<R extends { id: string }>(
-    table: string, query: ListQuery, sortColumn: string,
-    where: (qb: any) => any, map: (row: any) => R,
-  ): Promise<Page<R>> {
-    const desc = query.descending === true;
-    let qb = (this.#db as any).selectFrom(table).selectAll();
-    qb = where(qb);
-    if (query.cursor !== undefined) {
-      const [value, id] = decodeCursor(query.cursor, sortColumn, sortColumn === 'position' || sortColumn === 'version');
-      qb = qb.where((eb: any) => eb.or([
-        eb(sortColumn, desc ? '<' : '>', value),
-        eb.and([eb(sortColumn, '=', value), eb('id', desc ? '<' : '>', id)]),
-      ]));
-    }
-    const rows: any[] = await qb.orderBy(sortColumn, desc ? 'desc' : 'asc').orderBy('id', desc ? 'desc' : 'asc').limit(query.limit + 1).execute();
-    const more = rows.length > query.limit;
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return { data: page.map(map), ...(more && last ? { next_cursor: encodeCursor(sortColumn, sortColumn === 'position' || sortColumn === 'version' ? Number(last[sortColumn]) : last[sortColumn], last.id) } : {}) };
+  #page<R extends { id: string }>(table: string, query: ListQuery, sortColumn: string, where: (qb: any) => any, map: (row: any) => R): Promise<Page<R>> {
+    return keysetPage(this.#db, table, query, sortColumn, where, map);
   }
   /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -462,6 +430,14 @@ export class KyselySession implements StoreSession {
       if (query.subject !== undefined) qb = qb.where('subject', '=', query.subject);
       return qb;
     }, (r) => ({ ...r }) as EventRow);
+  }
+
+  async unpublishedEvents(limit: number): Promise<EventRow[]> {
+    return this.#db.selectFrom('events').selectAll().where('published_at', 'is', null).orderBy('id').limit(limit).execute();
+  }
+
+  async markEventsPublished(ids: readonly string[], at: string): Promise<void> {
+    if (ids.length > 0) await this.#db.updateTable('events').set({ published_at: at }).where('id', 'in', ids).execute();
   }
 
   /** Used by adapters: increments the revision, taking the config write lock. */

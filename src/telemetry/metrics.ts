@@ -245,3 +245,38 @@ export const concurrencyRejections = new client.Counter({
 export function setLimiterSource(source: () => readonly LimiterSample[]): void {
   limiterSource = source;
 }
+
+// --- webhooks (the worker role; on the supervisor's registry) --------------------------------
+export const webhookAttempts = new client.Counter({
+  name: 'portcullis_webhook_attempts_total',
+  help: 'Webhook delivery attempts, by outcome (succeeded: a 2xx answer; failed: anything else).',
+  labelNames: ['outcome'] as const,
+  registers: [controlRegistry],
+});
+export const webhookAttemptSeconds = new client.Histogram({
+  name: 'portcullis_webhook_attempt_seconds',
+  help: 'Time from sending a webhook to the end of the receiver\'s answer.',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+  registers: [controlRegistry],
+});
+export const webhookDeadLetters = new client.Counter({
+  name: 'portcullis_webhook_dead_letters_total',
+  help: 'Webhook deliveries that failed their last scheduled attempt (kept for resend and replay).',
+  registers: [controlRegistry],
+});
+export const webhookEndpointsDisabled = new client.Counter({
+  name: 'portcullis_webhook_endpoints_disabled_total',
+  help: 'Webhook endpoints disabled for failing without a success for too long.',
+  registers: [controlRegistry],
+});
+export const webhookInFlight = new client.Gauge({
+  name: 'portcullis_webhook_in_flight',
+  help: 'Webhook deliveries being sent by this node\'s worker.',
+  registers: [controlRegistry],
+});
+export const webhookPublished = new client.Counter({
+  name: 'portcullis_webhook_messages_published_total',
+  help: 'Webhook messages published through this node (duplicates by idempotency key not counted), by source: api or platform.',
+  labelNames: ['source'] as const,
+  registers: [controlRegistry],
+});

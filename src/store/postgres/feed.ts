@@ -5,6 +5,7 @@
 import { Client, Pool } from 'pg';
 import { RevisionFeed } from '../feed-base.ts';
 import { CONFIG_CHANNEL } from '../session.ts';
+import { WEBHOOK_CHANNEL } from '../webhooks/log.ts';
 
 export function openPostgresPool(connectionString: string): Pool {
   const pool = new Pool({ connectionString, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, query_timeout: 15_000, application_name: 'portcullis' });
@@ -42,6 +43,7 @@ export class PostgresChangeFeed extends RevisionFeed {
     client.on('notification', (msg) => {
       const revision = Number(msg.payload);
       if (msg.channel === CONFIG_CHANNEL && Number.isFinite(revision)) this.announce(revision);
+      if (msg.channel === WEBHOOK_CHANNEL) this.announceWebhooksDue();
     });
     const lost = (err?: Error) => {
       if (this.#client !== client) return;
@@ -57,6 +59,7 @@ export class PostgresChangeFeed extends RevisionFeed {
     try {
       await client.connect();
       await client.query(`LISTEN ${CONFIG_CHANNEL}`);
+      await client.query(`LISTEN ${WEBHOOK_CHANNEL}`);
       this.#client = client;
       this.#retryMs = 250;
       this.setHealth(true);
