@@ -18,7 +18,7 @@
 // Bar (issue 6): on Postgres at least 1,000 deliveries/s with p99 publish-to-delivery under 1 s.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,13 +47,14 @@ const HELP = `node bench/webhooks.ts [options]   (every option also as an env va
   --max-duration S       measured seconds of the max-throughput run (default 10)
   --drain S              how long to wait for the last deliveries after publishing (default 30; max run: 4×)
   --profile              node --cpu-prof on the Portcullis node (bench/results/webhooks-profile/<store>/)
-  --pg-stats             load pg_stat_statements on the throwaway Postgres and report the top statements per run`;
+  --pg-stats             load pg_stat_statements on the throwaway Postgres and report the top statements per run
+  --node-log FILE        append everything the Portcullis node prints to FILE (<store> in the name is replaced)`;
 
 const { values: flags } = parseArgs({
   options: {
     stores: { type: 'string' }, rates: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, endpoints: { type: 'string' },
     concurrency: { type: 'string' }, 'max-concurrency': { type: 'string' }, 'max-duration': { type: 'string' }, drain: { type: 'string' },
-    profile: { type: 'boolean' }, 'pg-stats': { type: 'boolean' }, help: { type: 'boolean' },
+    'node-log': { type: 'string' }, profile: { type: 'boolean' }, 'pg-stats': { type: 'boolean' }, help: { type: 'boolean' },
   },
 });
 if (flags.help) {
@@ -82,6 +83,7 @@ const MAX_DURATION = num('max-duration', 10);
 const DRAIN = num('drain', 30);
 const PROFILE = on('profile');
 const PG_STATS = on('pg-stats');
+const NODE_LOG = opt('node-log');
 const MAX_IN_FLIGHT = 64;
 const BAR = { deliveries: 1000, p99Ms: 1000 };
 for (const s of STORES) if (s !== 'sqlite' && s !== 'postgres') throw new Error(`unknown store "${s}" (sqlite, postgres)`);
@@ -138,7 +140,7 @@ interface PortcullisNode {
   stop(): Promise<number | null>;
 }
 
-async function startNode(db: string, stateDir: string, profileDir: string | undefined): Promise<PortcullisNode> {
+async function startNode(db: string, stateDir: string, profileDir: string | undefined, logFile: string | undefined): Promise<PortcullisNode> {
   const token = randomBytes(24).toString('hex');
   const adminPort = await freePort();
   const execArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -152,6 +154,7 @@ async function startNode(db: string, stateDir: string, profileDir: string | unde
   const warnings: string[] = [];
   const onOutput = (c: Buffer) => {
     const text = c.toString();
+    if (logFile) appendFileSync(logFile, text);
     tail = (tail + text).slice(-8000);
     for (const line of text.split('\n')) if (/"level":(40|50|60)/.test(line) && warnings.length < 50) warnings.push(line.slice(0, 400));
   };
@@ -393,7 +396,7 @@ async function benchStore(store: 'sqlite' | 'postgres', receiver: Receiver, pg: 
       rmSync(profileDir, { recursive: true, force: true });
       mkdirSync(profileDir, { recursive: true });
     }
-    node = await startNode(db, dir, profileDir);
+    node = await startNode(db, dir, profileDir, NODE_LOG?.replaceAll('<store>', store));
     const { application, secrets } = await setUp(node, receiver.port);
     await receiver.ask({ cmd: 'secrets', secrets });
     await receiver.ask({ cmd: 'reset' });
@@ -464,6 +467,9 @@ try {
 // --- report ---------------------------------------------------------------------------------------
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+/** Busy CPU outside this run's processes above which a run is marked disturbed (% of one core). */
+const OTHER_MAX = 15;
+const otherCpu = (r: RunResult) => r.cpu.machineBusy - Object.values(r.cpu.groups).reduce((a, b) => a + b, 0);
 const ms = (v: number) => (Number.isFinite(v) ? (v < 10 ? fmt(v, 1) : fmt(v)) : '–');
 const out: string[] = [];
 out.push(`## Webhook delivery (portcullis ${pkg.version})`, '');
@@ -494,12 +500,19 @@ if (maxRuns.length > 0) {
     `${r.drain_deliveries_per_s !== undefined ? ` (drain alone: ${fmt(r.drain_deliveries_per_s)} deliveries/s)` : ''}.`), '');
 }
 
-out.push(`CPU during each measured period (% of one core; the machine has ${cpus().length}):`, '');
+out.push(`CPU during each measured period, in % of one core (the machine has ${cpus().length}), and per delivery delivered. ` +
+  '"other" = the machine\'s busy time not spent in the processes of this run (other users of the machine' +
+  `${results.some((s) => s.store === 'postgres' && !s.runs.some((r) => r.cpu.groups.postgres !== undefined)) ? '; and Postgres, when it is an external server' : ''}); ` +
+  `‡ marks runs where it exceeded ${OTHER_MAX} % of a core: the figures are disturbed.`, '');
 const groupNames = [...new Set(results.flatMap((s) => s.runs.flatMap((r) => Object.keys(r.cpu.groups))))];
+const perDelivery = (r: RunResult, g: string) => (r.cpu.groups[g] === undefined || r.deliveries_per_s === 0 ? '–' : fmt((10_000 * r.cpu.groups[g]) / r.deliveries_per_s));
 out.push(table(
-  ['store', 'run', ...groupNames, 'machine busy'],
-  ['l', 'l', ...groupNames.map(() => 'r' as const), 'r'],
-  results.flatMap((s) => s.runs.map((r) => [s.store, r.run, ...groupNames.map((g) => (r.cpu.groups[g] === undefined ? '–' : `${fmt(r.cpu.groups[g])} %`)), `${fmt(r.cpu.machineBusy)} %`])),
+  ['store', 'run', ...groupNames.map((g) => `${g} CPU`), 'other', 'machine busy', ...['portcullis', 'postgres'].filter((g) => groupNames.includes(g)).map((g) => `${g} µs/delivery`)],
+  ['l', 'l', ...groupNames.map(() => 'r' as const), 'r', 'r', ...['portcullis', 'postgres'].filter((g) => groupNames.includes(g)).map(() => 'r' as const)],
+  results.flatMap((s) => s.runs.map((r) => [
+    s.store, `${r.run}${otherCpu(r) > OTHER_MAX ? ' ‡' : ''}`, ...groupNames.map((g) => (r.cpu.groups[g] === undefined ? '–' : `${fmt(r.cpu.groups[g])} %`)),
+    `${fmt(otherCpu(r))} %`, `${fmt(r.cpu.machineBusy)} %`, ...['portcullis', 'postgres'].filter((g) => groupNames.includes(g)).map((g) => perDelivery(r, g)),
+  ])),
 ));
 out.push('');
 for (const s of results) {
