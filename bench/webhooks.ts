@@ -41,6 +41,7 @@ const HELP = `node bench/webhooks.ts [options]   (every option also as an env va
   --rates LIST           offered deliveries/s of the fixed-rate runs (events/s = rate / endpoints); default 500,1000,1500
   --duration S           measured seconds per fixed-rate run (default 20)
   --warmup S             warm-up seconds before each measured period, same rate (default 3)
+  --prime S              unmeasured seconds at the first rate after the node starts (JIT, pools, table statistics; default 5)
   --endpoints K          endpoints (= deliveries per event), default 4
   --concurrency N        publish requests in flight at most in the fixed-rate runs (default 64)
   --max-concurrency N    publish requests in flight in the max-throughput run (default 16; 0 skips the run)
@@ -52,7 +53,7 @@ const HELP = `node bench/webhooks.ts [options]   (every option also as an env va
 
 const { values: flags } = parseArgs({
   options: {
-    stores: { type: 'string' }, rates: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, endpoints: { type: 'string' },
+    stores: { type: 'string' }, rates: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, prime: { type: 'string' }, endpoints: { type: 'string' },
     concurrency: { type: 'string' }, 'max-concurrency': { type: 'string' }, 'max-duration': { type: 'string' }, drain: { type: 'string' },
     'node-log': { type: 'string' }, profile: { type: 'boolean' }, 'pg-stats': { type: 'boolean' }, help: { type: 'boolean' },
   },
@@ -76,6 +77,7 @@ const STORES = (opt('stores') ?? 'sqlite,postgres').split(',').map((s) => s.trim
 const RATES = (opt('rates') ?? '500,1000,1500').split(',').map(Number).filter((r) => r > 0);
 const DURATION = num('duration', 20);
 const WARMUP = num('warmup', 3);
+const PRIME = num('prime', 5);
 const K = Math.max(1, Math.round(num('endpoints', 4)));
 const CONCURRENCY = Math.max(1, Math.round(num('concurrency', 64)));
 const MAX_CONCURRENCY = Math.round(num('max-concurrency', 16));
@@ -410,7 +412,16 @@ async function benchStore(store: 'sqlite' | 'postgres', receiver: Receiver, pg: 
     const publisher = webhookPublisher(node.adminUrl, node.token, application, EVENT_TYPE, Math.max(CONCURRENCY, MAX_CONCURRENCY));
     const ctx: Context = { store, receiver, publisher, cpuGroups, ...(database ? { pgUrl: database.url } : {}) };
     const runs: RunResult[] = [];
+    let primeNote = '';
     try {
+      if (PRIME > 0) {
+        const rate = RATES[0] ?? 500;
+        log(`${store}: priming, ${fmt(rate)} deliveries/s for ${PRIME} s (not measured)…`);
+        const primed = await publisher.fixedRate({ rate: rate / K, warmupSeconds: 0, seconds: PRIME, tag: 'prime', concurrency: CONCURRENCY });
+        const expected = (primed.published.get('prime') ?? 0) * K;
+        const drained = await waitDrained(receiver, ['prime'], expected, DRAIN);
+        primeNote = `primed with ${fmt(expected)} deliveries (${fmt(rate)}/s for ${PRIME} s), ${drained.drained ? 'all delivered' : `**${fmt(expected - drained.delivered)} not delivered**`}`;
+      }
       for (const rate of RATES) {
         log(`${store}: ${fmt(rate)} deliveries/s offered (${fmt(rate / K, 1)} events/s × ${K} endpoints), ${WARMUP} s warm-up + ${DURATION} s…`);
         const r = await measureRun(ctx, 'fixed', rate);
@@ -429,7 +440,7 @@ async function benchStore(store: 'sqlite' | 'postgres', receiver: Receiver, pg: 
     const totals = await receiver.ask<Totals>({ cmd: 'totals' });
     const code = await node.stop();
     if (code !== 0) log(`${store}: portcullis exited with ${code}:\n${node.tail()}`);
-    return { store, note: store === 'sqlite' ? 'SQLite file in a temp dir' : pg!.note, runs, receiver: totals, warnings: node.warnings() };
+    return { store, note: `${store === 'sqlite' ? 'SQLite file in a temp dir' : pg!.note}${primeNote ? `; ${primeNote}` : ''}`, runs, receiver: totals, warnings: node.warnings() };
   } catch (err) {
     if (node) log(node.tail());
     throw err;
