@@ -172,16 +172,13 @@ export class DeliveryWorker {
     for (const [id, s] of this.#endpoints) if (s.queue.length + s.inFlight >= this.#backlogCap(s.record)) saturated.push(id);
     const deliveries = await this.#o.store.write((tx) => tx.webhookLog.claimDue(now, this.#o.leaseMs, want, saturated.slice(0, 500)));
     if (deliveries.length === 0) return 0;
-    const read = this.#o.store.read();
-    const messages = new Map((await read.webhookLog.messages([...new Set(deliveries.map((d) => d.message_id))])).map((m) => [m.id, m.body]));
     await this.#loadEndpoints(deliveries.map((d) => d.endpoint_id), now);
     const leaseUntil = now + this.#o.leaseMs;
     for (const d of deliveries) {
       const state = this.#endpoints.get(d.endpoint_id);
-      const body = messages.get(d.message_id);
-      // Deleted between claim and read: the delivery was cancelled with it.
-      if (!state || body === undefined) continue;
-      state.queue.push({ delivery: d, body, leaseUntil });
+      // No message: the delivery was cancelled with it.
+      if (!state || d.body === null) continue;
+      state.queue.push({ delivery: d, body: d.body, leaseUntil });
       this.#queued++;
       this.#drain(state);
     }
