@@ -38,7 +38,7 @@ const RESULTS = join(ROOT, 'bench', 'results');
 
 const HELP = `node bench/webhooks.ts [options]   (every option also as an env var WEBHOOK_BENCH_<NAME>, e.g. WEBHOOK_BENCH_RATES)
   --stores LIST          sqlite,postgres (default both; postgres needs a server, see the file header)
-  --rates LIST           offered deliveries/s of the fixed-rate runs (events/s = rate / endpoints); default 500,1000,1500
+  --rates LIST           offered deliveries/s of the fixed-rate runs (events/s = rate / endpoints); default 500,1000,1500,2000
   --duration S           measured seconds per fixed-rate run (default 20)
   --warmup S             warm-up seconds before each measured period, same rate (default 3)
   --prime S              unmeasured seconds at the first rate after the node starts (JIT, pools, table statistics; default 5)
@@ -74,7 +74,7 @@ const num = (name: keyof typeof flags, def: number): number => {
 const on = (name: 'profile' | 'pg-stats') => flags[name] === true || /^(1|true|yes)$/i.test(process.env[`WEBHOOK_BENCH_${name.toUpperCase().replace('-', '_')}`] ?? '');
 
 const STORES = (opt('stores') ?? 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
-const RATES = (opt('rates') ?? '500,1000,1500').split(',').map(Number).filter((r) => r > 0);
+const RATES = (opt('rates') ?? '500,1000,1500,2000').split(',').map(Number).filter((r) => r > 0);
 const DURATION = num('duration', 20);
 const WARMUP = num('warmup', 3);
 const PRIME = num('prime', 5);
@@ -280,7 +280,8 @@ interface RunResult {
   readonly publish_ms: { p50: number; p99: number };
   readonly publish_errors: number;
   readonly publish_error_reasons: string[];
-  readonly late_sends: number;
+  /** Fixed rate: share of the measured events sent more than 50 ms after their due time. */
+  readonly late_sends_pct: number;
   readonly expected: number;
   readonly delivered: number;
   readonly lost: number;
@@ -346,13 +347,14 @@ async function measureRun(ctx: Context, kind: 'fixed' | 'max', rate: number): Pr
     kind,
     ...(kind === 'fixed' ? { offered: rate } : {}),
     events_published: published,
-    events_per_s: (run.published.get(tag) ?? 0) / windowS,
+    // Answered within the measured period: when the API falls behind, fewer than offered.
+    events_per_s: run.answeredAt.filter((t) => t >= windowFrom && t < windowTo).length / windowS,
     deliveries_per_s: arrivals / windowS,
     latency_ms: { p50: pct(phase.latencies, 50), p90: pct(phase.latencies, 90), p99: pct(phase.latencies, 99), max: phase.latencies.at(-1) ?? NaN },
     publish_ms: { p50: pct(run.latencies, 50), p99: pct(run.latencies, 99) },
     publish_errors: run.errors,
     publish_error_reasons: run.errorReasons,
-    late_sends: run.late,
+    late_sends_pct: kind === 'fixed' ? (100 * run.late) / Math.max(1, Math.round((rate / K) * seconds)) : 0,
     expected,
     delivered: phase.distinct + warm.distinct,
     lost: expected - (phase.distinct + warm.distinct),
@@ -486,21 +488,25 @@ const out: string[] = [];
 out.push(`## Webhook delivery (portcullis ${pkg.version})`, '');
 out.push(`Node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}); ${new Date().toISOString()}. ` +
   'Everything (Portcullis, the store, the receiver, the publisher) shares these CPUs, unpinned.', '');
-out.push(`One Portcullis node (\`start --roles admin,worker\`, worker defaults: concurrency 256, batch 200), one application with ${K} endpoints ` +
+const workerEnv = Object.entries(process.env).filter(([k]) => k.startsWith('PORTCULLIS_WEBHOOK_')).map(([k, v]) => `${k}=${v}`);
+out.push(`One Portcullis node (\`start --roles admin,worker\`, worker settings ${workerEnv.length > 0 ? workerEnv.join(', ') : 'at their defaults'}), one application with ${K} endpoints ` +
   `(\`max_in_flight: ${MAX_IN_FLIGHT}\`) on one local receiver (node:http, 204 at once, keep-alive); every event fans out to ${K} deliveries. ` +
   `Fixed-rate runs: events published through \`POST /admin/webhooks/messages\` at offered deliveries/s ÷ ${K} events/s (open loop, ≤ ${CONCURRENCY} requests in flight), ` +
-  `${WARMUP} s warm-up then ${DURATION} s measured. "delivered/s" counts the receiver's arrivals in the measured period; latency = arrival − the payload's \`published_at\` ` +
-  `(same clock), over the measured period's deliveries; "publish" = the API call's own latency. Max run: ${MAX_CONCURRENCY} publishers back to back, ${MAX_DURATION} s measured. ` +
+  `${WARMUP} s warm-up then ${DURATION} s measured. "published events/s": publishes answered 202 in the measured period; "late sends": measured events sent > 50 ms after ` +
+  `their due time because all ${CONCURRENCY} requests were in flight (the publish API did not keep up with the offered rate; latency then leaves out that wait). ` +
+  '"delivered deliveries/s": the receiver\'s arrivals in the measured period; latency = arrival − the payload\'s `published_at` (the moment the publish request was sent; same clock), ' +
+  `over the measured period's deliveries; "publish" = the API call's own latency. Max run: ${MAX_CONCURRENCY} publishers back to back, ${MAX_DURATION} s measured. ` +
   `lost = published × ${K} − distinct deliveries received after up to ${DRAIN} s of drain (warm-up included).`, '');
 
 const rows = results.flatMap((s) => s.runs.map((r) => [
   s.store, r.run, r.offered === undefined ? '–' : `${fmt(r.offered)} (${fmt(r.offered / K, 1)} ev/s)`, fmt(r.events_per_s), `**${fmt(r.deliveries_per_s)}**`,
   ms(r.latency_ms.p50), ms(r.latency_ms.p99), ms(r.latency_ms.max), ms(r.publish_ms.p50), ms(r.publish_ms.p99),
+  r.kind === 'fixed' ? `${fmt(r.late_sends_pct, r.late_sends_pct > 0 && r.late_sends_pct < 10 ? 1 : 0)} %` : '–',
   `${fmt(r.lost)}${r.drained ? '' : ' (drain timed out)'}`, fmt(r.duplicates), fmt(r.publish_errors),
-])) ;
+]));
 out.push(table(
-  ['store', 'run', 'offered deliveries/s', 'published events/s', 'delivered deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'publish p50 ms', 'publish p99 ms', 'lost', 'dup', 'publish errors'],
-  ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  ['store', 'run', 'offered deliveries/s', 'published events/s', 'delivered deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'publish p50 ms', 'publish p99 ms', 'late sends', 'lost', 'dup', 'publish errors'],
+  ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   rows,
 ));
 out.push('');
@@ -536,17 +542,20 @@ for (const s of results) {
 for (const s of skipped) out.push(`- ${s}`);
 out.push('');
 
-// The bar: a Postgres fixed-rate run offered ≥ 1,000 deliveries/s that kept up (delivered ≥ 99 % of
-// the offered rate and ≥ 1,000/s less that 1 % of pacing and window-edge noise), lost nothing,
-// and whose p99 was under 1 s; every signature checked valid.
+// The bar: a Postgres fixed-rate run offered ≥ 1,000 deliveries/s that kept up (the publisher sent
+// on time, and delivered ≥ 99 % of the offered rate: 1 % for pacing and window-edge noise), lost
+// nothing, and whose p99 was under 1 s; every signature checked valid.
 const pgResult = results.find((s) => s.store === 'postgres');
-const meets = (r: RunResult) => r.kind === 'fixed' && r.offered! >= BAR.deliveries && r.deliveries_per_s >= 0.99 * r.offered! && r.lost === 0 && r.latency_ms.p99 < BAR.p99Ms;
+const LATE_MAX_PCT = 1;
+const meets = (r: RunResult) => r.kind === 'fixed' && r.offered! >= BAR.deliveries && r.late_sends_pct < LATE_MAX_PCT &&
+  r.deliveries_per_s >= 0.99 * r.offered! && r.lost === 0 && r.latency_ms.p99 < BAR.p99Ms;
 const best = pgResult?.runs.filter(meets).sort((a, b) => b.deliveries_per_s - a.deliveries_per_s)[0];
 const sigOk = pgResult !== undefined && pgResult.receiver.signatureFailures === 0;
 const verdict = pgResult === undefined ? 'not measured (no Postgres)' : best && sigOk ? 'met' : 'not met';
 out.push(`**Bar: Postgres ≥ ${fmt(BAR.deliveries)} deliveries/s with p99 < ${fmt(BAR.p99Ms)} ms: ${verdict}**` +
   (best ? ` (${fmt(best.deliveries_per_s)} deliveries/s at ${best.run}, p99 ${ms(best.latency_ms.p99)} ms, nothing lost).` : '.') +
-  ' A run counts when it was offered ≥ 1,000 deliveries/s, delivered ≥ 99 % of that (pacing and window-edge noise), lost nothing, and every checked signature was valid.');
+  ` A run counts when it was offered ≥ ${fmt(BAR.deliveries)} deliveries/s, the publisher kept that pace (< ${LATE_MAX_PCT} % late sends), ` +
+  '≥ 99 % of it was delivered (pacing and window-edge noise), nothing was lost, and every checked signature was valid.');
 out.push('');
 
 const markdown = out.join('\n');

@@ -13,7 +13,12 @@ export interface PublishRun {
   readonly errorReasons: string[];
   /** Publish API latency (ms, from the actual send to the full answer) of the tag being measured, sorted. */
   readonly latencies: number[];
-  /** Fixed rate only: sends that left more than 50 ms after their due time (the pool was full). */
+  /** When each publish of any tag was answered 202 (wall clock, ms), in order of answer. */
+  readonly answeredAt: number[];
+  /**
+   * Fixed rate only: measured sends that left more than 50 ms after their due time (all
+   * `concurrency` requests were in flight: the API did not keep up with the offered rate).
+   */
   readonly late: number;
   /** Wall-clock start and end of the run (ms). */
   readonly startedAt: number;
@@ -50,12 +55,13 @@ export function webhookPublisher(adminUrl: string, token: string, application: s
   }
 
   function newRun() {
-    return { published: new Map<string, number>(), errors: 0, errorReasons: [] as string[], latencies: [] as number[], late: 0 };
+    return { published: new Map<string, number>(), errors: 0, errorReasons: [] as string[], latencies: [] as number[], answeredAt: [] as number[], late: 0 };
   }
 
   function fire(run: ReturnType<typeof newRun>, tag: string, measured: boolean): Promise<void> {
     return publishOne(tag).then((ms) => {
       run.published.set(tag, (run.published.get(tag) ?? 0) + 1);
+      run.answeredAt.push(wallNow());
       if (measured) run.latencies.push(ms);
     }, (err: Error) => {
       run.errors++;
@@ -86,7 +92,7 @@ export function webhookPublisher(adminUrl: string, token: string, application: s
           const due = Math.min(total, Math.floor((elapsed * rate) / 1000) + 1);
           while (sent < due && inFlight < concurrency) {
             const i = sent++;
-            if (elapsed - (i * 1000) / rate > LATE_MS) run.late++;
+            if (i >= warmCount && elapsed - (i * 1000) / rate > LATE_MS) run.late++;
             inFlight++;
             const measured = i >= warmCount;
             void fire(run, measured ? tag : `${tag}-warm`, measured).then(() => {
