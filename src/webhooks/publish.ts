@@ -71,10 +71,6 @@ export async function publishIn(tx: StoreSession, input: PublishInput, nowMs: nu
   }
   const now = new Date(nowMs).toISOString();
   const channels = input.channels && input.channels.length > 0 ? [...input.channels] : null;
-  const message = await tx.webhookLog.insertMessage({
-    application_id: applicationId, event_type: type.name, event_id: input.event_id ?? null, channels,
-    body: envelope(type.name, now, input.payload), idempotency_key: key, idempotency_expires_at: key === null ? null : nowMs + IDEMPOTENCY_WINDOW_MS, created_at: now,
-  });
   let targets: string[];
   if (input.only_endpoint !== undefined) {
     targets = [input.only_endpoint];
@@ -82,7 +78,10 @@ export async function publishIn(tx: StoreSession, input: PublishInput, nowMs: nu
     const endpoints = await tx.webhookModel.enabledEndpoints(applicationId);
     targets = endpoints.filter((e) => endpointWants(e, type.name, channels)).map((e) => e.id);
   }
-  const deliveries = await tx.webhookLog.insertDeliveries(message.id, targets, nowMs, input.trigger ?? 'scheduled');
+  const { message, deliveries } = await tx.webhookLog.insertMessageWithDeliveries({
+    application_id: applicationId, event_type: type.name, event_id: input.event_id ?? null, channels,
+    body: envelope(type.name, now, input.payload), idempotency_key: key, idempotency_expires_at: key === null ? null : nowMs + IDEMPOTENCY_WINDOW_MS, created_at: now,
+  }, targets, nowMs, input.trigger ?? 'scheduled');
   return { message, deliveries: deliveries.length, duplicate: false };
 }
 

@@ -51,6 +51,22 @@ export type ClaimedDelivery = DeliveryRecord & { readonly body: string | null };
 /** Postgres NOTIFY channel: new deliveries are due (the workers wake instead of waiting to poll). */
 export const WEBHOOK_CHANNEL = 'portcullis_webhooks';
 
+function messageRow(input: MessageInput): WebhookMessageRow {
+  return {
+    id: input.id ?? webhookId('msg', uuidv7()), application_id: input.application_id, event_type: input.event_type, event_id: input.event_id,
+    channels: input.channels === null ? null : JSON.stringify(input.channels), body: input.body, idempotency_key: input.idempotency_key,
+    idempotency_expires_at: input.idempotency_expires_at, created_at: input.created_at ?? new Date().toISOString(),
+  };
+}
+
+function deliveryRows(messageId: string, endpointIds: readonly string[], dueAt: number, trigger: string): WebhookDeliveryRow[] {
+  const now = new Date().toISOString();
+  return endpointIds.map((endpoint) => ({
+    id: webhookId('dlv', uuidv7()), message_id: messageId, endpoint_id: endpoint, status: 'pending', trigger, attempts: 0, due_at: dueAt, lease: 0,
+    last_status: null, last_error: null, created_at: now, updated_at: now,
+  }));
+}
+
 export class WebhookLog {
   readonly #db: Db;
   readonly #dialect: Dialect;
@@ -73,11 +89,7 @@ export class WebhookLog {
 
   /** DuplicateKeyError when another transaction took the idempotency key first. */
   async insertMessage(input: MessageInput): Promise<MessageRecord> {
-    const row: WebhookMessageRow = {
-      id: input.id ?? webhookId('msg', uuidv7()), application_id: input.application_id, event_type: input.event_type, event_id: input.event_id,
-      channels: input.channels === null ? null : JSON.stringify(input.channels), body: input.body, idempotency_key: input.idempotency_key,
-      idempotency_expires_at: input.idempotency_expires_at, created_at: input.created_at ?? new Date().toISOString(),
-    };
+    const row = messageRow(input);
     try {
       await this.#db.insertInto('webhook_messages').values(row).execute();
     } catch (err) {
@@ -90,14 +102,32 @@ export class WebhookLog {
   /** One pending delivery per endpoint, due at `dueAt`; wakes the workers on Postgres. */
   async insertDeliveries(messageId: string, endpointIds: readonly string[], dueAt: number, trigger: string): Promise<DeliveryRecord[]> {
     if (endpointIds.length === 0) return [];
-    const now = new Date().toISOString();
-    const rows: WebhookDeliveryRow[] = endpointIds.map((endpoint) => ({
-      id: webhookId('dlv', uuidv7()), message_id: messageId, endpoint_id: endpoint, status: 'pending', trigger, attempts: 0, due_at: dueAt, lease: 0,
-      last_status: null, last_error: null, created_at: now, updated_at: now,
-    }));
+    const rows = deliveryRows(messageId, endpointIds, dueAt, trigger);
     await this.#db.insertInto('webhook_deliveries').values(rows).execute();
     if (this.#dialect === 'postgres') await sql`select pg_notify(${WEBHOOK_CHANNEL}, '')`.execute(this.#db);
     return rows.map(toDelivery);
+  }
+
+  /**
+   * insertMessage and insertDeliveries together. On Postgres they are one statement that also
+   * wakes the workers: a publish is a chain of round trips, and each one costs both processes CPU.
+   */
+  async insertMessageWithDeliveries(input: MessageInput, endpointIds: readonly string[], dueAt: number, trigger: string): Promise<{ message: MessageRecord; deliveries: DeliveryRecord[] }> {
+    if (this.#dialect !== 'postgres' || endpointIds.length === 0) {
+      const message = await this.insertMessage(input);
+      return { message, deliveries: await this.insertDeliveries(message.id, endpointIds, dueAt, trigger) };
+    }
+    const row = messageRow(input);
+    const rows = deliveryRows(row.id, endpointIds, dueAt, trigger);
+    try {
+      await this.#db.with('m', (db) => db.insertInto('webhook_messages').values(row))
+        .with('d', (db) => db.insertInto('webhook_deliveries').values(rows))
+        .selectNoFrom(sql<string>`pg_notify(${WEBHOOK_CHANNEL}, '')`.as('notified')).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('idempotency key in use');
+      throw err;
+    }
+    return { message: toMessage(row), deliveries: rows.map(toDelivery) };
   }
 
   // --- the workers --------------------------------------------------------------------------
