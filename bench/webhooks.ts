@@ -92,6 +92,16 @@ for (const s of STORES) if (s !== 'sqlite' && s !== 'postgres') throw new Error(
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+// Whatever this process started is stopped when it ends, also when interrupted: the Portcullis
+// nodes (killed) and a throwaway Postgres (stopped; it would outlive us otherwise).
+const children = new Set<ChildProcess>();
+const atExit: (() => void)[] = [];
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const fn of atExit) fn();
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 // --- the receiver -----------------------------------------------------------------------------
 
 /** A receiver command without its id (distributive: Omit over a union would merge its members). */
@@ -152,6 +162,7 @@ async function startNode(db: string, stateDir: string, profileDir: string | unde
   };
   for (const k of ['PORTCULLIS_CONFIG', 'PORTCULLIS_DB', 'PORTCULLIS_STATE_DIR', 'PORTCULLIS_ROLES', 'PORTCULLIS_SECRET_KEY']) delete env[k];
   const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: stateDir });
+  children.add(child);
   let tail = '';
   const warnings: string[] = [];
   const onOutput = (c: Buffer) => {
@@ -162,7 +173,10 @@ async function startNode(db: string, stateDir: string, profileDir: string | unde
   };
   child.stdout!.on('data', onOutput);
   child.stderr!.on('data', onOutput);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    children.delete(child);
+    resolve(code);
+  }));
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -243,6 +257,7 @@ async function postgresTarget(): Promise<PostgresTarget | string> {
   const why = throwawayPostgresUnavailable();
   if (why) return `Postgres skipped: set PORTCULLIS_BENCH_POSTGRES=postgres://… (no throwaway server: ${why})`;
   const server = await startThrowawayPostgres(PG_STATS ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []);
+  atExit.push(() => server.stop());
   return { url: server.url, server, note: 'throwaway Postgres 15 cluster (initdb defaults, fsync and synchronous_commit on)' };
 }
 
@@ -380,6 +395,8 @@ interface StoreResult {
 
 async function benchStore(store: 'sqlite' | 'postgres', receiver: Receiver, pg: PostgresTarget | undefined): Promise<StoreResult> {
   const dir = mkdtempSync(join(tmpdir(), `portcullis-bench-webhooks-${store}-`));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  atExit.push(removeDir);
   let database: { url: string; drop(): Promise<void> } | undefined;
   let node: PortcullisNode | undefined;
   try {
@@ -449,7 +466,7 @@ async function benchStore(store: 'sqlite' | 'postgres', receiver: Receiver, pg: 
   } finally {
     await node?.stop();
     await database?.drop().catch((err: Error) => log(`could not drop the bench database: ${err.message}`));
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   }
 }
 
