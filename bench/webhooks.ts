@@ -399,7 +399,8 @@ async function measureRun(ctx: Context, kind: 'fixed' | 'max', rate: number): Pr
     drain_s: drain.seconds,
     record_lag_s: recorded,
     drained: drain.drained,
-    ...(kind === 'max' && backlog > 0 && drain.seconds > 0 ? { drain_deliveries_per_s: (drain.delivered - deliveredAtEnd) / drain.seconds } : {}),
+    // Only a backlog of a second's work or more says how fast delivery alone goes.
+    ...(kind === 'max' && backlog >= 1000 && drain.seconds > 0 ? { drain_deliveries_per_s: (drain.delivered - deliveredAtEnd) / drain.seconds } : {}),
     cpu: cpuA ? cpuPercent(cpuA, cpuB) : { groups: {}, machineBusy: NaN, cores: cpus().length },
     ...(statements ? { pg_statements: statements } : {}),
   };
@@ -560,7 +561,8 @@ if (maxRuns.length > 0) {
 }
 
 out.push(`CPU during each measured period, in % of one core (the machine has ${cpus().length}), and per delivery delivered. ` +
-  '"other" = the machine\'s busy time not spent in the processes of this run (other users of the machine' +
+  '"other" = the machine\'s busy time not spent in the processes of this run (other users of the machine; ' +
+  'per-process and machine figures come from different kernel counters, so it is only good to ±10 % or so' +
   `${results.some((s) => s.store === 'postgres' && !s.runs.some((r) => r.cpu.groups.postgres !== undefined)) ? '; and Postgres, when it is an external server' : ''}); ` +
   `‡ marks runs where it exceeded ${OTHER_MAX} % of a core: the figures are disturbed.`, '');
 const groupNames = [...new Set(results.flatMap((s) => s.runs.flatMap((r) => Object.keys(r.cpu.groups))))];
@@ -570,7 +572,7 @@ out.push(table(
   ['l', 'l', ...groupNames.map(() => 'r' as const), 'r', 'r', ...['portcullis', 'postgres'].filter((g) => groupNames.includes(g)).map(() => 'r' as const)],
   results.flatMap((s) => s.runs.map((r) => [
     s.store, `${r.run}${otherCpu(r) > OTHER_MAX ? ' ‡' : ''}`, ...groupNames.map((g) => (r.cpu.groups[g] === undefined ? '–' : `${fmt(r.cpu.groups[g])} %`)),
-    `${fmt(otherCpu(r))} %`, `${fmt(r.cpu.machineBusy)} %`, ...['portcullis', 'postgres'].filter((g) => groupNames.includes(g)).map((g) => perDelivery(r, g)),
+    otherCpu(r) < 1 ? '≈ 0 %' : `${fmt(otherCpu(r))} %`, `${fmt(r.cpu.machineBusy)} %`, ...['portcullis', 'postgres'].filter((g) => groupNames.includes(g)).map((g) => perDelivery(r, g)),
   ])),
 ));
 out.push('');
