@@ -307,13 +307,15 @@ export class DeliveryWorker {
     this.#flushing = (async () => {
       // Let the sends finishing in this turn join the batch.
       await new Promise((r) => setImmediate(r));
-      while (this.#results.length > 0) await this.#flushOnce();
+      while (this.#results.length > 0 && this.#running) await this.#flushOnce();
     })().finally(() => { this.#flushing = undefined; });
   }
 
+  /** At shutdown: a few tries, then the leases take over (the unrecorded deliveries are sent again). */
   async #flush(): Promise<void> {
     await this.#flushing;
-    while (this.#results.length > 0) await this.#flushOnce();
+    for (let tries = 0; this.#results.length > 0 && tries < 3; tries++) await this.#flushOnce();
+    if (this.#results.length > 0) this.#o.logger.warn({ unrecorded: this.#results.length }, 'webhook worker: stopping without recording some attempts; those deliveries will be sent again');
   }
 
   /** Writes one batch of results; on a store failure they are kept and written later. */
