@@ -68,6 +68,7 @@ interface Claimed {
 }
 
 const ENDPOINT_REFRESH_MS = 2000;
+const ENDPOINT_FORGET_MS = 10 * 60 * 1000;
 const USER_HEADERS_BLOCKED = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'user-agent']);
 
 export class DeliveryWorker {
@@ -197,7 +198,18 @@ export class DeliveryWorker {
     return e.rate_limit === null ? byConcurrency : Math.max(1, Math.min(byConcurrency, Math.floor(e.rate_limit * this.#o.leaseMs / 2000)));
   }
 
+  /** Forgets idle endpoints not seen for a while (deleted ones, quiet ones: loaded again when needed). */
+  #forgetIdle(now: number): void {
+    for (const [id, s] of this.#endpoints) {
+      if (s.inFlight === 0 && s.queue.length === 0 && now - s.loadedAt > ENDPOINT_FORGET_MS) {
+        clearTimeout(s.timer);
+        this.#endpoints.delete(id);
+      }
+    }
+  }
+
   async #loadEndpoints(ids: readonly string[], now: number): Promise<void> {
+    if (this.#endpoints.size > 1000) this.#forgetIdle(now);
     const stale = [...new Set(ids)].filter((id) => {
       const s = this.#endpoints.get(id);
       return s === undefined || now - s.loadedAt > ENDPOINT_REFRESH_MS;
