@@ -146,7 +146,7 @@ test('messages, attempts and dead letters list what the worker recorded (control
     const claimed = await store.write((tx) => tx.webhookLog.claimDue(Date.now(), 60_000, 100));
     assert.equal(claimed.length, 2);
     await store.write((tx) => tx.webhookLog.recordAttempts(claimed.map((delivery) => ({
-      delivery, outcome: 'failed', status_code: null, error_code: 'ECONNREFUSED', error: 'connect ECONNREFUSED\u001b[2J 127.0.0.1:9', latency_ms: 3,
+      delivery, outcome: 'failed', status_code: null, error_code: 'connect', error: 'cannot connect to 127.0.0.1:9\u001b[2J (ECONNREFUSED)', latency_ms: 3,
       response_excerpt: '', at: new Date().toISOString(), next: { status: 'failed' },
     }))));
   } finally {
@@ -159,7 +159,7 @@ test('messages, attempts and dead letters list what the worker recorded (control
   assert.match(rows[2]!, new RegExp(`^${messageId}\\s+\\S+Z\\s+shipment\\.delivered\\s+acme\\s+-$`), 'newest first');
   const attemptRows = ok(attempts, 'attempts').stdout.trim().split('\n');
   assert.equal(attemptRows.length, 3);
-  assert.match(attemptRows.join('\n'), new RegExp(`${endpointId}\\s+${messageId}\\s+1\\s+scheduled\\s+failed\\s+ECONNREFUSED\\s+3\\s+connect ECONNREFUSED\\?\\[2J 127\\.0\\.0\\.1:9`));
+  assert.match(attemptRows.join('\n'), new RegExp(`${endpointId}\\s+${messageId}\\s+1\\s+scheduled\\s+failed\\s+connect\\s+3\\s+cannot connect to 127\\.0\\.0\\.1:9\\?\\[2J \\(ECONNREFUSED\\)`));
   assert.ok(!attempts.stdout.includes('\u001b'), 'no terminal escapes');
   const letters = JSON.parse(ok(dead, 'dead-letters').stdout) as { message_id: string; endpoint_id: string; status: string; attempts: number }[];
   assert.equal(letters.length, 2);

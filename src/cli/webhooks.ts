@@ -77,7 +77,9 @@ function parse(command: Command, rest: string[]): { values: Values; positionals:
 }
 
 export async function runWebhooks(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (argv.length === 0 || ['help', '--help', '-h'].includes(argv[0]!)) {
+  const asksHelp = (word: string | undefined) => word === 'help' || word === '--help' || word === '-h';
+  // `webhooks --help`, and `webhooks endpoints --help` (a group's commands are in the same list).
+  if (argv.length === 0 || asksHelp(argv[0]) || ((GROUPS as readonly string[]).includes(argv[0]!) && asksHelp(argv[1]))) {
     if (argv.length > 0) {
       io.out(webhooksHelp());
       return 0;
