@@ -33,7 +33,7 @@ Options for start and demo:
       --host H          proxy bind address (default 0.0.0.0)
       --admin-host H    admin bind address (default 127.0.0.1)
   -w, --workers N       gateway worker processes (default: CPU cores)
-      --roles LIST      roles to run: gateway,admin (default both)
+      --roles LIST      roles to run: gateway,admin,worker (default all three)
       --no-watch        do not reload when the config file changes (SIGHUP still reloads)
 
 The first start on an empty store creates admin user "admin" and prints its token once
