@@ -22,7 +22,7 @@ export interface StoreCase {
 function cleanups(t: { after(fn: () => Promise<void>): void }, close: () => Promise<void>): (fn: () => unknown) => void {
   const stack: (() => unknown)[] = [];
   t.after(async () => {
-    for (const fn of stack.reverse()) await fn();
+    for (const fn of stack.toReversed()) await fn();
     await close();
   });
   return (fn) => { stack.push(fn); };
