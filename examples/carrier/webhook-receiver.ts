@@ -72,18 +72,21 @@ export function formatDelivery(d: Delivery, at = new Date()): string {
   return `${time}  ${d.type.padEnd(26)} ${d.trackingNumber.padEnd(13)} ${d.status.padEnd(17)} ${mark}${d.again ? ' (again)' : ''}`;
 }
 
+/** The body, or undefined past the cap (the rest is read and thrown away, so the 413 arrives). */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
+    let size = Number(req.headers['content-length'] ?? 0);
+    let tooLarge = size > MAX_BODY_BYTES;
+    if (!tooLarge) size = 0;
     req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(chunk);
+      tooLarge = size > MAX_BODY_BYTES;
+      if (tooLarge) chunks.length = 0;
+      else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
