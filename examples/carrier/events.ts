@@ -94,11 +94,13 @@ export class EventOutbox {
   push(event: OutgoingEvent): void {
     if (this.closed) return;
     if (this.queue.length >= this.maxQueue) {
-      // The oldest goes: for tracking, the latest status is the one a shop still wants.
+      // The oldest waiting one goes: for tracking, the latest status is the one a shop still
+      // wants. Never the head while it is in flight: it leaves the queue when its answer comes.
       if (this.dropped === 0) this.log(`carrier events: outbox full (${this.maxQueue} events): dropping the oldest until Portcullis takes them again`);
       this.dropped += 1;
-      // Never the head while it is in flight: it stays until its answer, then leaves the queue.
-      this.queue.splice(this.sending ? 1 : 0, 1);
+      const oldestWaiting = this.sending ? 1 : 0;
+      if (this.queue.length <= oldestWaiting) return; // nothing waits (maxQueue 1): the new one goes
+      this.queue.splice(oldestWaiting, 1);
     }
     this.queue.push(event);
     // On the next turn, not inside the caller: the API's response is never behind a publish.

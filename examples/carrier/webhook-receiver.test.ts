@@ -67,6 +67,10 @@ test('the receiver answers 204 to authentic deliveries and 401 to the rest, and 
   assert.equal(formatDelivery(first, new Date(2025, 0, 15, 9, 30, 5)), '09:30:05  shipment.in_transit        PC0000000002  in_transit        ✓ verified');
   assert.match(formatDelivery(deliveries[1]!), / ✓ verified \(again\)$/);
   assert.match(formatDelivery(deliveries[2]!), / ✗ bad signature$/);
+  // What it prints comes from the body: escape sequences do not reach the terminal.
+  const hostile = JSON.stringify({ type: 'shipment.\u001b[2Jx', data: { tracking_number: 'PC\u0007', status: 'ok' } });
+  assert.equal((await post(signed({ id: 'msg_hostile', body: hostile }), hostile)).status, 204);
+  assert.deepEqual([deliveries[4]?.type, deliveries[4]?.trackingNumber], ['shipment.?[2Jx', 'PC?']);
 });
 
 test('the receiver refuses bodies over its cap, declared or streamed', async () => {

@@ -59,7 +59,8 @@ export function verifyDelivery(headers: http.IncomingHttpHeaders, body: Buffer, 
 function summary(body: string): Pick<Delivery, 'type' | 'trackingNumber' | 'status'> {
   try {
     const parsed = JSON.parse(body) as { type?: unknown; data?: { tracking_number?: unknown; status?: unknown } };
-    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 64) : '-');
+    // Printed to a terminal: control characters (escape sequences) become "?".
+    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 64).replaceAll(/[^\x20-\x7e]/g, '?') : '-');
     return { type: text(parsed.type), trackingNumber: text(parsed.data?.tracking_number), status: text(parsed.data?.status) };
   } catch {
     return { type: '(not JSON)', trackingNumber: '-', status: '-' };
