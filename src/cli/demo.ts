@@ -118,7 +118,7 @@ export async function runDemo(args: StartArgs): Promise<void> {
     const events = await carrierEvents(adminUrl, adminToken, join(dirname(tokenFile), 'demo-carrier-token'), logger);
     const carrierArgs = [CARRIER_SERVER, '--port', String(CARRIER_PORT), ...(events ? ['--events-url', events.url] : [])];
     // The token goes by environment, not argv, where every local user could read it (ps).
-    carrier = spawn(process.execPath, carrierArgs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORTCULLIS_EVENTS_TOKEN: events?.token ?? '' } });
+    carrier = spawn(process.execPath, carrierArgs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORTCULLIS_EVENTS_URL: '', PORTCULLIS_EVENTS_TOKEN: events?.token ?? '' } });
     await waitForHealth(`http://127.0.0.1:${CARRIER_PORT}/health`, carrier, 10_000);
     const lines = [
       '',
