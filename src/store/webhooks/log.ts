@@ -2,7 +2,7 @@
 // The queries the publisher, the delivery workers and the operations API need.
 import { sql } from 'kysely';
 import { uuidv7 } from '../ids.ts';
-import { DuplicateKeyError, type ListQuery, type Page } from '../ports.ts';
+import { DuplicateKeyError, isUniqueViolation, type ListQuery, type Page } from '../ports.ts';
 import type { Dialect, WebhookAttemptRow, WebhookDeliveryRow, WebhookMessageRow } from '../schema.ts';
 import { keysetPage, type Db } from '../page.ts';
 import { toAttempt, toDelivery, toMessage, webhookId, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type MessageRecord } from './records.ts';
@@ -10,15 +10,8 @@ import { toAttempt, toDelivery, toMessage, webhookId, type AttemptRecord, type D
 export type MessageInput = Omit<MessageRecord, 'id' | 'created_at'> & { idempotency_key: string | null; idempotency_expires_at: number | null; id?: string; created_at?: string };
 
 /** What a worker learnt from one attempt, recorded if it still holds the delivery's lease. */
-export interface AttemptResult {
+export interface AttemptResult extends Pick<AttemptRecord, 'outcome' | 'status_code' | 'error_code' | 'error' | 'latency_ms' | 'response_excerpt' | 'at'> {
   readonly delivery: Pick<DeliveryRecord, 'id' | 'message_id' | 'endpoint_id' | 'lease' | 'attempts' | 'trigger'>;
-  readonly outcome: 'succeeded' | 'failed';
-  readonly status_code: number | null;
-  readonly error_code: string | null;
-  readonly error: string | null;
-  readonly latency_ms: number;
-  readonly response_excerpt: string;
-  readonly at: string;
   /** Where the delivery goes next: done, dead-lettered, or due again at `due_at`. */
   readonly next: { readonly status: 'succeeded' | 'failed' } | { readonly status: 'pending'; readonly due_at: number };
 }
@@ -39,11 +32,6 @@ export interface AttemptFilter {
   readonly outcome?: 'succeeded' | 'failed';
   readonly since?: string;
 }
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
-};
 
 /** Postgres NOTIFY channel: new deliveries are due (the workers wake instead of waiting to poll). */
 export const WEBHOOK_CHANNEL = 'portcullis_webhooks';
