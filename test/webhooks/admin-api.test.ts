@@ -114,4 +114,11 @@ test('webhooks through the admin API, delivered by the node\'s worker', { timeou
   const types = (await api<{ data: { name: string; platform: boolean }[] }>('GET', '/event-types')).body.data;
   assert.ok(types.some((x) => x.name === 'quota.warning' && x.platform));
   assert.equal((await api('DELETE', '/event-types/quota.warning')).status, 409, 'platform event types are Portcullis\'s');
+
+  // RELIABILITY.md: webhook secrets never reach logs, metrics or listings.
+  const listings = JSON.stringify([(await api('GET', '/endpoints')).body, (await api('GET', '/attempts')).body, (await api('GET', '/messages')).body]);
+  const sinks = node.logs() + await node.metrics() + listings;
+  for (const secret of [endpoint.secret, ownerSecret]) {
+    assert.equal(sinks.includes(secret.slice('whsec_'.length)), false, 'a signing secret leaked into a log, a metric or a listing');
+  }
 });
