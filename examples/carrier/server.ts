@@ -3,12 +3,15 @@
 // should show what the gateway sees from an ordinary service, with no framework in between.
 //
 //   npx node examples/carrier/server.ts [--port N]     (or PORT=N; default 9001, 127.0.0.1)
+//       [--events-url URL]   publish shipment events there (or PORTCULLIS_EVENTS_URL), with the
+//                            bearer token in PORTCULLIS_EVENTS_TOKEN; see events.ts
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { MAX_BODY_BYTES, readJsonBody } from './body.ts';
+import { ShipmentEvents, type EventsOptions } from './events.ts';
 import { renderLabelPdf } from './label-pdf.ts';
 import { CarrierProblem, sendJson, sendProblem } from './problem.ts';
 import { quoteAll, quoteFor } from './rates.ts';
@@ -25,6 +28,8 @@ interface Context {
   /** The route pattern's capture, e.g. the label id. */
   param: string;
   store: ShipmentStore;
+  /** Present when the carrier publishes webhook events. */
+  events: ShipmentEvents | undefined;
 }
 
 type Handler = (ctx: Context) => void | Promise<void>;
@@ -66,7 +71,7 @@ const ROUTES: Route[] = [
     path: '/labels',
     pattern: /^\/labels$/,
     methods: {
-      POST: async ({ req, res, store }) => {
+      POST: async ({ req, res, store, events }) => {
         const request = parseLabelRequest(await readJsonBody(req));
         // The validator already refused services the route does not offer.
         const quote = quoteFor(request, request.service);
@@ -74,6 +79,7 @@ const ROUTES: Route[] = [
         const label = store.create(request, quote);
         const prefix = forwardedPrefix(req);
         sendJson(res, 201, withPrefix(label, prefix), { location: `${prefix}/labels/${label.label_id}` });
+        events?.labelCreated(label, request);
       },
     },
   },
@@ -124,7 +130,7 @@ const ROUTES: Route[] = [
 /** Every path template and its methods, as served (HEAD is implied wherever GET is). */
 export const CARRIER_ROUTES: ReadonlyArray<{ path: string; methods: string[] }> = ROUTES.map((r) => ({ path: r.path, methods: Object.keys(r.methods) }));
 
-async function dispatch(req: IncomingMessage, res: ServerResponse, store: ShipmentStore): Promise<void> {
+async function dispatch(req: IncomingMessage, res: ServerResponse, store: ShipmentStore, events: ShipmentEvents | undefined): Promise<void> {
   // Only the path matters; the query string is ignored rather than parsed with URL, which would
   // also resolve "//host" and dot segments in ways the gateway in front does not.
   const target = req.url ?? '/';
@@ -153,7 +159,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, store: Shipme
         headers: { allow: allow.join(', ') },
       });
     }
-    await handler({ req, res, param, store });
+    await handler({ req, res, param, store, events });
   } catch (err) {
     // Client gone or response already started: there is no one left to tell.
     if (res.headersSent || res.destroyed) return;
@@ -162,12 +168,24 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, store: Shipme
   }
 }
 
-/** A carrier API server, not yet listening. Options exist for tests (clock, tracking step). */
-export function createCarrierServer(options: StoreOptions = {}): http.Server {
+export interface CarrierOptions extends StoreOptions {
+  /** Publish shipment events to Portcullis; without it the carrier publishes nothing. */
+  events?: EventsOptions;
+}
+
+export interface Carrier {
+  server: http.Server;
+  store: ShipmentStore;
+  events: ShipmentEvents | undefined;
+}
+
+/** The carrier API server (not yet listening), its store and its event publisher. */
+export function createCarrier(options: CarrierOptions = {}): Carrier {
   const store = new ShipmentStore(options);
+  const events = options.events ? new ShipmentEvents(store, { ...options.events, ...(options.now ? { now: options.now } : {}) }) : undefined;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     // dispatch catches everything it can answer; this is the last line against a crash.
-    dispatch(req, res, store).catch(() => res.destroy());
+    dispatch(req, res, store, events).catch(() => res.destroy());
   };
   const server = http.createServer(handle);
   // curl sends `Expect: 100-continue` for large bodies. node:http would say "continue" to
@@ -176,16 +194,26 @@ export function createCarrierServer(options: StoreOptions = {}): http.Server {
     if (!(Number(req.headers['content-length']) > MAX_BODY_BYTES)) res.writeContinue();
     handle(req, res);
   });
-  return server;
+  server.on('close', () => events?.close());
+  return { server, store, events };
 }
 
-function portFromArgs(): number {
+/** A carrier API server, not yet listening. Options exist for tests (clock, tracking step, events). */
+export function createCarrierServer(options: CarrierOptions = {}): http.Server {
+  return createCarrier(options).server;
+}
+
+const USAGE = 'usage: server.ts [--port N] [--events-url URL]';
+
+function optionsFromArgs(): { port: number; eventsUrl: string | undefined } {
   let raw: string;
+  let eventsUrl: string | undefined;
   try {
-    const { values } = parseArgs({ options: { port: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ options: { port: { type: 'string' }, 'events-url': { type: 'string' } }, strict: true });
     raw = values.port ?? process.env.PORT ?? '9001';
+    eventsUrl = values['events-url'] ?? (process.env.PORTCULLIS_EVENTS_URL || undefined);
   } catch (err) {
-    console.error(`carrier: ${(err as Error).message}\nusage: server.ts [--port N]`);
+    console.error(`carrier: ${(err as Error).message}\n${USAGE}`);
     process.exit(2);
   }
   const port = Number(raw);
@@ -193,18 +221,24 @@ function portFromArgs(): number {
     console.error(`carrier: invalid port ${JSON.stringify(raw)}`);
     process.exit(2);
   }
-  return port;
+  if (eventsUrl !== undefined && !/^https?:$/.test(URL.parse(eventsUrl)?.protocol ?? '')) {
+    console.error(`carrier: --events-url must be an http(s) URL, not ${JSON.stringify(eventsUrl)}`);
+    process.exit(2);
+  }
+  return { port, eventsUrl };
 }
 
 function main(): void {
-  const port = portFromArgs();
-  const server = createCarrierServer();
+  const { port, eventsUrl } = optionsFromArgs();
+  const token = process.env.PORTCULLIS_EVENTS_TOKEN || undefined;
+  const { server } = createCarrier(eventsUrl === undefined ? {} : { events: { url: eventsUrl, ...(token ? { token } : {}) } });
   server.on('error', (err) => {
     console.error(`carrier: cannot listen on 127.0.0.1:${port}: ${err.message}`);
     process.exit(1);
   });
   server.listen(port, '127.0.0.1', () => {
     console.log(`carrier listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    if (eventsUrl !== undefined) console.log(`carrier publishing shipment events to ${eventsUrl}${token ? '' : ' (no PORTCULLIS_EVENTS_TOKEN: Portcullis will refuse them)'}`);
   });
   const shutdown = () => {
     // Stop accepting, let in-flight requests finish, then the empty event loop exits with 0.

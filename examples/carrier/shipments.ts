@@ -54,8 +54,9 @@ const DEMO_REQUEST: LabelRequest = {
 };
 
 export class ShipmentStore {
+  /** How long each tracking status lasts (the event publisher knows when to look again). */
+  readonly stepMs: number;
   private readonly now: () => number;
-  private readonly stepMs: number;
   private readonly capacity: number;
   private readonly byLabel = new Map<string, Shipment>();
   private readonly byTracking = new Map<string, Shipment>();

@@ -6,6 +6,7 @@
 import { ConfigError, pointerToPath, type ConfigIssue } from '../core/config/errors.ts';
 import type { Config, GatewaySettings } from '../core/config/schema.ts';
 import { ConfigSchema, GatewaySettingsSchema } from '../core/config/schema.ts';
+import { announceEntityChange } from './platform-events.ts';
 import { validate } from '../core/config/validate.ts';
 import { assemble, decompose, emptySets, type EntityRecord, type EntitySets } from '../core/entities/document.ts';
 import { KIND_NAMES, KINDS, pluginScope, type EntityData, type KindName } from '../core/entities/kinds.ts';
@@ -114,6 +115,7 @@ export class ConfigService {
       sets[kind].push({ key, position, data });
       await this.#check(tx, sets, { kind, key, data });
       const created = await tx.insert(kind, data, position);
+      await announceEntityChange(tx, kind, created.id, null, data);
       await tx.appendAudit({ actor: actor.name, action: 'create', entity: kind, entity_id: created.id, entity_key: key, before: null, after: JSON.stringify(data), request_id: actor.requestId ?? null });
       return created;
     }, { bump: true });
@@ -140,6 +142,7 @@ export class ConfigService {
       }
       await this.#check(tx, sets, { kind, key, data }, current.key !== key);
       const updated = await tx.update(kind, id, data, current.version);
+      await announceEntityChange(tx, kind, id, current.data, data);
       for (const r of renames) await tx.update(r.kind, r.entity.id, r.data);
       if (kind === 'consumer' && typeof oldName === 'string' && data.name !== oldName) await tx.renameCredentialOwner(oldName, String(data.name));
       await tx.appendAudit({ actor: actor.name, action: 'update', entity: kind, entity_id: id, entity_key: key, before: JSON.stringify(current.data), after: JSON.stringify(data), request_id: actor.requestId ?? null });
@@ -309,6 +312,7 @@ export class ConfigService {
       if (!existing) {
         changes.push({ action: 'create', kind, key: r.key });
         const created = await tx.insert(kind, r.data, position);
+        await announceEntityChange(tx, kind, created.id, null, r.data);
         await audit('create', created.id, r.key, null, r.data);
         continue;
       }
@@ -317,6 +321,7 @@ export class ConfigService {
       if (fields.length > 0 || moved) {
         changes.push({ action: 'update', kind, key: r.key, fields, ...(moved ? { moved } : {}) });
         await tx.update(kind, existing.id, r.data, undefined, position);
+        await announceEntityChange(tx, kind, existing.id, existing.data, r.data);
         await audit('update', existing.id, r.key, existing.data, r.data);
       } else if (existing.position !== position) {
         // Same order, different numbering (gaps left by deletes): renumber quietly.

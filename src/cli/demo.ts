@@ -1,21 +1,28 @@
-// `portcullis demo` (what `npm start` runs): the carrier sample API as its own upstream process
-// and a Portcullis node in front of it, on the embedded default. Prints URLs and a working curl.
+// `portcullis demo` (what `npm start` runs): a Portcullis node on the embedded default and the
+// carrier sample API as its own upstream process, which publishes shipment events through the
+// node's webhooks. Prints URLs and working curls.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, flushLogger } from '../telemetry/logger.ts';
+import { createLogger, flushLogger, type Logger } from '../telemetry/logger.ts';
 import { ConfigError, formatIssue } from '../core/config/errors.ts';
 import { installSignals } from './start.ts';
 import { defaultStateDir } from './config-source.ts';
 import { generateAdminToken } from '../admin/auth.ts';
 import { describeDb, parseDbUrl } from '../store/open.ts';
-import { startPlatform, PlatformError } from './platform.ts';
+import { startPlatform, PlatformError, type Platform } from './platform.ts';
+import { carrierEventsToken, ensureDemoWebhooks } from './demo-webhooks.ts';
 import type { StartArgs } from './args.ts';
 
 const CARRIER_SERVER = fileURLToPath(new URL('../../examples/carrier/server.ts', import.meta.url));
 export const DEMO_CONFIG = fileURLToPath(new URL('../../examples/carrier/portcullis.yaml', import.meta.url));
 const CARRIER_PORT = 9001;
+/**
+ * Demo only: webhooks may reach loopback receivers (webhook-receiver.ts on 127.0.0.1:9002).
+ * `portcullis start` keeps the strict default, where loopback and private networks are refused.
+ */
+const DEMO_WEBHOOK_NETWORKS = '127.0.0.0/8,::1/128';
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -66,22 +73,53 @@ async function demoApiKey(file: string, adminUrl: string, adminToken: string): P
 
 const DEMO_CONSUMER = 'demo-shop';
 
+/** Where this process reaches a server bound to `host` (a wildcard address is reached on loopback). */
+function localUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * The carrier's event publishing: the event types and the shop's application, and a token of its
+ * own. Undefined (the carrier then runs without events) when that fails: the demo still works.
+ */
+async function carrierEvents(adminUrl: string, adminToken: string, tokenFile: string, logger: Logger): Promise<{ url: string; token: string } | undefined> {
+  try {
+    const created = await ensureDemoWebhooks(adminUrl, adminToken);
+    if (created.length > 0) logger.info({ created }, 'demo webhooks set up');
+    return { url: `${adminUrl}/admin/webhooks/messages`, token: await carrierEventsToken(adminUrl, adminToken, tokenFile) };
+  } catch (err) {
+    logger.warn({ error: (err as Error).message }, 'the carrier publishes no webhook events: setting them up failed');
+    return undefined;
+  }
+}
+
 export async function runDemo(args: StartArgs): Promise<void> {
   const logger = createLogger({ base: { role: 'supervisor' } });
-  const carrier = spawn(process.execPath, [CARRIER_SERVER, '--port', String(CARRIER_PORT)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const stopCarrier = () => { if (carrier.exitCode === null) carrier.kill('SIGTERM'); };
+  // Read by the platform's webhook settings when it starts; the user's own value wins.
+  process.env.PORTCULLIS_WEBHOOK_ALLOW_NETWORKS ??= DEMO_WEBHOOK_NETWORKS;
+  let carrier: ChildProcess | undefined;
+  let platform: Platform | undefined;
+  const stopCarrier = () => { if (carrier && carrier.exitCode === null) carrier.kill('SIGTERM'); };
   process.on('exit', stopCarrier);
   try {
-    await waitForHealth(`http://127.0.0.1:${CARRIER_PORT}/health`, carrier, 10_000);
     const tokenFile = join(args.stateDir ?? defaultStateDir(args.db), 'demo-admin-token');
     const adminToken = process.env.PORTCULLIS_ADMIN_TOKEN ?? demoAdminToken(tokenFile);
-    const platform = await startPlatform({ ...args, seedFile: DEMO_CONFIG, adminToken, logger });
+    // The platform first, the carrier second: the carrier is told where to publish, and the
+    // admin port is only known once the platform listens (--admin-port 0). The gateway's health
+    // checks tolerate the moment the carrier is not up yet (two failed probes mark it down).
+    platform = await startPlatform({ ...args, seedFile: DEMO_CONFIG, adminToken, logger });
     installSignals(platform, logger, stopCarrier);
     const base = `http://localhost:${platform.proxyPort}`;
-    const adminUrl = `http://${args.adminHost}:${platform.adminPort}`;
+    const adminUrl = localUrl(args.adminHost, platform.adminPort);
     const keyFile = join(dirname(tokenFile), 'demo-api-key');
     const apiKey = await demoApiKey(keyFile, adminUrl, adminToken);
     if (apiKey === undefined) logger.warn({ consumer: DEMO_CONSUMER }, `no demo API key: this store predates the demo consumer; delete ${dirname(tokenFile)} to start over`);
+    const events = await carrierEvents(adminUrl, adminToken, join(dirname(tokenFile), 'demo-carrier-token'), logger);
+    const carrierArgs = [CARRIER_SERVER, '--port', String(CARRIER_PORT), ...(events ? ['--events-url', events.url] : [])];
+    // The token goes by environment, not argv, where every local user could read it (ps).
+    carrier = spawn(process.execPath, carrierArgs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORTCULLIS_EVENTS_URL: '', PORTCULLIS_EVENTS_TOKEN: events?.token ?? '' } });
+    await waitForHealth(`http://127.0.0.1:${CARRIER_PORT}/health`, carrier, 10_000);
     const lines = [
       '',
       '  Portcullis demo is running: the carrier API behind the gateway.',
@@ -107,6 +145,10 @@ export async function runDemo(args: StartArgs): Promise<void> {
       `    curl -X POST ${base}/rates -H "apikey: $KEY" -H 'content-type: application/json' \\`,
       `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
       '',
+      events
+        ? '  Webhooks: the carrier publishes shipment.* events to the demo-shop application; subscribe a receiver (README, "Webhooks").'
+        : '  Webhooks: not set up (see the warning above); the carrier publishes no events.',
+      '',
       '  Press Ctrl+C to stop.',
       '',
     ];
@@ -116,6 +158,7 @@ export async function runDemo(args: StartArgs): Promise<void> {
     else if (err instanceof PlatformError) logger.error({}, err.message);
     else logger.error({ err }, 'demo failed to start');
     stopCarrier();
+    await platform?.shutdown().catch(() => undefined);
     flushLogger(logger);
     process.exit(1);
   }

@@ -15,6 +15,9 @@ Usage:
   portcullis import openapi SPEC [options]     a service + routes from an OpenAPI/Swagger file or URL
   portcullis admin token [--user NAME]         a new admin API token, written straight to the store
                                                (the way back in when every token is lost)
+  portcullis webhooks COMMAND [options]        webhook event types, applications, endpoints, publish,
+                                               messages, attempts, dead letters, resend, replay
+                                               (portcullis webhooks --help lists the commands)
   portcullis demo [options]                    the carrier demo (what npm start runs)
   portcullis --version
 
@@ -30,13 +33,13 @@ Options for start and demo:
       --host H          proxy bind address (default 0.0.0.0)
       --admin-host H    admin bind address (default 127.0.0.1)
   -w, --workers N       gateway worker processes (default: CPU cores)
-      --roles LIST      roles to run: gateway,admin (default both)
+      --roles LIST      roles to run: gateway,admin,worker (default all three)
       --no-watch        do not reload when the config file changes (SIGHUP still reloads)
 
 The first start on an empty store creates admin user "admin" and prints its token once
 (or takes it from PORTCULLIS_ADMIN_TOKEN).
 
-Options for config, import and admin:
+Options for config, import, admin and webhooks:
       --db URL          the store to work on (default sqlite:./data/portcullis.db; env PORTCULLIS_DB)
 
 Options for import openapi (SPEC is a file or an http(s) URL; Swagger 2.0, OpenAPI 3.0/3.1):
@@ -82,6 +85,11 @@ export async function main(argv: string[]): Promise<void> {
       case 'admin': {
         const { runAdmin } = await import('./admin.ts');
         process.exitCode = await runAdmin(rest, { out: (l) => console.log(l), err: (l) => console.error(l) });
+        return;
+      }
+      case 'webhooks': {
+        const { runWebhooks } = await import('./webhooks.ts');
+        process.exitCode = await runWebhooks(rest, { out: (l) => console.log(l), err: (l) => console.error(l) });
         return;
       }
       case 'import': {

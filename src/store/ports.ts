@@ -40,6 +40,12 @@ export class VersionConflictError extends Error {}
 /** A unique key is taken. */
 export class DuplicateKeyError extends Error {}
 
+/** A driver error for a unique constraint (Postgres 23505, SQLite "UNIQUE constraint failed"). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
+}
+
 export type AuditEntry = Omit<AuditRow, 'id' | 'at'> & { at?: string };
 
 /** Requests one node counted for a subject since its last flush: added to what the row holds. */

@@ -6,7 +6,7 @@ import { uuidv7 } from './ids.ts';
 import { WebhookLog } from './webhooks/log.ts';
 import { WebhookModel } from './webhooks/model.ts';
 import {
-  DuplicateKeyError, VersionConflictError,
+  DuplicateKeyError, VersionConflictError, isUniqueViolation,
   type AuditEntry, type EventInput, type ListQuery, type Page, type QuotaDelta, type QuotaTotals, type SortField, type StoredEntity, type StoreSession,
 } from './ports.ts';
 import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EntityRow, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
@@ -20,10 +20,6 @@ const SORT_COLUMN: Record<SortField, string> = { position: 'position', name: 'ke
 
 const tagsColumn = (data: EntityData) => (Array.isArray(data.tags) && data.tags.length > 0 ? `,${(data.tags as string[]).join(',')},` : '');
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; errcode?: string; message?: string };
-  return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
-}
 
 function toEntity(row: EntityRow): StoredEntity {
   // pg returns integers as numbers and bigints as strings; SQLite as numbers: normalise once here.

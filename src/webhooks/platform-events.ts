@@ -42,10 +42,10 @@ export const PLATFORM_EVENT_TYPES: Readonly<Record<string, PlatformEventType>> =
     example: { subscription: 'demo-shop-carrier', consumer: 'demo-shop', product: 'carrier', plan: 'starter' },
   },
   'webhook.endpoint.disabled': {
-    description: 'A webhook endpoint was disabled after failing without a single success for 5 days.',
+    description: 'A webhook endpoint was disabled: it failed without a single success for 5 days, or its receiver answered 410 Gone.',
     toConsumer: false,
-    schema: obj({ endpoint_id: str, application_id: strOrNull, url: strOrNull, failing_since: str }, ['endpoint_id', 'failing_since']),
-    example: { endpoint_id: 'ep_…', application_id: 'app_…', url: 'https://example.com/hooks', failing_since: '2026-11-18T09:00:00.000Z' },
+    schema: obj({ endpoint_id: str, application_id: strOrNull, url: strOrNull, failing_since: str, reason: str }, ['endpoint_id', 'failing_since']),
+    example: { endpoint_id: 'ep_…', application_id: 'app_…', url: 'https://example.com/hooks', failing_since: '2026-11-18T09:00:00.000Z', reason: 'failing without a success since 2026-11-18T09:00:00.000Z' },
   },
 };
 

@@ -3,6 +3,7 @@
 // stored at all. An idempotency key (or the producer's event id) makes a retried publish return
 // the first message for 24 hours instead of sending the event twice.
 import { DuplicateKeyError, type Store, type StoreSession } from '../store/ports.ts';
+import { webhookPublished } from '../telemetry/metrics.ts';
 import type { MessageRecord } from '../store/webhooks/records.ts';
 import { endpointWants } from './matching.ts';
 import { validatePayload, type PayloadViolation } from './payloads.ts';
@@ -98,6 +99,7 @@ export async function publish(store: Store, input: PublishInput, nowMs = Date.no
     result = await store.write((tx) => publishIn(tx, input, nowMs));
     if (!result.duplicate) return result;
   }
+  if (!result.duplicate) webhookPublished.labels('api').inc();
   if (result.deliveries > 0) announceDeliveriesDue();
   return result;
 }

@@ -7,6 +7,7 @@ import type { EventRow } from '../store/schema.ts';
 import { PLATFORM_APPLICATION, PLATFORM_EVENT_TYPES } from './platform-events.ts';
 import { publishIn } from './publish.ts';
 import { announceDeliveriesDue } from './wake.ts';
+import { webhookPublished } from '../telemetry/metrics.ts';
 
 const BATCH = 100;
 
@@ -50,6 +51,7 @@ export async function relayPlatformEvents(store: Store, nowMs = Date.now()): Pro
     await tx.markEventsPublished(events.map((e) => e.id), new Date(nowMs).toISOString());
     return events.length;
   });
+  if (taken > 0) webhookPublished.labels('platform').inc(taken);
   if (deliveries > 0) announceDeliveriesDue();
   return taken;
 }

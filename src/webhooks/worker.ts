@@ -68,6 +68,7 @@ interface Claimed {
 }
 
 const ENDPOINT_REFRESH_MS = 2000;
+const ENDPOINT_FORGET_MS = 10 * 60 * 1000;
 const USER_HEADERS_BLOCKED = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'user-agent']);
 
 export class DeliveryWorker {
@@ -76,6 +77,8 @@ export class DeliveryWorker {
   readonly #random: () => number;
   readonly #endpoints = new Map<string, EndpointState>();
   readonly #results: AttemptResult[] = [];
+  /** Endpoints whose receiver answered 410 Gone, to be disabled with the next recorded batch. */
+  readonly #gone = new Set<string>();
   #inFlight = 0;
   #queued = 0;
   #running = false;
@@ -192,7 +195,18 @@ export class DeliveryWorker {
     return e.rate_limit === null ? byConcurrency : Math.max(1, Math.min(byConcurrency, Math.floor(e.rate_limit * this.#o.leaseMs / 2000)));
   }
 
+  /** Forgets idle endpoints not seen for a while (deleted ones, quiet ones: loaded again when needed). */
+  #forgetIdle(now: number): void {
+    for (const [id, s] of this.#endpoints) {
+      if (s.inFlight === 0 && s.queue.length === 0 && now - s.loadedAt > ENDPOINT_FORGET_MS) {
+        clearTimeout(s.timer);
+        this.#endpoints.delete(id);
+      }
+    }
+  }
+
   async #loadEndpoints(ids: readonly string[], now: number): Promise<void> {
+    if (this.#endpoints.size > 1000) this.#forgetIdle(now);
     const stale = [...new Set(ids)].filter((id) => {
       const s = this.#endpoints.get(id);
       return s === undefined || now - s.loadedAt > ENDPOINT_REFRESH_MS;
@@ -220,6 +234,7 @@ export class DeliveryWorker {
 
   /** Sends what the endpoint's caps allow now; comes back when its rate limit lets more go. */
   #drain(s: EndpointState): void {
+    if (this.#gone.has(s.record.id)) return;
     const rate = s.record.rate_limit;
     while (s.queue.length > 0 && s.inFlight < s.record.max_in_flight && this.#inFlight < this.#o.concurrency) {
       const now = this.#now();
@@ -262,6 +277,12 @@ export class DeliveryWorker {
       res = { ok: false, latencyMs: 0, excerpt: '', error: { code: 'network', message: (err as Error).message } };
     }
     this.#settle(delivery, res);
+    // 410 Gone: the receiver says the endpoint no longer exists; stop sending to it at once.
+    if (res.status === 410 && !this.#gone.has(s.record.id)) {
+      this.#gone.add(s.record.id);
+      this.#queued -= s.queue.length;
+      s.queue = [];
+    }
     s.inFlight--;
     this.#inFlight--;
     webhookInFlight.set(this.#inFlight);
@@ -295,18 +316,21 @@ export class DeliveryWorker {
     this.#flushing = (async () => {
       // Let the sends finishing in this turn join the batch.
       await new Promise((r) => setImmediate(r));
-      while (this.#results.length > 0) await this.#flushOnce();
+      while (this.#results.length > 0 && this.#running) await this.#flushOnce();
     })().finally(() => { this.#flushing = undefined; });
   }
 
+  /** At shutdown: a few tries, then the leases take over (the unrecorded deliveries are sent again). */
   async #flush(): Promise<void> {
     await this.#flushing;
-    while (this.#results.length > 0) await this.#flushOnce();
+    for (let tries = 0; this.#results.length > 0 && tries < 3; tries++) await this.#flushOnce();
+    if (this.#results.length > 0) this.#o.logger.warn({ unrecorded: this.#results.length }, 'webhook worker: stopping without recording some attempts; those deliveries will be sent again');
   }
 
   /** Writes one batch of results; on a store failure they are kept and written later. */
   async #flushOnce(): Promise<void> {
     const batch = this.#results.splice(0, 500);
+    const gone = [...this.#gone].filter((id) => batch.some((r) => r.delivery.endpoint_id === id && r.status_code === 410));
     const nowMs = this.#now();
     try {
       const disabled = await this.#o.store.write(async (tx) => {
@@ -316,16 +340,20 @@ export class DeliveryWorker {
         await tx.webhookLog.markEndpointsSucceeded([...ok], new Date(nowMs).toISOString());
         const clocks = await tx.webhookLog.markEndpointsFailing(failing, nowMs);
         const off: string[] = [];
+        const disable = async (id: string, reason: string, failingSince: number) => {
+          if (!await tx.webhookModel.disableFailingEndpoint(id, reason)) return;
+          const endpoint = await tx.webhookModel.getEndpoint(id);
+          const since = new Date(failingSince).toISOString();
+          await recordPlatformEvent(tx, 'webhook.endpoint.disabled', `endpoint:${id}`, { endpoint_id: id, application_id: endpoint?.application_id ?? null, url: endpoint?.url ?? null, failing_since: since, reason }, `webhook.endpoint.disabled:${id}:${failingSince}`);
+          off.push(id);
+        };
+        for (const id of gone) await disable(id, 'the receiver answered 410 Gone', clocks.find((c) => c.id === id)?.failing_since ?? nowMs);
         for (const c of clocks) {
-          if (nowMs - c.failing_since < this.#o.disableAfterMs) continue;
-          const since = new Date(c.failing_since).toISOString();
-          if (!await tx.webhookModel.disableFailingEndpoint(c.id, `failing without a success since ${since}`)) continue;
-          const endpoint = await tx.webhookModel.getEndpoint(c.id);
-          await recordPlatformEvent(tx, 'webhook.endpoint.disabled', `endpoint:${c.id}`, { endpoint_id: c.id, application_id: endpoint?.application_id ?? null, url: endpoint?.url ?? null, failing_since: since }, `webhook.endpoint.disabled:${c.id}:${c.failing_since}`);
-          off.push(c.id);
+          if (nowMs - c.failing_since >= this.#o.disableAfterMs) await disable(c.id, `failing without a success since ${new Date(c.failing_since).toISOString()}`, c.failing_since);
         }
         return off;
       });
+      for (const id of gone) this.#gone.delete(id);
       for (const id of disabled) {
         webhookEndpointsDisabled.inc();
         this.#o.logger.warn({ endpoint: id }, 'webhook endpoint disabled: it failed without a single success for too long');

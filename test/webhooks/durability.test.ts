@@ -30,7 +30,7 @@ async function counting(defer: (fn: () => unknown) => void) {
   const rx = await startUpstream((req, res) => {
     const id = String(req.headers['webhook-id']);
     // A little latency, so that a kill finds deliveries in flight.
-    setTimeout(() => { seen.set(id, (seen.get(id) ?? 0) + 1); res.end('ok'); }, Math.floor(Math.random() * 30));
+    setTimeout(() => { seen.set(id, (seen.get(id) ?? 0) + 1); res.end('ok'); }, Math.floor(Math.random() * 20));
   });
   defer(() => rx.close());
   return { rx, seen };
@@ -59,17 +59,17 @@ for (const c of STORE_CASES) {
     const { url, store, defer } = await c.open(t);
     const { rx, seen } = await counting(defer);
     const { published, publishMany } = await setup(store, rx.url);
-    await publishMany(200);
-    const KILLS = 8;
+    await publishMany(300);
+    const KILLS = 20;
     let killedInFlight = 0;
     for (let round = 0; round < KILLS; round++) {
       const node = worker(url);
       await node.started;
       const before = seen.size;
       // Let it get going, publish more meanwhile, then kill it without warning.
-      const publishing = publishMany(25);
+      const publishing = publishMany(60);
       await waitFor(() => seen.size > before, 20_000, 'some progress before the kill');
-      await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 250)));
+      await new Promise((r) => setTimeout(r, 10 + Math.floor(Math.random() * 120)));
       if ((await store.read().webhookLog.listDeliveries({ limit: 1, status: 'pending' })).data.length > 0) killedInFlight++;
       node.child.kill('SIGKILL');
       await node.exited;

@@ -103,6 +103,31 @@ for (const c of STORE_CASES) {
     assert.ok(d.due_at >= before + 120_000, `due ${d.due_at - before} ms later, not the schedule's 100 ms`);
   });
 
+  test(`${c.dialect}: a 410 Gone disables the endpoint at once; a 3xx is a failure, never followed`, { skip: c.skip }, async (t) => {
+    const { store, defer } = await c.open(t);
+    const gone = await receiver((_q, res) => { res.statusCode = 410; res.end(); });
+    const moved = await receiver((_q, res) => { res.writeHead(302, { location: gone.url }); res.end(); });
+    defer(() => gone.close());
+    defer(() => moved.close());
+    const { service } = await setup(store, defer, { schedule: [60_000] });
+    await service.createApplication({ name: 'movedco' });
+    const { endpoint } = await service.createEndpoint('acme', { url: gone.url, allow_http: true });
+    const { endpoint: redirecting } = await service.createEndpoint('movedco', { url: moved.url, allow_http: true });
+    for (let i = 0; i < 5; i++) await service.publish({ event_type: 'shipment.delivered', payload: { i }, application: 'acme' });
+    await service.publish({ event_type: 'shipment.delivered', payload: {}, application: 'movedco' });
+    await waitFor(async () => (await store.read().webhookModel.getEndpoint(endpoint.id))!.disabled, 10_000, 'disabled by 410');
+    assert.match((await store.read().webhookModel.getEndpoint(endpoint.id))!.disabled_reason!, /410 Gone/);
+    const events = (await store.read().listEvents({ limit: 10, type: 'webhook.endpoint.disabled' })).data;
+    assert.equal(events.length, 1);
+    assert.ok(gone.bodies.length <= 5);
+    await waitFor(async () => (await store.read().webhookLog.listAttempts({ limit: 5, endpoint_id: redirecting.id })).data.length === 1, 10_000, 'redirect attempt');
+    const [attempt] = (await store.read().webhookLog.listAttempts({ limit: 5, endpoint_id: redirecting.id })).data;
+    assert.equal(attempt!.status_code, 302);
+    assert.equal(attempt!.outcome, 'failed');
+    assert.equal(moved.bodies.length, 1);
+    assert.equal((await store.read().webhookModel.getEndpoint(redirecting.id))!.disabled, false);
+  });
+
   test(`${c.dialect}: an endpoint failing without a success for the disable period is disabled, with a platform event`, { skip: c.skip }, async (t) => {
     const { store, defer } = await c.open(t);
     const rx = await receiver((_q, res) => { res.statusCode = 500; res.end(); });

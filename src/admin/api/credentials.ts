@@ -1,6 +1,7 @@
 // Consumer credentials. Secrets go in once and never come out: API keys are stored as SHA-256
 // (looked up by hash on the hot path later), passwords as scrypt. The key is in the 201 answer only.
 import Type from 'typebox';
+import { recordPlatformEvent } from '../../webhooks/platform-events.ts';
 import { validate } from '../../core/config/validate.ts';
 import { API_KEY_PREFIX, apiKeyLookup, generateApiKey, generateOAuthClient, hashPassword } from '../../core/identity/secrets.ts';
 import { CredentialInputSchema, CredentialSchema, CredentialUpdateSchema, type CredentialInput } from '../../core/entities/schemas.ts';
@@ -177,6 +178,7 @@ export function credentialOperations(service: ConfigService): Operation[] {
           await audit(tx, input, 'update', current.id, current, old);
           const inserted = await tx.insertCredential({ id: uuidv7(), consumer: current.consumer, type: current.type, ...fresh, data: current.data, expires_at: null, revoked_at: null });
           await audit(tx, input, 'create', inserted.id, null, inserted);
+          await recordPlatformEvent(tx, 'credential.rotated', `consumer:${current.consumer}`, { consumer: current.consumer, credential_id: inserted.id, replaced_credential_id: current.id, type: current.type, old_expires_at: expiresAt }, `credential.rotated:${inserted.id}`);
           return inserted;
         }, { bump: true });
         const secret = client ? { client_id: client.clientId, client_secret: key } : { key };

@@ -2,7 +2,7 @@
 // (If-Match); the admin API validates inputs before they reach here.
 import { sql } from 'kysely';
 import { uuidv7 } from '../ids.ts';
-import { VersionConflictError, DuplicateKeyError, type ListQuery, type Page } from '../ports.ts';
+import { VersionConflictError, DuplicateKeyError, isUniqueViolation, type ListQuery, type Page } from '../ports.ts';
 import type { Dialect, WebhookApplicationRow, WebhookEndpointRow, WebhookEventTypeRow } from '../schema.ts';
 import { keysetPage, type Db } from '../page.ts';
 import { toApplication, toEndpoint, toEventType, webhookId, type ApplicationRecord, type EndpointRecord, type EventTypeRecord, type SealedSecret } from './records.ts';
@@ -10,11 +10,6 @@ import { toApplication, toEndpoint, toEventType, webhookId, type ApplicationReco
 export type EventTypeInput = Pick<EventTypeRecord, 'name' | 'description' | 'schemas' | 'example'> & { platform?: boolean; archived?: boolean };
 export type ApplicationInput = Pick<ApplicationRecord, 'name' | 'consumer' | 'description' | 'metadata'>;
 export type EndpointInput = Pick<EndpointRecord, 'url' | 'description' | 'event_types' | 'channels' | 'disabled' | 'allow_http' | 'rate_limit' | 'max_in_flight' | 'headers'>;
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
-};
 
 const jsonOrNull = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
