@@ -110,7 +110,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (hasAdmin) await announceBootstrap(await bootstrapAdmin(source.store, new AdminAuth(source.store), opts.adminToken), logger);
       // The platform's event types and its application exist from the start, so the API owner can
       // subscribe to them before the first event.
-      if (hasAdmin || opts.roles.includes('worker')) await source.store.write((tx) => ensurePlatformModel(tx));
+      if (hasAdmin || opts.roles.includes('worker')) {
+        // Not fatal: the relay ensures the same before every batch.
+        await source.store.write((tx) => ensurePlatformModel(tx)).catch((err: Error) => logger.warn({ error: err.message }, 'could not register the platform event types yet; the worker retries'));
+      }
       if (opts.roles.includes('worker') && !shutdownStarted) webhookRole = startWebhookRole({ store: source.store, masterKey: masterKey!, settings: webhookSettingsOfNode, logger });
     });
     if (!await source.open()) source.retryOpen();

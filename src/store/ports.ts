@@ -138,8 +138,8 @@ export interface StoreSession {
   insertEvent(event: EventInput): Promise<EventRow | undefined>;
   /** Events, oldest first. */
   listEvents(query: ListQuery & { type?: string; subject?: string }): Promise<Page<EventRow>>;
-  /** Events not yet handed to webhook delivery, oldest first. */
-  unpublishedEvents(limit: number): Promise<EventRow[]>;
+  /** Events not yet handed to webhook delivery, oldest first; `lock` takes them for this transaction. */
+  unpublishedEvents(limit: number, lock?: boolean): Promise<EventRow[]>;
   markEventsPublished(ids: readonly string[], at: string): Promise<void>;
 
   /** Webhook event types, applications and endpoints. */

@@ -428,8 +428,10 @@ export class KyselySession implements StoreSession {
     }, (r) => ({ ...r }) as EventRow);
   }
 
-  async unpublishedEvents(limit: number): Promise<EventRow[]> {
-    return this.#db.selectFrom('events').selectAll().where('published_at', 'is', null).orderBy('id').limit(limit).execute();
+  async unpublishedEvents(limit: number, lock = false): Promise<EventRow[]> {
+    const qb = this.#db.selectFrom('events').selectAll().where('published_at', 'is', null).orderBy('id').limit(limit);
+    // Several relays on Postgres: each takes the events no other transaction holds.
+    return (lock && this.#dialect === 'postgres' ? qb.forUpdate().skipLocked() : qb).execute();
   }
 
   async markEventsPublished(ids: readonly string[], at: string): Promise<void> {

@@ -11,16 +11,16 @@ import { webhookPublished } from '../telemetry/metrics.ts';
 
 const BATCH = 100;
 
-/** Registers the platform event types and the platform application (idempotent). */
+/** Registers the platform event types and the platform application (idempotent, and safe when nodes race). */
 export async function ensurePlatformModel(tx: StoreSession): Promise<void> {
   for (const [name, t] of Object.entries(PLATFORM_EVENT_TYPES)) {
     const existing = await tx.webhookModel.getEventType(name);
     const input = { name, description: t.description, schemas: { '1': t.schema }, example: t.example, platform: true };
-    if (!existing) await tx.webhookModel.createEventType(input);
+    if (!existing) await tx.webhookModel.ensureEventType(input);
     else if (JSON.stringify(existing.schemas) !== JSON.stringify(input.schemas) || existing.description !== t.description) await tx.webhookModel.updateEventType(name, { ...input, archived: existing.archived });
   }
   if (!await tx.webhookModel.getApplication(PLATFORM_APPLICATION)) {
-    await tx.webhookModel.createApplication({ name: PLATFORM_APPLICATION, consumer: null, description: 'Events Portcullis publishes about itself (consumers, keys, quotas, subscriptions, endpoints), for the API owner.', metadata: {} });
+    await tx.webhookModel.ensureApplication({ name: PLATFORM_APPLICATION, consumer: null, description: 'Events Portcullis publishes about itself (consumers, keys, quotas, subscriptions, endpoints), for the API owner.', metadata: {} });
   }
 }
 
@@ -46,7 +46,7 @@ export async function relayPlatformEvents(store: Store, nowMs = Date.now()): Pro
   let deliveries = 0;
   const taken = await store.write(async (tx) => {
     await ensurePlatformModel(tx);
-    const events = await tx.unpublishedEvents(BATCH);
+    const events = await tx.unpublishedEvents(BATCH, true);
     for (const e of events) deliveries += await relayOne(tx, e, nowMs);
     await tx.markEventsPublished(events.map((e) => e.id), new Date(nowMs).toISOString());
     return events.length;

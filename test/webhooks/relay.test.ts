@@ -34,3 +34,18 @@ for (const c of STORE_CASES) {
     assert.deepEqual((await store.read().unpublishedEvents(10)), []);
   });
 }
+
+const pgCase = STORE_CASES.find((c) => c.dialect === 'postgres')!;
+test('postgres: nodes starting together register the platform model once, and concurrent relays publish each event once', { skip: pgCase.skip }, async (t) => {
+  const { store } = await pgCase.open(t);
+  await Promise.all(Array.from({ length: 4 }, () => store.write((tx) => ensurePlatformModel(tx))));
+  assert.equal((await store.read().webhookModel.listApplications({ limit: 10 })).data.filter((a) => a.name === 'platform').length, 1);
+  await store.write(async (tx) => {
+    const platform = (await tx.webhookModel.getApplication('platform'))!;
+    await tx.webhookModel.createEndpoint(platform.id, { ...base, url: 'https://owner.example/h' }, []);
+    for (let i = 0; i < 50; i++) await tx.insertEvent({ type: 'consumer.created', subject: `consumer:c${i}`, idempotency_key: `c${i}`, payload: JSON.stringify({ consumer: `c${i}`, consumer_id: String(i), custom_id: null }) });
+  });
+  const taken = await Promise.all(Array.from({ length: 4 }, () => relayPlatformEvents(store)));
+  assert.equal(taken.reduce((a, b) => a + b, 0), 50);
+  assert.equal((await store.read().webhookLog.listMessages({ limit: 100 })).data.length, 50);
+});

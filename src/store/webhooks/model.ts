@@ -43,6 +43,15 @@ export class WebhookModel {
     return row ? toEventType(row) : undefined;
   }
 
+  /** Creates the event type unless one of that name exists (no error: several nodes may race). */
+  async ensureEventType(input: EventTypeInput): Promise<void> {
+    const now = this.#now();
+    await this.#db.insertInto('webhook_event_types').values({
+      id: webhookId('et', uuidv7()), name: input.name, description: input.description, schemas: JSON.stringify(input.schemas), example: jsonOrNull(input.example),
+      platform: input.platform ? 1 : 0, archived: input.archived ? 1 : 0, created_at: now, updated_at: now, version: 1,
+    }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  }
+
   async createEventType(input: EventTypeInput): Promise<EventTypeRecord> {
     const now = this.#now();
     const row: WebhookEventTypeRow = {
@@ -85,6 +94,13 @@ export class WebhookModel {
 
   async applicationsOfConsumer(consumer: string): Promise<ApplicationRecord[]> {
     return (await this.#db.selectFrom('webhook_applications').selectAll().where('consumer', '=', consumer).execute()).map(toApplication);
+  }
+
+  /** Creates the application unless one of that name exists (no error: several nodes may race). */
+  async ensureApplication(input: ApplicationInput): Promise<void> {
+    const now = this.#now();
+    await this.#db.insertInto('webhook_applications').values({ id: webhookId('app', uuidv7()), name: input.name, consumer: input.consumer, description: input.description, metadata: JSON.stringify(input.metadata), created_at: now, updated_at: now, version: 1 })
+      .onConflict((oc) => oc.column('name').doNothing()).execute();
   }
 
   async createApplication(input: ApplicationInput): Promise<ApplicationRecord> {
