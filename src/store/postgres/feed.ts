@@ -11,6 +11,10 @@ export function openPostgresPool(connectionString: string): Pool {
   const pool = new Pool({ connectionString, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, query_timeout: 15_000, application_name: 'portcullis' });
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
+  // So does a checked-out client whose connection dies between two queries of a transaction
+  // (pg-pool listens only while a client is idle): the error reaches the next query instead, and
+  // the pool discards the client when it is released.
+  pool.on('connect', (client) => { client.on('error', () => undefined); });
   return pool;
 }
 
