@@ -4,7 +4,8 @@ import type { EndpointRecord } from '../store/webhooks/records.ts';
 import { WebhookNotFoundError } from '../webhooks/service.ts';
 import { UsageError } from './args.ts';
 import { allPages, applicationNames, flag, int, jsonFile, list, pairs, printRows, secretFromFile, str, type Command, type Ctx } from './webhooks-common.ts';
-import { clean, endpointJson, fields, json, plural, shorten, table, validSecrets, when } from './webhooks-output.ts';
+import { clean, endpointJson, fields, json, plural, shorten, table, when } from './webhooks-output.ts';
+import { validSecrets } from '../webhooks/secrets.ts';
 
 const schemaVersions = (schemas: Readonly<Record<string, unknown>>) => Object.keys(schemas).sort((a, b) => Number(a) - Number(b)).join(',');
 
@@ -117,7 +118,7 @@ function endpointBody(e: EndpointRecord, patch: { disabled: boolean }) {
  * (which has the nodes' key) could not sign with what this command writes.
  */
 async function checkMasterKeyOpensStore(ctx: Ctx): Promise<void> {
-  const sealed = (await ctx.store.read().webhookModel.listEndpoints({ limit: 50 })).data.find((e) => validSecrets(e).length > 0);
+  const sealed = (await ctx.store.read().webhookModel.listEndpoints({ limit: 50 })).data.find((e) => validSecrets(e.secrets).length > 0);
   if (sealed) await ctx.service.secrets(sealed.id);
 }
 
@@ -190,7 +191,7 @@ const endpoints: Record<string, Command> = {
       const e = await ctx.service.endpoint(ctx.args[0]!);
       if (ctx.json) return ctx.io.out(json(endpointJson(e)));
       const app = (await ctx.store.read().webhookModel.getApplication(e.application_id))?.name ?? e.application_id;
-      const secrets = validSecrets(e);
+      const secrets = validSecrets(e.secrets);
       const expiring = secrets.map((s) => s.expires_at).filter((x) => x !== null).sort()[0];
       for (const l of fields([
         ['id', e.id], ['application', app], ['url', e.url], ['state', e.disabled ? `disabled (${clean(e.disabled_reason ?? 'by an operator')})` : state(e)],
@@ -230,10 +231,10 @@ const endpoints: Record<string, Command> = {
       const overlap = int(ctx, 'overlap');
       const secret = secretFromFile(ctx);
       const r = await ctx.service.rotateSecret(ctx.args[0]!, { ...(overlap !== undefined ? { overlap_seconds: overlap } : {}), ...(secret !== undefined ? { secret } : {}) });
-      const old = validSecrets(r.endpoint).slice(1).map((s) => s.expires_at).filter((x) => x !== null).sort().at(-1);
+      const old = validSecrets(r.endpoint.secrets).slice(1).map((s) => s.expires_at).filter((x) => x !== null).sort().at(-1);
       if (ctx.json) ctx.io.out(json({ secret: r.secret, endpoint: endpointJson(r.endpoint) }));
       else for (const l of fields([['secret', r.secret]])) ctx.io.out(l);
-      ctx.io.err(old ? `the previous secret keeps signing until ${when(old)}: ${plural(validSecrets(r.endpoint).length, 'signature')} per delivery until then` : 'the previous secret no longer signs');
+      ctx.io.err(old ? `the previous secret keeps signing until ${when(old)}: ${plural(validSecrets(r.endpoint.secrets).length, 'signature')} per delivery until then` : 'the previous secret no longer signs');
     },
   },
 };

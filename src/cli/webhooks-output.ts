@@ -1,7 +1,8 @@
 // How the webhooks commands print: compact aligned tables and key/value blocks for people, records
 // as JSON for scripts. Text that comes from outside (receivers' answers, error messages, anything
 // an API user typed) is stripped of control characters first, so it cannot drive the terminal.
-import type { DeliveryRecord, EndpointRecord, MessageRecord } from '../store/webhooks/records.ts';
+import type { EndpointRecord } from '../store/webhooks/records.ts';
+import { presentEndpoint } from '../webhooks/present.ts';
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -41,27 +42,6 @@ export const plural = (n: number, word: string, words = `${word}s`): string => `
 
 // --- records as scripts see them (the admin API's shapes, minus anything secret) --------------
 
-/** Header values often carry the receiver's credentials: only their names are shown. */
-export const HIDDEN = '(hidden)';
-
-export const validSecrets = (e: EndpointRecord, now = Date.now()) => e.secrets.filter((s) => s.expires_at === null || Date.parse(s.expires_at) > now);
-
-export function endpointJson(e: EndpointRecord) {
-  const { secrets: _sealed, failing_since, headers, ...rest } = e;
-  return {
-    ...rest,
-    headers: Object.fromEntries(Object.keys(headers).map((k) => [k, HIDDEN])),
-    failing_since: failing_since === null ? null : new Date(failing_since).toISOString(),
-    secrets: validSecrets(e).length,
-  };
-}
-
-export function messageJson(m: MessageRecord) {
-  const { body, ...rest } = m;
-  return { ...rest, payload: (JSON.parse(body) as { data: unknown }).data };
-}
-
-export function deliveryJson(d: DeliveryRecord) {
-  const { due_at, lease: _lease, ...rest } = d;
-  return { ...rest, next_attempt_at: d.status === 'pending' ? new Date(due_at).toISOString() : null };
-}
+/** Header values often carry the receiver's credentials: the CLI shows only their names. */
+export const endpointJson = (e: EndpointRecord) => presentEndpoint(e, { hideHeaderValues: true });
+export { presentDelivery as deliveryJson, presentMessage as messageJson } from '../webhooks/present.ts';

@@ -40,7 +40,7 @@ export class KyselySession implements StoreSession {
 
   get #any(): AnyDb { return this.#db as unknown as AnyDb; }
   /** Webhook event types, applications and endpoints. */
-  get webhookModel(): WebhookModel { return new WebhookModel(this.#db, this.#dialect); }
+  get webhookModel(): WebhookModel { return new WebhookModel(this.#db); }
   /** Webhook messages, deliveries and attempts. */
   get webhookLog(): WebhookLog { return new WebhookLog(this.#db, this.#dialect); }
   #now(): string { return new Date().toISOString(); }

@@ -11,9 +11,14 @@ export function sealSecret(master: MasterKey, endpointId: string, secret: string
   return { sealed: seal(master.key, secret, context(endpointId)), created_at: now.toISOString(), expires_at: expiresAt };
 }
 
+/** The secrets that still sign at `now` (not past the expiry a rotation gave them), newest first. */
+export function validSecrets(secrets: readonly SealedSecret[], now: Date = new Date()): SealedSecret[] {
+  return secrets.filter((s) => s.expires_at === null || Date.parse(s.expires_at) > now.getTime());
+}
+
 /** The secrets still valid at `now`, newest first, in the clear. */
 export function openSecrets(master: MasterKey, endpointId: string, secrets: readonly SealedSecret[], now: Date): string[] {
-  return secrets.filter((s) => s.expires_at === null || Date.parse(s.expires_at) > now.getTime()).map((s) => unseal(master.key, s.sealed, context(endpointId)));
+  return validSecrets(secrets, now).map((s) => unseal(master.key, s.sealed, context(endpointId)));
 }
 
 /** Signing keys of the valid secrets (what the worker signs with). */
@@ -28,8 +33,7 @@ export function signingKeys(master: MasterKey, endpointId: string, secrets: read
 export function rotateSecrets(master: MasterKey, endpointId: string, secrets: readonly SealedSecret[], now: Date, overlapMs: number, next: string = generateSecret()): { secrets: SealedSecret[]; secret: string } {
   secretKey(next);
   const until = new Date(now.getTime() + overlapMs).toISOString();
-  const kept: SealedSecret[] = overlapMs <= 0 ? [] : secrets
-    .filter((s) => s.expires_at === null || Date.parse(s.expires_at) > now.getTime())
+  const kept: SealedSecret[] = overlapMs <= 0 ? [] : validSecrets(secrets, now)
     .map((s) => ({ ...s, expires_at: s.expires_at !== null && s.expires_at < until ? s.expires_at : until }));
   return { secrets: [sealSecret(master, endpointId, next, now), ...kept], secret: next };
 }

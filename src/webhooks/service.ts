@@ -10,7 +10,7 @@ import { webhookId, type ApplicationRecord, type DeliveryRecord, type EndpointRe
 import { endpointWants } from './matching.ts';
 import { schemaProblem } from './payloads.ts';
 import { publish, PublishError, type PublishResult } from './publish.ts';
-import { openSecrets, rotateSecrets, sealSecret } from './secrets.ts';
+import { openSecrets, rotateSecrets, sealSecret, validSecrets } from './secrets.ts';
 import { checkEndpointUrl, type CompiledSsrfPolicy } from './ssrf.ts';
 import { ApplicationInputSchema, EndpointInputSchema, EventTypeInputSchema, PublishSchema, ReplaySchema, ResendSchema, RotateSchema, TestSendSchema, type ApplicationInputBody, type EndpointInputBody, type EventTypeInputBody, type PublishBody } from './schemas.ts';
 import { PLATFORM_APPLICATION } from './platform-events.ts';
@@ -34,6 +34,16 @@ function checked<T>(schema: Parameters<typeof validate>[0], body: unknown): T {
   const r = validate<T>(schema, body ?? {});
   if (r.ok) return r.value;
   throw new WebhookInputError(r.issues.slice(0, 3).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), r.issues.map((i) => ({ pointer: i.pointer, detail: i.message })));
+}
+
+/** A caller-chosen signing secret must be one (`whsec_` + 24-64 bytes of base64). */
+function checkSecret(secret: string): void {
+  try {
+    secretKey(secret);
+  } catch (err) {
+    if (err instanceof WebhookSecretError) throw new WebhookInputError(`secret: ${err.message}`, [{ pointer: '/secret', detail: err.message }]);
+    throw err;
+  }
 }
 
 const MAX_REPLAY = 100_000;
@@ -130,14 +140,7 @@ export class WebhookService {
     const b = checked<EndpointInputBody>(EndpointInputSchema, body);
     const url = checkEndpointUrl(b.url, { allowHttp: b.allow_http, policy: this.#ssrf });
     if (!url.ok) throw new WebhookInputError(`url: ${url.reason}`, [{ pointer: '/url', detail: url.reason }]);
-    if (b.secret !== undefined) {
-      try {
-        secretKey(b.secret);
-      } catch (err) {
-        if (err instanceof WebhookSecretError) throw new WebhookInputError(`secret: ${err.message}`, [{ pointer: '/secret', detail: err.message }]);
-        throw err;
-      }
-    }
+    if (b.secret !== undefined) checkSecret(b.secret);
     return {
       input: {
         url: url.url.href, description: b.description, event_types: b.event_types ?? null, channels: b.channels ?? null, disabled: b.disabled, allow_http: b.allow_http,
@@ -174,16 +177,14 @@ export class WebhookService {
   /** The secrets that sign now, newest first, with the time each stops. */
   async secrets(id: string, now = new Date()): Promise<{ secret: string; created_at: string; expires_at: string | null }[]> {
     const e = await this.endpoint(id);
-    const valid = e.secrets.filter((s) => s.expires_at === null || Date.parse(s.expires_at) > now.getTime());
+    const valid = validSecrets(e.secrets, now);
     const clear = openSecrets(this.#master, id, valid, now);
     return valid.map((s, i) => ({ secret: clear[i]!, created_at: s.created_at, expires_at: s.expires_at }));
   }
 
   async rotateSecret(id: string, body: unknown, now = new Date()): Promise<{ secret: string; endpoint: EndpointRecord }> {
     const b = checked<{ overlap_seconds: number; secret?: string }>(RotateSchema, body);
-    if (b.secret !== undefined) {
-      try { secretKey(b.secret); } catch (err) { throw new WebhookInputError(`secret: ${(err as Error).message}`, [{ pointer: '/secret', detail: (err as Error).message }]); }
-    }
+    if (b.secret !== undefined) checkSecret(b.secret);
     return this.store.write(async (tx) => {
       const e = await tx.webhookModel.getEndpoint(id);
       if (!e) throw new WebhookNotFoundError(`no endpoint "${id}"`);
@@ -307,5 +308,3 @@ export interface EndpointStats {
   readonly success_rate: number | null;
   readonly latency_ms: { p50: number | null; p95: number | null; p99: number | null };
 }
-
-

@@ -87,7 +87,6 @@ for (const c of STORE_CASES) {
     assert.deepEqual(failed, [], 'nothing dead-lettered');
     const duplicates = [...seen.values()].filter((n) => n > 1).length;
     t.diagnostic(`${published.length} events, ${KILLS} kills (${killedInFlight} with deliveries outstanding), ${duplicates} delivered more than once (at-least-once)`);
-    assert.ok(duplicates > 0 || killedInFlight === 0, 'kills with work outstanding show up as redeliveries');
   });
 }
 

@@ -11,6 +11,7 @@ import type { Logger } from '../../telemetry/logger.ts';
 import { roleAllows, type AdminAuth, type Principal } from '../auth.ts';
 import { DuplicateNameError, InUseError, NotFoundError, VersionMismatchError, WriteValidationError } from '../config-service.ts';
 import { ApiProblem, type Operation } from './types.ts';
+import { WebhookConflictError, WebhookInputError, WebhookNotFoundError } from '../../webhooks/service.ts';
 
 export interface MountOptions {
   readonly auth: AdminAuth;
@@ -43,7 +44,9 @@ export function problemOf(err: unknown): { code: ErrorCode; detail?: string; err
   }
   if (err instanceof DuplicateNameError || err instanceof DuplicateKeyError) return { code: 'conflict', detail: err.message };
   if (err instanceof VersionMismatchError || err instanceof VersionConflictError) return { code: 'precondition-failed' };
-  if (err instanceof NotFoundError) return { code: 'not-found', detail: err.message };
+  if (err instanceof NotFoundError || err instanceof WebhookNotFoundError) return { code: 'not-found', detail: err.message };
+  if (err instanceof WebhookInputError) return { code: 'validation-failed', detail: err.message, errors: err.issues.map((i) => ({ ...i })) };
+  if (err instanceof WebhookConflictError) return { code: 'conflict', detail: err.message };
   if (err instanceof InvalidCursorError) return { code: 'validation-failed', detail: err.message, errors: [{ pointer: '', detail: 'query parameter cursor: not a cursor this API issued' }] };
   if (isStoreUnavailable(err)) return { code: 'store-unavailable', headers: { 'retry-after': '5' } };
   return undefined;

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { uuidv7 } from '../ids.ts';
 import { VersionConflictError, DuplicateKeyError, isUniqueViolation, type ListQuery, type Page } from '../ports.ts';
-import type { Dialect, WebhookApplicationRow, WebhookEndpointRow, WebhookEventTypeRow } from '../schema.ts';
+import type { WebhookApplicationRow, WebhookEndpointRow, WebhookEventTypeRow } from '../schema.ts';
 import { keysetPage, type Db } from '../page.ts';
 import { toApplication, toEndpoint, toEventType, webhookId, type ApplicationRecord, type EndpointRecord, type EventTypeRecord, type SealedSecret } from './records.ts';
 
@@ -15,10 +15,8 @@ const jsonOrNull = (v: unknown) => (v === null || v === undefined ? null : JSON.
 
 export class WebhookModel {
   readonly #db: Db;
-  readonly #dialect: Dialect;
-  constructor(db: Db, dialect: Dialect) {
+  constructor(db: Db) {
     this.#db = db;
-    this.#dialect = dialect;
   }
 
   #now(): string { return new Date().toISOString(); }
@@ -43,21 +41,21 @@ export class WebhookModel {
     return row ? toEventType(row) : undefined;
   }
 
-  /** Creates the event type unless one of that name exists (no error: several nodes may race). */
-  async ensureEventType(input: EventTypeInput): Promise<void> {
+  #eventTypeRow(input: EventTypeInput): WebhookEventTypeRow {
     const now = this.#now();
-    await this.#db.insertInto('webhook_event_types').values({
-      id: webhookId('et', uuidv7()), name: input.name, description: input.description, schemas: JSON.stringify(input.schemas), example: jsonOrNull(input.example),
-      platform: input.platform ? 1 : 0, archived: input.archived ? 1 : 0, created_at: now, updated_at: now, version: 1,
-    }).onConflict((oc) => oc.column('name').doNothing()).execute();
-  }
-
-  async createEventType(input: EventTypeInput): Promise<EventTypeRecord> {
-    const now = this.#now();
-    const row: WebhookEventTypeRow = {
+    return {
       id: webhookId('et', uuidv7()), name: input.name, description: input.description, schemas: JSON.stringify(input.schemas), example: jsonOrNull(input.example),
       platform: input.platform ? 1 : 0, archived: input.archived ? 1 : 0, created_at: now, updated_at: now, version: 1,
     };
+  }
+
+  /** Creates the event type unless one of that name exists (no error: several nodes may race). */
+  async ensureEventType(input: EventTypeInput): Promise<void> {
+    await this.#db.insertInto('webhook_event_types').values(this.#eventTypeRow(input)).onConflict((oc) => oc.column('name').doNothing()).execute();
+  }
+
+  async createEventType(input: EventTypeInput): Promise<EventTypeRecord> {
+    const row = this.#eventTypeRow(input);
     await this.#unique(`event type "${input.name}"`, () => this.#db.insertInto('webhook_event_types').values(row).execute());
     return toEventType(row);
   }
@@ -96,16 +94,18 @@ export class WebhookModel {
     return (await this.#db.selectFrom('webhook_applications').selectAll().where('consumer', '=', consumer).execute()).map(toApplication);
   }
 
+  #applicationRow(input: ApplicationInput): WebhookApplicationRow {
+    const now = this.#now();
+    return { id: webhookId('app', uuidv7()), name: input.name, consumer: input.consumer, description: input.description, metadata: JSON.stringify(input.metadata), created_at: now, updated_at: now, version: 1 };
+  }
+
   /** Creates the application unless one of that name exists (no error: several nodes may race). */
   async ensureApplication(input: ApplicationInput): Promise<void> {
-    const now = this.#now();
-    await this.#db.insertInto('webhook_applications').values({ id: webhookId('app', uuidv7()), name: input.name, consumer: input.consumer, description: input.description, metadata: JSON.stringify(input.metadata), created_at: now, updated_at: now, version: 1 })
-      .onConflict((oc) => oc.column('name').doNothing()).execute();
+    await this.#db.insertInto('webhook_applications').values(this.#applicationRow(input)).onConflict((oc) => oc.column('name').doNothing()).execute();
   }
 
   async createApplication(input: ApplicationInput): Promise<ApplicationRecord> {
-    const now = this.#now();
-    const row: WebhookApplicationRow = { id: webhookId('app', uuidv7()), name: input.name, consumer: input.consumer, description: input.description, metadata: JSON.stringify(input.metadata), created_at: now, updated_at: now, version: 1 };
+    const row = this.#applicationRow(input);
     await this.#unique(`application "${input.name}"`, () => this.#db.insertInto('webhook_applications').values(row).execute());
     return toApplication(row);
   }
@@ -210,5 +210,4 @@ export class WebhookModel {
       .where('endpoint_id', '=', id).where('status', '=', 'pending').execute();
   }
 
-  get dialect(): Dialect { return this.#dialect; }
 }
