@@ -13,7 +13,7 @@ const HOUR = 3_600_000, DAY = 24 * HOUR;
 
 export function row(minute: string | number, consumer: string, over: Partial<UsageRow> & { latencies?: number[] } = {}): UsageRow {
   const latencies = over.latencies ?? [10];
-  const latency = new Array<number>(LATENCY_BUCKETS).fill(0);
+  const latency = emptyHistogram();
   for (const l of latencies) latency[bucketOf(l)]!++;
   const status = over.status ?? 200;
   const calls = latencies.length;

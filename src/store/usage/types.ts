@@ -30,3 +30,6 @@ export interface UsageRow extends UsageDimensions {
   /** Calls per latency bucket (LATENCY_BOUNDS_MS), LATENCY_BUCKETS long. */
   latency: number[];
 }
+
+/** A histogram with no calls. */
+export const emptyHistogram = (): number[] => Array.from({ length: LATENCY_BUCKETS }, () => 0);

@@ -3,7 +3,7 @@
 // into its own; the process that holds the store merges them (same structure, same merge rule) and
 // writes the rows. Recording a call is a key build, one Map look-up and a few additions; the
 // number of rows is capped so that a long store outage cannot grow memory without bound.
-import { LATENCY_BUCKETS, type UsageDimensions, type UsageRow } from '../../store/usage/types.ts';
+import { LATENCY_BUCKETS, emptyHistogram, type UsageDimensions, type UsageRow } from '../../store/usage/types.ts';
 import { bucketOf } from '../../store/usage/histogram.ts';
 
 export type { UsageDimensions, UsageRow };
@@ -61,7 +61,7 @@ export class UsageAggregate {
       }
       row = {
         minute, consumer: c.consumer, credential: c.credential, product: c.product, plan: c.plan, service: c.service, route: c.route, status: c.status,
-        calls: 0, errors_4xx: 0, errors_5xx: 0, bytes_in: 0, bytes_out: 0, latency_ms_sum: 0, latency: new Array<number>(LATENCY_BUCKETS).fill(0),
+        calls: 0, errors_4xx: 0, errors_5xx: 0, bytes_in: 0, bytes_out: 0, latency_ms_sum: 0, latency: emptyHistogram(),
       };
       this.rows.set(key, row);
     }
