@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from '../ports.ts';
 import { isShareable, unique, type SuiteContext } from '../conformance/support.ts';
-import { LATENCY_BUCKETS, type UsageRow } from './types.ts';
+import { emptyHistogram, type UsageRow } from './types.ts';
 import { bucketOf } from './histogram.ts';
 import { topConsumers, usageCsv, usageSeries, usageTotals } from './query.ts';
 
