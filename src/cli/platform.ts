@@ -45,6 +45,10 @@ import { webhookSettings, WebhookSettingsError } from '../webhooks/settings.ts';
 import { compileSsrfPolicy } from '../webhooks/ssrf.ts';
 import { ensurePlatformModel } from '../webhooks/relay.ts';
 import { startWebhookRole, type WebhookRole } from '../webhooks/role.ts';
+import { startUsageJob, type UsageJob } from '../telemetry/usage/rollup.ts';
+import { usageSettings, UsageSettingsError, type UsageSettings } from '../telemetry/usage/settings.ts';
+import { UsageWriter } from '../telemetry/usage/writer.ts';
+import { localUsage } from '../telemetry/usage/recorder.ts';
 
 /** How often a node checks whether the OAuth2 server needs a new signing key. */
 const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
@@ -94,7 +98,14 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     throw new PlatformError(err instanceof WebhookSettingsError ? err.message : `PORTCULLIS_WEBHOOK_ALLOW_NETWORKS: ${(err as Error).message}`);
   }
   const webhookSettingsOfNode = hooks;
+  let usageConf: UsageSettings;
+  try {
+    usageConf = usageSettings();
+  } catch (err) {
+    throw new PlatformError(err instanceof UsageSettingsError ? err.message : String(err));
+  }
   let webhookRole: WebhookRole | undefined;
+  let usageJob: UsageJob | undefined;
   let shutdownStarted = false;
 
   // The control plane: in store mode the store itself; in DB-less mode an in-memory mirror of the
@@ -115,6 +126,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         await source.store.write((tx) => ensurePlatformModel(tx)).catch((err: Error) => logger.warn({ error: err.message }, 'could not register the platform event types yet; the worker retries'));
       }
       if (opts.roles.includes('worker') && !shutdownStarted) webhookRole = startWebhookRole({ store: source.store, masterKey: masterKey!, settings: webhookSettingsOfNode, logger });
+      // Usage roll-ups and retention: a worker job beside webhook delivery.
+      if (opts.roles.includes('worker') && !shutdownStarted) usageJob = startUsageJob({ store: source.store, retention: usageConf.retention, intervalMs: usageConf.rollupMs, logger });
     });
     if (!await source.open()) source.retryOpen();
     control = { service: source.service, auth: new AdminAuth(source.store), readOnly: false, signingKeys: source.signingKeys };
@@ -145,12 +158,17 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   let lastReload: ReadinessReport['last_reload'];
 
   const health = new HealthRegistry();
+  // Usage metering: gateway processes aggregate calls; this process writes them to the store.
+  const usageWriter = opts.roles.includes('gateway') ? new UsageWriter({
+    store: source instanceof StoreSource ? source.store : undefined, logger, flushMs: usageConf.flushMs, maxRows: usageConf.writerMaxRows,
+    local: () => localUsage().take().rows,
+  }) : undefined;
   // The built-in OAuth2 server records revocations in the store, through this process.
   const authControl: AuthServerControl | undefined = source instanceof StoreSource ? { revokeToken: (token) => recordRevocation(source.store, token) } : undefined;
   const gateway: GatewayRole | undefined = !opts.roles.includes('gateway') ? undefined
     : opts.workers <= 1
       ? new InProcessGateway({ logger, catalog: BUNDLED_CATALOG, health, port: opts.port, host: opts.host, ...(authControl ? { authControl } : {}) })
-      : new ClusterGateway({ logger, health, port: opts.port, host: opts.host, workers: opts.workers, ...(authControl ? { authControl } : {}) });
+      : new ClusterGateway({ logger, health, port: opts.port, host: opts.host, workers: opts.workers, ...(authControl ? { authControl } : {}), onUsage: (rows) => usageWriter?.add(rows) });
   // Quotas of the whole node are counted here (workers ask over IPC), persisted to the store in the
   // background; the current periods' usage is loaded before the gateway serves its first request.
   const ledger = gateway ? new QuotaLedger({ store: source instanceof StoreSource ? source.store : undefined, logger }) : undefined;
@@ -160,6 +178,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     warnedMemoryQuota = true;
     logger.warn({}, 'the quota plugin counts in memory only in DB-less mode: a restart starts every allowance again from zero (run with --db to persist usage)');
   };
+  usageWriter?.start();
   if (ledger) {
     await ledger.start();
     installLocalCounters({ quota: ledger });
@@ -329,6 +348,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       await gateway?.drain(config.gateway.drain_timeout_ms);
       shutdownStarted = true;
       await webhookRole?.stop();
+      await usageJob?.stop();
+      // After the drain: every finished exchange was handed over; its usage reaches the store.
+      await usageWriter?.stop();
       // After the drain: every request that counted is in, and its count reaches the store.
       await ledger?.stop();
       await checker.stop();

@@ -12,6 +12,7 @@ import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import type { PurgeRequest } from '../store/cache/ports.ts';
+import { isUsageRow, type UsageRow } from '../telemetry/usage/aggregate.ts';
 
 interface WorkerSlot {
   id: number;
@@ -28,6 +29,8 @@ interface ClusterOptions {
   workers: number;
   /** Where workers' OAuth2 revocations are recorded. */
   authControl?: AuthServerControl;
+  /** Where workers' usage aggregates go (the node's usage writer). */
+  onUsage?: (rows: readonly UsageRow[]) => void;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
@@ -107,6 +110,7 @@ export class ClusterGateway implements GatewayRole {
         if (answer instanceof Promise) void answer.then((a) => this.send(worker, a));
         else this.send(worker, answer);
       } else if (m.type === 'portcullis:revoke') this.revoke(worker, m.id, m.token);
+      else if (m.type === 'portcullis:usage' && Array.isArray(m.rows)) this.opts.onUsage?.(m.rows.filter(isUsageRow));
     });
     worker.once('exit', (code, signal) => {
       if (this.stopping || slot.worker !== worker) return;

@@ -27,6 +27,7 @@ import { Attempt, type AttemptOwner } from './upstream/attempt.ts';
 import { backoffMs, mayRetry } from './upstream/retry.ts';
 import { classifyUpstreamError, ClientGoneError, UpstreamTimeoutError, type UpstreamFailure } from './upstream/errors.ts';
 import type { UpstreamTarget } from './upstream/target.ts';
+import { recordUsage } from '../telemetry/usage/recorder.ts';
 
 const NO_STEPS: readonly Step[] = [];
 /** Per client connection: requests started on it (pipelining), and whether a response will close it. */
@@ -573,6 +574,7 @@ class Exchange implements AttemptOwner {
     const cls = statusClassIndex(status);
     m.count[cls]!.inc();
     m.duration[cls]!.observe(seconds);
+    recordUsage(this.ctx, status, seconds * 1000, this.body?.received || this.ctx?.requestBody?.length || 0, this.bytesOut);
     if (this.runtime.snapshot.settings.access_log) {
       this.gw.accessLog.info({
         log: 'access',

@@ -4,6 +4,7 @@ import type { AuthServerControl } from './auth-server/endpoints.ts';
 import type { CountedMessage, CountMessage } from './counter-channel.ts';
 import type { BreakerReport } from '../plugins/circuit-breaker/registry.ts';
 import type { PurgeRequest } from '../store/cache/ports.ts';
+import type { UsageRow } from '../telemetry/usage/aggregate.ts';
 
 type RevokedToken = Parameters<AuthServerControl['revokeToken']>[0];
 
@@ -25,7 +26,9 @@ export type FromWorker =
   | { type: 'portcullis:revoke'; id: number; token: RevokedToken }
   | CountMessage
   | { type: 'portcullis:breaker-report'; id: number; breakers: BreakerReport[] }
-  | { type: 'portcullis:cache-purged'; id: number; removed: number };
+  | { type: 'portcullis:cache-purged'; id: number; removed: number }
+  /** The worker's usage aggregate since its last hand-off (usage metering). */
+  | { type: 'portcullis:usage'; rows: UsageRow[] };
 
 export function isFromWorker(m: unknown): m is FromWorker {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('portcullis:');

@@ -12,6 +12,8 @@ import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { SupervisorCounters } from './counter-channel.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
 import { purgeMemoryStores } from '../store/cache/memory.ts';
+import { localUsage } from '../telemetry/usage/recorder.ts';
+import { usageSettings } from '../telemetry/usage/settings.ts';
 
 const logger = createLogger({ base: { role: 'gateway', worker: Number(process.env.PORTCULLIS_WORKER_ID ?? 0) } });
 collectProcessMetrics();
@@ -36,6 +38,14 @@ const authControl: AuthServerControl = {
     send({ type: 'portcullis:revoke', id, token });
   }),
 };
+
+// Usage metering: this worker's aggregate goes to the supervisor (which writes it) every hand-off.
+const handOffUsage = (): Promise<void> => new Promise((resolve) => {
+  const { rows } = localUsage().take();
+  if (rows.length === 0 || !process.connected || process.send === undefined) return resolve();
+  process.send({ type: 'portcullis:usage', rows } satisfies FromWorker, undefined, {}, () => resolve());
+});
+setInterval(() => void handOffUsage(), usageSettings().handoffMs).unref();
 
 process.on('message', async (raw: unknown) => {
   const m = raw as ToWorker;
@@ -87,6 +97,8 @@ process.on('message', async (raw: unknown) => {
     case 'portcullis:drain': {
       const result = gateway ? await gateway.drain(m.timeoutMs) : { completed: true, inFlight: 0 };
       if (!result.completed) logger.warn({ in_flight: result.inFlight }, 'drain timed out');
+      // Every finished exchange is recorded by now: hand the last of it over before exiting.
+      await handOffUsage();
       flushLogger(logger);
       process.exit(0);
     }
