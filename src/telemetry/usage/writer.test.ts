@@ -14,9 +14,9 @@ const dropped = async () => (await controlRegistry.getSingleMetric('portcullis_u
 const T0 = Date.parse('2030-03-01T10:00:00.000Z');
 const quiet = { info: () => undefined, warn: () => undefined };
 
-function rowsOf(calls: Partial<CallRecord>[]) {
+function rowsOf(records: Partial<CallRecord>[]) {
   const agg = new UsageAggregate(1000);
-  for (const c of calls) agg.record({ atMs: T0, consumer: 'acme', credential: '', product: '', plan: '', service: 's', route: 'r', status: 200, latencyMs: 5, bytesIn: 0, bytesOut: 1, ...c });
+  for (const c of records) agg.record({ atMs: T0, consumer: 'acme', credential: '', product: '', plan: '', service: 's', route: 'r', status: 200, latencyMs: 5, bytesIn: 0, bytesOut: 1, ...c });
   return agg.take().rows;
 }
 
