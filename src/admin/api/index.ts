@@ -6,6 +6,7 @@ import { credentialOperations } from './credentials.ts';
 import { entityOperations } from './entities.ts';
 import { oauth2Operations } from './oauth2.ts';
 import { quotaOperations } from './quotas.ts';
+import { analyticsOperations } from './analytics.ts';
 import type { SigningKeys } from '../signing-keys.ts';
 import type { Operation } from './types.ts';
 import { userOperations } from './users.ts';
@@ -26,6 +27,7 @@ export function adminOperations(control: ControlPlane, extra: readonly Operation
     ...configOperations(control.service),
     ...oauth2Operations(control.service, control.signingKeys),
     ...quotaOperations(control.service),
+    ...analyticsOperations(control.service.store),
     ...extra,
     ...userOperations(control.service.store, control.auth),
   ];
