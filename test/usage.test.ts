@@ -173,12 +173,12 @@ test('usage metering on Postgres: the same', { timeout: 120_000, skip: postgresU
 
 /** Calls to the metered route as fast as `clients` sequential clients go, until told to stop or the node stops answering. */
 function traffic(node: NodeProcess, key: string, clients: number): { completed(): number; stop(): void; done: Promise<{ completed: number[]; attempted: number; errors: string[] }> } {
-  let stopped = false;
+  const state = { stopped: false };
   const completed: number[] = [];
   let attempted = 0;
   const errors: string[] = [];
   const loop = async () => {
-    while (!stopped) {
+    while (!state.stopped) {
       attempted++;
       try {
         await call(node, '/labels/ok', key);
@@ -190,7 +190,7 @@ function traffic(node: NodeProcess, key: string, clients: number): { completed()
     }
   };
   const done = Promise.all(Array.from({ length: clients }, loop)).then(() => ({ completed, attempted, errors }));
-  return { completed: () => completed.length, stop: () => { stopped = true; }, done };
+  return { completed: () => completed.length, stop: () => { state.stopped = true; }, done };
 }
 
 function countedCalls(dbFile: string): number {
