@@ -91,12 +91,13 @@ const ceilTo = (g: Granularity, ms: number) => (floorTo(g, ms) === ms ? ms : nex
 
 /**
  * The table a query at `granularity` from `fromMs` reads: the coarsest one no coarser than the
- * granularity whose retention still covers the start (the finest one when none does).
+ * granularity whose retention still covers the start (the coarsest one when none does: it keeps
+ * the most).
  */
 export function tableFor(granularity: Granularity, fromMs: number, nowMs: number, retention: UsageRetention = DEFAULT_RETENTION): UsageTable {
   const kept: [UsageTable, number][] = [['usage_day', retention.dayMs], ['usage_hour', retention.hourMs], ['usage_minute', retention.minuteMs]];
   const fine = kept.filter(([t]) => LEVEL[t] <= GRAIN_LEVEL[granularity]);
-  return fine.find(([, ms]) => fromMs >= nowMs - ms)?.[0] ?? fine[fine.length - 1]![0];
+  return fine.find(([, ms]) => fromMs >= nowMs - ms)?.[0] ?? fine[0]![0];
 }
 
 /** The bucket expression of a granularity over a table's ISO `bucket_start`. */
