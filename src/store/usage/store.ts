@@ -69,7 +69,8 @@ export class UsageStore {
         .onConflict((oc) => oc.columns(PK).doUpdateSet(Object.fromEntries(COUNTER_COLUMNS.map((c) => [c, sql`usage_minute.${sql.ref(c)} + excluded.${sql.ref(c)}`]))))
         .execute();
     }
-    await this.#markDirty('hour', [...hours]);
+    // Sorted, like the rows: concurrent nodes take the marks' locks in one order.
+    await this.#markDirty('hour', [...hours].sort());
   }
 
   async #markDirty(level: 'hour' | 'day', buckets: readonly string[]): Promise<void> {
