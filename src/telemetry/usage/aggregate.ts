@@ -35,12 +35,29 @@ export function compareRows(a: UsageDimensions, b: UsageDimensions): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/**
+ * Rows of one minute, found through one Map per dimension. The dimension values are the same string
+ * objects request after request (route names from the snapshot, consumer ids from the identity
+ * directory…), whose hashes V8 keeps: a look-up is a few hash-table probes, where a joined key
+ * string would be built, flattened and hashed on every call.
+ */
+type Level<T> = Map<string, T>;
+type MinuteRows = Level<Level<Level<Level<Level<Level<Map<number, UsageRow>>>>>>>;
+
+function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each level's Map type is the parent's value type
+const level = (): Map<any, any> => new Map();
+
 export class UsageAggregate {
-  /** Rows by minute, then by the other dimensions (the key needs no minute: fewer bytes to hash). */
-  private minutes = new Map<number, Map<string, UsageRow>>();
+  private minutes = new Map<number, MinuteRows>();
   /** The minute most calls land in, and its rows. */
   private lastMinute = -1;
-  private lastRows: Map<string, UsageRow> | undefined;
+  private lastRows: MinuteRows | undefined;
   private count = 0;
   private readonly maxRows: number;
   /** Calls that could not be kept because the row cap was reached (since the last take). */
@@ -54,21 +71,35 @@ export class UsageAggregate {
     return this.count;
   }
 
-  private rowsOf(minute: number): Map<string, UsageRow> {
-    if (minute === this.lastMinute) return this.lastRows!;
-    let rows = this.minutes.get(minute);
-    if (rows === undefined) this.minutes.set(minute, (rows = new Map()));
-    this.lastMinute = minute;
-    this.lastRows = rows;
-    return rows;
+  /** The status level of a row's dimensions (created on the way). */
+  private statuses(d: UsageDimensions): Map<number, UsageRow> {
+    let rows: MinuteRows;
+    if (d.minute === this.lastMinute) rows = this.lastRows!;
+    else {
+      rows = child(this.minutes, d.minute, level);
+      this.lastMinute = d.minute;
+      this.lastRows = rows;
+    }
+    const byConsumer = child(rows, d.route, level);
+    const byCredential = child(byConsumer, d.consumer, level);
+    const byPlan = child(byCredential, d.credential, level);
+    const byProduct = child(byPlan, d.plan, level);
+    const byService = child(byProduct, d.product, level);
+    return child(byService, d.service, () => new Map<number, UsageRow>());
   }
 
   /** Records one call; false (and counted as dropped) when it needs a new row and the cap is reached. */
   record(c: CallRecord): boolean {
     const minute = c.atMs - (c.atMs % MINUTE_MS);
-    const rows = this.rowsOf(minute);
-    const key = `${c.route}\n${c.consumer}\n${c.credential}\n${c.plan}\n${c.product}\n${c.service}\n${c.status}`;
-    let row = rows.get(key);
+    scratchDims.minute = minute;
+    scratchDims.route = c.route;
+    scratchDims.consumer = c.consumer;
+    scratchDims.credential = c.credential;
+    scratchDims.plan = c.plan;
+    scratchDims.product = c.product;
+    scratchDims.service = c.service;
+    const statuses = this.statuses(scratchDims);
+    let row = statuses.get(c.status);
     if (row === undefined) {
       if (this.count >= this.maxRows) {
         this.droppedCalls++;
@@ -78,7 +109,7 @@ export class UsageAggregate {
         minute, consumer: c.consumer, credential: c.credential, product: c.product, plan: c.plan, service: c.service, route: c.route, status: c.status,
         calls: 0, errors_4xx: 0, errors_5xx: 0, bytes_in: 0, bytes_out: 0, latency_ms_sum: 0, latency: emptyHistogram(),
       };
-      rows.set(key, row);
+      statuses.set(c.status, row);
       this.count++;
     }
     row.calls++;
@@ -98,15 +129,14 @@ export class UsageAggregate {
   merge(rows: readonly UsageRow[]): number {
     let dropped = 0;
     for (const r of rows) {
-      const minuteRows = this.rowsOf(r.minute);
-      const key = `${r.route}\n${r.consumer}\n${r.credential}\n${r.plan}\n${r.product}\n${r.service}\n${r.status}`;
-      const row = minuteRows.get(key);
+      const statuses = this.statuses(r);
+      const row = statuses.get(r.status);
       if (row === undefined) {
         if (this.count >= this.maxRows) {
           dropped += r.calls;
           continue;
         }
-        minuteRows.set(key, { ...r, latency: r.latency.slice(0, LATENCY_BUCKETS) });
+        statuses.set(r.status, { ...r, latency: r.latency.slice(0, LATENCY_BUCKETS) });
         this.count++;
         continue;
       }
@@ -124,7 +154,13 @@ export class UsageAggregate {
   /** Hands over every row (and the dropped count) and starts empty. */
   take(): { rows: UsageRow[]; droppedCalls: number } {
     const rows: UsageRow[] = [];
-    for (const m of this.minutes.values()) for (const r of m.values()) rows.push(r);
+    const walk = (m: Map<unknown, unknown>): void => {
+      for (const v of m.values()) {
+        if (v instanceof Map) walk(v);
+        else rows.push(v as UsageRow);
+      }
+    };
+    walk(this.minutes);
     const droppedCalls = this.droppedCalls;
     this.minutes = new Map();
     this.lastMinute = -1;
@@ -134,6 +170,9 @@ export class UsageAggregate {
     return { rows, droppedCalls };
   }
 }
+
+// Reused by record(): the dimensions of the call being recorded (status is looked up apart).
+const scratchDims: { -readonly [K in keyof UsageDimensions]: UsageDimensions[K] } = { minute: 0, consumer: '', credential: '', product: '', plan: '', service: '', route: '', status: 0 };
 
 /** Whether a value received over IPC looks like a usage row (a worker is trusted, but not blindly). */
 export function isUsageRow(v: unknown): v is UsageRow {
