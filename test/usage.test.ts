@@ -82,10 +82,10 @@ const todayRange = () => {
   return `from=${new Date(now - 3_600_000).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`;
 };
 
-async function meteringScenario(t: TestContext, db: string): Promise<void> {
+async function meteringScenario(t: TestContext, db: string, workers = 2): Promise<void> {
   const up = await startCarrier();
   t.after(() => up.close());
-  const node = await spawnNode({ db, workers: 2, env: USAGE_ENV, t });
+  const node = await spawnNode({ db, workers, env: USAGE_ENV, t });
   const { key, credential } = await setUp(node, up);
   // The set-up's own calls (one or more /labels/ping) are in the minute rows too: count from there.
   await until(async () => total(await series(node, `granularity=minute&consumer=acme&${todayRange()}`)) > 0, 15_000, 'the set-up calls to be written');
@@ -160,9 +160,12 @@ async function meteringScenario(t: TestContext, db: string): Promise<void> {
   assert.equal(await node.stop('SIGTERM'), 0);
 }
 
-test('usage metering on SQLite: counted once each with their dimensions, rolled up, the analytics API', { timeout: 120_000 }, async (t) => {
-  await meteringScenario(t, `sqlite:${join(tempDir(t), 'portcullis.db')}`);
-});
+for (const workers of [2, 1]) {
+  // Two workers: aggregates travel over IPC; one: the gateway runs in the supervisor, read directly.
+  test(`usage metering on SQLite (${workers} worker(s)): counted once each with their dimensions, rolled up, the analytics API`, { timeout: 120_000 }, async (t) => {
+    await meteringScenario(t, `sqlite:${join(tempDir(t), 'portcullis.db')}`, workers);
+  });
+}
 
 test('usage metering on Postgres: the same', { timeout: 120_000, skip: postgresUrl() === undefined && !onCi() ? `${POSTGRES_ENV} is not set` : false }, async (t) => {
   assert.ok(postgresUrl(), `${POSTGRES_ENV} is not set: CI must run the Postgres usage test`);
