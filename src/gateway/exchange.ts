@@ -33,6 +33,15 @@ import { webSocketRuntimeOf, type RouteWebSocketRuntime } from './websocket/rout
 import { completeHandshake, type UpgradeRequest } from './websocket/handshake.ts';
 
 const NO_STEPS: readonly Step[] = [];
+
+/**
+ * Server-sent events (text/event-stream): the client must see the headers at once (EventSource
+ * reports the connection open on them, and the first event may be minutes away), and no plugin
+ * may buffer the body, which only ends when the connection does.
+ */
+function isEventStream(contentType: string | string[] | undefined): boolean {
+  return typeof contentType === 'string' && contentType.toLowerCase().startsWith('text/event-stream');
+}
 /** Per client connection: requests started on it (pipelining), and whether a response will close it. */
 const STARTED = Symbol('portcullis.started');
 const CLOSING = Symbol('portcullis.closing');
@@ -477,6 +486,7 @@ class Exchange implements AttemptOwner {
       // No plugin looks at the response: the filtered list goes straight to the client.
       this.closeIfDraining();
       this.res.writeHead(statusCode, this.withAnswerFields(list));
+      if (isEventStream(headers['content-type'])) this.res.flushHeaders();
       return;
     }
     this.ctx.response = { status: statusCode, headers: headerMapFromList(list), bodyTap: undefined };
@@ -495,7 +505,8 @@ class Exchange implements AttemptOwner {
       const tap = this.ctx.response.bodyTap;
       if (tap !== undefined) this.tap = ResponseTap.start(tap, this.ctx.method);
     }
-    if (chains['response-body'].length > 0 && this.ctx.method !== 'HEAD') {
+    // An event stream has no end to wait for: body-rewriting plugins never hold it back.
+    if (chains['response-body'].length > 0 && this.ctx.method !== 'HEAD' && !isEventStream(this.ctx.response.headers['content-type'])) {
       this.bodyChunks = [];
       return;
     }
@@ -506,6 +517,7 @@ class Exchange implements AttemptOwner {
     const response = this.ctx.response!;
     this.closeIfDraining();
     this.res.writeHead(response.status, this.withAnswerFields(headerList(response.headers)));
+    if (isEventStream(response.headers['content-type'])) this.res.flushHeaders();
   }
 
   /**
