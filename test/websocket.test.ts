@@ -142,6 +142,15 @@ test('a message over max_message_bytes closes with 1009 on both sides', async ()
   assert.equal((await upstreamClosed).code, 1009);
 });
 
+test('an upstream message over max_message_bytes: the client gets 1009 too', async () => {
+  const c = await connectWs(`${base}/small/big?bytes=2000`);
+  const upstreamClosed = up.nextClose();
+  c.ws.send('send me something big');
+  assert.equal((await c.closed).code, 1009);
+  assert.equal((await upstreamClosed).code, 1009);
+  assert.equal(c.messages.length, 0);
+});
+
 test('more messages per second than max_messages_per_second closes with 1008', async () => {
   const c = await connectWs(`${base}/rate/echo`);
   const upstreamClosed = up.nextClose();
@@ -253,7 +262,7 @@ test('metrics: open connections, messages and bytes by direction, closes by code
   const text = (await registry.metrics()).split('\n').filter((l) => l.startsWith('portcullis_websocket_')).join('\n');
   assert.match(text, /portcullis_websocket_messages_total\{service="ws",route="open",direction="client_to_upstream"\} \d+/);
   assert.match(text, /portcullis_websocket_bytes_total\{service="ws",route="open",direction="upstream_to_client"\} \d+/);
-  assert.match(text, /portcullis_websocket_closes_total\{service="ws",route="small",code="1009",initiator="gateway"\} 1/);
+  assert.match(text, /portcullis_websocket_closes_total\{service="ws",route="small",code="1009",initiator="gateway"\} 2/);
   assert.match(text, /portcullis_websocket_closes_total\{service="ws",route="open",code="4001",initiator="upstream"\} 1/);
   assert.match(text, /portcullis_websocket_connections\{service="ws",route="open"\} 0/);
 });

@@ -346,7 +346,6 @@ class Exchange implements AttemptOwner {
     const up = this.ctx.upstream;
     up.headers.host = conf.preserve_host ? this.req.headers.host : target.hostHeader;
     const startedAt = performance.now();
-    this.current = undefined;
     this.upstreamSocket = openUpstream({
       url: webSocketOrigin(target.origin) + up.path + up.query,
       protocols: this.protocols,

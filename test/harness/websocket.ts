@@ -3,7 +3,8 @@
 //   /echo        echoes every message with its type (text/binary)
 //   /headers     sends the handshake's request headers as its first message, then echoes
 //   /close       closes with the code and reason of the query (?code=4001&reason=bye) on the first message
-//   /silent      never sends anything and never answers pings' data (pongs are automatic)
+//   /big         answers every message with a text message of ?bytes=N bytes
+//   /silent      never sends anything
 // It picks "v2" from the offered subprotocols when offered, and records how each connection closed.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +52,9 @@ export async function startWsUpstream(): Promise<WsUpstream> {
         break;
       case '/close':
         ws.on('message', () => ws.close(Number(url.searchParams.get('code') ?? 1000), url.searchParams.get('reason') ?? ''));
+        break;
+      case '/big':
+        ws.on('message', () => ws.send('z'.repeat(Number(url.searchParams.get('bytes') ?? 0))));
         break;
       case '/silent':
         break;
