@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { checkConfig } from '../src/core/config/load.ts';
 import type { GatewayConfig } from '../src/core/snapshot/compile.ts';
 import { Gateway } from '../src/gateway/gateway.ts';
@@ -21,6 +22,9 @@ const APP = 'https://app.example.com';
 
 let up: WsUpstream;
 let plain: Upstream;
+/** Accepts connections and never answers (a hung upstream). */
+let hung: TcpServer;
+const hungSockets = new Set<Socket>();
 let gateway: Gateway;
 let base: string;
 let http: string;
@@ -33,6 +37,9 @@ before(async () => {
   up = await startWsUpstream();
   plain = await startUpstream();
   const down = await refusedPort();
+  hung = createTcpServer((s) => { hungSockets.add(s); s.on('error', () => undefined); });
+  await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+  const hungPort = (hung.address() as import('node:net').AddressInfo).port;
   const config = checkConfig({
     gateway: { access_log: false },
     consumers: [{ name: 'shop' }],
@@ -40,6 +47,7 @@ before(async () => {
       { name: 'ws', targets: [{ url: up.url }], retries: 0 },
       { name: 'plain', targets: [{ url: plain.url }] },
       { name: 'down', targets: [{ url: `http://127.0.0.1:${down}` }], retries: 1, connect_timeout_ms: 2000 },
+      { name: 'hung', targets: [{ url: `http://127.0.0.1:${hungPort}` }], retries: 0, connect_timeout_ms: 200, read_timeout_ms: 300 },
     ],
     routes: [
       route('auth', ['/auth'], {}, { plugins: [{ name: 'key-auth' }] }),
@@ -52,6 +60,8 @@ before(async () => {
       route('not-ws', ['/not-ws'], undefined),
       route('refuses', ['/refuses'], {}, { service: 'plain' }),
       route('down', ['/down'], {}, { service: 'down' }),
+      route('hung', ['/hung'], {}, { service: 'hung' }),
+      route('limited', ['/limited'], {}, { plugins: [{ name: 'rate-limiting', config: { limits: [{ window: 'hour', limit: 2 }] } }] }),
     ],
   });
   const lookup = createHash('sha256').update(KEY).digest('hex');
@@ -69,6 +79,8 @@ after(async () => {
   await gateway.drain(2000);
   await up.close();
   await plain.close();
+  for (const s of hungSockets) s.destroy();
+  hung.close();
 });
 
 test('handshake without a key: 401 problem, no upgrade, nothing reaches the upstream', async () => {
@@ -87,6 +99,7 @@ test('handshake with a key: 101, forwarding headers upstream, key hidden, reques
   assert.equal(seen['x-forwarded-for'], '127.0.0.1');
   assert.equal(seen['x-forwarded-prefix'], '/auth');
   assert.match(seen['x-request-id'] ?? '', /^[0-9a-f-]{36}$/);
+  assert.equal(c.upgradeHeaders['x-request-id'], seen['x-request-id'], 'the same request id on the 101');
   assert.match(seen['x-consumer-username'] ?? seen['x-consumer-id'] ?? '', /.+/, 'the consumer is identified to the upstream');
   c.ws.send('hello');
   assert.equal(await c.next(), 'hello');
@@ -218,6 +231,25 @@ test('upstream down: 502 problem after the retry, no upgrade', async () => {
   assert.equal(r.status, 502);
   assert.equal(r.problem.type, 'https://portcullis.dev/problems/upstream-unavailable');
   assert.doesNotMatch(JSON.stringify(r.problem), /127\.0\.0\.1/, 'no upstream address in the answer');
+});
+
+test('an upstream that accepts the connection but never answers the handshake: 504', async () => {
+  const r = await refused(`${base}/hung/echo`);
+  assert.equal(r.status, 504);
+  assert.equal(r.problem.type, 'https://portcullis.dev/problems/upstream-timeout');
+});
+
+test('rate-limiting counts connection attempts: the third handshake in the hour gets 429, open connections stay', async () => {
+  const a = await connectWs(`${base}/limited/echo`);
+  const b = await connectWs(`${base}/limited/echo`);
+  assert.match(String(b.upgradeHeaders.ratelimit), /r=0/, 'the 101 carries the RateLimit field');
+  const r = await refused(`${base}/limited/echo`);
+  assert.equal(r.status, 429);
+  assert.ok(r.headers['retry-after'], 'Retry-After on the refusal');
+  a.ws.send('a');
+  assert.equal(await a.next(), 'a');
+  a.ws.close();
+  b.ws.close();
 });
 
 test('an upstream that answers the handshake without upgrading: 502 upstream-bad-response', async () => {

@@ -95,6 +95,8 @@ export interface Opened {
   messages: (string | Buffer)[];
   next(): Promise<string | Buffer>;
   closed: Promise<{ code: number; reason: string }>;
+  /** The headers of the 101 answer. */
+  upgradeHeaders: IncomingMessage['headers'];
 }
 
 /** Connects and resolves once open; rejects with the HTTP status (and body) of a refused handshake. */
@@ -104,6 +106,8 @@ export function connectWs(url: string, opts: { headers?: Record<string, string>;
     const messages: (string | Buffer)[] = [];
     const waiting: ((m: string | Buffer) => void)[] = [];
     let read = 0;
+    let upgradeHeaders: IncomingMessage['headers'] = {};
+    ws.once('upgrade', (res) => { upgradeHeaders = res.headers; });
     ws.on('message', (data: Buffer, isBinary) => {
       const m = isBinary ? data : data.toString('utf8');
       messages.push(m);
@@ -116,6 +120,7 @@ export function connectWs(url: string, opts: { headers?: Record<string, string>;
       messages,
       next: () => (read < messages.length ? Promise.resolve(messages[read++]!) : new Promise((r) => waiting.push(r))),
       closed,
+      upgradeHeaders,
     }));
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
