@@ -40,8 +40,11 @@ const NO_STEPS: readonly Step[] = [];
  * may buffer the body, which only ends when the connection does.
  */
 function isEventStream(contentType: string | string[] | undefined): boolean {
-  return typeof contentType === 'string' && contentType.toLowerCase().startsWith('text/event-stream');
+  // A case-insensitive prefix test that allocates nothing (this runs on every response).
+  return typeof contentType === 'string' && EVENT_STREAM.test(contentType);
 }
+const EVENT_STREAM = /^text\/event-stream/i;
+
 /** Per client connection: requests started on it (pipelining), and whether a response will close it. */
 const STARTED = Symbol('portcullis.started');
 const CLOSING = Symbol('portcullis.closing');
