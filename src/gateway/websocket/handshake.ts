@@ -33,10 +33,13 @@ export function completeHandshake(gw: GatewayState, rt: RouteWebSocketRuntime, r
   rt.server.handleUpgrade(req, socket, upgrade.head, (client) => {
     socket.off('close', gone);
     const relays = relaysOf(gw);
-    relays.add(new Relay(client, upstream, { ...info, subprotocol: upstream.protocol }, {
+    const relay = new Relay(client, upstream, { ...info, subprotocol: upstream.protocol }, {
       accessLog: gw.accessLog,
       logEnabled: () => gw.runtime.snapshot.settings.access_log,
       ended: (r) => relays.ended(r),
-    }));
+    });
+    relays.add(relay);
+    // The drain began while the upstream was still answering: this one closes with the rest.
+    if (gw.draining) relay.shutdown();
   });
 }
