@@ -47,6 +47,7 @@ before(async () => {
       { name: 'ws', targets: [{ url: up.url }], retries: 0 },
       { name: 'plain', targets: [{ url: plain.url }] },
       { name: 'down', targets: [{ url: `http://127.0.0.1:${down}` }], retries: 1, connect_timeout_ms: 2000 },
+      { name: 'half-down', targets: [{ url: `http://127.0.0.1:${down}` }, { url: up.url }], retries: 1, load_balancing: { algorithm: 'round-robin' } },
       { name: 'hung', targets: [{ url: `http://127.0.0.1:${hungPort}` }], retries: 0, connect_timeout_ms: 200, read_timeout_ms: 300 },
     ],
     routes: [
@@ -61,6 +62,7 @@ before(async () => {
       route('refuses', ['/refuses'], {}, { service: 'plain' }),
       route('down', ['/down'], {}, { service: 'down' }),
       route('hung', ['/hung'], {}, { service: 'hung' }),
+      route('half-down', ['/half-down'], {}, { service: 'half-down' }),
       route('limited', ['/limited'], {}, { plugins: [{ name: 'rate-limiting', config: { limits: [{ window: 'hour', limit: 2 }] } }] }),
     ],
   });
@@ -146,10 +148,10 @@ test('Origin allow-list: listed and wildcard origins connect, others and none ge
 });
 
 test('a message over max_message_bytes closes with 1009 on both sides', async () => {
-  const c = await connectWs(`${base}/small/echo`);
+  const c = await connectWs(`${base}/small/echo?id=size-client`);
   c.ws.send('x'.repeat(1000));
   assert.equal(String(await c.next()).length, 1000);
-  const upstreamClosed = up.nextClose();
+  const upstreamClosed = up.closeOf('?id=size-client');
   c.ws.send('y'.repeat(2000));
   assert.equal((await c.closed).code, 1009);
   assert.equal((await upstreamClosed).code, 1009);
@@ -157,7 +159,7 @@ test('a message over max_message_bytes closes with 1009 on both sides', async ()
 
 test('an upstream message over max_message_bytes: the client gets 1009 too', async () => {
   const c = await connectWs(`${base}/small/big?bytes=2000`);
-  const upstreamClosed = up.nextClose();
+  const upstreamClosed = up.closeOf('?bytes=2000');
   c.ws.send('send me something big');
   assert.equal((await c.closed).code, 1009);
   assert.equal((await upstreamClosed).code, 1009);
@@ -165,8 +167,8 @@ test('an upstream message over max_message_bytes: the client gets 1009 too', asy
 });
 
 test('more messages per second than max_messages_per_second closes with 1008', async () => {
-  const c = await connectWs(`${base}/rate/echo`);
-  const upstreamClosed = up.nextClose();
+  const c = await connectWs(`${base}/rate/echo?id=rate`);
+  const upstreamClosed = up.closeOf('?id=rate');
   for (let i = 0; i < 50; i++) c.ws.send(`m${i}`);
   const closed = await c.closed;
   assert.equal(closed.code, 1008);
@@ -176,8 +178,8 @@ test('more messages per second than max_messages_per_second closes with 1008', a
 });
 
 test('idle connections are closed with 1001 on both sides', async () => {
-  const c = await connectWs(`${base}/idle/echo`);
-  const upstreamClosed = up.nextClose();
+  const c = await connectWs(`${base}/idle/echo?id=idle`);
+  const upstreamClosed = up.closeOf('?id=idle');
   const closed = await c.closed;
   assert.equal(closed.code, 1001);
   assert.equal(closed.reason, 'idle timeout');
@@ -186,10 +188,10 @@ test('idle connections are closed with 1001 on both sides', async () => {
 
 test('keep-alive: a client that stops answering pings is dropped, the upstream is told it went away', async () => {
   // A dead peer, as the gateway sees one: it answers no ping.
-  const c = await connectWs(`${base}/ping/echo`, { autoPong: false });
+  const c = await connectWs(`${base}/ping/echo?id=dead`, { autoPong: false });
   // This client answers pings (ws does by default): it stays.
   const live = await connectWs(`${base}/ping/echo`);
-  const upstreamClosed = up.nextClose();
+  const upstreamClosed = up.closeOf('?id=dead');
   const closed = await upstreamClosed;
   assert.equal(closed.code, 1001);
   assert.equal((await c.closed).code, 1006, 'the dead peer was dropped without a close handshake');
@@ -203,16 +205,16 @@ test('close codes and reasons pass through in both directions', async () => {
   a.ws.send('please close');
   assert.deepEqual(await a.closed, { code: 4001, reason: 'upstream-bye' });
 
-  const b = await connectWs(`${base}/open/echo`);
-  const upstreamClosed = up.nextClose();
+  const b = await connectWs(`${base}/open/echo?id=client-bye`);
+  const upstreamClosed = up.closeOf('?id=client-bye');
   b.ws.close(4002, 'client-bye');
-  assert.deepEqual(await upstreamClosed, { path: '/echo', code: 4002, reason: 'client-bye' });
+  assert.deepEqual(await upstreamClosed, { path: '/echo', code: 4002, reason: 'client-bye', query: '?id=client-bye' });
   assert.equal((await b.closed).code, 4002);
 });
 
 test('a client that vanishes without a close frame: the upstream gets 1001', async () => {
-  const c = await connectWs(`${base}/open/echo`);
-  const upstreamClosed = up.nextClose();
+  const c = await connectWs(`${base}/open/echo?id=vanish`);
+  const upstreamClosed = up.closeOf('?id=vanish');
   c.ws.terminate();
   assert.equal((await upstreamClosed).code, 1001);
 });
@@ -231,6 +233,43 @@ test('upstream down: 502 problem after the retry, no upgrade', async () => {
   assert.equal(r.status, 502);
   assert.equal(r.problem.type, 'https://portcullis.dev/problems/upstream-unavailable');
   assert.doesNotMatch(JSON.stringify(r.problem), /127\.0\.0\.1/, 'no upstream address in the answer');
+});
+
+test('a target that refuses connections is retried on another: every handshake succeeds', async () => {
+  for (let i = 0; i < 4; i++) {
+    const c = await connectWs(`${base}/half-down/echo`);
+    c.ws.send(`try ${i}`);
+    assert.equal(await c.next(), `try ${i}`);
+    c.ws.close();
+  }
+});
+
+test('invalid UTF-8 in a text message closes with 1007 on both sides', async () => {
+  const c = await connectWs(`${base}/open/echo?utf8`);
+  c.ws.send(Buffer.from([0x68, 0xff, 0xfe]), { binary: false });
+  assert.equal((await c.closed).code, 1007);
+  assert.equal((await up.closeOf('?utf8')).code, 1007);
+});
+
+test('an open connection outlives a reload that removes its route; new handshakes follow the new config', async () => {
+  const { startGateway } = await import('./harness/gateway.ts');
+  const raw = (withRoute: boolean) => ({
+    services: [{ name: 'ws', targets: [{ url: up.url }] }],
+    routes: withRoute ? [{ name: 'live', service: 'ws', paths: ['/live'], strip_path: true, websocket: {} }] : [{ name: 'other', service: 'ws', paths: ['/other'] }],
+  });
+  const gw = await startGateway(raw(true), { healthChecks: false });
+  try {
+    const url = `${gw.url.replace('http:', 'ws:')}/live/echo`;
+    const c = await connectWs(url);
+    gw.apply(raw(false));
+    c.ws.send('after reload');
+    assert.equal(await c.next(), 'after reload');
+    assert.equal((await refused(url)).status, 404);
+    c.ws.close();
+    await c.closed;
+  } finally {
+    await gw.close();
+  }
 });
 
 test('an upstream that accepts the connection but never answers the handshake: 504', async () => {

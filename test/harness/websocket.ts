@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 
-export interface UpstreamClose { path: string; code: number; reason: string }
+export interface UpstreamClose { path: string; code: number; reason: string; /** The query string the connection was opened with. */ query: string }
 
 export interface WsUpstream {
   readonly url: string;
@@ -23,6 +23,8 @@ export interface WsUpstream {
   open(): number;
   /** Resolves with the next connection's close (or one already recorded after `from`). */
   nextClose(from?: number): Promise<UpstreamClose>;
+  /** Resolves with the close of the connection opened with this query string (e.g. "?id=7"). */
+  closeOf(query: string): Promise<UpstreamClose>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,7 @@ export async function startWsUpstream(): Promise<WsUpstream> {
     const url = new URL(req.url ?? '/', 'http://x');
     ws.on('close', (code, reason) => {
       open--;
-      closes.push({ path: url.pathname, code, reason: reason.toString() });
+      closes.push({ path: url.pathname, code, reason: reason.toString(), query: url.search });
       for (const w of waiters.splice(0)) w();
     });
     ws.on('error', () => undefined);
@@ -75,6 +77,16 @@ export async function startWsUpstream(): Promise<WsUpstream> {
       return new Promise((resolve) => {
         const check = () => {
           if (closes.length > from) resolve(closes[from]!);
+          else waiters.push(check);
+        };
+        check();
+      });
+    },
+    closeOf(query) {
+      return new Promise((resolve) => {
+        const check = () => {
+          const found = closes.find((c) => c.query === query);
+          if (found) resolve(found);
           else waiters.push(check);
         };
         check();
