@@ -200,6 +200,34 @@ test('keep-alive: a client that stops answering pings is dropped, the upstream i
   live.ws.close();
 });
 
+test('backpressure: a client that stops reading makes the gateway stop reading the upstream; nothing is lost', { timeout: 120_000 }, async () => {
+  const LIMIT = 96 * 1024 * 1024;
+  const c = await connectWs(`${base}/open/flood?limit=${LIMIT}`);
+  c.ws.pause(); // the client reads nothing more: its TCP window closes
+  c.ws.send('go');
+  // A gateway that kept reading would take everything into its memory, and the upstream would
+  // hand all of it to its socket; one that pushes back leaves the upstream stuck with data it
+  // cannot write, once the kernel buffers of the two loopback hops (some MiB) are full. Stuck:
+  // nothing more written for a while with data still queued; a slow machine can only make this
+  // wait longer, never make a gateway without backpressure pass.
+  let lastSent = -1;
+  let since = Date.now();
+  await waitFor(() => {
+    if (up.flood.sent !== lastSent) {
+      lastSent = up.flood.sent;
+      since = Date.now();
+    }
+    return up.flood.sent >= LIMIT || (up.flood.queued() > 0 && Date.now() - since >= 2000);
+  }, 90_000, 'the upstream stalled or sent everything');
+  assert.ok(up.flood.sent < LIMIT, `the upstream was held back (sent ${up.flood.sent} of ${LIMIT} bytes)`);
+  let received = 0;
+  c.ws.on('message', (m: Buffer) => { received += m.length; });
+  for (const m of c.messages) received += (m as Buffer).length;
+  c.ws.resume();
+  await waitFor(() => received === LIMIT, 60_000, 'every byte arrived');
+  c.ws.close();
+});
+
 test('close codes and reasons pass through in both directions', async () => {
   const a = await connectWs(`${base}/open/close?code=4001&reason=upstream-bye`);
   a.ws.send('please close');

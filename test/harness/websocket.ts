@@ -4,6 +4,8 @@
 //   /headers     sends the handshake's request headers as its first message, then echoes
 //   /close       closes with the code and reason of the query (?code=4001&reason=bye) on the first message
 //   /big         answers every message with a text message of ?bytes=N bytes
+//   /flood       on a message, sends 1 MiB binary messages up to ?limit=N bytes, keeping at most
+//                4 MiB queued in its own socket (see `flood`)
 //   /silent      never sends anything
 // It picks "v2" from the offered subprotocols when offered, and records how each connection closed.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -21,6 +23,8 @@ export interface WsUpstream {
   readonly closes: UpstreamClose[];
   /** Connections open now. */
   open(): number;
+  /** The /flood connection: bytes handed to its socket so far, and bytes queued in it now. */
+  readonly flood: { sent: number; queued(): number };
   /** Resolves with the next connection's close (or one already recorded after `from`). */
   nextClose(from?: number): Promise<UpstreamClose>;
   /** Resolves with the close of the connection opened with this query string (e.g. "?id=7"). */
@@ -38,6 +42,7 @@ export async function startWsUpstream(): Promise<WsUpstream> {
   const closes: UpstreamClose[] = [];
   const waiters: (() => void)[] = [];
   let open = 0;
+  const flood = { sent: 0, socket: undefined as WebSocket | undefined, queued: () => flood.socket?.bufferedAmount ?? 0 };
   wss.on('connection', (ws, req: IncomingMessage) => {
     open++;
     const url = new URL(req.url ?? '/', 'http://x');
@@ -58,6 +63,20 @@ export async function startWsUpstream(): Promise<WsUpstream> {
       case '/big':
         ws.on('message', () => ws.send('z'.repeat(Number(url.searchParams.get('bytes') ?? 0))));
         break;
+      case '/flood': {
+        const limit = Number(url.searchParams.get('limit') ?? 0);
+        const chunk = Buffer.alloc(1024 * 1024, 7);
+        flood.socket = ws;
+        const pump = () => {
+          while (ws.readyState === 1 && flood.sent < limit && ws.bufferedAmount < 4 * 1024 * 1024) {
+            ws.send(chunk);
+            flood.sent += chunk.length;
+          }
+          if (ws.readyState === 1 && flood.sent < limit) setTimeout(pump, 5);
+        };
+        ws.once('message', pump);
+        break;
+      }
       case '/silent':
         break;
       default:
@@ -73,6 +92,7 @@ export async function startWsUpstream(): Promise<WsUpstream> {
     wss,
     closes,
     open: () => open,
+    flood,
     nextClose(from = closes.length) {
       return new Promise((resolve) => {
         const check = () => {

@@ -11,6 +11,9 @@ import type { RouteWebSocketRuntime } from './route-runtime.ts';
 
 /** Above this many bytes queued toward one peer, the other peer is no longer read. */
 const HIGH_WATER_BYTES = 128 * 1024;
+/** Send options, shared rather than made per message. */
+const AS_BINARY = { binary: true } as const;
+const AS_TEXT = { binary: false } as const;
 
 type Side = 'client' | 'upstream';
 
@@ -117,14 +120,15 @@ export class Relay {
     flow.bytes += data.length;
     flow.messageSeries.value++;
     flow.byteSeries.value += data.length;
+    const opts = isBinary ? AS_BINARY : AS_TEXT;
     if (to.bufferedAmount + data.length <= HIGH_WATER_BYTES) {
-      to.send(data, { binary: isBinary });
+      to.send(data, opts);
       return;
     }
     // The receiving peer reads slower than this one sends: stop reading this one (TCP pushes
     // back on it) until what is queued has been written out.
     from.pause();
-    to.send(data, { binary: isBinary }, () => from.resume());
+    to.send(data, opts, () => from.resume());
   }
 
   /** A peer broke a route limit: close it with `code`, and tell the other peer why. */
