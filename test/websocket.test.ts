@@ -334,6 +334,13 @@ test('plain requests on a WebSocket route are proxied as usual; a handshake on a
   assert.equal(r.status, 200);
 });
 
+test('an Upgrade to anything but websocket (h2c) is still a plain HTTP request', async () => {
+  const { rawRequest } = await import('./harness/raw-http.ts');
+  const r = await rawRequest(Number(new URL(http).port), 'GET /open/h2c HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings, close\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n');
+  assert.equal(r.status, 200);
+  assert.match(r.text, /plain http/);
+});
+
 test('a malformed handshake is refused with 400 before anything else', async () => {
   const { rawRequest } = await import('./harness/raw-http.ts');
   const port = Number(new URL(http).port);
