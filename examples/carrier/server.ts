@@ -16,6 +16,7 @@ import { renderLabelPdf } from './label-pdf.ts';
 import { CarrierProblem, sendJson, sendProblem } from './problem.ts';
 import { quoteAll, quoteFor } from './rates.ts';
 import { ShipmentStore, type Label, type StoreOptions } from './shipments.ts';
+import { attachTrackingStream } from './tracking-stream.ts';
 import { parseLabelRequest, parseRateRequest } from './validate.ts';
 
 // Loaded once at startup: openapi.yaml is the one source, /openapi.json is its JSON rendering.
@@ -195,6 +196,8 @@ export function createCarrier(options: CarrierOptions = {}): Carrier {
     handle(req, res);
   });
   server.on('close', () => events?.close());
+  // Live tracking over WebSocket: GET /tracking/{tracking_number}/stream.
+  attachTrackingStream(server, store);
   return { server, store, events };
 }
 

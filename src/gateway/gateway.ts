@@ -15,6 +15,7 @@ import type { GatewayState } from './state.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { PoolRegistry } from './upstream/pools.ts';
 import { createUpstreamFetch } from './upstream/side-request.ts';
+import { closeWebSockets } from './websocket/relays.ts';
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -97,11 +98,14 @@ export class Gateway {
       server.close();
       server.closeIdleConnections();
     }
+    // Proxied WebSocket connections get 1001 on both sides now, in parallel with the HTTP drain.
+    const webSockets = closeWebSockets(this.state, timeoutMs);
     const until = Date.now() + timeoutMs;
     while (this.state.inFlight > 0 && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
       server?.closeIdleConnections();
     }
+    await webSockets;
     const left = this.state.inFlight;
     server?.closeAllConnections();
     await this.pools.closeAll();
@@ -109,6 +113,7 @@ export class Gateway {
   }
 
   async destroy(): Promise<void> {
+    void closeWebSockets(this.state, 0);
     this.server?.closeAllConnections();
     this.server?.close();
     await this.pools.destroyAll();

@@ -9,6 +9,7 @@ import { PROBLEM_CONTENT_TYPE, problemJson } from '../core/errors/problem.ts';
 import { clientErrors } from '../telemetry/metrics.ts';
 import { handleRequest } from './exchange.ts';
 import type { GatewayState } from './state.ts';
+import { handleUpgrade, isWebSocketUpgrade } from './websocket/upgrade.ts';
 
 function clientErrorCode(err: NodeJS.ErrnoException): ErrorCode {
   switch (err.code) {
@@ -52,13 +53,16 @@ export function createProxyServer(gw: GatewayState, settings: GatewaySettings): 
     joinDuplicateHeaders: true,
     insecureHTTPParser: false,
     noDelay: true,
+    // Only WebSocket handshakes take the 'upgrade' path; any other Upgrade (h2c…) is served as a
+    // plain HTTP/1.1 request, its Upgrade/Connection headers dropped as hop-by-hop.
+    shouldUpgradeCallback: isWebSocketUpgrade,
   }, (req, res) => handleRequest(gw, req, res));
   // One more than allowed, so that "too many" is visible (node drops headers beyond the count).
   server.maxHeadersCount = settings.max_headers + 1;
   server.maxConnections = settings.max_connections;
   server.on('clientError', answerClientError);
-  // No 'upgrade' listener on purpose: node then serves an Upgrade request (h2c, WebSocket) as a
-  // plain HTTP/1.1 request, and the Upgrade/Connection headers are dropped as hop-by-hop.
+  // WebSocket handshakes: routed and authorised like any request, then proxied (websocket/).
+  server.on('upgrade', (req, socket, head) => handleUpgrade(gw, req, socket, head));
   return server;
 }
 

@@ -280,3 +280,19 @@ export const webhookPublished = new client.Counter({
   labelNames: ['source'] as const,
   registers: [controlRegistry],
 });
+
+// WebSocket proxying (src/gateway/websocket/). Messages and bytes are hot-path series; opens and
+// closes happen once per connection.
+export const websocketConnections = new client.Gauge({
+  name: 'portcullis_websocket_connections',
+  help: 'Proxied WebSocket connections open now, by service and route.',
+  labelNames: ['service', 'route'] as const,
+  aggregator: 'sum',
+});
+export const websocketMessages = new FastCounter('portcullis_websocket_messages_total', 'WebSocket messages relayed, by service, route and direction (client_to_upstream, upstream_to_client).', registry);
+export const websocketBytes = new FastCounter('portcullis_websocket_bytes_total', 'WebSocket message payload bytes relayed, by service, route and direction.', registry);
+export const websocketCloses = new client.Counter({
+  name: 'portcullis_websocket_closes_total',
+  help: 'Proxied WebSocket connections closed, by service, route, the close code on the client side and who closed first (client, upstream or gateway).',
+  labelNames: ['service', 'route', 'code', 'initiator'] as const,
+});

@@ -77,6 +77,16 @@ export const RouteVersionSchema = Type.Object({
   sunset_link: Type.Optional(Type.String({ format: 'http-url', description: 'Sunset policy or notice: Link: <url>; rel="sunset".' })),
 }, { additionalProperties: false, description: 'This route serves one version of an API; other routes with the same paths serve the others (docs/versioning.md).' });
 
+/** A route that proxies WebSocket connections (docs/websocket.md). */
+export const RouteWebSocketSchema = Type.Object({
+  enabled: Type.Boolean({ default: true, description: 'Accept WebSocket upgrades on this route (other requests are proxied as usual).' }),
+  origins: Type.Array(Type.String({ maxLength: 512, pattern: '^(\\*|[Hh][Tt][Tt][Pp][Ss]?://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?|null)$' }), { default: [], maxItems: 256, description: 'Origin allow-list: exact origins (https://app.example.com), wildcard subdomains (https://*.example.com) or "*". Empty accepts any Origin (and none); otherwise a handshake whose Origin is missing or not listed gets 403 websocket-origin-forbidden.' }),
+  max_message_bytes: Type.Integer({ minimum: 1, maximum: 67108864, default: 1048576, description: 'Largest message either side may send; a bigger one closes the connection with 1009.' }),
+  max_messages_per_second: Type.Integer({ minimum: 0, maximum: 1000000, default: 0, description: 'Messages per second a client may send on one connection (0 = no limit); more closes it with 1008.' }),
+  idle_timeout_ms: Millis(300000, 'A connection with no message in either direction for this long is closed with 1001.'),
+  ping_interval_ms: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30000, description: 'Ping both peers this often; a peer that has not answered the previous ping is dropped (0 = no pings).' }),
+}, { additionalProperties: false, description: 'Proxy WebSocket connections on this route (docs/websocket.md).' });
+
 export const RouteSchema = Type.Object({
   name: Name,
   service: Type.String({ ...Name, description: 'Name of the service the route forwards to.' }),
@@ -87,6 +97,7 @@ export const RouteSchema = Type.Object({
   strip_path: Type.Boolean({ default: false, description: 'Remove the matched path prefix before forwarding.' }),
   priority: Type.Integer({ minimum: -1000000, maximum: 1000000, default: 0, description: 'Higher is matched first, before any other ordering rule.' }),
   version: Type.Optional(RouteVersionSchema),
+  websocket: Type.Optional(RouteWebSocketSchema),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for this route only (they override service and global ones).' }),
   tags: Tags,
 }, { additionalProperties: false });
@@ -143,6 +154,7 @@ export type PluginInstance = Static<typeof PluginInstanceSchema>;
 export type ServiceConfig = Static<typeof ServiceSchema>;
 export type RouteConfig = Static<typeof RouteSchema>;
 export type RouteVersion = Static<typeof RouteVersionSchema>;
+export type RouteWebSocket = Static<typeof RouteWebSocketSchema>;
 export type GatewaySettings = Static<typeof GatewaySettingsSchema>;
 export type OAuth2ServerSettings = Static<typeof OAuth2ServerSchema>;
 export type Config = Static<typeof ConfigSchema>;
