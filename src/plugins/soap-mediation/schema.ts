@@ -21,7 +21,7 @@ export type XsdType = typeof XSD_TYPES[number];
 export const ElementModelSchema = Type.Object({
   name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9._-]{0,127}$', description: 'Element local name (also its JSON member name).' }),
   namespace: Type.String({ maxLength: 1024, default: '', description: 'Element namespace URI ("" for an unqualified element).' }),
-  type: Type.Union(XSD_TYPES.map((t) => Type.Literal(t)), { default: 'string', description: 'XSD simple type (ignored when fields are given).' }),
+  type: Type.Unsafe<XsdType>(Type.Union(XSD_TYPES.map((t) => Type.Literal(t)), { default: 'string', description: 'XSD simple type (ignored when fields are given).' })),
   fields: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500, description: 'Child elements in sequence order (each an element model like this one).' })),
   min_occurs: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1 }),
   max_occurs: Type.Integer({ minimum: -1, maximum: 1_000_000, default: 1, description: '-1 is unbounded; anything but 1 is a JSON array.' }),

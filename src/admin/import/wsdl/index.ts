@@ -1,0 +1,98 @@
+// WSDL import: a WSDL 1.1 document becomes a soap service, its proxy route and (optionally) one
+// mediated REST route per operation; the WSDL is stored (format "wsdl") and, with REST routes, the
+// OpenAPI document of the REST face (format "openapi") for the portal.
+//
+//   parseWsdl(text)                → operations and their element models (safe XML parser)
+//   planWsdlImport(wsdl, options)  → the config fragment, pure
+//   importWsdl(config, source, …)  → both, ConfigService.apply in merge mode, documents stored
+//
+// Sources, size limits, dry run and errors are those of the OpenAPI import (src/admin/import/).
+import type { Actor, ConfigService, PlannedChange } from '../../config-service.ts';
+import type { Store, StoreSession } from '../../../store/ports.ts';
+import { importProblem, OpenApiImportError } from '../errors.ts';
+import { MAX_SPEC_BYTES, readSource, type ReadOptions } from '../source.ts';
+import { restFaceOpenApi } from './openapi.ts';
+import { parseWsdl } from './parse.ts';
+import { planWsdlImport, type WsdlPlanOptions } from './plan.ts';
+
+export { parseWsdl, type ParsedWsdl, type WsdlOperation } from './parse.ts';
+export { mediationConfig, planWsdlImport, WSDL_IMPORT_TAG, type WsdlPlan, type WsdlPlanOptions } from './plan.ts';
+export { restFaceOpenApi } from './openapi.ts';
+export { OpenApiImportError as ImportError } from '../errors.ts';
+
+/** A file path or http(s) URL (CLI), or the text itself (admin API: it fetches nothing). */
+export type WsdlSource = string | { readonly text: string; readonly label?: string };
+
+export interface WsdlImportOptions extends WsdlPlanOptions, ReadOptions {
+  readonly dryRun?: boolean;
+  readonly actor: Actor;
+}
+
+export interface WsdlImportResult {
+  readonly service: string;
+  readonly routes: readonly string[];
+  readonly soap_version: string;
+  readonly operations: readonly string[];
+  readonly changes: readonly PlannedChange[];
+  readonly revision: number;
+  readonly applied: boolean;
+  /** Stored documents (absent on a dry run): the WSDL and, with REST routes, the OpenAPI face. */
+  readonly spec_ids?: { readonly wsdl: string; readonly openapi?: string };
+  readonly warnings: readonly string[];
+}
+
+export async function importWsdl(config: ConfigService, source: WsdlSource, opts: WsdlImportOptions): Promise<WsdlImportResult> {
+  const maxBytes = opts.maxBytes ?? MAX_SPEC_BYTES;
+  let text: string;
+  if (typeof source === 'string') text = (await readSource(source, opts)).text;
+  else {
+    if (Buffer.byteLength(source.text) > maxBytes) throw importProblem(`${source.label ?? 'wsdl'}: larger than the ${maxBytes}-byte limit for a document`);
+    text = source.text;
+  }
+  const wsdl = parseWsdl(text);
+  const plan = planWsdlImport(wsdl, opts);
+  const clashes = await routeClashes(config.store, plan.service.name, plan.routes.map((r) => r.name));
+  if (clashes.length > 0) throw new OpenApiImportError(clashes);
+  const document = { format_version: 1, services: [plan.service], routes: plan.routes };
+  const result = await config.apply(document, { dryRun: opts.dryRun === true, actor: opts.actor, merge: true });
+  let specIds: WsdlImportResult['spec_ids'];
+  if (opts.dryRun !== true) {
+    const wsdlId = await storeDocument(config.store, plan.service.name, 'wsdl', wsdl.name, text);
+    const openapi = plan.restPaths.size > 0 ? await storeDocument(config.store, plan.service.name, 'openapi', `${wsdl.name} (REST face)`, JSON.stringify(restFaceOpenApi(plan, wsdl.name), null, 2)) : undefined;
+    specIds = openapi === undefined ? { wsdl: wsdlId } : { wsdl: wsdlId, openapi };
+  }
+  return {
+    service: plan.service.name,
+    routes: plan.routes.map((r) => r.name),
+    soap_version: plan.binding.version,
+    operations: plan.binding.operations.map((o) => o.name),
+    changes: result.changes,
+    revision: result.revision,
+    applied: result.applied,
+    ...(specIds === undefined ? {} : { spec_ids: specIds }),
+    warnings: plan.warnings,
+  };
+}
+
+async function routeClashes(store: Store, service: string, names: readonly string[]): Promise<string[]> {
+  const routes = new Map((await store.read().all('route')).map((r) => [r.key, r]));
+  return names.flatMap((n) => {
+    const owner = routes.get(n)?.data.service;
+    return owner !== undefined && owner !== service ? [`route "${n}" already exists for service "${String(owner)}"; import under another service name`] : [];
+  });
+}
+
+/** Stores a document for the service unless the latest one of that format is the same text. */
+async function storeDocument(store: Store, service: string, format: string, title: string, content: string): Promise<string> {
+  const same = async (tx: StoreSession) => {
+    const latest = (await tx.listSpecs(service)).filter((s) => s.format === format).at(-1);
+    return latest !== undefined && (await tx.getSpec(latest.id))?.content === content ? latest.id : undefined;
+  };
+  const unchanged = await same(store.read());
+  if (unchanged !== undefined) return unchanged;
+  return store.write(async (tx) => {
+    const again = await same(tx);
+    if (again !== undefined) return again;
+    return (await tx.insertSpec({ service, format, title, version: '', content })).id;
+  }, { bump: true });
+}
