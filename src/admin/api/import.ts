@@ -78,7 +78,7 @@ function wsdlImportOperation(service: ConfigService): Operation {
 }
 
 export function importOperations(service: ConfigService): Operation[] {
-  return [wsdlImportOperation(service), {
+  return [{
     id: 'import-openapi', method: 'POST', path: '/admin/import/openapi', tag: 'Config', role: 'editor', write: true,
     summary: 'Create or update a service and its routes from an OpenAPI or Swagger document',
     description: 'Swagger 2.0 and OpenAPI 3.0/3.1. Routes are created or updated by name and nothing is deleted; the document is stored for the portal (GET /admin/specs). A broken document gets 400 with every problem listed.',
@@ -107,5 +107,5 @@ export function importOperations(service: ConfigService): Operation[] {
         throw err;
       }
     },
-  }];
+  }, wsdlImportOperation(service)];
 }
