@@ -1,12 +1,12 @@
 // The SOAP parts of a config at snapshot time: soap sections where they belong, operations known,
 // and soap_operations turned into a router condition on the declared action.
-//   npx node --test src/core/xml/soap-config.test.ts
+//   npx node --test test/soap-config.test.ts
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConfig } from '../config/load.ts';
-import { ConfigError } from '../config/errors.ts';
-import { compileSnapshot } from '../snapshot/compile.ts';
-import { BUNDLED_CATALOG } from '../../plugins/index.ts';
+import { checkConfig } from '../src/core/config/load.ts';
+import { ConfigError } from '../src/core/config/errors.ts';
+import { compileSnapshot } from '../src/core/snapshot/compile.ts';
+import { BUNDLED_CATALOG } from '../src/plugins/index.ts';
 
 const soapService = { name: 'calc', protocol: 'soap', targets: [{ url: 'http://127.0.0.1:9' }], soap: { operations: [{ name: 'Add', action: 'http://tempuri.org/Add' }, { name: 'Divide', action: 'http://tempuri.org/Divide' }] } };
 
