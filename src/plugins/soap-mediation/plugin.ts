@@ -42,6 +42,7 @@ export const soapMediation = definePlugin<typeof SoapMediationSchema, SoapMediat
   compile(c, env) {
     const request = compileElement(c.request, '/request');
     if (typeof request === 'string') return request;
+    if (request.fields === undefined) return '/request: mediation needs a complex request element (fields), the members of the JSON body';
     const response = compileElement(c.response, '/response');
     if (typeof response === 'string') return response;
     return {
