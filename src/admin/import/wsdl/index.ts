@@ -13,7 +13,7 @@ import { importProblem, OpenApiImportError } from '../errors.ts';
 import { MAX_SPEC_BYTES, readSource, type ReadOptions } from '../source.ts';
 import { restFaceOpenApi } from './openapi.ts';
 import { parseWsdl } from './parse.ts';
-import { planWsdlImport, type WsdlPlanOptions } from './plan.ts';
+import { planWsdlImport, type WsdlPlan, type WsdlPlanOptions } from './plan.ts';
 
 export { parseWsdl, type ParsedWsdl, type WsdlOperation } from './parse.ts';
 export { mediationConfig, planWsdlImport, WSDL_IMPORT_TAG, type WsdlPlan, type WsdlPlanOptions } from './plan.ts';
@@ -51,9 +51,7 @@ export async function importWsdl(config: ConfigService, source: WsdlSource, opts
   }
   const wsdl = parseWsdl(text);
   const plan = planWsdlImport(wsdl, opts);
-  const clashes = await routeClashes(config.store, plan.service.name, plan.routes.map((r) => r.name));
-  if (clashes.length > 0) throw new OpenApiImportError(clashes);
-  const document = { format_version: 1, services: [plan.service], routes: plan.routes };
+  const document = await overStored(config.store, plan);
   const result = await config.apply(document, { dryRun: opts.dryRun === true, actor: opts.actor, merge: true });
   let specIds: WsdlImportResult['spec_ids'];
   if (opts.dryRun !== true) {
@@ -74,12 +72,25 @@ export async function importWsdl(config: ConfigService, source: WsdlSource, opts
   };
 }
 
-async function routeClashes(store: Store, service: string, names: readonly string[]): Promise<string[]> {
-  const routes = new Map((await store.read().all('route')).map((r) => [r.key, r]));
-  return names.flatMap((n) => {
-    const owner = routes.get(n)?.data.service;
-    return owner !== undefined && owner !== service ? [`route "${n}" already exists for service "${String(owner)}"; import under another service name`] : [];
+/**
+ * The plan as a config document laid over what the store has under the same names: the fields the
+ * WSDL decides are replaced, everything an operator tuned (timeouts, health checks, hosts…) stays.
+ * A route name owned by another service is refused.
+ */
+async function overStored(store: Store, plan: WsdlPlan): Promise<Record<string, unknown>> {
+  const session = store.read();
+  const existing = await session.getByKey('service', plan.service.name);
+  const routes = new Map((await session.all('route')).map((r) => [r.key, r]));
+  const clashes = plan.routes.flatMap((r) => {
+    const owner = routes.get(r.name)?.data.service;
+    return owner !== undefined && owner !== plan.service.name ? [`route "${r.name}" already exists for service "${String(owner)}"; import under another service name`] : [];
   });
+  if (clashes.length > 0) throw new OpenApiImportError(clashes);
+  return {
+    format_version: 1,
+    services: [existing ? { ...existing.data, ...plan.service } : plan.service],
+    routes: plan.routes.map((r) => { const current = routes.get(r.name); return current ? { ...current.data, ...r } : r; }),
+  };
 }
 
 /** Stores a document for the service unless the latest one of that format is the same text. */

@@ -117,7 +117,14 @@ test('import: dry run writes nothing; the real one stores the service, routes, W
   const specs = await config.store.read().listSpecs('calculator');
   assert.deepEqual(specs.map((s) => s.format).sort(), ['openapi', 'wsdl']);
   assert.equal((await config.store.read().getSpec(done.spec_ids!.wsdl))?.content, CALC);
+  // Operator tuning on the imported service survives a re-import, which changes nothing.
+  const svc = await config.store.read().getByKey('service', 'calculator');
+  await config.update('service', svc!.id, { read_timeout_ms: 5000 }, undefined, actor, true);
   const again = await importWsdl(config, { text: CALC }, { rest: true, upstream: 'http://127.0.0.1:9/calc', actor });
   assert.deepEqual(again.changes, []);
   assert.deepEqual(again.spec_ids, done.spec_ids);
+  assert.equal((await config.load()).config.services.find((s) => s.name === 'calculator')!.read_timeout_ms, 5000);
+  // A route name another service owns is refused.
+  await config.apply({ services: [{ name: 'other', targets: [{ url: 'http://127.0.0.1:9' }] }], routes: [{ name: 'calc2.soap', service: 'other' }] }, { dryRun: false, actor, merge: true });
+  await assert.rejects(importWsdl(config, { text: CALC }, { serviceName: 'calc2', actor }), (err: unknown) => err instanceof ImportError && /already exists for service "other"/.test(err.message));
 });
