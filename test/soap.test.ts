@@ -13,6 +13,7 @@ import { parseWsdl, planWsdlImport } from '../src/admin/import/wsdl/index.ts';
 import { BIN, startGateway } from './harness/gateway.ts';
 import { expectStatus, spawnNode, until } from './harness/node.ts';
 import { startCalculator } from './fixtures/soap/calculator-server.ts';
+import { registry } from '../src/telemetry/metrics.ts';
 
 const FIXTURES = new URL('./fixtures/soap/', import.meta.url);
 const CALC_WSDL = readFileSync(new URL('calculator.wsdl', FIXTURES), 'utf8');
@@ -172,4 +173,12 @@ test('SOAP 1.2: routing by operation, per-operation plugins, faults in 1.2, WS-S
   const refused = await json(`${gw.url}/calculator/subtract`, { intA: 1, intB: 1 });
   assert.equal(refused.status, 400);
   assert.deepEqual(((p) => [p.fault_code, p.fault_string])(JSON.parse(refused.text)), ['Sender', 'authentication failed']);
+
+  // Counted per service, declared operation and outcome.
+  const metrics = await registry.metrics();
+  const count = (op: string, outcome: string) => Number(new RegExp(`portcullis_soap_requests_total\\{service="calculator",operation="${op}",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+  assert.equal(count('Add', 'forwarded'), 1);
+  assert.equal(count('Divide', 'soap-action-mismatch'), 2);
+  assert.equal(count('Add', 'mediated'), 1);
+  assert.equal(count('Subtract', 'fault-client'), 1);
 });

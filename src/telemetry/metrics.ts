@@ -280,3 +280,5 @@ export const webhookPublished = new client.Counter({
   labelNames: ['source'] as const,
   registers: [controlRegistry],
 });
+
+export const soapRequests = new FastCounter('portcullis_soap_requests_total', 'SOAP requests by service, operation (one the service declares, or "" when unknown) and outcome: forwarded or the refusing problem code (soap-proxy); mediated, invalid-input, fault-client, fault-server or invalid-response (soap-mediation).', registry);

@@ -12,6 +12,7 @@ import { SoapMediationSchema } from './schema.ts';
 import { requestElement } from './to-xml.ts';
 import { responseJson } from './to-json.ts';
 import { securityHeader, type UsernameTokenSettings } from './ws-security.ts';
+import { SoapCounts } from '../soap-proxy/metrics.ts';
 
 /** Largest SOAP response mediated (a larger declared one is refused as soap-response-invalid). */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -27,6 +28,7 @@ interface SoapMediationConf {
   /** The SOAP endpoint's path (the service's path): mediated requests go there whatever the route path. */
   readonly endpointPath: string;
   readonly responseLimits: XmlLimits;
+  readonly counts: SoapCounts;
 }
 
 const CONTENT_TYPE = { '1.1': SOAP_CONTENT_TYPE['1.1'], '1.2': SOAP_CONTENT_TYPE['1.2'] } as const;
@@ -55,6 +57,7 @@ export const soapMediation = definePlugin<typeof SoapMediationSchema, SoapMediat
       maxBodyBytes: c.max_body_bytes,
       endpointPath: env.serviceConfig?.path ?? '/',
       responseLimits: { ...DEFAULT_XML_LIMITS, maxBytes: MAX_RESPONSE_BYTES },
+      counts: new SoapCounts(env.service ?? ''),
     };
   },
   requestBodyLimit: (conf) => conf.maxBodyBytes,
@@ -84,7 +87,10 @@ function mediateRequest(ctx: RequestContext, conf: SoapMediationConf) {
     }
   }
   const built = requestElement(conf.request, input);
-  if (!built.ok) return { problem: 'soap-mediation-invalid' as const, extensions: { errors: built.violations } };
+  if (!built.ok) {
+    conf.counts.count(conf.operation, 'invalid-input');
+    return { problem: 'soap-mediation-invalid' as const, extensions: { errors: built.violations } };
+  }
   const header = conf.security === undefined ? undefined : [securityHeader(conf.security, conf.version)];
   const envelope = Buffer.from(writeEnvelope(conf.version, [built.node], header), 'utf8');
   ctx.requestBody = envelope;
@@ -119,16 +125,22 @@ function mediateResponse(ctx: RequestContext, conf: SoapMediationConf, body: Buf
     const text = problemJson(code, { ...(detail === undefined ? {} : { detail }), instance: ctx.path, requestId: ctx.id, ...(extensions ? { extensions } : {}) });
     return answer(ERRORS[code].status, 'application/problem+json', text);
   };
+  const invalid = (): Buffer => {
+    conf.counts.count(conf.operation, 'invalid-response');
+    return problem('soap-response-invalid');
+  };
   const parsed = parseXml(body, conf.responseLimits);
-  if (!parsed.ok) return problem('soap-response-invalid');
+  if (!parsed.ok) return invalid();
   const env = readEnvelope(parsed.root);
-  if (typeof env === 'string') return problem('soap-response-invalid');
+  if (typeof env === 'string') return invalid();
   const fault = faultOf(env);
   if (fault !== undefined) {
     ctx.log.info({ request_id: ctx.id, operation: conf.operation, fault_code: fault.code }, 'soap fault');
+    conf.counts.count(conf.operation, fault.clientFault ? 'fault-client' : 'fault-server');
     return problem(fault.clientFault ? 'soap-fault-client' : 'soap-fault-server', undefined, { fault_code: fault.code, fault_string: fault.message });
   }
   const payload = env.payload;
-  if (payload === undefined || payload.local !== conf.response.name || res.status >= 400) return problem('soap-response-invalid');
+  if (payload === undefined || payload.local !== conf.response.name || res.status >= 400) return invalid();
+  conf.counts.count(conf.operation, 'mediated');
   return answer(200, 'application/json', JSON.stringify(responseJson(conf.response, payload)));
 }

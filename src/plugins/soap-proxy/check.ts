@@ -16,9 +16,10 @@ export interface SoapRules {
 
 export type SoapCheck =
   | { readonly ok: true; readonly operation: string; readonly version: SoapVersion }
-  | { readonly ok: false; readonly problem: ErrorCode; readonly detail: string };
+  | { readonly ok: false; readonly problem: ErrorCode; readonly detail: string; readonly operation: string };
 
-const fail = (problem: ErrorCode, detail: string): SoapCheck => ({ ok: false, problem, detail });
+/** A refusal; `operation` is the service's operation when the Body named a known one, else "". */
+const fail = (problem: ErrorCode, detail: string, operation = ''): SoapCheck => ({ ok: false, problem, detail, operation });
 
 function header(headers: Readonly<HeaderMap>, name: string): string | undefined {
   const v = headers[name];
@@ -41,11 +42,11 @@ export function checkSoapRequest(headers: Readonly<HeaderMap>, body: Buffer | un
   if (byBody === undefined) return fail('soap-unknown-operation', 'The Body names an operation this service does not offer.');
   const action = declaredAction(headers as Record<string, string | string[] | undefined>);
   if (action === undefined) {
-    if (rules.requireAction && byBody.action !== '') return fail('soap-action-mismatch', 'Declare the operation: SOAPAction (SOAP 1.1) or the action parameter of the Content-Type (SOAP 1.2).');
+    if (rules.requireAction && byBody.action !== '') return fail('soap-action-mismatch', 'Declare the operation: SOAPAction (SOAP 1.1) or the action parameter of the Content-Type (SOAP 1.2).', byBody.name);
   } else {
     const byAction = operationForAction(rules.operations, action);
-    if (byAction === undefined) return fail('soap-unknown-operation', 'The declared action names an operation this service does not offer.');
-    if (byAction.name !== byBody.name) return fail('soap-action-mismatch', 'The declared action and the operation in the Body differ.');
+    if (byAction === undefined) return fail('soap-unknown-operation', 'The declared action names an operation this service does not offer.', byBody.name);
+    if (byAction.name !== byBody.name) return fail('soap-action-mismatch', 'The declared action and the operation in the Body differ.', byBody.name);
   }
   return { ok: true, operation: byBody.name, version };
 }

@@ -4,10 +4,12 @@
 import { definePlugin } from '../../core/pipeline/plugin.ts';
 import { DEFAULT_XML_LIMITS } from '../../core/xml/index.ts';
 import { checkSoapRequest, type SoapRules } from './check.ts';
+import { SoapCounts } from './metrics.ts';
 import { SoapProxySchema } from './schema.ts';
 
 interface SoapProxyConf extends SoapRules {
   readonly maxBodyBytes: number;
+  readonly counts: SoapCounts;
 }
 
 /** ctx.vars key holding the checked request's operation name (for logs and later plugins). */
@@ -29,6 +31,7 @@ export const soapProxy = definePlugin<typeof SoapProxySchema, SoapProxyConf>({
       byName: new Map(soap.operations.map((o) => [o.name, o])),
       requireAction: soap.require_action,
       maxBodyBytes: soap.max_body_bytes,
+      counts: new SoapCounts(env.serviceConfig.name),
       limits: Object.freeze({
         ...DEFAULT_XML_LIMITS,
         maxBytes: soap.max_body_bytes,
@@ -46,7 +49,11 @@ export const soapProxy = definePlugin<typeof SoapProxySchema, SoapProxyConf>({
       // GET and HEAD (a "?wsdl" fetch, the SOAP 1.2 response MEP) carry no envelope: forwarded as they are.
       if (ctx.method === 'GET' || ctx.method === 'HEAD') return undefined;
       const checked = checkSoapRequest(ctx.headers, ctx.requestBody, conf);
-      if (!checked.ok) return { problem: checked.problem, detail: checked.detail };
+      if (!checked.ok) {
+        conf.counts.count(checked.operation, checked.problem);
+        return { problem: checked.problem, detail: checked.detail };
+      }
+      conf.counts.count(checked.operation, 'forwarded');
       ctx.vars[SOAP_OPERATION_VAR] = checked.operation;
       return undefined;
     },
