@@ -141,6 +141,8 @@ test('SOAP 1.2: routing by operation, per-operation plugins, faults in 1.2, WS-S
   });
   // Divide gets its own route on the same path, with a plugin the other operations do not have.
   routes.push({ name: 'calculator.divide-soap', service: 'calculator', paths: ['=/calculator'], methods: ['POST'], strip_path: true, soap_operations: ['Divide'], plugins: [{ name: 'ip-restriction', config: { deny: ['127.0.0.1'] } }] } as never);
+  // Multiply needs an API key (none exists here): its 401 keeps its challenge header.
+  routes.push({ name: 'calculator.multiply-soap', service: 'calculator', paths: ['=/calculator'], methods: ['POST'], strip_path: true, soap_operations: ['Multiply'], plugins: [{ name: 'key-auth' }] } as never);
   const gw = await startGateway({ services: [plan.service], routes });
   t.after(() => gw.close());
   const call = (op: string, a: number, b: number, action = `http://tempuri.org/${op}`) =>
@@ -156,6 +158,10 @@ test('SOAP 1.2: routing by operation, per-operation plugins, faults in 1.2, WS-S
   assert.equal(divide.status, 403);
   assert.match(divide.type, /^application\/soap\+xml/);
   assert.match(divide.text, new RegExp(`xmlns:soap="${SOAP12}".*<soap:Value>soap:Sender</soap:Value>.*>forbidden</gw:problem>`, 's'));
+  const multiply = await fetch(`${gw.url}/calculator`, { method: 'POST', body: envelope('Multiply', 2, 3, SOAP12), headers: { 'content-type': 'application/soap+xml; action="http://tempuri.org/Multiply"' } });
+  assert.equal(multiply.status, 401);
+  assert.equal(multiply.headers.get('www-authenticate'), 'Key realm="portcullis"');
+  assert.match(await multiply.text(), />unauthorized<\/gw:problem>/);
   // Declaring another action does not get Divide past its route: the Body must agree.
   assert.match((await call('Divide', 4, 2, 'http://tempuri.org/Add')).text, /soap-action-mismatch/);
   // An undeclared action is refused (require_action), so per-operation routes cannot be dodged.

@@ -5,7 +5,7 @@
 // check well-formedness in full; the parser does that afterwards, on a document now known to be small.
 import { refusal, type XmlLimits, type XmlRefusal } from './limits.ts';
 
-const GT = 0x3e, SLASH = 0x2f, BANG = 0x21, QUESTION = 0x3f, EQ = 0x3d, DQ = 0x22, SQ = 0x27;
+const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, BANG = 0x21, QUESTION = 0x3f, EQ = 0x3d, DQ = 0x22, SQ = 0x27;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -75,11 +75,17 @@ export function scanXml(text: string, limits: XmlLimits): XmlRefusal | undefined
     while (j < n) {
       const c = text.charCodeAt(j);
       if (c === DQ || c === SQ) {
-        const end = text.indexOf(c === DQ ? '"' : "'", j + 1);
-        if (end === -1) return refusal('xml-malformed', 'unterminated attribute value');
-        if (end - j - 1 > limits.maxAttributeLength) return refusal('xml-too-large', `an attribute value is longer than ${limits.maxAttributeLength} characters`);
-        if (text.indexOf('<', j + 1) !== -1 && text.indexOf('<', j + 1) < end) return refusal('xml-malformed', '"<" in an attribute value');
-        j = end + 1;
+        // One pass over the value, stopping at the limit: never a search past its end.
+        const start = j + 1;
+        let k = start;
+        for (; k < n; k++) {
+          const v = text.charCodeAt(k);
+          if (v === c) break;
+          if (v === LT) return refusal('xml-malformed', '"<" in an attribute value');
+          if (k - start >= limits.maxAttributeLength) return refusal('xml-too-large', `an attribute value is longer than ${limits.maxAttributeLength} characters`);
+        }
+        if (k >= n) return refusal('xml-malformed', 'unterminated attribute value');
+        j = k + 1;
         continue;
       }
       if (c === EQ) {
