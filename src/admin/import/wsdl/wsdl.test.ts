@@ -8,6 +8,7 @@ import { BUNDLED_CATALOG } from '../../../plugins/index.ts';
 import { openStore } from '../../../store/open.ts';
 import { ConfigService } from '../../config-service.ts';
 import { ImportError, importWsdl, parseWsdl, planWsdlImport, restFaceOpenApi } from './index.ts';
+import { parseSpec } from '../openapi.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../../test/fixtures/soap/${name}`, import.meta.url), 'utf8');
 const CALC = fixture('calculator.wsdl');
@@ -77,6 +78,17 @@ const RICH = `<?xml version="1.0"?>
   </binding>
   <service name="Shipping"><port name="S" binding="t:B"><soap12:address location="https://ship.example/soap"/></port></service>
 </definitions>`;
+
+test('the REST face is a valid OpenAPI 3.1 document', async () => {
+  const plan = planWsdlImport(parseWsdl(RICH), { rest: true });
+  const spec = await parseSpec({ text: JSON.stringify(restFaceOpenApi(plan, 'Shipping')) });
+  assert.equal(spec.specVersion, '3.1.0');
+  const schema = (spec.document as { paths: Record<string, { post: { requestBody: { content: { 'application/json': { schema: Record<string, unknown> } } } } }> }).paths['/shipping/rate']!.post.requestBody.content['application/json'].schema;
+  assert.deepEqual((schema.properties as Record<string, unknown>).parcel, {
+    type: 'array', minItems: 1,
+    items: { type: 'object', additionalProperties: false, required: ['weight'], properties: { weight: { type: 'number', 'x-xsd-type': 'double' }, fragile: { type: 'boolean', 'x-xsd-type': 'boolean' } } },
+  });
+});
 
 test('richer XSD: named types, enumerations, unbounded, optional, nillable, unqualified locals', () => {
   const b = parseWsdl(RICH).bindings.get('1.2')!;
