@@ -187,8 +187,10 @@ export function compileChains(catalog: PluginCatalog, config: Config, issues: Co
     for (const [name, inst] of perService.get(route.service) ?? []) effective.set(name, inst);
     for (const [name, inst] of compileList(route.plugins, `/routes/${i}/plugins`, 'route', route.name, route.service)) effective.set(name, inst);
     // A soap service's routes check every envelope (docs/soap.md), unless the route mediates
-    // REST to SOAP (its clients send JSON) or attaches soap-proxy itself.
-    if (services.get(route.service)?.protocol === 'soap' && !effective.has(SOAP_PROXY) && !effective.has(SOAP_MEDIATION)) {
+    // REST to SOAP (its clients send JSON) or attaches soap-proxy itself. (A soap service without
+    // its soap section is reported by checkSoapConfig.)
+    const soapService = services.get(route.service);
+    if (soapService?.protocol === 'soap' && soapService.soap !== undefined && !effective.has(SOAP_PROXY) && !effective.has(SOAP_MEDIATION)) {
       const implicit = compileList([{ name: SOAP_PROXY, enabled: true, config: {} }], `/routes/${i}`, 'route', route.name, route.service).get(SOAP_PROXY);
       if (implicit !== undefined) effective.set(SOAP_PROXY, implicit);
     }
