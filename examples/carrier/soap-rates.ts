@@ -9,7 +9,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parseXml, type XmlElement } from '../../src/core/xml/index.ts';
-import { readEnvelope, SOAP_CONTENT_TYPE, writeEnvelope, writeFault } from '../../src/core/xml/soap.ts';
+import { readEnvelope, SOAP_CONTENT_TYPE, writeEnvelope } from '../../src/core/xml/soap.ts';
 import { quoteAll, SERVICES, type Parcel, type RateRequest } from './rates.ts';
 
 export const SOAP_RATES_PATH = '/soap/rates';
@@ -126,7 +126,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: Buffer, wsdl: s
   if (url.pathname === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
   if (url.pathname !== SOAP_RATES_PATH) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   if (req.method === 'GET' && url.searchParams.has('wsdl')) return void res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(wsdl);
-  const fault = (client: boolean, message: string) => res.writeHead(500, { 'content-type': SOAP_CONTENT_TYPE['1.1'] }).end(writeFault('1.1', client, message, client ? 'invalid-request' : 'internal'));
+  const fault = (client: boolean, message: string) => res.writeHead(500, { 'content-type': SOAP_CONTENT_TYPE['1.1'] }).end(writeEnvelope('1.1', [{ name: 'soap:Fault', children: [
+    { name: 'faultcode', children: [client ? 'soap:Client' : 'soap:Server'] },
+    { name: 'faultstring', children: [message] },
+  ] }]));
   if (req.method !== 'POST') return void fault(true, 'POST a SOAP 1.1 envelope (or GET ?wsdl)');
   const parsed = parseXml(body, { maxBytes: MAX_BODY_BYTES, maxDepth: 16, maxElements: 2000, maxAttributes: 16, maxAttributeLength: 1024, maxTextLength: 4096, maxNameLength: 128 });
   if (!parsed.ok) return void fault(true, parsed.detail);
