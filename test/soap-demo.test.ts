@@ -51,6 +51,11 @@ test('the legacy SOAP rate service through the gateway: REST JSON in and out, an
   assert.equal(bad.status, 400);
   assert.deepEqual(((await bad.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer), ['/from/country', '/to', '/parcel']);
 
+  // The service's own Client fault (a negative weight passes the XSD types) as a 400 problem.
+  const fault = await fetch(`${gw.url}/carrier/legacy-rates`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: { postalCode: '1', country: 'DE' }, to: { postalCode: '2', country: 'DE' }, parcel: [{ weightKg: -1, lengthCm: 1, widthCm: 1, heightCm: 1 }] }) });
+  assert.equal(fault.status, 400);
+  assert.deepEqual(((p: Record<string, unknown>) => [p.type, p.fault_code, p.fault_string])(await fault.json() as Record<string, unknown>), ['https://portcullis.dev/problems/soap-fault-client', 'Client', 'parcel/weightKg must be a positive number']);
+
   const envelope = '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetRateQuote xmlns="urn:carrier:rates:v1"><from><postalCode>10115</postalCode><country>DE</country></from><to><postalCode>80331</postalCode><country>DE</country></to><parcel><weightKg>1</weightKg><lengthCm>10</lengthCm><widthCm>10</widthCm><heightCm>10</heightCm></parcel></GetRateQuote></soap:Body></soap:Envelope>';
   const soap = await fetch(`${gw.url}/carrier-soap`, { method: 'POST', headers: { 'content-type': 'text/xml', soapaction: `"${GET_RATE_QUOTE_ACTION}"` }, body: envelope });
   assert.equal(soap.status, 200);
