@@ -5,7 +5,7 @@ import type { ConfigIssue } from '../config/errors.ts';
 import { pointerToPath } from '../config/errors.ts';
 import type { Config, ServiceConfig } from '../config/schema.ts';
 import type { HeaderSource } from '../router/router.ts';
-import { declaredAction, operationForAction } from './soap.ts';
+import { declaredActionOf, operationForAction } from './soap.ts';
 
 export function checkSoapConfig(config: Config, issues: ConfigIssue[]): void {
   const at = (pointer: string, message: string) => issues.push({ pointer, path: pointerToPath(pointer), message });
@@ -39,7 +39,7 @@ export function operationCondition(service: ServiceConfig | undefined, operation
   const allowed = new Set(operations);
   const ops = service?.soap?.operations ?? [];
   return (header) => {
-    const action = declaredAction({ soapaction: first(header('soapaction')), 'content-type': first(header('content-type')) });
+    const action = declaredActionOf(first(header('soapaction')), first(header('content-type')));
     if (action === undefined) return false;
     const op = operationForAction(ops, action);
     return op !== undefined && allowed.has(op.name);

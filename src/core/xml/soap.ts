@@ -24,12 +24,8 @@ export function soapVersionOf(contentType: string | undefined): SoapVersion | un
   return type === 'text/xml' ? '1.1' : type === 'application/soap+xml' ? '1.2' : undefined;
 }
 
-/** A Content-Type parameter's value (quotes removed), e.g. the SOAP 1.2 `action`. */
-function parameterOf(contentType: string, name: string): string | undefined {
-  const re = new RegExp(`;\\s*${name}\\s*=\\s*("([^"]*)"|[^;\\s]*)`, 'i');
-  const m = re.exec(contentType);
-  return m === null ? undefined : (m[2] ?? m[1]);
-}
+/** The SOAP 1.2 `action` parameter of a Content-Type (quotes removed). */
+const ACTION_PARAMETER = /;\s*action\s*=\s*("([^"]*)"|[^;\s]*)/i;
 
 function unquote(v: string): string {
   const t = v.trim();
@@ -41,17 +37,25 @@ function unquote(v: string): string {
  * Undefined when none is declared; "" (an empty SOAPAction) counts as none.
  */
 export function declaredAction(headers: { readonly [name: string]: string | string[] | undefined }): string | undefined {
-  const soapAction = headers.soapaction;
-  if (typeof soapAction === 'string') {
+  return declaredActionOf(first(headers.soapaction), first(headers['content-type']));
+}
+
+/** declaredAction from the two header values (no object to build on the routing path). */
+export function declaredActionOf(soapAction: string | undefined, contentType: string | undefined): string | undefined {
+  if (soapAction !== undefined) {
     const v = unquote(soapAction);
     if (v !== '') return v;
   }
-  const ct = headers['content-type'];
-  if (typeof ct === 'string' && soapVersionOf(ct) === '1.2') {
-    const action = parameterOf(ct, 'action');
+  if (contentType !== undefined && soapVersionOf(contentType) === '1.2') {
+    const m = ACTION_PARAMETER.exec(contentType);
+    const action = m === null ? undefined : (m[2] ?? m[1]);
     if (action !== undefined && action !== '') return action;
   }
   return undefined;
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 export interface SoapOperationRef {
