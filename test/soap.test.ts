@@ -15,6 +15,8 @@ import { BIN, startGateway } from './harness/gateway.ts';
 import { expectStatus, spawnNode, until } from './harness/node.ts';
 import { startCalculator } from './fixtures/soap/calculator-server.ts';
 import { registry } from '../src/telemetry/metrics.ts';
+import { writeEnvelope } from '../src/core/xml/index.ts';
+import { securityHeader } from '../src/plugins/soap-mediation/ws-security.ts';
 
 const FIXTURES = new URL('./fixtures/soap/', import.meta.url);
 const CALC_WSDL = readFileSync(new URL('calculator.wsdl', FIXTURES), 'utf8');
@@ -161,6 +163,12 @@ test('SOAP 1.2: routing by operation, per-operation plugins, faults in 1.2, WS-S
   const plain = await call('Add', 1, 2);
   assert.equal(plain.status, 400);
   assert.match(plain.text, /UsernameToken missing/);
+  // With the client's own token the SOAP 1.2 envelope goes through, byte for byte.
+  const signed = writeEnvelope('1.2', [{ name: 'Add', attributes: { xmlns: 'http://tempuri.org/' }, children: [{ name: 'intA', children: ['40'] }, { name: 'intB', children: ['2'] }] }], [securityHeader({ ...security, passwordType: 'PasswordDigest' }, '1.2')]);
+  const ok = await post(`${gw.url}/calculator`, signed, { 'content-type': 'application/soap+xml; charset=utf-8; action="http://tempuri.org/Add"' });
+  assert.equal(ok.status, 200);
+  assert.match(ok.text, new RegExp(`xmlns:soap="${SOAP12}".*<AddResult>42</AddResult>`, 's'));
+  assert.equal(calc.seen.at(-1)!.body, signed);
   // Divide is routed to its own route, whose ip-restriction refuses: a SOAP 1.2 fault.
   const divide = await call('Divide', 4, 2);
   assert.equal(divide.status, 403);
@@ -191,7 +199,7 @@ test('SOAP 1.2: routing by operation, per-operation plugins, faults in 1.2, WS-S
   // Counted per service, declared operation and outcome.
   const metrics = await registry.metrics();
   const count = (op: string, outcome: string) => Number(new RegExp(`portcullis_soap_requests_total\\{service="calculator",operation="${op}",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-  assert.equal(count('Add', 'forwarded'), 1);
+  assert.equal(count('Add', 'forwarded'), 2);
   assert.equal(count('Divide', 'soap-action-mismatch'), 2);
   assert.equal(count('Add', 'mediated'), 1);
   assert.equal(count('Subtract', 'fault-client'), 1);
