@@ -102,6 +102,32 @@ test('richer XSD: named types, enumerations, unbounded, optional, nillable, unqu
   assert.equal((quote.fields as { nillable: boolean }[])[2]!.nillable, true);
 });
 
+const RPC = `<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t" targetNamespace="urn:t">
+  <types><xs:schema targetNamespace="urn:t" elementFormDefault="qualified">
+    <xs:complexType name="Base"><xs:sequence><xs:element name="id" type="xs:long"/></xs:sequence></xs:complexType>
+    <xs:complexType name="Item"><xs:complexContent><xs:extension base="t:Base"><xs:sequence><xs:element ref="t:label"/></xs:sequence></xs:extension></xs:complexContent></xs:complexType>
+    <xs:element name="label" type="xs:string"/>
+  </xs:schema></types>
+  <message name="In"><part name="item" type="t:Item"/><part name="count" type="xs:int"/></message>
+  <message name="Out"><part name="ok" type="xs:boolean"/></message>
+  <portType name="P"><operation name="Put"><input message="t:In"/><output message="t:Out"/></operation></portType>
+  <binding name="B" type="t:P"><soap:binding style="rpc" transport="http://schemas.xmlsoap.org/soap/http"/>
+    <operation name="Put"><soap:operation soapAction=""/><input><soap:body use="literal" namespace="urn:t:rpc"/></input><output><soap:body use="literal" namespace="urn:t:rpc"/></output></operation>
+  </binding>
+  <service name="S"><port name="S" binding="t:B"><soap:address location="http://h.example/s"/></port></service>
+</definitions>`;
+
+test('rpc/literal: a wrapper per operation with one unqualified child per part; extension and element ref', () => {
+  const op = parseWsdl(RPC).bindings.get('1.1')!.operations[0]!;
+  assert.equal(op.action, '');
+  assert.equal(op.request.name, 'Put');
+  assert.equal(op.request.namespace, 'urn:t:rpc');
+  assert.equal(op.response.name, 'PutResponse');
+  const [item, count] = op.request.fields as { name: string; namespace: string; type: string; fields?: { name: string; namespace: string; type: string }[] }[];
+  assert.deepEqual([item!.name, item!.namespace, count!.name, count!.type], ['item', '', 'count', 'int']);
+  assert.deepEqual(item!.fields!.map((f) => [f.name, f.namespace, f.type]), [['id', 'urn:t', 'long'], ['label', 'urn:t', 'string']]);
+});
+
 test('unsafe or broken WSDLs are refused with one readable line each', () => {
   const refuse = (text: string, pattern: RegExp) => assert.throws(() => parseWsdl(text), (err: unknown) => err instanceof ImportError && pattern.test(err.problems.join('\n')));
   refuse(`<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>${CALC.replace(/^<\?xml[^>]*>/, '')}`, /xml-forbidden/);
