@@ -82,9 +82,11 @@ test('calculator WSDL imported by the admin API: SOAP 1.1 proxy, REST mediation,
   const bad = await node.admin('POST', '/admin/import/wsdl', { wsdl: '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>' });
   assert.equal(bad.status, 400);
   assert.doesNotMatch(JSON.stringify(bad.body), /passwd/);
-  const specs = expectStatus(await node.admin<{ data?: { format: string; service: string }[] } | { format: string; service: string }[]>('GET', '/admin/specs'), 'specs');
-  const list = Array.isArray(specs.body) ? specs.body : specs.body.data ?? [];
-  assert.deepEqual(list.filter((s) => s.service === 'calculator').map((s) => s.format).sort(), ['openapi', 'wsdl']);
+  const list = expectStatus(await node.admin<{ data: { format: string; service: string }[] }>('GET', '/admin/specs'), 'specs').body.data;
+  assert.deepEqual(list.filter((s) => s.service === 'calculator').map((s) => s.format).sort(), ['openapi-3.1', 'wsdl']);
+  const stored = await fetch(`${node.adminUrl}/admin/specs/${(done.body.spec_ids as { wsdl: string }).wsdl}`, { headers: { authorization: `Bearer ${node.token}` } });
+  assert.match(stored.headers.get('content-type') ?? '', /^application\/xml/);
+  assert.equal(await stored.text(), CALC_WSDL);
 
   const proxy = `${node.proxyUrl}/calculator`;
   const add = envelope('Add', 40, 2);

@@ -1,6 +1,6 @@
 // WSDL import: a WSDL 1.1 document becomes a soap service, its proxy route and (optionally) one
 // mediated REST route per operation; the WSDL is stored (format "wsdl") and, with REST routes, the
-// OpenAPI document of the REST face (format "openapi") for the portal.
+// OpenAPI document of the REST face (format "openapi-3.1") for the portal.
 //
 //   parseWsdl(text)                → operations and their element models (safe XML parser)
 //   planWsdlImport(wsdl, options)  → the config fragment, pure
@@ -21,6 +21,9 @@ export { restFaceOpenApi } from './openapi.ts';
 export { OpenApiImportError as ImportError } from '../errors.ts';
 
 /** A file path or http(s) URL (CLI), or the text itself (admin API: it fetches nothing). */
+/** The REST face is OpenAPI 3.1: stored under the same format name the OpenAPI import uses for 3.1. */
+export const REST_FACE_FORMAT = 'openapi-3.1';
+
 export type WsdlSource = string | { readonly text: string; readonly label?: string };
 
 export interface WsdlImportOptions extends WsdlPlanOptions, ReadOptions {
@@ -56,7 +59,7 @@ export async function importWsdl(config: ConfigService, source: WsdlSource, opts
   let specIds: WsdlImportResult['spec_ids'];
   if (opts.dryRun !== true) {
     const wsdlId = await storeDocument(config.store, plan.service.name, 'wsdl', wsdl.name, text);
-    const openapi = plan.restPaths.size > 0 ? await storeDocument(config.store, plan.service.name, 'openapi', `${wsdl.name} (REST face)`, JSON.stringify(restFaceOpenApi(plan, wsdl.name), null, 2)) : undefined;
+    const openapi = plan.restPaths.size > 0 ? await storeDocument(config.store, plan.service.name, REST_FACE_FORMAT, `${wsdl.name} (REST face)`, JSON.stringify(restFaceOpenApi(plan, wsdl.name), null, 2)) : undefined;
     specIds = openapi === undefined ? { wsdl: wsdlId } : { wsdl: wsdlId, openapi };
   }
   return {

@@ -153,7 +153,7 @@ test('import: dry run writes nothing; the real one stores the service, routes, W
   assert.equal(done.applied, true);
   assert.deepEqual(done.operations, ['Add', 'Subtract', 'Multiply', 'Divide']);
   const specs = await config.store.read().listSpecs('calculator');
-  assert.deepEqual(specs.map((s) => s.format).sort(), ['openapi', 'wsdl']);
+  assert.deepEqual(specs.map((s) => s.format).sort(), ['openapi-3.1', 'wsdl']);
   assert.equal((await config.store.read().getSpec(done.spec_ids!.wsdl))?.content, CALC);
   // Operator tuning on the imported service survives a re-import, which changes nothing.
   const svc = await config.store.read().getByKey('service', 'calculator');
