@@ -66,6 +66,8 @@ test('a document at the limits is accepted', () => {
   assert.ok(parseXml(`${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`).ok);
   const attrs = Array.from({ length: DEFAULT_XML_LIMITS.maxAttributes }, (_, i) => `a${i}="1"`).join(' ');
   assert.ok(parseXml(`<r ${attrs}/>`).ok);
+  assert.ok(parseXml(`<r a="${'x'.repeat(DEFAULT_XML_LIMITS.maxAttributeLength)}"/>`).ok);
+  assert.ok(parseXml(`<r>${'x'.repeat(DEFAULT_XML_LIMITS.maxTextLength)}</r>`).ok);
 });
 
 test('processing instructions other than the leading XML declaration are refused', () => {
@@ -75,7 +77,7 @@ test('processing instructions other than the leading XML declaration are refused
 });
 
 test('malformed documents are refused without quoting them', () => {
-  for (const doc of ['<r><secret-tag></r>', '<r', '', 'not xml', '<a/><b/>', '<r x="1" x="2"/>', '<p:r/>', '<r><!-- open</r>']) {
+  for (const doc of ['<r><secret-tag></r>', '<r', '', 'not xml', '<a/><b/>', '<r x="1" x="2"/>', '<p:r/>', '<r><!-- open</r>', '<r a="<"/>', '<r a="open/>']) {
     const r = parseXml(doc);
     assert.equal(r.ok, false, doc);
     if (!r.ok) {
