@@ -18,6 +18,9 @@ import type { StartArgs } from './args.ts';
 const CARRIER_SERVER = fileURLToPath(new URL('../../examples/carrier/server.ts', import.meta.url));
 export const DEMO_CONFIG = fileURLToPath(new URL('../../examples/carrier/portcullis.yaml', import.meta.url));
 const CARRIER_PORT = 9001;
+/** The carrier's legacy SOAP rate service (examples/carrier/soap-rates.ts), fronted as SOAP and as REST. */
+const CARRIER_SOAP_SERVER = fileURLToPath(new URL('../../examples/carrier/soap-rates.ts', import.meta.url));
+const CARRIER_SOAP_PORT = 9003;
 /**
  * Demo only: webhooks may reach loopback receivers (webhook-receiver.ts on 127.0.0.1:9002).
  * `portcullis start` keeps the strict default, where loopback and private networks are refused.
@@ -99,8 +102,12 @@ export async function runDemo(args: StartArgs): Promise<void> {
   // Read by the platform's webhook settings when it starts; the user's own value wins.
   process.env.PORTCULLIS_WEBHOOK_ALLOW_NETWORKS ??= DEMO_WEBHOOK_NETWORKS;
   let carrier: ChildProcess | undefined;
+  let carrierSoap: ChildProcess | undefined;
   let platform: Platform | undefined;
-  const stopCarrier = () => { if (carrier && carrier.exitCode === null) carrier.kill('SIGTERM'); };
+  const stopCarrier = () => {
+    if (carrier && carrier.exitCode === null) carrier.kill('SIGTERM');
+    if (carrierSoap && carrierSoap.exitCode === null) carrierSoap.kill('SIGTERM');
+  };
   process.on('exit', stopCarrier);
   try {
     const tokenFile = join(args.stateDir ?? defaultStateDir(args.db), 'demo-admin-token');
@@ -120,6 +127,8 @@ export async function runDemo(args: StartArgs): Promise<void> {
     // The token goes by environment, not argv, where every local user could read it (ps).
     carrier = spawn(process.execPath, carrierArgs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORTCULLIS_EVENTS_URL: '', PORTCULLIS_EVENTS_TOKEN: events?.token ?? '' } });
     await waitForHealth(`http://127.0.0.1:${CARRIER_PORT}/health`, carrier, 10_000);
+    carrierSoap = spawn(process.execPath, [CARRIER_SOAP_SERVER, '--port', String(CARRIER_SOAP_PORT)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await waitForHealth(`http://127.0.0.1:${CARRIER_SOAP_PORT}/health`, carrierSoap, 10_000);
     const lines = [
       '',
       '  Portcullis demo is running: the carrier API behind the gateway.',
@@ -137,6 +146,9 @@ export async function runDemo(args: StartArgs): Promise<void> {
       '',
       '  Live tracking over WebSocket (prints the first updates of the demo parcel):',
       `    npx node examples/carrier/ws-client.ts ${base.replace(/^http/, 'ws')}/carrier/tracking/PC0000000001/stream --header "apikey: $KEY"`,
+      '  The legacy SOAP rate service, as REST JSON (mediated to SOAP 1.1; SOAP clients use /carrier-soap):',
+      `    curl -X POST ${base}/carrier/legacy-rates -H "apikey: $KEY" -H 'content-type: application/json' \\`,
+      `      -d '{"from":{"postalCode":"10115","country":"DE"},"to":{"postalCode":"75001","country":"FR"},"parcel":[{"weightKg":2,"lengthCm":30,"widthCm":20,"heightCm":10}]}'`,
       '',
       '  Or with an OAuth2 access token (client credentials; see README for making a client):',
       `    curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials ${base}/oauth2/token`,

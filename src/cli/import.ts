@@ -10,7 +10,8 @@ import { actorName, formatChanges, StoreOpenError, withStore, type Io } from './
 
 export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [kind, ...rest] = argv;
-  if (kind !== 'openapi') throw new UsageError(kind === undefined ? 'import needs a kind: portcullis import openapi SPEC' : `cannot import "${kind}" (supported: openapi)`);
+  if (kind === 'wsdl') return (await import('./import-wsdl.ts')).runImportWsdl(rest, io, env);
+  if (kind !== 'openapi') throw new UsageError(kind === undefined ? 'import needs a kind: portcullis import openapi SPEC | portcullis import wsdl WSDL' : `cannot import "${kind}" (supported: openapi, wsdl)`);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {

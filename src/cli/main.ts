@@ -13,6 +13,7 @@ Usage:
   portcullis config apply FILE [--dry-run]     make the store match FILE, in one transaction
   portcullis config export [-o FILE]           the store's config as a file (round-trips exactly)
   portcullis import openapi SPEC [options]     a service + routes from an OpenAPI/Swagger file or URL
+  portcullis import wsdl WSDL [options]        a soap service + routes from a WSDL 1.1 file or URL
   portcullis admin token [--user NAME]         a new admin API token, written straight to the store
                                                (the way back in when every token is lost)
   portcullis webhooks COMMAND [options]        webhook event types, applications, endpoints, publish,
@@ -48,6 +49,15 @@ Options for import openapi (SPEC is a file or an http(s) URL; Swagger 2.0, OpenA
       --routes-by operation|path   one route per operation (default) or per path
       --path-prefix /P      put /P in front of every route path; --strip-prefix forwards
                             the spec's own paths upstream
+      --tag T           extra tag (repeatable)
+      --dry-run         show what would change, write nothing
+
+Options for import wsdl (WSDL 1.1 with SOAP 1.1/1.2 bindings; docs/soap.md):
+      --service-name NAME   service name (default: from the wsdl:service name)
+      --upstream URL        the SOAP endpoint (default: the port's soap:address)
+      --soap-version 1.1|1.2   binding to use (default 1.1 when there is one)
+      --path-prefix /P      the proxy route's path, and prefix of the REST routes (default /NAME)
+      --rest            also one JSON route per operation (POST /P/<operation>), mediated to SOAP
       --tag T           extra tag (repeatable)
       --dry-run         show what would change, write nothing
 

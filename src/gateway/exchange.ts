@@ -24,6 +24,7 @@ import { edgeRefusal } from './edge-checks.ts';
 import { readWholeBody } from './request-body.ts';
 import { ResponseTap } from './response-tap.ts';
 import { Attempt, type AttemptOwner } from './upstream/attempt.ts';
+import { sendSoapFault, soapClientVersion } from './soap/fault.ts';
 import { backoffMs, mayRetry } from './upstream/retry.ts';
 import { classifyUpstreamError, ClientGoneError, UpstreamTimeoutError, type UpstreamFailure } from './upstream/errors.ts';
 import type { UpstreamTarget } from './upstream/target.ts';
@@ -667,14 +668,26 @@ class Exchange implements AttemptOwner {
 
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
+    if ('problem' in r && this.soapVersion() !== undefined) return this.problem(r.problem, r.detail, false, r.headers);
     this.closeIfDraining();
     this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread(), headers: this.answerFields() });
   }
 
-  private problem(code: ErrorCode, detail?: string, close = false): void {
+  private problem(code: ErrorCode, detail?: string, close = false, extraHeaders?: Record<string, string>): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
+    const soap = this.soapVersion();
+    if (soap !== undefined) {
+      // SOAP clients of a soap service get their errors as SOAP faults (docs/soap.md#faults).
+      this.bytesOut = sendSoapFault(this.res, soap, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.answerFields() }, detail, extraHeaders);
+      return;
+    }
     this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.answerFields() }, detail);
+  }
+
+  /** The SOAP version of a SOAP client of a soap service (its errors are faults), else undefined. */
+  private soapVersion(): ReturnType<typeof soapClientVersion> {
+    return this.route === undefined ? undefined : soapClientVersion(this.route.service.protocol, this.req.headers);
   }
 
   /** Fields the gateway adds to its own and plugins' answers: version lifecycle, then plugins'. */

@@ -19,6 +19,8 @@ import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
 import { responseTransformer } from './response-transformer/plugin.ts';
 import { webhookVerify } from './webhook-verify/plugin.ts';
+import { soapMediation } from './soap-mediation/plugin.ts';
+import { soapProxy } from './soap-proxy/plugin.ts';
 
 export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   ipRestriction,
@@ -39,6 +41,8 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   circuitBreaker,
   requestTermination,
   proxyCache,
+  soapProxy,
+  soapMediation,
 ] as AnyPlugin[];
 
 export const BUNDLED_CATALOG = catalogOf(BUNDLED_PLUGINS);

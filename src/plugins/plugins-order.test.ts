@@ -16,6 +16,8 @@ test('bundled plugins run in this order', () => {
     '1250 key-auth',
     '1100 basic-auth',
     '999 request-validator',
+    '994 soap-proxy',
+    '993 soap-mediation',
     '951 request-size-limiting',
     '950 acl',
     '910 rate-limiting',
@@ -50,6 +52,8 @@ test('bundled plugins implement these phases', () => {
     'circuit-breaker': ['access'],
     'request-termination': ['access'],
     'proxy-cache': ['upstream-request', 'upstream-response', 'log'],
+    'soap-proxy': ['access'],
+    'soap-mediation': ['access', 'upstream-response', 'response-body'],
   });
 });
 

@@ -296,3 +296,4 @@ export const websocketCloses = new client.Counter({
   help: 'Proxied WebSocket connections closed, by service, route, the close code on the client side and who closed first (client, upstream or gateway).',
   labelNames: ['service', 'route', 'code', 'initiator'] as const,
 });
+export const soapRequests = new FastCounter('portcullis_soap_requests_total', 'SOAP requests by service, operation (one the service declares, or "" when unknown) and outcome: forwarded or the refusing problem code (soap-proxy); mediated, invalid-input, fault-client, fault-server or invalid-response (soap-mediation).', registry);

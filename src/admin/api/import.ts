@@ -26,6 +26,57 @@ const ImportResultSchema = Type.Object({
   spec_id: Type.Optional(Type.String()), warnings: Type.Array(Type.String()),
 }, { title: 'ImportResult' });
 
+const WsdlImportRequestSchema = Type.Object({
+  wsdl: Type.String({ minLength: 1, description: 'The WSDL 1.1 document (XML text).' }),
+  service: Type.Optional(Type.String({ description: 'Service name (default: a slug of the wsdl:service name).' })),
+  upstream: Type.Optional(Type.String({ description: 'The SOAP endpoint URL (default: the port’s soap:address).' })),
+  soap_version: Type.Optional(Type.Union([Type.Literal('1.1'), Type.Literal('1.2')], { description: 'Binding to use (default 1.1 when the WSDL has one).' })),
+  path_prefix: Type.Optional(Type.String({ pattern: '^/', description: 'Path of the proxy route and prefix of the REST routes (default /<service>).' })),
+  rest: Type.Boolean({ default: false, description: 'Also one JSON route per operation, mediated to SOAP (soap-mediation).' }),
+  tags: Type.Array(Type.String(), { default: [], description: 'Extra tags for the service and its routes.' }),
+  dry_run: Type.Boolean({ default: false, description: 'Report what would change; write nothing.' }),
+}, { additionalProperties: false });
+
+type WsdlImportRequest = { wsdl: string; service?: string; upstream?: string; soap_version?: '1.1' | '1.2'; path_prefix?: string; rest: boolean; tags: string[]; dry_run: boolean };
+
+const WsdlImportResultSchema = Type.Object({
+  service: Type.String(), routes: Type.Array(Type.String()), soap_version: Type.String(), operations: Type.Array(Type.String()),
+  changes: Type.Array(Type.Unknown()), revision: Type.Integer(), applied: Type.Boolean(),
+  spec_ids: Type.Optional(Type.Object({ wsdl: Type.String(), openapi: Type.Optional(Type.String()) })), warnings: Type.Array(Type.String()),
+}, { title: 'WsdlImportResult' });
+
+function wsdlImportOperation(service: ConfigService): Operation {
+  return {
+    id: 'import-wsdl', method: 'POST', path: '/admin/import/wsdl', tag: 'Config', role: 'editor', write: true,
+    summary: 'Create or update a SOAP service and its routes from a WSDL document',
+    description: 'WSDL 1.1 with SOAP 1.1/1.2 bindings, sent inline (the admin API fetches no URLs). Creates the soap service, a proxy route and, with rest, one mediated JSON route per operation; stores the WSDL and the REST face’s OpenAPI document (GET /admin/specs). Unsafe XML (DTDs, entities) is refused.',
+    body: WsdlImportRequestSchema,
+    responses: { 200: { description: 'What the import changed (or would, on a dry run).', schema: WsdlImportResultSchema } },
+    async handler(input) {
+      const v = validate<WsdlImportRequest>(WsdlImportRequestSchema, input.body);
+      if (!v.ok) throw new WriteValidationError(v.issues);
+      const r = v.value;
+      const { importWsdl, ImportError } = await import('../import/wsdl/index.ts');
+      try {
+        const result = await importWsdl(service, { text: r.wsdl, label: 'wsdl' }, {
+          ...(r.service !== undefined ? { serviceName: r.service } : {}),
+          ...(r.upstream !== undefined ? { upstream: r.upstream } : {}),
+          ...(r.soap_version !== undefined ? { soapVersion: r.soap_version } : {}),
+          ...(r.path_prefix !== undefined ? { pathPrefix: r.path_prefix } : {}),
+          rest: r.rest,
+          tags: r.tags,
+          dryRun: r.dry_run,
+          actor: { name: input.principal?.user ?? 'anonymous', requestId: input.requestId },
+        });
+        return { body: result };
+      } catch (err) {
+        if (err instanceof ImportError) throw new ApiProblem('validation-failed', `the WSDL cannot be imported: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}`, err.problems.map((p) => ({ pointer: '/wsdl', detail: p })));
+        throw err;
+      }
+    },
+  };
+}
+
 export function importOperations(service: ConfigService): Operation[] {
   return [{
     id: 'import-openapi', method: 'POST', path: '/admin/import/openapi', tag: 'Config', role: 'editor', write: true,
@@ -56,5 +107,5 @@ export function importOperations(service: ConfigService): Operation[] {
         throw err;
       }
     },
-  }];
+  }, wsdlImportOperation(service)];
 }

@@ -38,9 +38,22 @@ export const LoadBalancingSchema = Type.Object({
   hash_header: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', description: 'Header whose value is hashed when hash_on is "header".' })),
 }, { additionalProperties: false });
 
+export const SoapOperationSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9._-]{0,127}$', description: 'Operation name (the local name of its request element in Body).' }),
+  action: Type.String({ maxLength: 1024, default: '', description: 'Its SOAPAction / SOAP 1.2 action URI ("" when the binding has none).' }),
+}, { additionalProperties: false });
+
+/** A SOAP service (protocol: soap): its operations and the checks every request gets (docs/soap.md). */
+export const SoapServiceSchema = Type.Object({
+  versions: Type.Array(Type.Union([Type.Literal('1.1'), Type.Literal('1.2')]), { minItems: 1, uniqueItems: true, default: ['1.1', '1.2'], description: 'SOAP versions accepted from clients (text/xml is 1.1, application/soap+xml is 1.2).' }),
+  operations: Type.Array(SoapOperationSchema, { minItems: 1, maxItems: 1000, description: 'The operations the service offers; requests for others get a fault.' }),
+  require_action: Type.Boolean({ default: true, description: 'Requests must declare their operation (SOAPAction, or the SOAP 1.2 action parameter), and it must agree with the Body. Keeps per-operation routes from being bypassed; false takes the operation from the Body alone.' }),
+  max_body_bytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Largest SOAP request body (413 above). The XML limits of docs/xml-safety.md apply within it.' }),
+}, { additionalProperties: false, description: 'SOAP settings; required when protocol is soap.' });
+
 export const ServiceSchema = Type.Object({
   name: Name,
-  protocol: Type.Literal('http', { default: 'http', description: 'Upstream protocol (targets may be http:// or https://).' }),
+  protocol: Type.Union([Type.Literal('http'), Type.Literal('graphql'), Type.Literal('soap')], { default: 'http', description: 'What the service speaks (targets may be http:// or https://): plain HTTP, GraphQL, or SOAP (docs/soap.md: envelopes checked, routing by operation, SOAP faults).' }),
   targets: Type.Array(TargetSchema, { minItems: 1, maxItems: 1000, description: 'Upstream instances the load balancer chooses from.' }),
   path: Type.String({ pattern: '^/', default: '/', description: 'Prefix prepended to the forwarded path.' }),
   preserve_host: Type.Boolean({ default: false, description: 'Send the client’s Host upstream instead of the target’s host:port.' }),
@@ -56,6 +69,7 @@ export const ServiceSchema = Type.Object({
     passive: Type.Optional(Type.Object(PassiveHealthCheckSchema.properties, { additionalProperties: false, description: 'Eject targets that fail in live traffic (per worker).' })),
   }, { additionalProperties: false, default: {}, description: 'Active probes and passive (live traffic) checks; both optional.' }),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for every route of this service.' }),
+  soap: Type.Optional(SoapServiceSchema),
   tags: Tags,
 }, { additionalProperties: false });
 
@@ -98,6 +112,7 @@ export const RouteSchema = Type.Object({
   priority: Type.Integer({ minimum: -1000000, maximum: 1000000, default: 0, description: 'Higher is matched first, before any other ordering rule.' }),
   version: Type.Optional(RouteVersionSchema),
   websocket: Type.Optional(RouteWebSocketSchema),
+  soap_operations: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9._-]{0,127}$' }), { minItems: 1, uniqueItems: true, description: 'SOAP services only: the route takes only requests for these operations (as declared by SOAPAction or the SOAP 1.2 action). See docs/soap.md#routing-by-operation.' })),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for this route only (they override service and global ones).' }),
   tags: Tags,
 }, { additionalProperties: false });
@@ -152,6 +167,7 @@ export const ConfigSchema = Type.Object({
 
 export type PluginInstance = Static<typeof PluginInstanceSchema>;
 export type ServiceConfig = Static<typeof ServiceSchema>;
+export type SoapServiceConfig = Static<typeof SoapServiceSchema>;
 export type RouteConfig = Static<typeof RouteSchema>;
 export type RouteVersion = Static<typeof RouteVersionSchema>;
 export type RouteWebSocket = Static<typeof RouteWebSocketSchema>;

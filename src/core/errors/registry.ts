@@ -58,6 +58,16 @@ export const ERRORS = {
   'oauth2-unavailable': { status: 503, title: 'Service Unavailable', detail: 'The authorization server cannot issue or revoke tokens right now; try again shortly.' },
   'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
   'websocket-origin-forbidden': { status: 403, title: 'Origin Not Allowed', detail: 'WebSocket connections from this origin are not allowed.' },
+  'xml-forbidden': { status: 400, title: 'Forbidden XML', detail: 'The XML document uses a construct that is not accepted (a DTD, an entity declaration or a processing instruction).' },
+  'xml-too-large': { status: 400, title: 'XML Too Large', detail: 'The XML document exceeds a size, depth, count or length limit.' },
+  'xml-malformed': { status: 400, title: 'Malformed XML', detail: 'The XML document is not well-formed.' },
+  'soap-invalid-request': { status: 400, title: 'Invalid SOAP Request', detail: 'The request is not a SOAP envelope this service accepts.' },
+  'soap-unknown-operation': { status: 400, title: 'Unknown SOAP Operation', detail: 'The service does not offer this operation.' },
+  'soap-action-mismatch': { status: 400, title: 'SOAP Action Mismatch', detail: 'The declared SOAP action is missing or does not match the operation in the Body.' },
+  'soap-mediation-invalid': { status: 400, title: 'Invalid Request Body', detail: 'The JSON body does not match the operation’s input; see `errors`.' },
+  'soap-fault-client': { status: 400, title: 'SOAP Fault', detail: 'The SOAP service refused the request (a Client/Sender fault).' },
+  'soap-fault-server': { status: 502, title: 'SOAP Fault', detail: 'The SOAP service failed to process the request (a Server/Receiver fault).' },
+  'soap-response-invalid': { status: 502, title: 'Bad Gateway', detail: 'The SOAP service sent a response that is not a valid envelope of the operation.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

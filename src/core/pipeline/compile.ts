@@ -17,6 +17,9 @@ export interface Step {
   readonly run: (...args: any[]) => any;
 }
 
+const SOAP_PROXY = 'soap-proxy';
+const SOAP_MEDIATION = 'soap-mediation';
+
 export type RequestPhase = Exclude<Phase, 'rewrite'>;
 
 export interface RouteChains {
@@ -162,8 +165,9 @@ export interface CompiledChains {
 
 export function compileChains(catalog: PluginCatalog, config: Config, issues: ConfigIssue[], specOf?: PluginCompileEnv['specOf']): CompiledChains {
   const baseEnv = compileEnvOf(config.gateway, specOf);
+  const services = new Map(config.services.map((s) => [s.name, s]));
   const compileList = (list: readonly PluginInstance[], base: string, scope: Scope, owner: string, service?: string): Map<string, CompiledInstance> => {
-    const env = service === undefined || list.length === 0 ? baseEnv : { ...baseEnv, service };
+    const env = service === undefined || list.length === 0 ? baseEnv : { ...baseEnv, service, serviceConfig: services.get(service) };
     const out = new Map<string, CompiledInstance>();
     list.forEach((inst, i) => {
       const pointer = `${base}/${i}`;
@@ -182,6 +186,14 @@ export function compileChains(catalog: PluginCatalog, config: Config, issues: Co
     const effective = new Map(global);
     for (const [name, inst] of perService.get(route.service) ?? []) effective.set(name, inst);
     for (const [name, inst] of compileList(route.plugins, `/routes/${i}/plugins`, 'route', route.name, route.service)) effective.set(name, inst);
+    // A soap service's routes check every envelope (docs/soap.md), unless the route mediates
+    // REST to SOAP (its clients send JSON) or attaches soap-proxy itself. (A soap service without
+    // its soap section is reported by checkSoapConfig.)
+    const soapService = services.get(route.service);
+    if (soapService?.protocol === 'soap' && soapService.soap !== undefined && !effective.has(SOAP_PROXY) && !effective.has(SOAP_MEDIATION)) {
+      const implicit = compileList([{ name: SOAP_PROXY, enabled: true, config: {} }], `/routes/${i}`, 'route', route.name, route.service).get(SOAP_PROXY);
+      if (implicit !== undefined) effective.set(SOAP_PROXY, implicit);
+    }
     const active = [...effective.values()].filter((inst) => inst.enabled).sort(byRunOrder);
     const bodyLimits = active.filter(needsBody).map((inst) => inst.plugin.responseBodyLimit ?? 1024 * 1024);
     const access = stepsFor(active, 'access');

@@ -4,6 +4,7 @@
 import type { Static, TSchema } from 'typebox';
 import type { PluginResponse, RequestContext, UpstreamFailureView } from './context.ts';
 import type { Scope } from './phases.ts';
+import type { ServiceConfig } from '../config/schema.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 export type StopOrContinue = PluginResponse | undefined | void;
@@ -58,6 +59,8 @@ export interface PluginCompileEnv {
   readonly attachedTo?: { readonly scope: Scope; readonly name: string };
   /** The service the instance being compiled belongs to (undefined for a global instance). */
   readonly service?: string | undefined;
+  /** That service's settings (e.g. the operations of a soap service). */
+  readonly serviceConfig?: ServiceConfig | undefined;
   /**
    * The latest spec stored for a service, or undefined when there is none; a string when the
    * stored text cannot be parsed (the message). Parsed on first ask, at most once per snapshot.

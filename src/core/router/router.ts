@@ -4,7 +4,8 @@
 //   2. host: exact name > wildcard > no host condition
 //   3. path kind: exact > template > regex > prefix (a route without paths acts as prefix "/")
 //   4. longer literal path first (the regex source length for regexes)
-//   5. routes with a method condition, then with a version condition, then with more header conditions
+//   5. routes with a method condition, then with a version condition, then with more header conditions,
+//      then with a further condition (a SOAP operation)
 //   6. declaration order
 // At match time every index yields its candidates; the accepted one with the lowest rank wins.
 import { ConfigError, type ConfigIssue } from '../config/errors.ts';
@@ -22,6 +23,11 @@ export interface RouteDefinition<T> {
   readonly priority: number;
   /** The API version this route serves, selected by header, query parameter or media type. */
   readonly version?: VersionCondition | undefined;
+  /**
+   * A further condition on the request headers (e.g. the SOAP operation a request declares);
+   * among otherwise equal routes, one with a condition is tried first.
+   */
+  readonly condition?: ((header: HeaderSource) => boolean) | undefined;
 }
 
 export interface RouteMatch<T> {
@@ -41,6 +47,7 @@ interface Entry<T> {
   readonly headers: readonly (readonly [string, readonly string[]])[];
   /** Index into the router's selectors, the version name, and whether it takes unversioned requests. */
   readonly version: { readonly selector: number; readonly name: string; readonly isDefault: boolean } | undefined;
+  readonly condition: ((header: HeaderSource) => boolean) | undefined;
   readonly sortKey: readonly number[];
 }
 
@@ -90,11 +97,12 @@ export class Router<T> {
       const methods = def.methods.length > 0 ? new Set(def.methods) : undefined;
       const headers = Object.entries(def.headers).map(([k, v]) => [k.toLowerCase(), v] as const);
       const version = def.version === undefined ? undefined : { selector: this.selectorIndex(def.version.selector), name: def.version.name, isDefault: def.version.isDefault };
+      const condition = def.condition;
       patterns.forEach((pattern, pathIndex) => {
         for (const host of hostGroups) {
           entries.push({
-            rank: 0, value: def.value, pattern, host, methods, headers, version,
-            sortKey: [-def.priority, -(host?.specificity ?? 0), -KIND_RANK[pattern.kind], -literalLength(pattern), methods ? 0 : 1, version ? 0 : 1, -headers.length, routeIndex, pathIndex],
+            rank: 0, value: def.value, pattern, host, methods, headers, version, condition,
+            sortKey: [-def.priority, -(host?.specificity ?? 0), -KIND_RANK[pattern.kind], -literalLength(pattern), methods ? 0 : 1, version ? 0 : 1, -headers.length, condition ? 0 : 1, routeIndex, pathIndex],
           });
         }
       });
@@ -155,7 +163,8 @@ export class Router<T> {
       (e.host === undefined || e.host.matches(host, hostWithPort)) &&
       (e.methods === undefined || e.methods.has(method)) &&
       (e.version === undefined || versionAccepts(e.version)) &&
-      (e.headers.length === 0 || headersMatch(e.headers, header));
+      (e.headers.length === 0 || headersMatch(e.headers, header)) &&
+      (e.condition === undefined || e.condition(header));
 
     const exact = this.exact.get(path);
     if (exact) for (const e of exact) if (accepts(e)) { best = e; bestLength = path.length; break; }

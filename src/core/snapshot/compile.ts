@@ -10,6 +10,7 @@ import { compileEntitlements } from '../identity/entitlements.ts';
 import { compileTokenIssuer, type RevokedTokenRecord, type SigningKeyMaterial } from '../identity/token-issuer.ts';
 import { specLookup, type StoredSpecRecord } from './specs.ts';
 import { checkVersions, lifecycleOf, versionCondition, type RouteLifecycle } from './versions.ts';
+import { checkSoapConfig, operationCondition } from '../xml/soap-config.ts';
 
 /**
  * What a gateway is given: the checked config document plus, from the store, the credentials
@@ -63,6 +64,7 @@ export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): 
     lifecycle: lifecycleOf(r.version),
   }));
   checkVersions(config.routes, issues);
+  checkSoapConfig(config, issues);
   let router: Router<CompiledRoute> | undefined;
   try {
     router = new Router(routes.map((route) => ({
@@ -73,6 +75,7 @@ export function compileSnapshot(config: GatewayConfig, catalog: PluginCatalog): 
       headers: route.config.headers,
       priority: route.config.priority,
       version: versionCondition(route.config),
+      condition: route.config.soap_operations === undefined ? undefined : operationCondition(route.service, route.config.soap_operations),
     })));
   } catch (err) {
     if (err instanceof ConfigError) issues.push(...err.issues);
