@@ -18,6 +18,7 @@ test('bundled plugins run in this order', () => {
     '999 request-validator',
     '951 request-size-limiting',
     '950 acl',
+    '930 graphql',
     '910 rate-limiting',
     '908 quota',
     '905 concurrency-limit',
@@ -50,6 +51,7 @@ test('bundled plugins implement these phases', () => {
     'circuit-breaker': ['access'],
     'request-termination': ['access'],
     'proxy-cache': ['upstream-request', 'upstream-response', 'log'],
+    'graphql': ['access'],
   });
 });
 

@@ -280,3 +280,16 @@ export const webhookPublished = new client.Counter({
   labelNames: ['source'] as const,
   registers: [controlRegistry],
 });
+
+export const graphqlOperations = new client.Counter({
+  name: 'portcullis_graphql_operations_total',
+  help: 'GraphQL operations checked by the graphql plugin, by service, operation name (bounded: "(anonymous)", "(unknown)" before one is known, "(other)" past the cap of distinct names) and outcome (allowed, or the refusal code).',
+  labelNames: ['service', 'operation', 'outcome'] as const,
+});
+
+export const graphqlOperationCost = new client.Histogram({
+  name: 'portcullis_graphql_operation_cost',
+  help: 'Estimated cost of allowed GraphQL operations, by service.',
+  labelNames: ['service'] as const,
+  buckets: [1, 5, 10, 50, 100, 500, 1000, 5000, 10000, 50000],
+});

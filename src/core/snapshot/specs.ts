@@ -27,7 +27,9 @@ export function specLookup(records: readonly StoredSpecRecord[]): (service: stri
     const record = byService.get(service);
     if (record === undefined) return undefined;
     let result: ServiceSpec | string;
-    try {
+    // A GraphQL schema is SDL text, not YAML: its plugin builds the schema from the text.
+    if (record.format === 'graphql-sdl') result = { id: record.id, format: record.format, document: record.content };
+    else try {
       const doc = YAML.parse(record.content, { maxAliasCount: MAX_ALIASES, uniqueKeys: true });
       result = { id: record.id, format: record.format, document: doc };
     } catch (err) {
