@@ -233,3 +233,21 @@ test('documents are cached by text: the second check of a query reuses the first
   assert.equal(costOf('query Q($n: Int) { shipments(first: $n) { id } }', c, { n: 2 }), 2);
   assert.equal(costOf('query Q($n: Int) { shipments(first: $n) { id } }', c, { n: 9 }), 9, 'figures that depend on variables are not cached');
 });
+
+test('a graphql service is guarded without naming the plugin; its inline schema reaches explicit instances too', async () => {
+  const { checkConfig } = await import('../../core/config/load.ts');
+  const { compileSnapshot } = await import('../../core/snapshot/compile.ts');
+  const { BUNDLED_CATALOG } = await import('../index.ts');
+  const { servicesNeedingSpecs } = await import('../../core/snapshot/specs.ts');
+  const svc = { name: 'g', protocol: 'graphql', targets: [{ url: 'http://127.0.0.1:1' }], graphql: { schema: SDL } };
+  const snap = compileSnapshot(checkConfig({ services: [svc], routes: [{ name: 'r', service: 'g', paths: ['/graphql'] }, { name: 'r2', service: 'g', paths: ['/g2'], plugins: [{ name: 'graphql', config: { max_depth: 1 } }] }] }), BUNDLED_CATALOG);
+  assert.deepEqual(snap.routes[0]!.chains.plugins, ['graphql']);
+  const implicit = snap.routes[0]!.chains.access[0]!.conf as GraphqlConf;
+  assert.equal(implicit.maxCost, 5000, 'the defaults');
+  assert.ok(implicit.schema?.getType('Shipment'), 'the service schema');
+  const explicit = snap.routes[1]!.chains.access[0]!.conf as GraphqlConf;
+  assert.deepEqual([explicit.maxDepth, explicit.schema?.getType('Shipment') !== undefined], [1, true]);
+  assert.ok(snap.routes[0]!.chains.requestBody, 'the body is buffered for the plugin');
+  assert.throws(() => checkConfig({ services: [{ name: 'h', targets: [{ url: 'http://127.0.0.1:1' }], graphql: { schema: SDL } }], routes: [] }) && compileSnapshot(checkConfig({ services: [{ name: 'h', targets: [{ url: 'http://127.0.0.1:1' }], graphql: { schema: SDL } }], routes: [] }), BUNDLED_CATALOG), /need protocol: graphql/);
+  assert.deepEqual(servicesNeedingSpecs({ services: [{ name: 'a', protocol: 'graphql' }, { ...svc, name: 'b' }, { name: 'c' }] }), ['a'], 'only graphql services without an inline schema read the stored one');
+});
