@@ -8,7 +8,8 @@ import type { PluginResponse, RequestContext } from '../../core/pipeline/context
 import { NO_COMPILE_ENV } from '../../core/pipeline/plugin.ts';
 import { specLookup } from '../../core/snapshot/specs.ts';
 import { compileConf, fakeContext } from '../test-helpers.ts';
-import { graphql, graphqlCostOf, type GraphqlConf } from './plugin.ts';
+import { graphqlCostOf } from './cost.ts';
+import { graphql, type GraphqlConf } from './plugin.ts';
 
 const SDL = `
   type Query {

@@ -11,24 +11,12 @@ import {
 } from 'graphql';
 import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
 import { definePlugin, type PluginCompileEnv } from '../../core/pipeline/plugin.ts';
+import { type GraphqlFacts } from './cost.ts';
 import { Analyzer, FragmentCycleError, selectOperation, type CostModel, type OperationMeasure } from './analyze.ts';
 import { graphqlError, isJsonBody, paramsFromBody, paramsFromQuery, ParamError, type ErrorKind, type GraphqlErrorItem, type GraphqlParams } from './http.ts';
 import { Lru } from './lru.ts';
 import { countOperation, operationLabel } from './metrics.ts';
 import { GraphqlSchema, type GraphqlConfig } from './schema.ts';
-
-/** What the plugin leaves on `ctx.vars.graphql` for the limiters, the log and other plugins. */
-export interface GraphqlFacts {
-  readonly operation: string | undefined;
-  readonly type: 'query' | 'mutation' | 'subscription';
-  readonly cost: number;
-}
-
-/** The cost a limiter counts for a request (at least 1), or undefined when no operation was measured. */
-export function graphqlCostOf(ctx: RequestContext): number | undefined {
-  const facts = ctx.vars.graphql as GraphqlFacts | undefined;
-  return facts === undefined ? undefined : Math.max(1, facts.cost);
-}
 
 interface OperationEntry {
   readonly op: OperationDefinitionNode;
