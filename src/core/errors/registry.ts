@@ -57,6 +57,7 @@ export const ERRORS = {
   'oauth2-invalid-scope': { status: 400, title: 'Invalid Scope', detail: 'A requested scope is unknown or not allowed for this client.' },
   'oauth2-unavailable': { status: 503, title: 'Service Unavailable', detail: 'The authorization server cannot issue or revoke tokens right now; try again shortly.' },
   'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
+  'graphql-introspection-failed': { status: 502, title: 'Bad Gateway', detail: 'The service’s upstream did not answer the introspection query with a usable schema.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

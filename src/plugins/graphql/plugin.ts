@@ -271,6 +271,7 @@ function forwardQuery(ctx: RequestContext, p: GraphqlParams, query: string): voi
 
 function refuse(ctx: RequestContext, operation: string, r: Refusal, headers?: Record<string, string>): PluginResponse {
   countOperation(ctx.serviceName ?? '', operation, r.error.code);
+  ctx.vars.accessLogDetails = { graphql_operation: operation, graphql_error: r.error.code };
   const opts: { wellFormed?: boolean; headers?: Record<string, string> } = {};
   if (r.wellFormed !== undefined) opts.wellFormed = r.wellFormed;
   if (headers !== undefined) opts.headers = headers;
@@ -317,6 +318,8 @@ export function checkRequest(ctx: RequestContext, conf: GraphqlConf): PluginResp
   if (over !== undefined) return refuse(ctx, label, { kind: 'request', error: over, wellFormed: true });
   const facts: GraphqlFacts = { operation: op.name?.value, type: op.operation, cost: measure.cost };
   ctx.vars.graphql = facts;
+  // The access log line's `details` (the name is a GraphQL name: parsed, never free text).
+  ctx.vars.accessLogDetails = { graphql_operation: facts.operation ?? '(anonymous)', graphql_type: facts.type, graphql_cost: facts.cost };
   countOperation(ctx.serviceName ?? '', label, 'allowed', measure.cost);
   if (resolved.register !== undefined) conf.apq!.set(resolved.register, resolved.query);
   if (resolved.filledIn) forwardQuery(ctx, params, resolved.query);
