@@ -10,7 +10,8 @@ import { actorName, formatChanges, StoreOpenError, withStore, type Io } from './
 
 export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [kind, ...rest] = argv;
-  if (kind !== 'openapi') throw new UsageError(kind === undefined ? 'import needs a kind: portcullis import openapi SPEC' : `cannot import "${kind}" (supported: openapi)`);
+  if (kind === 'graphql') return (await import('./import-graphql.ts')).runImportGraphql(rest, io, env);
+  if (kind !== 'openapi') throw new UsageError(kind === undefined ? 'import needs a kind: portcullis import openapi SPEC' : `cannot import "${kind}" (supported: openapi, graphql)`);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {

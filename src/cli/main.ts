@@ -13,6 +13,8 @@ Usage:
   portcullis config apply FILE [--dry-run]     make the store match FILE, in one transaction
   portcullis config export [-o FILE]           the store's config as a file (round-trips exactly)
   portcullis import openapi SPEC [options]     a service + routes from an OpenAPI/Swagger file or URL
+  portcullis import graphql --service NAME (FILE | --introspect [--path /P])
+                                               a graphql service's schema, from SDL or its upstream
   portcullis admin token [--user NAME]         a new admin API token, written straight to the store
                                                (the way back in when every token is lost)
   portcullis webhooks COMMAND [options]        webhook event types, applications, endpoints, publish,
