@@ -93,11 +93,12 @@ export function configOperations(service: ConfigService): Operation[] {
     {
       id: 'get-spec', method: 'GET', path: '/admin/specs/{id}', tag: 'API spec', role: 'viewer',
       summary: 'One stored document, as it was imported',
-      responses: { 200: { description: 'The document text (JSON or YAML).', contentType: 'text/plain' } },
+      responses: { 200: { description: 'The document text (JSON or YAML; GraphQL SDL as text/plain).', contentType: 'text/plain' } },
       problems: ['not-found'],
       async handler(input) {
         const spec = await service.store.read().getSpec(input.params.id!);
         if (!spec) throw new ApiProblem('not-found', 'no such spec');
+        if (spec.format === 'graphql-sdl') return { body: spec.content, contentType: 'text/plain; charset=utf-8' };
         const json = spec.content.trimStart().startsWith('{');
         return { body: spec.content, contentType: json ? 'application/json; charset=utf-8' : 'application/yaml; charset=utf-8' };
       },
