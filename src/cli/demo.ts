@@ -134,6 +134,8 @@ export async function runDemo(args: StartArgs): Promise<void> {
       `    curl ${base}/carrier/tracking/PC0000000001 -H "apikey: $KEY"`,
       `    curl -X POST ${base}/carrier/rates -H "apikey: $KEY" -H 'content-type: application/json' \\`,
       `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
+      `    curl -X POST ${base}/carrier/graphql -H "apikey: $KEY" -H 'content-type: application/json' \\`,
+      `      -d '{"query":"{ shipment(trackingNumber: \\"PC0000000001\\") { status events(last: 2) { at status location } } }"}'`,
       '',
       '  Or with an OAuth2 access token (client credentials; see README for making a client):',
       `    curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials ${base}/oauth2/token`,
