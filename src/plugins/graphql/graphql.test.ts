@@ -68,6 +68,7 @@ test('compile: the SDL is checked, and so are the coordinates cost and deny rule
   assert.throws(() => conf({ costs: { fields: { 'Query.nope': 3 } } }), /has no field "nope"/);
   assert.throws(() => conf({ deny: [{ groups: ['x'], fields: ['Nope.a'] }] }), /no object or interface type "Nope"/);
   assert.ok(compileConf(graphql, {}).schema === undefined, 'no schema: structural checks only');
+  assert.throws(() => compileConf(graphql, { deny: [{ groups: ['x'], fields: ['User.email'] }] }), /need the service’s schema/, 'a deny rule that could never match is refused');
 });
 
 test('compile: the stored graphql-sdl document of the service is used when the config has none', () => {

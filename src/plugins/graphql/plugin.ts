@@ -117,6 +117,11 @@ export function compileGraphql(c: GraphqlConfig, env: PluginCompileEnv): Graphql
     }
   }
   const watched = new Set(c.deny.flatMap((d) => d.fields));
+  // Without a schema no field has a known parent type: deny rules could never match (a silent
+  // hole), so they are refused rather than accepted; so are per-field costs.
+  if (schema === undefined && (watched.size > 0 || Object.keys(c.costs.fields).length > 0)) {
+    return 'deny rules and costs.fields need the service’s schema (inline, or stored through the admin API first)';
+  }
   if (schema !== undefined) {
     const bad = checkCoordinates(schema, Object.keys(c.costs.fields), 'costs.fields') ?? checkCoordinates(schema, watched, 'deny');
     if (bad !== undefined) return bad;
