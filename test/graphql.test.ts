@@ -182,7 +182,7 @@ test('store mode: a schema uploaded through the admin API reaches the gateway; i
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const node = await spawnNode({ db: `sqlite:${join(dir, 'p.db')}`, stateDir: join(dir, 'state'), workers: 1, t });
   expectStatus(await node.admin('POST', '/admin/config/apply', {
-    gateway: { access_log: false },
+    gateway: { access_log: true },
     services: [{ name: 'tracking', protocol: 'graphql', targets: [{ url: up.url }], retries: 0 }, { name: 'plain', targets: [{ url: up.url }] }],
     routes: [{ name: 'gql', service: 'tracking', paths: ['=/graphql'] }],
   }), 'config apply');
@@ -209,5 +209,15 @@ test('store mode: a schema uploaded through the admin API reaches the gateway; i
   assert.ok(introspected.body.types >= 4);
   assert.equal((await call(`${node.proxyUrl}/graphql`, { body: { query: '{ shipments(first: 1) { id } }' } })).status, 200);
   const unreachable = await node.admin<{ type: string }>('POST', '/admin/services/tracking/graphql-schema/introspect', { path: '/not-graphql-at-all' });
-  assert.ok([502].includes(unreachable.status), `introspection of a non-GraphQL answer: ${unreachable.status}`);
+  assert.equal(unreachable.status, 502, 'introspection of a non-GraphQL answer');
+  assert.equal(unreachable.body.type, 'https://portcullis.dev/problems/graphql-introspection-failed');
+
+  // Metrics by operation name (bounded) and the operation in the access log.
+  assert.equal((await call(`${node.proxyUrl}/graphql`, { body: { query: 'query TrackTwo { shipments(first: 2) { id } }' } })).status, 200);
+  await until(async () => (await node.metrics()).includes('portcullis_graphql_operations_total{service="tracking",operation="TrackTwo",outcome="allowed"} 1'), 10_000, 'the operation metric');
+  const metrics = await node.metrics();
+  assert.match(metrics, /portcullis_graphql_operations_total\{service="tracking",operation="\(unknown\)",outcome="GRAPHQL_VALIDATION_FAILED"\} \d+/);
+  await until(() => node.logs().includes('"graphql_operation":"TrackTwo"'), 10_000, 'the access log line');
+  const line = node.logs().split('\n').find((l) => l.includes('"graphql_operation":"TrackTwo"'))!;
+  assert.deepEqual(JSON.parse(line).details, { graphql_operation: 'TrackTwo', graphql_type: 'query', graphql_cost: 2 });
 });
