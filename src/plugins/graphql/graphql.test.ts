@@ -253,3 +253,18 @@ test('a graphql service is guarded without naming the plugin; its inline schema 
   assert.throws(() => checkConfig({ services: [{ name: 'h', targets: [{ url: 'http://127.0.0.1:1' }], graphql: { schema: SDL } }], routes: [] }) && compileSnapshot(checkConfig({ services: [{ name: 'h', targets: [{ url: 'http://127.0.0.1:1' }], graphql: { schema: SDL } }], routes: [] }), BUNDLED_CATALOG), /need protocol: graphql/);
   assert.deepEqual(servicesNeedingSpecs({ services: [{ name: 'a', protocol: 'graphql' }, { ...svc, name: 'b' }, { name: 'c' }] }), ['a'], 'only graphql services without an inline schema read the stored one');
 });
+
+test('the caches are bounded by bytes as well as entries: large distinct documents cannot pile up', async () => {
+  const { Lru } = await import('./lru.ts');
+  const lru = new Lru<string>(100, 1000);
+  for (let i = 0; i < 50; i++) lru.set(`k${i}`, 'v', 100);
+  assert.ok(lru.heldWeight <= 1000 && lru.size === 10, `${lru.size} entries, ${lru.heldWeight} bytes`);
+  assert.equal(lru.get('k49'), 'v', 'the most recent are kept');
+  assert.equal(lru.get('k0'), undefined);
+  lru.set('huge', 'v', 300);
+  assert.equal(lru.get('huge'), undefined, 'one entry above a quarter of the budget is not kept');
+  const c = conf();
+  const big = `{ me { id } ${' '.repeat(2 * 1024 * 1024)} }`;
+  assert.equal(run(post({ query: big }), c), undefined);
+  assert.equal(c.documents.size, 0, 'a 2 MiB text is checked but not cached');
+});

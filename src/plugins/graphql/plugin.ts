@@ -71,6 +71,13 @@ const EDGE_RULES: readonly ValidationRule[] = [
 ];
 
 const HASH = /^[0-9a-f]{64}$/;
+/**
+ * Memory bounds, by query text (a parsed and validated document takes roughly ten times its text):
+ * the document cache of an instance holds at most 4 MiB of query text, each worker's APQ store at
+ * most 16 MiB, and neither keeps a single text above a quarter of that (it still runs, uncached).
+ */
+const DOCUMENT_CACHE_BYTES = 4 * 1024 * 1024;
+const APQ_STORE_BYTES = 16 * 1024 * 1024;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** APQ stores outlive snapshots (a reload must not make every client re-register): one per place. */
@@ -80,7 +87,7 @@ function apqStoreFor(env: PluginCompileEnv, size: number): Lru<string> {
   const at = env.attachedTo;
   const key = `${at?.scope ?? 'global'}:${at?.name ?? ''}:${size}`;
   let store = apqStores.get(key);
-  if (store === undefined) apqStores.set(key, (store = new Lru(size)));
+  if (store === undefined) apqStores.set(key, (store = new Lru(size, APQ_STORE_BYTES)));
   return store;
 }
 
@@ -157,7 +164,7 @@ export function compileGraphql(c: GraphqlConfig, env: PluginCompileEnv): Graphql
     deny: c.deny.map((d) => ({ groups: new Set(d.groups), fields: new Set(d.fields) })),
     apq: c.persisted_queries.apq && !c.persisted_queries.allow_list ? apqStoreFor(env, c.persisted_queries.cache_size) : undefined,
     allowList,
-    documents: new Lru(c.document_cache_size),
+    documents: new Lru(c.document_cache_size, DOCUMENT_CACHE_BYTES),
   };
 }
 
@@ -176,7 +183,7 @@ export function checkDocument(conf: GraphqlConf, query: string): CheckedDocument
     const message = err instanceof GraphQLError ? err.message : 'The document cannot be parsed.';
     checked = { doc: undefined, errors: [{ message, code: 'GRAPHQL_PARSE_FAILED' }], operations: new Map() };
   }
-  conf.documents.set(query, checked);
+  conf.documents.set(query, checked, query.length);
   return checked;
 }
 
@@ -344,7 +351,7 @@ export function checkRequest(ctx: RequestContext, conf: GraphqlConf): PluginResp
   // The access log line's `details` (the name is a GraphQL name: parsed, never free text).
   ctx.vars.accessLogDetails = { graphql_operation: facts.operation ?? '(anonymous)', graphql_type: facts.type, graphql_cost: facts.cost };
   countOperation(ctx.serviceName ?? '', label, 'allowed', measure.cost);
-  if (resolved.register !== undefined) conf.apq!.set(resolved.register, resolved.query);
+  if (resolved.register !== undefined) conf.apq!.set(resolved.register, resolved.query, resolved.query.length);
   if (resolved.filledIn) forwardQuery(ctx, params, resolved.query);
   return undefined;
 }
