@@ -268,3 +268,12 @@ test('the caches are bounded by bytes as well as entries: large distinct documen
   assert.equal(run(post({ query: big }), c), undefined);
   assert.equal(c.documents.size, 0, 'a 2 MiB text is checked but not cached');
 });
+
+test('the standard introspection query (GraphiQL, codegen) passes the default limits when introspection is allowed', async () => {
+  const { getIntrospectionQuery } = await import('graphql');
+  const ctx = post({ query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }), operationName: 'IntrospectionQuery' });
+  const r = run(ctx, conf());
+  assert.equal(r, undefined, r ? String((r as { body?: unknown }).body) : '');
+  assert.equal(graphqlCostOf(ctx), 1, 'introspection fields cost nothing (the policy governs them)');
+  assert.equal(errorOf(run(post({ query: getIntrospectionQuery() }), conf({ introspection: { allow: false } }))).code, 'INTROSPECTION_DISABLED');
+});
