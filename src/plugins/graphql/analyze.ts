@@ -62,6 +62,8 @@ export class Analyzer {
   private readonly memo = new Map<string, Measure>();
   private readonly onStack = new Set<string>();
   private readonly variables: Readonly<Record<string, unknown>>;
+  /** Integer defaults of the operation's variables (`$first: Int = 50`), used when a variable is not given. */
+  private defaults: ReadonlyMap<string, number> = new Map();
   /** Whether a multiplier came from a variable (then the figures hold for these variables only). */
   usedVariables = false;
 
@@ -73,8 +75,11 @@ export class Analyzer {
   }
 
   operation(op: OperationDefinitionNode): OperationMeasure {
+    const defaults = new Map<string, number>();
+    for (const v of op.variableDefinitions ?? []) if (v.defaultValue?.kind === Kind.INT) defaults.set(v.variable.name.value, Number(v.defaultValue.value));
+    this.defaults = defaults;
     const root = this.schema?.getRootType(op.operation) ?? undefined;
-    const m = this.selection(op.selectionSet, root);
+    const m = this.selection(op.selectionSet, root, undefined);
     return { ...m, depth: m.depth, rootFields: this.rootFieldCount(op.selectionSet, new Set()) };
   }
 
@@ -93,7 +98,8 @@ export class Analyzer {
     return n;
   }
 
-  private selection(set: SelectionSetNode, parent: GraphQLCompositeType | undefined): Measure {
+  /** `size`: a size argument of an enclosing non-list field (a connection), for the lists inside it. */
+  private selection(set: SelectionSetNode, parent: GraphQLCompositeType | undefined, size: number | undefined): Measure {
     let depth = 0;
     let aliases = 0;
     let cost = 0;
@@ -110,27 +116,29 @@ export class Analyzer {
       }
     };
     for (const s of set.selections) {
-      if (s.kind === Kind.FIELD) add(this.field(s, parent));
-      else if (s.kind === Kind.INLINE_FRAGMENT) add(this.selection(s.selectionSet, this.typeNamed(s.typeCondition?.name.value) ?? parent));
-      else add(this.fragment(s.name.value));
+      if (s.kind === Kind.FIELD) add(this.field(s, parent, size));
+      else if (s.kind === Kind.INLINE_FRAGMENT) add(this.selection(s.selectionSet, this.typeNamed(s.typeCondition?.name.value) ?? parent, size));
+      else add(this.fragment(s.name.value, size));
     }
     return { depth, aliases, cost, introspection, coordinates: coordinates ?? NONE };
   }
 
-  private fragment(name: string): Measure {
+  private fragment(name: string, size: number | undefined): Measure {
     const def = this.fragments.get(name);
     if (def === undefined) return { depth: 0, aliases: 0, cost: 0, introspection: false, coordinates: NONE };
-    const known = this.memo.get(name);
+    // Memoised per enclosing connection size too (the only outside input to its figures).
+    const key = size === undefined ? name : `${name}\u0000${size}`;
+    const known = this.memo.get(key);
     if (known !== undefined) return known;
     if (this.onStack.has(name)) throw new FragmentCycleError(`Fragment "${name}" spreads itself.`);
     this.onStack.add(name);
-    const m = this.selection(def.selectionSet, this.typeNamed(def.typeCondition.name.value));
+    const m = this.selection(def.selectionSet, this.typeNamed(def.typeCondition.name.value), size);
     this.onStack.delete(name);
-    this.memo.set(name, m);
+    this.memo.set(key, m);
     return m;
   }
 
-  private field(node: FieldNode, parent: GraphQLCompositeType | undefined): Measure {
+  private field(node: FieldNode, parent: GraphQLCompositeType | undefined, enclosingSize: number | undefined): Measure {
     const name = node.name.value;
     if (name === '__schema' || name === '__type') return { depth: 0, aliases: 0, cost: 0, introspection: true, coordinates: NONE };
     const alias = node.alias !== undefined ? 1 : 0;
@@ -139,11 +147,16 @@ export class Analyzer {
     const coordinate = parent !== undefined ? `${parent.name}.${name}` : undefined;
     const leaf = def !== undefined ? isLeafType(getNamedType(def.type)) : node.selectionSet === undefined;
     const own = (coordinate !== undefined ? this.model.fields.get(coordinate) : undefined) ?? (leaf ? this.model.scalar : this.model.object);
-    const multiplier = this.multiplier(node, def);
+    const isList = def !== undefined && isListType(getNullableType(def.type));
+    const size = this.sizeArgument(node);
+    // A size argument on a list multiplies it; on an object (a Relay-style connection) it sizes
+    // the lists inside (edges, nodes) instead of their default size.
+    const sizesChildren = size !== undefined && def !== undefined && !isList;
+    const multiplier = size !== undefined && !sizesChildren ? size : isList ? (enclosingSize ?? this.model.defaultSize) : 1;
     let child: Measure | undefined;
     if (node.selectionSet !== undefined) {
       const named = def !== undefined ? getNamedType(def.type) : undefined;
-      child = this.selection(node.selectionSet, named !== undefined && isCompositeType(named) ? named : undefined);
+      child = this.selection(node.selectionSet, named !== undefined && isCompositeType(named) ? named : undefined, sizesChildren ? size : undefined);
     }
     const cost = Math.min(COST_CAP, multiplier * (own + (child?.cost ?? 0)));
     let coordinates = child?.coordinates ?? NONE;
@@ -157,16 +170,15 @@ export class Analyzer {
     };
   }
 
-  /** The largest size argument given, else the default size for a list field, else 1. */
-  private multiplier(node: FieldNode, def: GraphQLField<unknown, unknown> | undefined): number {
+  /** The largest size argument given (capped), or undefined. */
+  private sizeArgument(node: FieldNode): number | undefined {
     let size: number | undefined;
     for (const arg of node.arguments ?? []) {
       if (!this.model.sizeArguments.includes(arg.name.value)) continue;
       const n = this.intValue(arg.value);
       if (n !== undefined && (size === undefined || n > size)) size = n;
     }
-    if (size !== undefined) return Math.min(MAX_MULTIPLIER, Math.max(0, size));
-    return def !== undefined && isListType(getNullableType(def.type)) ? this.model.defaultSize : 1;
+    return size === undefined ? undefined : Math.min(MAX_MULTIPLIER, Math.max(0, size));
   }
 
   private intValue(v: ValueNode): number | undefined {
@@ -174,7 +186,8 @@ export class Analyzer {
     if (v.kind === Kind.VARIABLE) {
       this.usedVariables = true;
       const given = this.variables[v.name.value];
-      return typeof given === 'number' && Number.isFinite(given) ? Math.trunc(given) : undefined;
+      if (typeof given === 'number' && Number.isFinite(given)) return Math.trunc(given);
+      return given === undefined ? this.defaults.get(v.name.value) : undefined;
     }
     return undefined;
   }

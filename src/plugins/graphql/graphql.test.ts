@@ -18,7 +18,10 @@ const SDL = `
     me: User
     secret: String
     stats: Stats
+    userConnection(first: Int): UserConnection
   }
+  type UserConnection { edges: [UserEdge!]! total: Int }
+  type UserEdge { node: User cursor: String }
   type Mutation { cancel(id: ID!): Shipment }
   type Shipment { id: ID! status: String! events(last: Int): [Event!]! owner: User }
   type Event { at: String! place: String }
@@ -104,6 +107,15 @@ test('cost: objects 1, scalars 0, lists multiplied by first/last/limit or the de
   assert.equal(costOf('{ shipments(first: 2) { id } }', conf({ list: { size_arguments: ['count'], default_size: 50 } })), 50, 'argument names are configurable: first is not one here');
 });
 
+test('cost: a size argument on a connection sizes the lists inside it; variable defaults count', () => {
+  assert.equal(costOf('{ userConnection(first: 5) { edges { node { id } } total } }'), 1 + 5 * (1 + 1));
+  assert.equal(costOf('{ userConnection { edges { node { id } } } }'), 1 + 10 * (1 + 1), 'no size: the default size');
+  assert.equal(costOf('{ userConnection(first: 3) { ...E } } fragment E on UserConnection { edges { cursor } }'), 1 + 3 * 1, 'through a fragment');
+  assert.equal(costOf('{ a: userConnection(first: 3) { ...E } b: userConnection(first: 7) { ...E } } fragment E on UserConnection { edges { cursor } }'), (1 + 3) + (1 + 7), 'one fragment, two sizes');
+  assert.equal(costOf('query Q($n: Int = 40) { shipments(first: $n) { id } }'), 40, 'a variable’s default when not given');
+  assert.equal(costOf('query Q($n: Int = 40) { shipments(first: $n) { id } }', conf(), { n: 2 }), 2);
+});
+
 test('cost: fragments and inline fragments count at every spread, each measured once', () => {
   const c = conf();
   assert.equal(costOf('{ shipments(first: 2) { ...S } me { ...U } } fragment S on Shipment { owner { ...U } } fragment U on User { id }', c), 2 * 1 + 1 + 1 * 2 + 0);
@@ -183,6 +195,8 @@ test('HTTP rules: methods, media types, mutations over GET, malformed requests',
   assert.match(invalid.type, /^application\/json/);
   assert.equal(errorOf(run(post({ query: 'query A { me { id } } query B { me { id } }' }), c)).code, 'OPERATION_RESOLUTION_FAILURE');
   assert.equal(run(post({ query: 'query A { me { id } } query B { me { id } }', operationName: 'B' }), c), undefined);
+  assert.equal(errorOf(run(post({ query: '{ me { id } }', operationName: 'x y' }), c)).code, 'BAD_REQUEST', 'operation names are GraphQL names');
+  assert.equal(errorOf(run(post({ query: '{ me { id } }', operationName: 'a'.repeat(129) }), c)).code, 'BAD_REQUEST');
   assert.equal(errorOf(run(post({ query: `{ ${'me { id } '.repeat(5000)} }` }), conf({ max_tokens: 1000 }))).code, 'GRAPHQL_PARSE_FAILED', 'token limit');
 });
 

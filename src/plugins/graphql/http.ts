@@ -84,6 +84,14 @@ function jsonParam(v: string | null, name: string): Record<string, unknown> | un
 
 const isError = (v: unknown): v is ParamError => v instanceof ParamError;
 
+/** A GraphQL name (operation names are echoed in errors, logs and metrics: nothing else gets through). */
+const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
+
+function checkedName(v: string | undefined): string | undefined | ParamError {
+  if (v === undefined || v === '') return undefined;
+  return NAME.test(v) ? v : bad('"operationName" must be a GraphQL name of at most 128 characters.');
+}
+
 /** GET: parameters in the query string. */
 export function paramsFromQuery(query: string): GraphqlParams | ParamError {
   const q = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
@@ -91,7 +99,9 @@ export function paramsFromQuery(query: string): GraphqlParams | ParamError {
   if (isError(variables)) return variables;
   const extensions = jsonParam(q.get('extensions'), 'extensions');
   if (isError(extensions)) return extensions;
-  return { query: q.get('query') ?? undefined, operationName: q.get('operationName') || undefined, variables, extensions };
+  const operationName = checkedName(q.get('operationName') ?? undefined);
+  if (isError(operationName)) return operationName;
+  return { query: q.get('query') ?? undefined, operationName, variables, extensions };
 }
 
 /** POST: a JSON object body. */
@@ -111,7 +121,9 @@ export function paramsFromBody(body: Buffer | undefined): GraphqlParams | ParamE
   if (isError(variables)) return variables;
   const extensions = objectOrUndefined(p.extensions, 'extensions');
   if (isError(extensions)) return extensions;
-  return { query: (p.query as string | null) ?? undefined, operationName: (p.operationName as string | null) || undefined, variables, extensions };
+  const operationName = checkedName((p.operationName as string | null) ?? undefined);
+  if (isError(operationName)) return operationName;
+  return { query: (p.query as string | null) ?? undefined, operationName, variables, extensions };
 }
 
 /** Whether a POST's Content-Type is application/json (any parameters). */

@@ -5,10 +5,13 @@
 import { graphqlOperationCost, graphqlOperations } from '../../telemetry/metrics.ts';
 
 export const MAX_NAMES = 100;
+/** Longer names count as "(other)" too: the cap on distinct names should also bound their size. */
+const MAX_NAME_LENGTH = 100;
 const namesByService = new Map<string, Set<string>>();
 
 export function operationLabel(service: string, name: string | undefined): string {
   if (name === undefined) return '(anonymous)';
+  if (name.length > MAX_NAME_LENGTH) return '(other)';
   let names = namesByService.get(service);
   if (names === undefined) namesByService.set(service, (names = new Set()));
   if (names.has(name)) return name;

@@ -349,7 +349,8 @@ export function checkRequest(ctx: RequestContext, conf: GraphqlConf): PluginResp
   const facts: GraphqlFacts = { operation: op.name?.value, type: op.operation, cost: measure.cost };
   ctx.vars.graphql = facts;
   // The access log line's `details` (the name is a GraphQL name: parsed, never free text).
-  ctx.vars.accessLogDetails = { graphql_operation: facts.operation ?? '(anonymous)', graphql_type: facts.type, graphql_cost: facts.cost };
+  const named = facts.operation ?? '(anonymous)';
+  ctx.vars.accessLogDetails = { graphql_operation: named.length > 100 ? `${named.slice(0, 100)}…` : named, graphql_type: facts.type, graphql_cost: facts.cost };
   countOperation(ctx.serviceName ?? '', label, 'allowed', measure.cost);
   if (resolved.register !== undefined) conf.apq!.set(resolved.register, resolved.query, resolved.query.length);
   if (resolved.filledIn) forwardQuery(ctx, params, resolved.query);
