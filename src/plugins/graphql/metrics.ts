@@ -20,7 +20,18 @@ export function operationLabel(service: string, name: string | undefined): strin
   return name;
 }
 
+// Label children resolved once (prom-client hashes the label values on every labels() call).
+// Bounded: names per service are capped above, outcomes are a fixed set of codes.
+const counters = new Map<string, ReturnType<typeof graphqlOperations.labels>>();
+const costs = new Map<string, ReturnType<typeof graphqlOperationCost.labels>>();
+
 export function countOperation(service: string, operation: string, outcome: string, cost?: number): void {
-  graphqlOperations.labels(service, operation, outcome).inc();
-  if (cost !== undefined) graphqlOperationCost.labels(service).observe(cost);
+  const key = `${service}\u0000${operation}\u0000${outcome}`;
+  let c = counters.get(key);
+  if (c === undefined) counters.set(key, (c = graphqlOperations.labels(service, operation, outcome)));
+  c.inc();
+  if (cost === undefined) return;
+  let h = costs.get(service);
+  if (h === undefined) costs.set(service, (h = graphqlOperationCost.labels(service)));
+  h.observe(cost);
 }
