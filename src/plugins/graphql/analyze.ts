@@ -80,7 +80,7 @@ export class Analyzer {
     this.defaults = defaults;
     const root = this.schema?.getRootType(op.operation) ?? undefined;
     const m = this.selection(op.selectionSet, root, undefined);
-    return { ...m, depth: m.depth, rootFields: this.rootFieldCount(op.selectionSet, new Set()) };
+    return { ...m, rootFields: this.rootFieldCount(op.selectionSet, new Set()) };
   }
 
   private rootFieldCount(set: SelectionSetNode, seen: Set<string>): number {
