@@ -203,6 +203,9 @@ test('store mode: a schema uploaded through the admin API reaches the gateway; i
   assert.equal(text.body, SDL, 'the SDL as uploaded, for the portal docs');
   assert.match(String(text.headers['content-type']), /^text\/plain/);
   assert.equal(expectStatus(await node.admin<{ stored: boolean }>('PUT', '/admin/services/tracking/graphql-schema', { sdl: SDL }), 'same again').body.stored, false);
+  const audit = expectStatus(await node.admin<{ data: { action: string; entity_key: string; after: unknown }[] }>('GET', '/admin/audit?entity=service'), 'audit');
+  const entry = audit.body.data.find((e) => e.action === 'graphql-schema');
+  assert.equal(entry?.entity_key, 'tracking', 'the upload is in the audit log');
 
   const introspected = expectStatus(await node.admin<{ stored: boolean; types: number }>('POST', '/admin/services/tracking/graphql-schema/introspect', { path: '/graphql' }), 'introspection');
   assert.equal(introspected.body.stored, true, 'printed from introspection: other text, same schema');

@@ -9,7 +9,7 @@ import { ConfigError, formatIssue } from '../core/config/errors.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { DEFAULT_DB, describeDb, parseDbUrl } from '../store/location.ts';
 import { checkDb, UsageError } from './args.ts';
-import { StoreOpenError, withStore, type Io } from './config.ts';
+import { actorName, StoreOpenError, withStore, type Io } from './config.ts';
 
 const USAGE = 'portcullis import graphql --service NAME (SCHEMA.graphql | --introspect [--path /graphql])';
 
@@ -44,7 +44,7 @@ export async function runImportGraphql(argv: string[], io: Io, env: NodeJS.Proce
     return await withStore(db, async (store) => {
       const config = new ConfigService(store, BUNDLED_CATALOG);
       const text = sdl ?? await introspectService(config, service, values.path);
-      const r = await storeGraphqlSchema(config, service, text);
+      const r = await storeGraphqlSchema(config, service, text, { name: actorName() });
       io.out(r.stored
         ? `schema of "${service}" (${r.types} types) stored in ${describeDb(parseDbUrl(db))} as ${r.spec_id}`
         : `schema of "${service}" unchanged (already ${r.spec_id})`);

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { buildClientSchema, buildSchema, getIntrospectionQuery, printSchema, type IntrospectionQuery } from 'graphql';
 import Type from 'typebox';
 import { validate } from '../../core/config/validate.ts';
-import type { StoreSession } from '../../store/ports.ts';
+import type { StoredEntity, StoreSession } from '../../store/ports.ts';
 import { NotFoundError, WriteValidationError, type ConfigService } from '../config-service.ts';
-import { ApiProblem, type Operation } from './types.ts';
+import { ApiProblem, type Operation, type OpInput } from './types.ts';
 
 const MAX_SDL = 2 * 1024 * 1024;
 /** Introspection results are larger than the SDL they print to (JSON, nested type references). */
@@ -34,15 +34,21 @@ export function checkSdl(sdl: string): number | string {
   }
 }
 
-async function graphqlService(session: StoreSession, name: string): Promise<Record<string, unknown>> {
+async function graphqlService(session: StoreSession, name: string): Promise<StoredEntity> {
   const svc = (await session.all('service')).find((e) => e.key === name);
   if (svc === undefined) throw new NotFoundError(`service "${name}" does not exist`);
   if (svc.data.protocol !== 'graphql') throw new ApiProblem('validation-failed', `service "${name}" is not a graphql service`, [{ pointer: '', detail: 'set protocol: graphql on the service first' }]);
-  return svc.data;
+  return svc;
+}
+
+/** Who stored a schema (the audit log's actor). */
+export interface SchemaActor {
+  readonly name: string;
+  readonly requestId?: string | undefined;
 }
 
 /** Stores the SDL as the service's latest schema (unless it already is), checking the config with it. */
-export async function storeGraphqlSchema(config: ConfigService, name: string, sdl: string): Promise<StoredSchema> {
+export async function storeGraphqlSchema(config: ConfigService, name: string, sdl: string, actor: SchemaActor): Promise<StoredSchema> {
   const types = checkSdl(sdl);
   if (typeof types === 'string') throw new WriteValidationError([{ pointer: '/sdl', path: 'sdl', message: `not a valid GraphQL schema: ${types}` }]);
   const sameAsLatest = async (tx: StoreSession) => {
@@ -54,12 +60,17 @@ export async function storeGraphqlSchema(config: ConfigService, name: string, sd
   const unchanged = await sameAsLatest(read);
   if (unchanged !== undefined) return { service: name, spec_id: unchanged, stored: false, types };
   return config.store.write(async (tx) => {
-    await graphqlService(tx, name);
+    const svc = await graphqlService(tx, name);
     const again = await sameAsLatest(tx);
     if (again !== undefined) return { service: name, spec_id: again, stored: false, types };
-    const row = await tx.insertSpec({ service: name, format: 'graphql-sdl', title: name, version: createHash('sha256').update(sdl).digest('hex').slice(0, 12), content: sdl });
+    const version = createHash('sha256').update(sdl).digest('hex').slice(0, 12);
+    const row = await tx.insertSpec({ service: name, format: 'graphql-sdl', title: name, version, content: sdl });
     // The snapshot gateways will build with this schema: refused (and rolled back) if it does not compile.
     await config.load(tx);
+    await tx.appendAudit({
+      actor: actor.name, action: 'graphql-schema', entity: 'service', entity_id: svc.id, entity_key: name,
+      before: null, after: JSON.stringify({ spec_id: row.id, format: 'graphql-sdl', sha256_prefix: version, bytes: Buffer.byteLength(sdl) }), request_id: actor.requestId ?? null,
+    });
     return { service: name, spec_id: row.id, stored: true, types };
   }, { bump: true });
 }
@@ -98,7 +109,7 @@ async function readCapped(res: Response, max: number): Promise<string> {
  * names a path at most. No redirects are followed; the answer is time- and size-capped.
  */
 export async function introspectService(config: ConfigService, name: string, path?: string): Promise<string> {
-  const data = await graphqlService(config.store.read(), name);
+  const { data } = await graphqlService(config.store.read(), name);
   const url = introspectionUrl(data, path);
   let res: Response;
   try {
@@ -145,6 +156,7 @@ const StoredSchemaResult = Type.Object({
 }, { title: 'GraphqlSchemaResult' });
 
 const NameParam = (params: Record<string, string>) => params.name!;
+const actorOf = (input: OpInput): SchemaActor => ({ name: input.principal?.user ?? 'anonymous', requestId: input.requestId });
 
 export function graphqlOperations(config: ConfigService): Operation[] {
   return [
@@ -158,7 +170,7 @@ export function graphqlOperations(config: ConfigService): Operation[] {
       async handler(input) {
         const v = validate<{ sdl: string }>(SchemaUpload, input.body);
         if (!v.ok) throw new WriteValidationError(v.issues);
-        return { body: await storeGraphqlSchema(config, NameParam(input.params), v.value.sdl) };
+        return { body: await storeGraphqlSchema(config, NameParam(input.params), v.value.sdl, actorOf(input)) };
       },
     },
     {
@@ -174,7 +186,7 @@ export function graphqlOperations(config: ConfigService): Operation[] {
         if (!v.ok) throw new WriteValidationError(v.issues);
         const name = NameParam(input.params);
         const sdl = await introspectService(config, name, v.value.path);
-        return { body: await storeGraphqlSchema(config, name, sdl) };
+        return { body: await storeGraphqlSchema(config, name, sdl, actorOf(input)) };
       },
     },
   ];
