@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { MAX_BODY_BYTES, readJsonBody } from './body.ts';
 import { ShipmentEvents, type EventsOptions } from './events.ts';
+import { handleGraphql } from './graphql.ts';
 import { renderLabelPdf } from './label-pdf.ts';
 import { CarrierProblem, sendJson, sendProblem } from './problem.ts';
 import { quoteAll, quoteFor } from './rates.ts';
@@ -185,6 +186,8 @@ export function createCarrier(options: CarrierOptions = {}): Carrier {
   const store = new ShipmentStore(options);
   const events = options.events ? new ShipmentEvents(store, { ...options.events, ...(options.now ? { now: options.now } : {}) }) : undefined;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    // The GraphQL tracking API (graphql.ts) at /graphql, beside the REST routes.
+    if (handleGraphql(req, res, store)) return;
     // dispatch catches everything it can answer; this is the last line against a crash.
     dispatch(req, res, store, events).catch(() => res.destroy());
   };

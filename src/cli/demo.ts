@@ -143,6 +143,8 @@ export async function runDemo(args: StartArgs): Promise<void> {
       `    curl ${base}/carrier/tracking/PC0000000001 -H "apikey: $KEY"`,
       `    curl -X POST ${base}/carrier/rates -H "apikey: $KEY" -H 'content-type: application/json' \\`,
       `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
+      `    curl -X POST ${base}/carrier/graphql -H "apikey: $KEY" -H 'content-type: application/json' \\`,
+      `      -d '{"query":"{ shipment(trackingNumber: \\"PC0000000001\\") { status events(last: 2) { at status location } } }"}'`,
       '',
       '  Live tracking over WebSocket (prints the first updates of the demo parcel):',
       `    npx node examples/carrier/ws-client.ts ${base.replace(/^http/, 'ws')}/carrier/tracking/PC0000000001/stream --header "apikey: $KEY"`,

@@ -11,7 +11,8 @@ import { actorName, formatChanges, StoreOpenError, withStore, type Io } from './
 export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [kind, ...rest] = argv;
   if (kind === 'wsdl') return (await import('./import-wsdl.ts')).runImportWsdl(rest, io, env);
-  if (kind !== 'openapi') throw new UsageError(kind === undefined ? 'import needs a kind: portcullis import openapi SPEC | portcullis import wsdl WSDL' : `cannot import "${kind}" (supported: openapi, wsdl)`);
+  if (kind === 'graphql') return (await import('./import-graphql.ts')).runImportGraphql(rest, io, env);
+  if (kind !== 'openapi') throw new UsageError(kind === undefined ? 'import needs a kind: portcullis import openapi SPEC | portcullis import wsdl WSDL | portcullis import graphql --service NAME FILE' : `cannot import "${kind}" (supported: openapi, wsdl, graphql)`);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {

@@ -14,6 +14,8 @@ Usage:
   portcullis config export [-o FILE]           the store's config as a file (round-trips exactly)
   portcullis import openapi SPEC [options]     a service + routes from an OpenAPI/Swagger file or URL
   portcullis import wsdl WSDL [options]        a soap service + routes from a WSDL 1.1 file or URL
+  portcullis import graphql --service NAME (FILE | --introspect [--path /P])
+                                               a graphql service's schema, from SDL or its upstream
   portcullis admin token [--user NAME]         a new admin API token, written straight to the store
                                                (the way back in when every token is lost)
   portcullis webhooks COMMAND [options]        webhook event types, applications, endpoints, publish,

@@ -7,6 +7,7 @@ import { parseYaml } from '../core/config/load.ts';
 import type { ServiceConfig } from '../core/config/schema.ts';
 import { adminOperations, type ControlPlane } from '../admin/api/index.ts';
 import { importOperations } from '../admin/api/import.ts';
+import { graphqlOperations } from '../admin/api/graphql.ts';
 import { circuitBreakerOperations } from '../admin/api/circuit-breakers.ts';
 import { cacheOperations, type CachePurger } from '../admin/api/cache.ts';
 import { purgeRedis } from '../store/cache/redis.ts';
@@ -237,7 +238,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const webhookMaster = masterKey ?? (() => { const key = randomBytes(32); return { key, fingerprint: masterKeyFingerprint(key) }; })();
   const webhooks = control ? new WebhookService(control.service.store, webhookMaster, compileSsrfPolicy({ allow: webhookSettingsOfNode.allowNetworks })) : undefined;
   const api = control ? {
-    operations: adminOperations(control, [...importOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([])), ...cacheOperations(purger), ...(webhooks ? webhookOperations(webhooks) : [])]),
+    operations: adminOperations(control, [...importOperations(control.service), ...graphqlOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([])), ...cacheOperations(purger), ...(webhooks ? webhookOperations(webhooks) : [])]),
     auth: control.auth, readOnly: control.readOnly, version: pkg.version,
   } : undefined;
   const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}) }) : undefined;

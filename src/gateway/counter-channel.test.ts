@@ -41,3 +41,25 @@ test('quota asks without a quota counter on the node are answered with an error,
   const w = wired().make();
   await assert.rejects(w.consume({ subject: 's', period: 'day', timeZone: 'UTC', limit: 1, consumer: 'c', plan: undefined }), /not counted on this node|quota/);
 });
+
+test('weights travel to the supervisor (rate and quota); a hostile weight counts as 1', async () => {
+  const { installLocalCounters, localQuotaCounter } = await import('../store/counters/local.ts');
+  const { QuotaLedger } = await import('../store/quota/ledger.ts');
+  const before = localQuotaCounter();
+  installLocalCounters({ quota: new QuotaLedger({ logger: { info: () => undefined, warn: () => undefined } }) });
+  try {
+    const ch = wired();
+    const w = ch.make();
+    const key = `k-${Math.random()}`;
+    const windows = [{ seconds: 3600, limit: 10 }];
+    assert.equal((await w.hit(key, windows, Date.now(), 8)).windows[0]!.remaining, 2);
+    assert.equal((await w.hit(key, windows, Date.now(), 3)).allowed, false);
+    assert.equal(ch.messages.at(-1)!.batch[0]!.weight, 3);
+    const ask = { subject: `s-${Math.random()}`, period: 'day' as const, timeZone: 'UTC', limit: 10, consumer: 'c', plan: undefined };
+    assert.deepEqual([(await w.consume(ask, Date.now(), 9)).used, (await w.consume(ask, Date.now(), 2)).allowed], [9, false]);
+    const forged = await answerCounts({ type: 'portcullis:count', batch: [{ id: 1, op: 'rate', key: `f-${Math.random()}`, windows, weight: -5 }] }, Date.now());
+    assert.equal(('rate' in forged.results[0]! && forged.results[0].rate.windows[0]!.remaining), 9);
+  } finally {
+    installLocalCounters({ quota: before });
+  }
+});

@@ -6,8 +6,8 @@ import { localQuotaCounter, localRateCounter } from '../store/counters/local.ts'
 import type { QuotaAsk, QuotaCounter, QuotaDecision, RateCounter, RateDecision, RateWindow } from '../store/counters/ports.ts';
 
 export type CountRequest =
-  | { readonly id: number; readonly op: 'rate'; readonly key: string; readonly windows: readonly RateWindow[] }
-  | { readonly id: number; readonly op: 'quota'; readonly ask: QuotaAsk };
+  | { readonly id: number; readonly op: 'rate'; readonly key: string; readonly windows: readonly RateWindow[]; readonly weight?: number }
+  | { readonly id: number; readonly op: 'quota'; readonly ask: QuotaAsk; readonly weight?: number };
 
 export type CountResult =
   | { readonly id: number; readonly rate: RateDecision }
@@ -38,15 +38,18 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
     this.timeoutMs = opts.timeoutMs ?? ANSWER_TIMEOUT_MS;
   }
 
-  hit(key: string, windows: readonly RateWindow[]): Promise<RateDecision> {
-    return this.ask({ id: ++this.nextId, op: 'rate', key, windows }).then((r) => {
+  hit(key: string, windows: readonly RateWindow[], _nowMs?: number, weight = 1): Promise<RateDecision> {
+    // A weight of 1 is left out of the message (the common case: plain request counting).
+    const req: CountRequest = weight === 1 ? { id: ++this.nextId, op: 'rate', key, windows } : { id: ++this.nextId, op: 'rate', key, windows, weight };
+    return this.ask(req).then((r) => {
       if ('rate' in r) return r.rate;
       throw new Error('error' in r ? r.error : 'unexpected answer');
     });
   }
 
-  consume(ask: QuotaAsk): Promise<QuotaDecision> {
-    return this.ask({ id: ++this.nextId, op: 'quota', ask }).then((r) => {
+  consume(ask: QuotaAsk, _nowMs?: number, weight = 1): Promise<QuotaDecision> {
+    const req: CountRequest = weight === 1 ? { id: ++this.nextId, op: 'quota', ask } : { id: ++this.nextId, op: 'quota', ask, weight };
+    return this.ask(req).then((r) => {
       if ('quota' in r) return r.quota;
       throw new Error('error' in r ? r.error : 'unexpected answer');
     });
@@ -100,12 +103,12 @@ export function answerCounts(m: CountMessage, nowMs: number): CountedMessage | P
   const results = m.batch.map((req): CountResult | Promise<CountResult> => {
     try {
       if (req.op === 'rate') {
-        const r = rate.hit(req.key, req.windows, nowMs);
+        const r = rate.hit(req.key, req.windows, nowMs, weightOf(req.weight));
         if (r instanceof Promise) { waiting = true; return r.then((d) => ({ id: req.id, rate: d }), (err: Error) => ({ id: req.id, error: err.message })); }
         return { id: req.id, rate: r };
       }
       if (quota === undefined) return { id: req.id, error: 'quotas are not counted on this node' };
-      const q = quota.consume(req.ask, nowMs);
+      const q = quota.consume(req.ask, nowMs, weightOf(req.weight));
       if (q instanceof Promise) { waiting = true; return q.then((d) => ({ id: req.id, quota: d }), (err: Error) => ({ id: req.id, error: err.message })); }
       return { id: req.id, quota: q };
     } catch (err) {
@@ -114,6 +117,11 @@ export function answerCounts(m: CountMessage, nowMs: number): CountedMessage | P
   });
   if (!waiting) return { type: 'portcullis:counted', results: results as CountResult[] };
   return Promise.all(results).then((all) => ({ type: 'portcullis:counted', results: all }));
+}
+
+/** A weight from a worker's message: a positive integer, else 1. */
+function weightOf(w: unknown): number {
+  return typeof w === 'number' && Number.isSafeInteger(w) && w > 0 ? w : 1;
 }
 
 export function isCountMessage(m: unknown): m is CountMessage {

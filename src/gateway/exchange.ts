@@ -761,6 +761,8 @@ class Exchange implements AttemptOwner {
         bytes_in: this.body?.received || this.ctx?.requestBody?.length || undefined,
         bytes_out: this.bytesOut,
         user_agent: this.req.headers['user-agent'],
+        // Fields a plugin adds about what the request was (e.g. the GraphQL operation and its cost).
+        details: this.ctx?.vars.accessLogDetails,
       });
     }
     const steps = route?.chains.log ?? NO_STEPS;

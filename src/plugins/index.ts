@@ -6,6 +6,7 @@ import { basicAuth } from './basic-auth/plugin.ts';
 import { circuitBreaker } from './circuit-breaker/plugin.ts';
 import { concurrencyLimit } from './concurrency-limit/plugin.ts';
 import { cors } from './cors/plugin.ts';
+import { graphql } from './graphql/plugin.ts';
 import { ipRestriction } from './ip-restriction/plugin.ts';
 import { jwt } from './jwt/plugin.ts';
 import { keyAuth } from './key-auth/plugin.ts';
@@ -43,6 +44,7 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   proxyCache,
   soapProxy,
   soapMediation,
+  graphql,
 ] as AnyPlugin[];
 
 export const BUNDLED_CATALOG = catalogOf(BUNDLED_PLUGINS);

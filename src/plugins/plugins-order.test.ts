@@ -20,6 +20,7 @@ test('bundled plugins run in this order', () => {
     '993 soap-mediation',
     '951 request-size-limiting',
     '950 acl',
+    '930 graphql',
     '910 rate-limiting',
     '908 quota',
     '905 concurrency-limit',
@@ -54,6 +55,7 @@ test('bundled plugins implement these phases', () => {
     'proxy-cache': ['upstream-request', 'upstream-response', 'log'],
     'soap-proxy': ['access'],
     'soap-mediation': ['access', 'upstream-response', 'response-body'],
+    'graphql': ['access'],
   });
 });
 

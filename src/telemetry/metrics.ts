@@ -297,3 +297,15 @@ export const websocketCloses = new client.Counter({
   labelNames: ['service', 'route', 'code', 'initiator'] as const,
 });
 export const soapRequests = new FastCounter('portcullis_soap_requests_total', 'SOAP requests by service, operation (one the service declares, or "" when unknown) and outcome: forwarded or the refusing problem code (soap-proxy); mediated, invalid-input, fault-client, fault-server or invalid-response (soap-mediation).', registry);
+export const graphqlOperations = new client.Counter({
+  name: 'portcullis_graphql_operations_total',
+  help: 'GraphQL operations checked by the graphql plugin, by service, operation name (bounded: "(anonymous)", "(unknown)" before one is known, "(other)" past the cap of distinct names) and outcome (allowed, or the refusal code).',
+  labelNames: ['service', 'operation', 'outcome'] as const,
+});
+
+export const graphqlOperationCost = new client.Histogram({
+  name: 'portcullis_graphql_operation_cost',
+  help: 'Estimated cost of allowed GraphQL operations, by service.',
+  labelNames: ['service'] as const,
+  buckets: [1, 5, 10, 50, 100, 500, 1000, 5000, 10000, 50000],
+});

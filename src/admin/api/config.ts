@@ -93,11 +93,12 @@ export function configOperations(service: ConfigService): Operation[] {
     {
       id: 'get-spec', method: 'GET', path: '/admin/specs/{id}', tag: 'API spec', role: 'viewer',
       summary: 'One stored document, as it was imported',
-      responses: { 200: { description: 'The document text (JSON, YAML, or XML for a WSDL).', contentType: 'text/plain' } },
+      responses: { 200: { description: 'The document text (JSON or YAML; XML for a WSDL; GraphQL SDL as text/plain).', contentType: 'text/plain' } },
       problems: ['not-found'],
       async handler(input) {
         const spec = await service.store.read().getSpec(input.params.id!);
         if (!spec) throw new ApiProblem('not-found', 'no such spec');
+        if (spec.format === 'graphql-sdl') return { body: spec.content, contentType: 'text/plain; charset=utf-8' };
         const start = spec.content.trimStart();
         const json = start.startsWith('{');
         // A WSDL (format "wsdl") is XML.

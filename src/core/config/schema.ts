@@ -53,7 +53,7 @@ export const SoapServiceSchema = Type.Object({
 
 export const ServiceSchema = Type.Object({
   name: Name,
-  protocol: Type.Union([Type.Literal('http'), Type.Literal('graphql'), Type.Literal('soap')], { default: 'http', description: 'What the service speaks (targets may be http:// or https://): plain HTTP, GraphQL, or SOAP (docs/soap.md: envelopes checked, routing by operation, SOAP faults).' }),
+  protocol: Type.Union([Type.Literal('http'), Type.Literal('graphql'), Type.Literal('soap')], { default: 'http', description: 'What the service speaks (targets may be http:// or https://). graphql: every route of the service is guarded by the graphql plugin, with its defaults unless an instance configures it (docs/graphql.md). soap: envelopes checked, routing by operation, SOAP faults (docs/soap.md).' }),
   targets: Type.Array(TargetSchema, { minItems: 1, maxItems: 1000, description: 'Upstream instances the load balancer chooses from.' }),
   path: Type.String({ pattern: '^/', default: '/', description: 'Prefix prepended to the forwarded path.' }),
   preserve_host: Type.Boolean({ default: false, description: 'Send the client’s Host upstream instead of the target’s host:port.' }),
@@ -70,6 +70,9 @@ export const ServiceSchema = Type.Object({
   }, { additionalProperties: false, default: {}, description: 'Active probes and passive (live traffic) checks; both optional.' }),
   plugins: Type.Array(PluginInstanceSchema, { default: [], description: 'Plugin instances for every route of this service.' }),
   soap: Type.Optional(SoapServiceSchema),
+  graphql: Type.Optional(Type.Object({
+    schema: Type.Optional(Type.String({ minLength: 1, maxLength: 2 * 1024 * 1024, description: 'The schema (SDL) inline. Without it, the latest schema stored for the service (uploaded or introspected through the admin API) is used.' })),
+  }, { additionalProperties: false, description: 'protocol: graphql only: the service’s GraphQL schema.' })),
   tags: Tags,
 }, { additionalProperties: false });
 

@@ -68,6 +68,7 @@ export const ERRORS = {
   'soap-fault-client': { status: 400, title: 'SOAP Fault', detail: 'The SOAP service refused the request (a Client/Sender fault).' },
   'soap-fault-server': { status: 502, title: 'SOAP Fault', detail: 'The SOAP service failed to process the request (a Server/Receiver fault).' },
   'soap-response-invalid': { status: 502, title: 'Bad Gateway', detail: 'The SOAP service sent a response that is not a valid envelope of the operation.' },
+  'graphql-introspection-failed': { status: 502, title: 'Bad Gateway', detail: 'The service’s upstream did not answer the introspection query with a usable schema.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

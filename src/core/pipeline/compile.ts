@@ -2,7 +2,7 @@
 // one plugin name the most specific instance wins (route > service > global), and a disabled
 // instance at a more specific scope switches the plugin off there. Within a phase, plugins run
 // by priority (higher first), then by name.
-import type { Config, PluginInstance } from '../config/schema.ts';
+import type { Config, PluginInstance, ServiceConfig } from '../config/schema.ts';
 import { pointerToPath, type ConfigIssue } from '../config/errors.ts';
 import { validate } from '../config/validate.ts';
 import type { PluginResponse, RequestContext } from './context.ts';
@@ -156,6 +156,23 @@ function byRunOrder(a: CompiledInstance, b: CompiledInstance): number {
   return b.plugin.priority - a.plugin.priority || (a.plugin.name < b.plugin.name ? -1 : a.plugin.name > b.plugin.name ? 1 : 0);
 }
 
+/**
+ * The plugin a service's protocol brings (protocol graphql: the graphql plugin, with its defaults
+ * and the service's schema), attached to the service when its own list does not name it.
+ */
+function protocolPlugin(service: ServiceConfig): PluginInstance | undefined {
+  if (service.protocol !== 'graphql') return undefined;
+  const schema = service.graphql?.schema;
+  return { name: 'graphql', enabled: true, config: schema !== undefined ? { schema } : {} };
+}
+
+/** graphql instances of a graphql service get the service's inline schema unless they carry their own. */
+function withProtocolConfig(service: ServiceConfig, list: readonly PluginInstance[]): readonly PluginInstance[] {
+  const schema = service.graphql?.schema;
+  if (service.protocol !== 'graphql' || schema === undefined || !list.some((p) => p.name === 'graphql')) return list;
+  return list.map((p) => (p.name === 'graphql' && p.config.schema === undefined ? { ...p, config: { ...p.config, schema } } : p));
+}
+
 export interface CompiledChains {
   /** Global plugins' rewrite steps, run before routing. */
   readonly rewrite: readonly Step[];
@@ -181,16 +198,26 @@ export function compileChains(catalog: PluginCatalog, config: Config, issues: Co
     return out;
   };
   const global = compileList(config.plugins, '/plugins', 'global', '');
-  const perService = new Map(config.services.map((s, i) => [s.name, compileList(s.plugins, `/services/${i}/plugins`, 'service', s.name, s.name)]));
+  const perService = new Map(config.services.map((s, i) => {
+    const compiled = compileList(withProtocolConfig(s, s.plugins), `/services/${i}/plugins`, 'service', s.name, s.name);
+    const implicit = protocolPlugin(s);
+    if (s.graphql !== undefined && s.protocol !== 'graphql') issues.push({ pointer: `/services/${i}/graphql`, path: pointerToPath(`/services/${i}/graphql`), message: 'graphql settings need protocol: graphql' });
+    if (implicit !== undefined && catalog.has(implicit.name) && !compiled.has(implicit.name)) {
+      const inst = compileInstance(catalog, implicit, `/services/${i}/protocol`, 'service', s.name, issues, { ...baseEnv, service: s.name, serviceConfig: s });
+      if (inst) compiled.set(implicit.name, inst);
+    }
+    return [s.name, compiled];
+  }));
   const routes = config.routes.map((route, i): RouteChains => {
     const effective = new Map(global);
     for (const [name, inst] of perService.get(route.service) ?? []) effective.set(name, inst);
-    for (const [name, inst] of compileList(route.plugins, `/routes/${i}/plugins`, 'route', route.name, route.service)) effective.set(name, inst);
+    const service = services.get(route.service);
+    const routePlugins = service === undefined ? route.plugins : withProtocolConfig(service, route.plugins);
+    for (const [name, inst] of compileList(routePlugins, `/routes/${i}/plugins`, 'route', route.name, route.service)) effective.set(name, inst);
     // A soap service's routes check every envelope (docs/soap.md), unless the route mediates
     // REST to SOAP (its clients send JSON) or attaches soap-proxy itself. (A soap service without
     // its soap section is reported by checkSoapConfig.)
-    const soapService = services.get(route.service);
-    if (soapService?.protocol === 'soap' && soapService.soap !== undefined && !effective.has(SOAP_PROXY) && !effective.has(SOAP_MEDIATION)) {
+    if (service?.protocol === 'soap' && service.soap !== undefined && !effective.has(SOAP_PROXY) && !effective.has(SOAP_MEDIATION)) {
       const implicit = compileList([{ name: SOAP_PROXY, enabled: true, config: {} }], `/routes/${i}`, 'route', route.name, route.service).get(SOAP_PROXY);
       if (implicit !== undefined) effective.set(SOAP_PROXY, implicit);
     }

@@ -8,6 +8,7 @@ import { appendAnswerField, type PluginResponse, type RequestContext } from '../
 import { canonicalTimeZone, type CalendarPeriod } from '../../core/quota/periods.ts';
 import { localQuotaCounter } from '../../store/counters/local.ts';
 import type { QuotaAsk, QuotaDecision } from '../../store/counters/ports.ts';
+import { requestWeight } from '../graphql/cost.ts';
 import { policyItem, secondsUntil, stateItem } from './headers.ts';
 import { countQuota } from './metrics.ts';
 import { QuotaSchema } from './schema.ts';
@@ -26,6 +27,8 @@ export interface QuotaConf {
   readonly rejectNoPlan: boolean;
   readonly failClosed: boolean;
   readonly headers: boolean;
+  /** Count the request's GraphQL cost instead of 1 (`cost: graphql`). */
+  readonly byCost: boolean;
   /** Where the instance is attached: the explicit quota is counted per consumer and this place. */
   readonly scope: 'global' | 'service' | 'route';
   /** Subjects seen under this snapshot's config (a new snapshot starts a new cache). */
@@ -76,7 +79,9 @@ function decide(ctx: RequestContext, conf: QuotaConf, metered: Metered, d: Quota
     return undefined;
   }
   countQuota(service, 'exceeded');
-  return { problem: 'quota-exceeded', detail: `The ${metered.ask.period === 'day' ? 'daily' : 'monthly'} quota of ${d.limit} requests is used up.`, headers: { 'retry-after': String(reset) } };
+  const period = metered.ask.period === 'day' ? 'daily' : 'monthly';
+  const detail = conf.byCost ? `What is left of the ${period} quota of ${d.limit} cost units does not cover this operation.` : `The ${period} quota of ${d.limit} requests is used up.`;
+  return { problem: 'quota-exceeded', detail, headers: { 'retry-after': String(reset) } };
 }
 
 function failed(ctx: RequestContext, conf: QuotaConf, err: unknown): PluginResponse | undefined {
@@ -103,7 +108,7 @@ export const quota = definePlugin<typeof QuotaSchema, QuotaConf>({
     if (c.source === 'plan' && (c.period !== undefined || c.limit !== undefined)) return 'period and limit are only for source: config; with source: plan the plan\'s quota applies';
     return {
       source: c.source, period: c.period, limit: c.limit, timeZone,
-      rejectNoPlan: c.no_plan === 'reject', failClosed: c.fail === 'closed', headers: c.headers,
+      rejectNoPlan: c.no_plan === 'reject', failClosed: c.fail === 'closed', headers: c.headers, byCost: c.cost === 'graphql',
       scope: env.attachedTo?.scope ?? 'global', cache: new Map(),
     };
   },
@@ -118,7 +123,7 @@ export const quota = definePlugin<typeof QuotaSchema, QuotaConf>({
       if (counter === undefined) return failed(ctx, conf, new Error('no quota counter on this node'));
       let answer: QuotaDecision | Promise<QuotaDecision>;
       try {
-        answer = counter.consume(metered.ask, ctx.receivedAt);
+        answer = counter.consume(metered.ask, ctx.receivedAt, requestWeight(ctx, conf.byCost));
       } catch (err) {
         return failed(ctx, conf, err);
       }

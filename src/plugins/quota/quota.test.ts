@@ -118,3 +118,19 @@ test('headers: false sends no RateLimit fields', () => {
   assert.equal(run(ctx, conf), undefined);
   assert.equal(ctx.answerHeaders, undefined);
 });
+
+test('cost: graphql uses up the operation’s cost; a refused operation uses nothing', () => {
+  fresh();
+  const conf = compileConf(quota, { source: 'config', period: 'day', limit: 10, cost: 'graphql' });
+  const withCost = (cost: number) => {
+    const ctx = request('acme');
+    ctx.vars.graphql = { operation: 'Q', type: 'query', cost };
+    return ctx;
+  };
+  assert.equal(run(withCost(7), conf), undefined);
+  const refused = run(withCost(4), conf);
+  assert.ok(refused && 'problem' in refused && refused.problem === 'quota-exceeded');
+  assert.match(String(refused.detail), /cost units/);
+  assert.equal(run(withCost(3), conf), undefined, '7 + 3 = 10: the refused 4 was not counted');
+  assert.ok(run(request('acme'), conf), 'a request without an operation uses 1');
+});

@@ -16,5 +16,6 @@ export const QuotaSchema = Type.Object({
     default: 'open',
     description: 'When the quota counter cannot answer: open lets the request pass uncounted; closed answers 503 quota-unavailable.',
   }),
+  cost: Type.Union([Type.Literal('request'), Type.Literal('graphql')], { default: 'request', description: 'What a request uses up: request: 1; graphql: the cost of its GraphQL operation as the graphql plugin estimated it (at least 1; other requests use 1). Quotas are then in cost units.' }),
   headers: Type.Boolean({ default: true, description: 'Send the RateLimit and RateLimit-Policy fields (policy "quota") on responses.' }),
 }, { additionalProperties: false });

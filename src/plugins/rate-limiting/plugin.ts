@@ -11,6 +11,7 @@ import { localRateCounter } from '../../store/counters/local.ts';
 import type { RateDecision } from '../../store/counters/ports.ts';
 import { rateLimitDecisions } from '../../telemetry/metrics.ts';
 import type { CounterSeries } from '../../telemetry/fast-series.ts';
+import { requestWeight } from '../graphql/cost.ts';
 import { redisCounter, viaLocal, type Counted, type GuardedRedisCounter } from '../shared/counting.ts';
 import { policyField, stateField, type NamedWindow } from './fields.ts';
 import { RateLimitingSchema, WINDOW_SECONDS, type RateLimitingConfig, type WindowName } from './schema.ts';
@@ -40,6 +41,8 @@ export interface CompiledRateLimiting {
   readonly redis: GuardedRedisCounter | undefined;
   readonly failOpen: boolean;
   readonly showFields: boolean;
+  /** Count the request's GraphQL cost instead of 1 (`cost: graphql`). */
+  readonly byCost: boolean;
   readonly outcomes: Outcomes;
 }
 
@@ -138,6 +141,7 @@ export const rateLimiting = definePlugin({
       redis: c.backend === 'redis' ? redisCounter(env.redis!) : undefined,
       failOpen: c.fail === 'open',
       showFields: !c.hide_headers,
+      byCost: c.cost === 'graphql',
       outcomes: { allowed: series('allowed'), limited: series('limited'), fallback: series('fallback'), refused: series('refused'), unlimited: series('unlimited') },
     };
   },
@@ -148,9 +152,10 @@ export const rateLimiting = definePlugin({
       if (limits === 'no-plan') return { problem: 'subscription-required' };
       const key = subject(ctx, conf);
       const now = Date.now();
+      const weight = requestWeight(ctx, conf.byCost);
       const counted = conf.redis !== undefined
-        ? conf.redis.hit(key, limits.windows, now, conf.failOpen ? localRateCounter() : undefined, ctx.log)
-        : viaLocal(localRateCounter(), key, limits.windows, now, 'counter', ctx.log);
+        ? conf.redis.hit(key, limits.windows, now, conf.failOpen ? localRateCounter() : undefined, ctx.log, weight)
+        : viaLocal(localRateCounter(), key, limits.windows, now, 'counter', ctx.log, 'rate-limit', weight);
       if (counted instanceof Promise) return counted.then((c) => decide(ctx, conf, limits, c));
       return decide(ctx, conf, limits, counted);
     },

@@ -117,3 +117,21 @@ test('Redis unreachable: fail-closed answers 503, fail-open counts on this node'
   for (let i = 0; i < 3; i++) outcomes.push((await access(fakeContext(), open)) === undefined);
   assert.deepEqual(outcomes, [true, true, false], 'the per-node count still enforces the limit');
 });
+
+test('cost: graphql counts the GraphQL operation’s cost (at least 1); other requests count 1', async () => {
+  const conf = compile({ limits: [{ window: 'hour', limit: 10 }], cost: 'graphql', limit_by: 'route' });
+  const withCost = (cost: number) => {
+    const ctx = fakeContext();
+    ctx.vars.graphql = { operation: 'Q', type: 'query', cost };
+    return ctx;
+  };
+  assert.equal(await access(withCost(6), conf), undefined);
+  const refused = await access(withCost(5), conf);
+  assert.ok(refused && 'problem' in refused && refused.problem === 'rate-limited', '6 + 5 > 10');
+  assert.equal(await access(withCost(0), conf), undefined, 'cost 0 still counts 1');
+  assert.equal(await access(fakeContext(), conf), undefined, 'no operation: 1');
+  assert.equal(await access(withCost(2), conf), undefined, 'the refused 5 consumed nothing: 6 + 1 + 1 + 2 = 10');
+  assert.ok(await access(fakeContext(), conf));
+  const byRequest = compile({ limits: [{ window: 'hour', limit: 2 }], limit_by: 'route' });
+  assert.equal(await access(withCost(100), byRequest), undefined, 'without the option a request counts 1 whatever its cost');
+});

@@ -18,6 +18,7 @@ export const RateLimitingSchema = Type.Object({
   header_name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', description: 'limit_by header: the request header whose value is counted.' })),
   backend: Type.Union([Type.Literal('local'), Type.Literal('redis')], { default: 'local', description: 'local: counted in this node (exact across its worker processes); redis: counted in gateway.redis (exact across every node).' }),
   fail: Type.Union([Type.Literal('open'), Type.Literal('closed')], { default: 'open', description: 'When the counter cannot answer (Redis down or too slow): open counts on this node instead (a per-node limit); closed answers 503.' }),
+  cost: Type.Union([Type.Literal('request'), Type.Literal('graphql')], { default: 'request', description: 'What a request counts for: request: 1; graphql: the cost of its GraphQL operation as the graphql plugin estimated it (at least 1; other requests count 1). Limits are then in cost units.' }),
   hide_headers: Type.Boolean({ default: false, description: 'Do not send RateLimit-Policy / RateLimit on responses (429s still carry Retry-After).' }),
 }, { additionalProperties: false });
 

@@ -37,17 +37,17 @@ export class GuardedRedisCounter {
     this.purpose = purpose;
   }
 
-  hit(key: string, windows: readonly RateWindow[], nowMs: number, fallback: RateCounter | undefined, log: PluginLogger): MaybeCounted {
-    if (nowMs < this.skipUntil) return this.failed(key, windows, nowMs, fallback, log, 'unavailable');
+  hit(key: string, windows: readonly RateWindow[], nowMs: number, fallback: RateCounter | undefined, log: PluginLogger, weight = 1): MaybeCounted {
+    if (nowMs < this.skipUntil) return this.failed(key, windows, nowMs, fallback, log, 'unavailable', weight);
     if (!this.redis.available()) {
-      if (this.started) return this.failed(key, windows, nowMs, fallback, log, 'unavailable');
+      if (this.started) return this.failed(key, windows, nowMs, fallback, log, 'unavailable', weight);
       return this.redis.firstConnection().then((ok) => {
         this.started ||= ok;
-        return ok ? this.hit(key, windows, Date.now(), fallback, log) : this.failed(key, windows, Date.now(), fallback, log, 'unavailable');
+        return ok ? this.hit(key, windows, Date.now(), fallback, log, weight) : this.failed(key, windows, Date.now(), fallback, log, 'unavailable', weight);
       });
     }
     this.started = true;
-    return this.redis.hit(key, windows, nowMs).then(
+    return this.redis.hit(key, windows, nowMs, weight).then(
       (decision): Counted => {
         if (this.down) {
           this.down = false;
@@ -58,12 +58,12 @@ export class GuardedRedisCounter {
       },
       () => {
         this.skipUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
-        return this.failed(key, windows, Date.now(), fallback, log, 'error');
+        return this.failed(key, windows, Date.now(), fallback, log, 'error', weight);
       },
     );
   }
 
-  private failed(key: string, windows: readonly RateWindow[], nowMs: number, fallback: RateCounter | undefined, log: PluginLogger, reason: 'unavailable' | 'error'): MaybeCounted {
+  private failed(key: string, windows: readonly RateWindow[], nowMs: number, fallback: RateCounter | undefined, log: PluginLogger, reason: 'unavailable' | 'error', weight: number): MaybeCounted {
     counterBackendErrors.labels('redis', reason).inc();
     if (!this.down) {
       this.down = true;
@@ -71,13 +71,13 @@ export class GuardedRedisCounter {
       log.warn({ backend: 'redis', reason }, `${this.purpose} counter unavailable: ${fallback ? 'counting per node' : 'refusing requests on fail-closed routes'} until Redis is back`);
     }
     if (fallback === undefined) return { via: 'refused' };
-    return viaLocal(fallback, key, windows, nowMs, 'fallback', log, this.purpose);
+    return viaLocal(fallback, key, windows, nowMs, 'fallback', log, this.purpose, weight);
   }
 }
 
 /** Counts on the node-local counter; a failure there (supervisor unreachable) is a refusal or a pass per policy. */
-export function viaLocal(counter: RateCounter, key: string, windows: readonly RateWindow[], nowMs: number, via: 'counter' | 'fallback', log: PluginLogger, purpose = 'rate-limit'): MaybeCounted {
-  const r = counter.hit(key, windows, nowMs);
+export function viaLocal(counter: RateCounter, key: string, windows: readonly RateWindow[], nowMs: number, via: 'counter' | 'fallback', log: PluginLogger, purpose = 'rate-limit', weight = 1): MaybeCounted {
+  const r = counter.hit(key, windows, nowMs, weight);
   if (!(r instanceof Promise)) return { via, decision: r };
   return r.then((decision): Counted => ({ via, decision }), (err: Error) => {
     counterBackendErrors.labels('supervisor', 'error').inc();

@@ -57,6 +57,24 @@ export function defineRateCounterConformance(name: string, make: () => Promise<{
     } finally { await cleanup(); }
   });
 
+  test(`${name}: a weighted hit counts its weight, and is refused (counting nothing) when the weight does not fit`, async () => {
+    const { counter, cleanup } = await make();
+    try {
+      const k = key();
+      const w = [{ seconds: DAY, limit: 10 }];
+      const first = await counter.hit(k, w, Date.now(), 4);
+      assert.deepEqual([first.allowed, first.windows[0]!.remaining], [true, 6]);
+      const tooHeavy = await counter.hit(k, w, Date.now(), 7);
+      assert.deepEqual([tooHeavy.allowed, tooHeavy.windows[0]!.remaining], [false, 0]);
+      assert.ok(tooHeavy.retryAfter >= 1);
+      const fits = await counter.hit(k, w, Date.now(), 6);
+      assert.deepEqual([fits.allowed, fits.windows[0]!.remaining], [true, 0], 'the refused 7 was not counted');
+      assert.equal((await hit(counter, k, w)).allowed, false);
+      const over = await counter.hit(key(), w, Date.now(), 11);
+      assert.equal(over.allowed, false, 'a weight above the limit never fits');
+    } finally { await cleanup(); }
+  });
+
   test(`${name}: keys and window lengths are counted apart`, async () => {
     const { counter, cleanup } = await make();
     try {

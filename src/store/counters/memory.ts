@@ -25,7 +25,7 @@ export class MemoryRateCounter implements RateCounter {
     return this.slots.size;
   }
 
-  hit(key: string, windows: readonly RateWindow[], nowMs: number): RateDecision {
+  hit(key: string, windows: readonly RateWindow[], nowMs: number, weight = 1): RateDecision {
     if (nowMs >= this.sweepAt) this.sweep(nowMs);
     const n = windows.length;
     const states: WindowState[] = [];
@@ -43,14 +43,14 @@ export class MemoryRateCounter implements RateCounter {
       slots[i] = stored;
       const c = rolled(stored, Math.floor(nowMs / (w.seconds * 1000)));
       counts[i] = c;
-      const verdict = judge(w, c, nowMs);
+      const verdict = judge(w, c, nowMs, weight);
       states[i] = verdict.state;
       fits[i] = verdict.allowed;
       if (!verdict.allowed && verdict.retryMs > retryMs) retryMs = verdict.retryMs;
     }
     if (retryMs > 0) {
       // Nothing is counted: windows that had room report it without this request.
-      for (let i = 0; i < n; i++) if (fits[i]) states[i] = { ...states[i]!, remaining: states[i]!.remaining + 1 };
+      for (let i = 0; i < n; i++) if (fits[i]) states[i] = { ...states[i]!, remaining: states[i]!.remaining + weight };
       return { allowed: false, windows: states, retryAfter: Math.ceil(retryMs / 1000) };
     }
     for (let i = 0; i < n; i++) {
@@ -58,11 +58,11 @@ export class MemoryRateCounter implements RateCounter {
       const slot = slots[i];
       if (slot === undefined) {
         if (this.slots.size >= this.maxKeys) this.forgetOldest();
-        this.slots.set(keys[i]!, { interval: c.interval, previous: c.previous, current: c.current + 1, windowMs: windows[i]!.seconds * 1000 });
+        this.slots.set(keys[i]!, { interval: c.interval, previous: c.previous, current: c.current + weight, windowMs: windows[i]!.seconds * 1000 });
       } else {
         slot.interval = c.interval;
         slot.previous = c.previous;
-        slot.current = c.current + 1;
+        slot.current = c.current + weight;
       }
     }
     return { allowed: true, windows: states, retryAfter: 0 };

@@ -31,9 +31,10 @@ export interface RateDecision {
 export interface RateCounter {
   /**
    * Checks every window for `key` and, only when all of them allow the request, counts it in all
-   * of them (atomically): a refused request consumes nothing.
+   * of them (atomically): a refused request consumes nothing. `weight` (default 1) is what the
+   * request counts for, e.g. a GraphQL operation's cost: it is allowed only when that many fit.
    */
-  hit(key: string, windows: readonly RateWindow[], nowMs: number): MaybePromise<RateDecision>;
+  hit(key: string, windows: readonly RateWindow[], nowMs: number, weight?: number): MaybePromise<RateDecision>;
 }
 
 /** A quota subject's allowance for the calendar period that contains now. */
@@ -61,6 +62,6 @@ export interface QuotaDecision {
 }
 
 export interface QuotaCounter {
-  /** Counts one request against the subject's allowance unless it is used up. */
-  consume(ask: QuotaAsk, nowMs: number): MaybePromise<QuotaDecision>;
+  /** Counts one request (or `weight` units, default 1) against the subject's allowance unless they do not all fit. */
+  consume(ask: QuotaAsk, nowMs: number, weight?: number): MaybePromise<QuotaDecision>;
 }

@@ -6,12 +6,13 @@ import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/connection.ts';
 import type { RateCounter, RateDecision, RateWindow, WindowState } from './ports.ts';
 
-// KEYS[i]: the key of window i (interval index appended here); ARGV: seconds, limit per window.
-// Returns { allowed (0/1), retryMs, then per window: remaining, resetMs }.
+// KEYS[i]: the key of window i (interval index appended here); ARGV: seconds, limit per window,
+// then the request's weight. Returns { allowed (0/1), retryMs, then per window: remaining, resetMs }.
 const SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = #KEYS
+local w = tonumber(ARGV[2 * n + 1] or '1')
 local out = {1, 0}
 local cur = {}
 local fits = {}
@@ -28,17 +29,17 @@ for i = 1, n do
   local estimate = previous * (1 - elapsed) + current
   cur[i] = ck
   out[2 + 2 * i] = math.max(1, math.ceil((windowMs - into) / 1000))
-  if estimate + 1 <= limit then
-    out[1 + 2 * i] = math.max(0, math.floor(limit - estimate - 1))
+  if estimate + w <= limit then
+    out[1 + 2 * i] = math.max(0, math.floor(limit - estimate - w))
     fits[i] = true
   else
     out[1 + 2 * i] = 0
     local wait
-    if current + 1 <= limit and previous > 0 then
-      wait = ((1 - (limit - 1 - current) / previous) - elapsed) * windowMs
+    if current + w <= limit and previous > 0 then
+      wait = ((1 - (limit - w - current) / previous) - elapsed) * windowMs
     else
       local target = 0
-      if current > 0 then target = math.max(0, 1 - (limit - 1) / current) end
+      if current > 0 then target = math.min(1, math.max(0, 1 - (limit - w) / current)) end
       wait = (1 - elapsed) * windowMs + target * windowMs
     end
     wait = math.max(1, math.ceil(wait))
@@ -48,14 +49,14 @@ end
 if retry > 0 then
   -- Nothing is counted: windows that had room report it without this request.
   for i = 1, n do
-    if fits[i] then out[1 + 2 * i] = out[1 + 2 * i] + 1 end
+    if fits[i] then out[1 + 2 * i] = out[1 + 2 * i] + w end
   end
   out[1] = 0
   out[2] = retry
   return out
 end
 for i = 1, n do
-  redis.call('INCR', cur[i])
+  redis.call('INCRBY', cur[i], w)
   redis.call('PEXPIRE', cur[i], tonumber(ARGV[2 * i - 1]) * 2000 + 1000)
 end
 return out
@@ -102,12 +103,13 @@ export class RedisRateCounter implements RateCounter {
     return this.scripted;
   }
 
-  hit(key: string, windows: readonly RateWindow[], _nowMs: number): Promise<RateDecision> {
+  hit(key: string, windows: readonly RateWindow[], _nowMs: number, weight = 1): Promise<RateDecision> {
     const args: (string | number)[] = [windows.length];
     // A hash tag keeps every key of one limit in one Redis Cluster slot.
     const base = `${this.conn.prefix}rl:{${key}}:`;
     for (const w of windows) args.push(base + w.seconds);
     for (const w of windows) args.push(w.seconds, w.limit);
+    args.push(weight);
     // One promise layer on top of the client's (this runs for every request on Redis-limited routes).
     return this.client().portcullisRate(...args).then((out) => decision(windows, out));
   }

@@ -24,31 +24,32 @@ export interface WindowVerdict {
   readonly retryMs: number;
 }
 
-/** Judges one more request against one window, given its counts at `nowMs`. */
-export function judge(window: RateWindow, counts: WindowCounts, nowMs: number): WindowVerdict {
+/** Judges one more request (of `weight` units) against one window, given its counts at `nowMs`. */
+export function judge(window: RateWindow, counts: WindowCounts, nowMs: number, weight = 1): WindowVerdict {
   const windowMs = window.seconds * 1000;
   const intoMs = nowMs - counts.interval * windowMs;
   const elapsed = intoMs / windowMs;
   const estimate = counts.previous * (1 - elapsed) + counts.current;
   const resetSeconds = Math.max(1, Math.ceil((windowMs - intoMs) / 1000));
   const limit = window.limit;
-  if (estimate + 1 <= limit) {
-    return { allowed: true, state: { limit, remaining: Math.max(0, Math.floor(limit - estimate - 1)), resetSeconds }, retryMs: 0 };
+  if (estimate + weight <= limit) {
+    return { allowed: true, state: { limit, remaining: Math.max(0, Math.floor(limit - estimate - weight)), resetSeconds }, retryMs: 0 };
   }
-  return { allowed: false, state: { limit, remaining: 0, resetSeconds }, retryMs: retryMs(limit, counts, elapsed, windowMs) };
+  return { allowed: false, state: { limit, remaining: 0, resetSeconds }, retryMs: retryMs(limit, counts, elapsed, windowMs, weight) };
 }
 
-/** Time until previous × (1 − elapsed) + current + 1 ≤ limit, counting no further requests. */
-function retryMs(limit: number, counts: WindowCounts, elapsed: number, windowMs: number): number {
+/** Time until previous × (1 − elapsed) + current + weight ≤ limit, counting no further requests. */
+function retryMs(limit: number, counts: WindowCounts, elapsed: number, windowMs: number, weight: number): number {
   const { previous, current } = counts;
-  if (current + 1 <= limit && previous > 0) {
-    // The previous interval's share must shrink: elapsed' ≥ 1 − (limit − 1 − current) / previous.
-    const target = 1 - (limit - 1 - current) / previous;
+  if (current + weight <= limit && previous > 0) {
+    // The previous interval's share must shrink: elapsed' ≥ 1 − (limit − weight − current) / previous.
+    const target = 1 - (limit - weight - current) / previous;
     return Math.max(1, Math.ceil((target - elapsed) * windowMs));
   }
   // The current interval alone is full: wait for it to end, then for its share to shrink enough.
+  // (A weight above the limit never fits; the answer is then the longest wait, a window.)
   const toNext = (1 - elapsed) * windowMs;
-  const target = current > 0 ? Math.max(0, 1 - (limit - 1) / current) : 0;
+  const target = current > 0 ? Math.min(1, Math.max(0, 1 - (limit - weight) / current)) : 0;
   return Math.max(1, Math.ceil(toNext + target * windowMs));
 }
 

@@ -104,7 +104,7 @@ export class QuotaLedger implements QuotaCounter {
     return this.entries.size;
   }
 
-  consume(ask: QuotaAsk, nowMs: number): QuotaDecision {
+  consume(ask: QuotaAsk, nowMs: number, weight = 1): QuotaDecision {
     const bounds = this.clock.bounds(ask.period, ask.timeZone, nowMs);
     const key = keyOf(ask.subject, bounds.start);
     let e = this.entries.get(key);
@@ -118,9 +118,9 @@ export class QuotaLedger implements QuotaCounter {
       e.product = ask.product ?? null;
     }
     const used = e.base + e.pending + e.flushing;
-    if (used >= ask.limit) return { allowed: false, used, limit: ask.limit, resetsAt: bounds.end };
-    e.pending++;
-    return { allowed: true, used: used + 1, limit: ask.limit, resetsAt: bounds.end };
+    if (used + weight > ask.limit) return { allowed: false, used, limit: ask.limit, resetsAt: bounds.end };
+    e.pending += weight;
+    return { allowed: true, used: used + weight, limit: ask.limit, resetsAt: bounds.end };
   }
 
   /** Loads the current periods' usage (before the gateway serves), then syncs in the background. */
