@@ -3,6 +3,7 @@
 import type { EntityData, KindName } from '../core/entities/kinds.ts';
 import type { WebhookLog } from './webhooks/log.ts';
 import type { WebhookModel } from './webhooks/model.ts';
+import type { PortalModel } from './portal/model.ts';
 import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 
 export interface StoredEntity {
@@ -146,6 +147,8 @@ export interface StoreSession {
   readonly webhookModel: WebhookModel;
   /** Webhook messages, deliveries and attempts. */
   readonly webhookLog: WebhookLog;
+  /** Portal users, sessions, mailed tokens, teams and their applications. */
+  readonly portal: PortalModel;
 }
 
 export interface StoreHealth {

@@ -5,12 +5,13 @@
 // opened twice, so those tests are skipped for it.
 import { after, before as beforeAll, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { LATEST_SCHEMA_VERSION, SchemaTooNewError } from '../migrations/index.ts';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, SchemaTooNewError } from '../migrations/index.ts';
 import { openStore, parseDbUrl } from '../open.ts';
 import { DuplicateKeyError, type Store } from '../ports.ts';
 import { entityTests } from './entities.ts';
 import { recordTests } from './records.ts';
 import { quotaTests } from './quotas.ts';
+import { portalTests } from '../portal/conformance.ts';
 import { type ConformanceTarget, POLL_MS, unique, service, waitFor, isShareable, rawQuery, type SuiteContext } from './support.ts';
 
 export type { ConformanceTarget };
@@ -75,7 +76,8 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
         }
       }
       const rows = await rawQuery(url(), 'select version from schema_migrations order by version') as { version: number | string }[];
-      assert.deepEqual(rows.map((r) => Number(r.version)), Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
+      // Numbers are reserved per issue (005 EDI, 006 metering, 007 portal): every migration, once, in order.
+      assert.deepEqual(rows.map((r) => Number(r.version)), MIGRATIONS.map((m) => m.version));
       assert.equal((await store().read().getByKey('service', name))?.version, 1);
     });
 
@@ -216,6 +218,7 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
 
     recordTests(ctx);
     quotaTests(ctx);
+    portalTests(ctx);
 
     test('concurrent bumped writes from two stores on one database are serialised', async (t) => {
       if (!shareable(t)) return;
