@@ -45,6 +45,9 @@ import { webhookSettings, WebhookSettingsError } from '../webhooks/settings.ts';
 import { compileSsrfPolicy } from '../webhooks/ssrf.ts';
 import { ensurePlatformModel } from '../webhooks/relay.ts';
 import { startWebhookRole, type WebhookRole } from '../webhooks/role.ts';
+import { createPortal, type Portal } from '../portal/index.ts';
+import { portalMount } from '../portal/openapi.ts';
+import { portalSettings, PortalSettingsError } from '../portal/settings.ts';
 
 /** How often a node checks whether the OAuth2 server needs a new signing key. */
 const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
@@ -221,7 +224,20 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     operations: adminOperations(control, [...importOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([])), ...cacheOperations(purger), ...(webhooks ? webhookOperations(webhooks) : [])]),
     auth: control.auth, readOnly: control.readOnly, version: pkg.version,
   } : undefined;
-  const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}) }) : undefined;
+  // The developer portal's API needs the store (DB-less nodes have none to sign users up into).
+  let portal: Portal | undefined;
+  if (control && !control.readOnly) {
+    let settings;
+    try {
+      settings = portalSettings(process.env, `http://${opts.adminHost.includes(':') ? `[${opts.adminHost}]` : opts.adminHost}:${opts.adminPort}`);
+    } catch (err) {
+      if (err instanceof PortalSettingsError) throw new PlatformError(err.message);
+      throw err;
+    }
+    portal = createPortal({ store: control.service.store, service: control.service, logger, settings, ...(webhooks ? { webhooks } : {}) });
+    if (portal.mail.name === 'log') logger.info({}, 'portal mail goes to this log (PORTCULLIS_PORTAL_MAIL=log): set PORTCULLIS_PORTAL_MAIL=smtp to send it');
+  }
+  const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}), ...(portal ? { portal: portalMount(portal, pkg.version) } : {}) }) : undefined;
   let adminPort = 0;
   if (admin) {
     try {
@@ -333,6 +349,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       await ledger?.stop();
       await checker.stop();
       await admin?.close();
+      await portal?.close();
       await source.close();
       await mirror?.close();
       logger.info({}, 'stopped');

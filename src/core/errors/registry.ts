@@ -56,6 +56,12 @@ export const ERRORS = {
   'oauth2-unsupported-grant-type': { status: 400, title: 'Unsupported Grant Type', detail: 'Only the client_credentials grant is supported.' },
   'oauth2-invalid-scope': { status: 400, title: 'Invalid Scope', detail: 'A requested scope is unknown or not allowed for this client.' },
   'oauth2-unavailable': { status: 503, title: 'Service Unavailable', detail: 'The authorization server cannot issue or revoke tokens right now; try again shortly.' },
+  'invalid-credentials': { status: 401, title: 'Invalid Credentials', detail: 'The email address or password is not right.' },
+  'csrf-failed': { status: 403, title: 'Forbidden', detail: 'The request failed the cross-site request forgery check.' },
+  'token-invalid': { status: 400, title: 'Invalid Token', detail: 'The link is invalid, expired or already used; ask for a new one.' },
+  'email-not-verified': { status: 403, title: 'Email Not Verified', detail: 'Confirm your email address (the link in the welcome mail) before doing this.' },
+  'too-many-attempts': { status: 429, title: 'Too Many Attempts', detail: 'Too many attempts; wait for the time in Retry-After and try again.' },
+  'last-owner': { status: 409, title: 'Conflict', detail: 'A team needs at least one owner; make someone else owner first.' },
   'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -5,7 +5,7 @@
 // opened twice, so those tests are skipped for it.
 import { after, before as beforeAll, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, SchemaTooNewError } from '../migrations/index.ts';
+import { MIGRATIONS, SchemaTooNewError } from '../migrations/index.ts';
 import { openStore, parseDbUrl } from '../open.ts';
 import { DuplicateKeyError, type Store } from '../ports.ts';
 import { entityTests } from './entities.ts';

@@ -1,0 +1,46 @@
+// The portal API, assembled: its operation table and the session gate. The admin listener mounts
+// it under /portal/api (src/admin/server.ts) with its OpenAPI document (./openapi.ts);
+// src/cli/platform.ts builds it.
+import type { ConfigService } from '../admin/config-service.ts';
+import type { Store } from '../store/ports.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { WebhookService } from '../webhooks/service.ts';
+import { accountOperations } from './api/accounts.ts';
+import { throttlesFor, type PortalContext, type PortalOperation } from './api/context.ts';
+import { teamOperations } from './api/teams.ts';
+import { createMailTransport, type MailTransport } from './mail/transport.ts';
+import { PortalSessions, portalGate } from './sessions.ts';
+import type { PortalSettings } from './settings.ts';
+
+export interface PortalDeps {
+  readonly store: Store;
+  readonly service: ConfigService;
+  readonly logger: Logger;
+  readonly settings: PortalSettings;
+  /** Defaults to the transport the settings name. */
+  readonly mail?: MailTransport;
+  readonly webhooks?: WebhookService;
+}
+
+/** Every portal API operation, in the order the OpenAPI document lists them. */
+export function portalOperations(ctx: PortalContext): PortalOperation[] {
+  return [...accountOperations(ctx), ...teamOperations(ctx)];
+}
+
+export interface Portal {
+  readonly operations: readonly PortalOperation[];
+  readonly gate: ReturnType<typeof portalGate>;
+  readonly mail: MailTransport;
+  close(): Promise<void>;
+}
+
+export function createPortal(deps: PortalDeps): Portal {
+  const mail = deps.mail ?? createMailTransport(deps.settings.mail, deps.logger);
+  const sessions = new PortalSessions(deps.store, deps.settings);
+  const ctx: PortalContext = {
+    store: deps.store, service: deps.service, settings: deps.settings, sessions, mail, logger: deps.logger,
+    throttles: throttlesFor(deps.settings), ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+  };
+  const operations = portalOperations(ctx);
+  return { operations, gate: portalGate(sessions, deps.settings), mail, close: () => mail.close() };
+}
