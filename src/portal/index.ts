@@ -6,6 +6,7 @@ import type { Store } from '../store/ports.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { WebhookService } from '../webhooks/service.ts';
 import { accountOperations } from './api/accounts.ts';
+import { appOperations } from './api/apps.ts';
 import { throttlesFor, type PortalContext, type PortalOperation } from './api/context.ts';
 import { teamOperations } from './api/teams.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
@@ -24,7 +25,7 @@ export interface PortalDeps {
 
 /** Every portal API operation, in the order the OpenAPI document lists them. */
 export function portalOperations(ctx: PortalContext): PortalOperation[] {
-  return [...accountOperations(ctx), ...teamOperations(ctx)];
+  return [...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx)];
 }
 
 export interface Portal {
