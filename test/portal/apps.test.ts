@@ -3,19 +3,7 @@
 // once, listed by prefix, rotated with an overlap, expiry set, revoked).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertProblem, withPortal, type Json, type PortalHarness } from './helpers.ts';
-
-export async function catalogFixture(h: PortalHarness): Promise<void> {
-  const ok = async (url: string, body: unknown) => {
-    const r = await h.admin('POST', url, body);
-    assert.equal(r.status, 201, r.text);
-  };
-  await ok('/admin/services', { name: 'carrier', targets: [{ url: 'http://127.0.0.1:9' }], tags: ['logistics'] });
-  await ok('/admin/plans', { name: 'free', title: 'Free', quota: { period: 'month', limit: 1000 } });
-  await ok('/admin/plans', { name: 'gold', title: 'Gold', requires_approval: true, price: { model: 'per_call', per_call_minor: 0.1 } });
-  await ok('/admin/products', { name: 'shipping', title: 'Shipping', services: ['carrier'], plans: ['free', 'gold'], status: 'published' });
-  await ok('/admin/products', { name: 'secret-beta', title: 'Beta', services: ['carrier'], plans: ['free'], status: 'draft' });
-}
+import { assertProblem, catalogFixture, withPortal, type Json } from './helpers.ts';
 
 test('applications are consumers on the gateway, linked to the team', async () => {
   await withPortal(async (h) => {

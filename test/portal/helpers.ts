@@ -196,6 +196,19 @@ export async function withPortal(fn: (h: PortalHarness) => Promise<void>, opts: 
   }
 }
 
+/** Plans free (1,000 calls a month) and gold (needs approval), a published product with both, a draft one. */
+export async function catalogFixture(h: PortalHarness): Promise<void> {
+  const ok = async (url: string, body: unknown) => {
+    const r = await h.admin('POST', url, body);
+    assert.equal(r.status, 201, r.text);
+  };
+  await ok('/admin/services', { name: 'carrier', targets: [{ url: 'http://127.0.0.1:9' }], tags: ['logistics'] });
+  await ok('/admin/plans', { name: 'free', title: 'Free', quota: { period: 'month', limit: 1000 } });
+  await ok('/admin/plans', { name: 'gold', title: 'Gold', requires_approval: true, price: { model: 'per_call', per_call_minor: 0.1 } });
+  await ok('/admin/products', { name: 'shipping', title: 'Shipping', services: ['carrier'], plans: ['free', 'gold'], status: 'published' });
+  await ok('/admin/products', { name: 'secret-beta', title: 'Beta', services: ['carrier'], plans: ['free'], status: 'draft' });
+}
+
 /** A problem+json answer with this status and registry code; returns the body. */
 export function assertProblem(r: Reply, status: number, code: string): Json {
   assert.equal(r.status, status, `${r.method} ${r.url}: ${r.text}`);
