@@ -7,6 +7,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { WebhookService } from '../webhooks/service.ts';
 import { accountOperations } from './api/accounts.ts';
 import { appOperations } from './api/apps.ts';
+import { catalogOperations } from './api/catalog.ts';
 import { throttlesFor, type PortalContext, type PortalOperation } from './api/context.ts';
 import { teamOperations } from './api/teams.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
@@ -25,7 +26,7 @@ export interface PortalDeps {
 
 /** Every portal API operation, in the order the OpenAPI document lists them. */
 export function portalOperations(ctx: PortalContext): PortalOperation[] {
-  return [...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx)];
+  return [...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...catalogOperations(ctx)];
 }
 
 export interface Portal {
