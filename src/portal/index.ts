@@ -10,6 +10,7 @@ import { appOperations } from './api/apps.ts';
 import { catalogOperations } from './api/catalog.ts';
 import { throttlesFor, type PortalContext, type PortalOperation } from './api/context.ts';
 import { teamOperations } from './api/teams.ts';
+import { webhookSelfServiceOperations } from './api/webhooks.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
 import { PortalSessions, portalGate } from './sessions.ts';
 import type { PortalSettings } from './settings.ts';
@@ -26,7 +27,7 @@ export interface PortalDeps {
 
 /** Every portal API operation, in the order the OpenAPI document lists them. */
 export function portalOperations(ctx: PortalContext): PortalOperation[] {
-  return [...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...catalogOperations(ctx)];
+  return [...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...(ctx.webhooks ? webhookSelfServiceOperations(ctx, ctx.webhooks) : []), ...catalogOperations(ctx)];
 }
 
 export interface Portal {

@@ -1,6 +1,7 @@
 // The portal API's OpenAPI 3.1 document: the admin API's generator (src/admin/openapi.ts) with the
 // portal's profile (cookie sessions, CSRF). docs/portal-openapi.json is this output, checked in; a
 // test fails when it drifts. Regenerate: npx node src/portal/openapi.ts --write
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildOpenApi, openApiText, type OpenApiProfile } from '../admin/openapi.ts';
 import type { AnyOperation } from '../admin/api/types.ts';
@@ -10,6 +11,9 @@ import { openStore } from '../store/open.ts';
 import pino from 'pino';
 import { createPortal, type Portal } from './index.ts';
 import { portalSettings } from './settings.ts';
+import { masterKeyFingerprint } from '../core/identity/sealed.ts';
+import { WebhookService } from '../webhooks/service.ts';
+import { compileSsrfPolicy } from '../webhooks/ssrf.ts';
 
 export const PORTAL_OPENAPI_FILE = new URL('../../docs/portal-openapi.json', import.meta.url);
 
@@ -33,7 +37,9 @@ export const portalMount = (portal: Portal, version: string) => ({ operations: p
 export async function portalDocumentOperations(): Promise<{ operations: AnyOperation[]; version: string }> {
   const store = await openStore('sqlite::memory:');
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const portal = createPortal({ store, service: new ConfigService(store, BUNDLED_CATALOG), logger: pino({ level: 'silent' }), settings: portalSettings({}) });
+  const key = randomBytes(32);
+  const webhooks = new WebhookService(store, { key, fingerprint: masterKeyFingerprint(key) }, compileSsrfPolicy({ allow: [] }));
+  const portal = createPortal({ store, service: new ConfigService(store, BUNDLED_CATALOG), logger: pino({ level: 'silent' }), settings: portalSettings({}), webhooks });
   await store.close();
   return { operations: [...portal.operations], version: pkg.version };
 }

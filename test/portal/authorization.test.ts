@@ -1,6 +1,6 @@
 // Authorization, enumerated from the operation table itself so that a new team-scoped endpoint
 // cannot be forgotten: every operation whose path names a team is called by an outsider with team
-// A's ids (and with the outsider's own team but A's objects) and must answer 404 — the same as for
+// A's ids (and with the outsider's own team and app but A's objects) and must answer 404 — the same as for
 // things that do not exist — and leave A exactly as it was. Owner-only operations refuse developers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,11 @@ const BODIES: Record<string, unknown> = {
   'portal-create-key': {},
   'portal-update-key': { expires_at: null },
   'portal-rotate-key': { overlap_seconds: 0 },
+  'portal-create-webhook-endpoint': { url: 'https://intruder.example/hook' },
+  'portal-update-webhook-endpoint': { url: 'https://intruder.example/hook' },
+  'portal-rotate-webhook-secret': { overlap_seconds: 0 },
+  'portal-resend-webhook': { message: 'msg_unknown' },
+  'portal-replay-webhooks': { since: '2020-01-01T00:00:00Z', mode: 'all' },
 };
 
 const OWNER_ONLY = new Set(['portal-rename-team', 'portal-set-member-role', 'portal-remove-member', 'portal-list-invitations', 'portal-invite', 'portal-withdraw-invitation']);
@@ -26,6 +31,8 @@ interface World {
   readonly developer: Client;
   readonly outsider: Client;
   readonly outsiderTeam: string;
+  /** An application of the outsider's own team. */
+  readonly outsiderApp: string;
   snapshot(): Promise<unknown>;
 }
 
@@ -41,12 +48,15 @@ async function world(h: PortalHarness): Promise<World> {
   const base = `/portal/api/teams/${team}/apps/${String(app.body.id)}`;
   const key = await owner.post(`${base}/keys`, {});
   const subscription = await owner.post(`${base}/subscriptions`, { product: 'shipping', plan: 'free' });
-  for (const r of [invitation, app, key, subscription]) assert.equal(r.status, 201, r.text);
-  const ids = { team, app: String(app.body.id), key: String(key.body.id), subscription: String(subscription.body.id), user: String(dave.id), invitation: String(invitation.body.id) };
+  const endpoint = await owner.post(`${base}/webhooks/endpoints`, { url: 'https://hooks.example.com/alpha' });
+  for (const r of [invitation, app, key, subscription, endpoint]) assert.equal(r.status, 201, r.text);
+  const own = await outsider.post(`/portal/api/teams/${outsiderTeam}/apps`, { name: 'Own' });
+  assert.equal(own.status, 201);
+  const ids = { team, app: String(app.body.id), key: String(key.body.id), subscription: String(subscription.body.id), user: String(dave.id), invitation: String(invitation.body.id), endpoint: String(endpoint.body.id) };
   return {
-    ids, owner, developer, outsider, outsiderTeam,
+    ids, owner, developer, outsider, outsiderTeam, outsiderApp: String(own.body.id),
     async snapshot() {
-      const urls = [`/portal/api/teams/${team}`, `/portal/api/teams/${team}/members`, `/portal/api/teams/${team}/invitations`, `/portal/api/teams/${team}/apps`, `${base}/keys`, `${base}/subscriptions`];
+      const urls = [`/portal/api/teams/${team}`, `/portal/api/teams/${team}/members`, `/portal/api/teams/${team}/invitations`, `/portal/api/teams/${team}/apps`, `${base}/keys`, `${base}/subscriptions`, `${base}/webhooks/endpoints`, `${base}/webhooks/endpoints/${String(endpoint.body.id)}/deliveries`];
       const out: Json = {};
       for (const url of urls) {
         const r = await owner.get(url);
@@ -74,9 +84,11 @@ test('a member of another team can neither see nor change team A’s team, membe
     assert.ok(scoped.length >= 20, `expected the team-scoped table, got ${scoped.length}`);
     for (const op of scoped) {
       const body = BODIES[op.id];
-      for (const team of [w.ids.team!, w.outsiderTeam]) {
-        if (team === w.outsiderTeam && !/\{(?!team\})/.test(op.path)) continue; // own team, nothing of A's in the path
-        const url = fill(op.path, { ...w.ids, team });
+      // A's team; the outsider's own team with A's objects; the outsider's own team and app with A's objects.
+      for (const own of [{}, { team: w.outsiderTeam }, { team: w.outsiderTeam, app: w.outsiderApp }] as Record<string, string>[]) {
+        const names = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+        if (names.every((n) => n in own)) continue; // nothing of A's left in the path
+        const url = fill(op.path, { ...w.ids, ...own });
         const r = await w.outsider.send(op.method, url, body === undefined ? {} : { body });
         assert.equal(r.status, 404, `${op.id} ${op.method} ${url} as an outsider: ${r.text}`);
         assert.equal(r.body.type, 'https://portcullis.dev/problems/not-found', `${op.id}: ${r.text}`);

@@ -3,6 +3,7 @@
 // captured log (tests read links from it, as a developer would from the console); a clock the
 // tests move to reach expiries; browser-like clients with a cookie jar and the CSRF token.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -15,6 +16,9 @@ import { createPortal, type Portal } from '../../src/portal/index.ts';
 import { portalMount } from '../../src/portal/openapi.ts';
 import { DEFAULT_THROTTLE, portalSettings, type PortalSettings } from '../../src/portal/settings.ts';
 import { openStore } from '../../src/store/open.ts';
+import { masterKeyFingerprint } from '../../src/core/identity/sealed.ts';
+import { WebhookService } from '../../src/webhooks/service.ts';
+import { compileSsrfPolicy } from '../../src/webhooks/ssrf.ts';
 import type { Store } from '../../src/store/ports.ts';
 
 export const PROBLEM_BASE = 'https://portcullis.dev/problems/';
@@ -94,6 +98,7 @@ export interface PortalHarness {
   readonly store: Store;
   readonly service: ConfigService;
   readonly portal: Portal;
+  readonly webhooks: WebhookService;
   readonly settings: PortalSettings;
   readonly received: Reply[];
   /** Every mail the log transport wrote, in order. */
@@ -112,6 +117,8 @@ export interface PortalHarness {
 
 export interface PortalHarnessOptions {
   readonly throttle?: Partial<PortalSettings['throttle']>;
+  /** Networks webhook endpoints may resolve to besides public ones (CIDRs). */
+  readonly webhookAllow?: string[];
   readonly settings?: Partial<PortalSettings>;
 }
 
@@ -138,7 +145,10 @@ export async function createPortalHarness(opts: PortalHarnessOptions = {}): Prom
     },
   });
   const logger = pino({ level: 'info' }, sink);
-  const portal = createPortal({ store, service, logger, settings });
+  const key = randomBytes(32);
+  // Loopback receivers are allowed: the tests' webhook receivers listen on 127.0.0.1.
+  const webhooks = new WebhookService(store, { key, fingerprint: masterKeyFingerprint(key) }, compileSsrfPolicy({ allow: opts.webhookAllow ?? [] }));
+  const portal = createPortal({ store, service, logger, settings, webhooks });
   const app = createAdminServer({
     logger,
     readiness: () => ({ ready: true, status: 'ready', config_version: undefined, gateway_versions: [], last_reload: undefined, config_source: 'store' }),
@@ -149,7 +159,7 @@ export async function createPortalHarness(opts: PortalHarnessOptions = {}): Prom
   await app.ready();
   const received: Reply[] = [];
   const h: PortalHarness = {
-    app, store, service, portal, settings, received, mails,
+    app, store, service, portal, webhooks, settings, received, mails,
     advance(ms) { offset += ms; },
     client: () => new Client(h),
     tokenFrom(to, kind) {

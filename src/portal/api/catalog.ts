@@ -177,7 +177,7 @@ export function catalogOperations(ctx: PortalContext): PortalOperation[] {
           body: {
             ...summary, products, versions: versionsOf(routes, name, now),
             documents: specs.map((s) => ({ id: s.id, version: s.version, title: s.title, format: s.format, created_at: s.created_at })),
-            changelog: changelog.reverse(),
+            changelog: changelog.toReversed(),
           },
         };
       },
