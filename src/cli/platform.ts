@@ -78,6 +78,8 @@ export interface PlatformOptions {
 export interface Platform {
   readonly proxyPort: number;
   readonly adminPort: number;
+  /** The store (store mode only): the demo seeds its developer account there. */
+  readonly store?: Store;
   reload(): Promise<boolean>;
   shutdown(): Promise<void>;
 }
@@ -357,7 +359,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     return shuttingDown;
   };
 
-  return { proxyPort: gateway?.port ?? 0, adminPort, reload, shutdown };
+  return { proxyPort: gateway?.port ?? 0, adminPort, reload, shutdown, ...(source instanceof StoreSource ? { store: source.store } : {}) };
 }
 
 function usesPlugin(config: Config, name: string): boolean {
