@@ -132,6 +132,11 @@ test('CSRF: a logged-in unsafe request needs the session’s token and a same-si
     // Logging in from another site is refused too (login CSRF), and reads need no token.
     assertProblem(await h.client().post('/portal/api/session', { email: 'c@example.com', password: PASSWORD }, { headers: { origin: 'https://evil.example' } }), 403, 'csrf-failed');
     assert.equal((await client.get('/portal/api/teams', { headers: { origin: 'https://evil.example' } })).status, 200);
+    // What an HTML form could send cross-site without a preflight is not accepted as a body.
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+      const form = await h.app.inject({ method: 'POST', url: '/portal/api/session', headers: { 'content-type': type }, payload: 'email=c%40example.com' });
+      assert.equal(form.statusCode, 415, `${type}: ${form.body}`);
+    }
   });
 });
 
