@@ -23,6 +23,8 @@ export interface PortalDeps {
   /** Defaults to the transport the settings name. */
   readonly mail?: MailTransport;
   readonly webhooks?: WebhookService;
+  /** How often expired sessions and tokens are pruned (0: never; default 15 minutes). */
+  readonly pruneEveryMs?: number;
 }
 
 /** Every portal API operation, in the order the OpenAPI document lists them. */
@@ -34,8 +36,13 @@ export interface Portal {
   readonly operations: readonly PortalOperation[];
   readonly gate: ReturnType<typeof portalGate>;
   readonly mail: MailTransport;
+  /** Deletes sessions past their end or idle too long, and expired mailed tokens. */
+  prune(): Promise<{ sessions: number; tokens: number }>;
   close(): Promise<void>;
 }
+
+/** How often a node prunes the portal's expired rows (every node may; the deletes are idempotent). */
+const PRUNE_EVERY_MS = 15 * 60_000;
 
 export function createPortal(deps: PortalDeps): Portal {
   const mail = deps.mail ?? createMailTransport(deps.settings.mail, deps.logger);
@@ -45,5 +52,24 @@ export function createPortal(deps: PortalDeps): Portal {
     throttles: throttlesFor(deps.settings), ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
   };
   const operations = portalOperations(ctx);
-  return { operations, gate: portalGate(sessions, deps.settings), mail, close: () => mail.close() };
+  const { store, settings } = deps;
+  const prune = () => store.write(async (tx) => {
+    const now = settings.now();
+    return {
+      sessions: await tx.portal.deleteExpiredSessions(new Date(now).toISOString(), new Date(now - settings.sessionIdleMs).toISOString()),
+      tokens: await tx.portal.deleteExpiredTokens(new Date(now).toISOString()),
+    };
+  });
+  // Expired rows are already refused on use; pruning only keeps the tables small.
+  const timer = deps.pruneEveryMs === 0 ? undefined : setInterval(() => {
+    prune().catch((err: unknown) => deps.logger.warn({ error: (err as Error).message }, 'portal clean-up failed; trying again later'));
+  }, deps.pruneEveryMs ?? PRUNE_EVERY_MS);
+  timer?.unref();
+  return {
+    operations, gate: portalGate(sessions, settings), mail, prune,
+    async close() {
+      clearInterval(timer);
+      await mail.close();
+    },
+  };
 }

@@ -104,6 +104,10 @@ test('sessions: rotated on login, ended by logout, expire when idle and at their
     assert.equal((await client.get('/portal/api/account')).status, 200, 'still within the idle window');
     h.advance(h.settings.sessionIdleMs + 1000);
     assertProblem(await client.get('/portal/api/account'), 401, 'unauthorized');
+    const idleId = (await h.store.read().portal.getUserByEmail('s@example.com'))!.id;
+    const pruned = await h.portal.prune();
+    assert.ok(pruned.sessions >= 1 && pruned.tokens >= 0, JSON.stringify(pruned));
+    assert.equal(await h.store.write((tx) => tx.portal.deleteSessionsOf(idleId)), 0, 'the idle session row is gone');
 
     await client.login('s@example.com');
     const step = Math.min(h.settings.sessionIdleMs / 2, HOUR);

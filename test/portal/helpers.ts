@@ -148,7 +148,7 @@ export async function createPortalHarness(opts: PortalHarnessOptions = {}): Prom
   const key = randomBytes(32);
   // Loopback receivers are allowed: the tests' webhook receivers listen on 127.0.0.1.
   const webhooks = new WebhookService(store, { key, fingerprint: masterKeyFingerprint(key) }, compileSsrfPolicy({ allow: opts.webhookAllow ?? [] }));
-  const portal = createPortal({ store, service, logger, settings, webhooks });
+  const portal = createPortal({ store, service, logger, settings, webhooks, pruneEveryMs: 0 });
   const app = createAdminServer({
     logger,
     readiness: () => ({ ready: true, status: 'ready', config_version: undefined, gateway_versions: [], last_reload: undefined, config_source: 'store' }),
@@ -201,6 +201,12 @@ export async function withPortal(fn: (h: PortalHarness) => Promise<void>, opts: 
   const h = await createPortalHarness(opts);
   try {
     await fn(h);
+    // Canaries: the password and every mailed token never come back in any answer or header.
+    const canaries = [PASSWORD, ...h.mails.flatMap((m) => (m.link ? [new URL(m.link).searchParams.get('token')!] : []))];
+    for (const r of h.received) {
+      const seen = r.text + JSON.stringify(r.headers);
+      for (const c of canaries) assert.ok(!seen.includes(c), `a secret came back in ${r.method} ${r.url} (${r.status})`);
+    }
   } finally {
     await h.close();
   }

@@ -68,6 +68,10 @@ export function portalTests(ctx: SuiteContext): void {
     assert.equal(await s.write((tx) => tx.portal.useToken(id, 'verify-email', at)), true);
     assert.equal(await s.write((tx) => tx.portal.useToken(id, 'verify-email', at)), false, 'used');
     assert.equal((await s.read().portal.getToken(id))?.used_at, at);
+    await s.write((tx) => tx.portal.deleteExpiredTokens(new Date(now + 59_000).toISOString()));
+    assert.ok(await s.read().portal.getToken(id), 'not yet expired: kept');
+    assert.ok(await s.write((tx) => tx.portal.deleteExpiredTokens(new Date(now + 61_000).toISOString())) >= 1);
+    assert.equal(await s.read().portal.getToken(id), undefined, 'expired: pruned');
 
     if (!ctx.shareable(t)) return;
     const other = await ctx.openAnother();

@@ -110,6 +110,12 @@ export class PortalModel {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** Clean-up: mailed tokens expired before `before` (used or not). */
+  async deleteExpiredTokens(before: string): Promise<number> {
+    const result = await this.#db.deleteFrom('portal_tokens').where('expires_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Open (unused, unexpired) invitations of a team, newest first. */
   listInvitations(teamId: string, now: string): Promise<PortalTokenRow[]> {
     return this.#db.selectFrom('portal_tokens').selectAll().where('team_id', '=', teamId).where('purpose', '=', 'invite')
