@@ -48,6 +48,8 @@ export interface OpenApiProfile {
   readonly authProblems: readonly (keyof typeof ERRORS)[];
   /** Problems every writing operation can answer besides its own. */
   readonly writeProblems: readonly (keyof typeof ERRORS)[];
+  /** Writes take If-Match (optimistic concurrency with ETags). */
+  readonly conditionalWrites: boolean;
 }
 
 export const ADMIN_PROFILE: OpenApiProfile = {
@@ -58,6 +60,7 @@ export const ADMIN_PROFILE: OpenApiProfile = {
   secured: (role) => ({ security: [{ bearer: [] }], extensions: { 'x-required-role': role } }),
   authProblems: ['unauthorized', 'forbidden'],
   writeProblems: ['read-only-config', 'store-unavailable'],
+  conditionalWrites: true,
 };
 
 export function buildOpenApi(operations: readonly AnyOperation[], version: string, profile: OpenApiProfile = ADMIN_PROFILE): Record<string, unknown> {
@@ -68,7 +71,7 @@ export function buildOpenApi(operations: readonly AnyOperation[], version: strin
     const params = [
       ...[...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' }, description: m[1] === 'id' ? 'Id, or the natural key (name).' : undefined })),
       ...(op.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: jsonSchema(q.schema) })),
-      ...(op.write && ['PUT', 'PATCH', 'DELETE'].includes(op.method) ? [{ name: 'If-Match', in: 'header', required: false, description: 'ETag from a read; the write fails with 412 if the entity changed since.', schema: { type: 'string' } }] : []),
+      ...(profile.conditionalWrites && op.write && ['PUT', 'PATCH', 'DELETE'].includes(op.method) ? [{ name: 'If-Match', in: 'header', required: false, description: 'ETag from a read; the write fails with 412 if the entity changed since.', schema: { type: 'string' } }] : []),
     ];
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(op.responses)) {

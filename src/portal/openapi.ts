@@ -25,6 +25,7 @@ export const PORTAL_PROFILE: OpenApiProfile = {
   secured: () => ({ security: [{ session: [] }], extensions: { 'x-csrf-token-required': 'on unsafe methods' } }),
   authProblems: ['unauthorized', 'csrf-failed'],
   writeProblems: ['csrf-failed', 'store-unavailable'],
+  conditionalWrites: false,
 };
 
 export const buildPortalOpenApi = (operations: readonly AnyOperation[], version: string) => buildOpenApi(operations, version, PORTAL_PROFILE);

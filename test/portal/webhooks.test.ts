@@ -64,5 +64,10 @@ test('deliveries, attempts, resend and replay of the application’s messages', 
     assert.equal(replayed.status, 202, replayed.text);
     assert.equal(replayed.body.replayed, 0, 'messages already on their way are not doubled');
     assert.equal(((await client.get(`${url}/deliveries`)).body.data as Json[]).length, 2);
+
+    // Deleting the application takes its webhook application and endpoints with it.
+    assert.equal((await client.delete(`/portal/api/teams/${team}/apps/${String(app.body.id)}`)).status, 204);
+    assert.deepEqual((await h.store.read().webhookModel.listApplications({ limit: 10, consumer: String(app.body.consumer) })).data, []);
+    assert.equal(await h.store.read().webhookModel.getEndpoint(String(endpoint.body.id)), undefined);
   });
 });

@@ -128,6 +128,10 @@ export function appOperations(ctx: PortalContext): PortalOperation[] {
         const { p, app } = await appOf(input);
         const consumer = await store.read().getByKey('consumer', app.consumer);
         if (consumer) await service.remove('consumer', consumer.id, undefined, actorOf(p, input.requestId));
+        // Its webhook applications (and so their endpoints) go too: nothing is left sending for it.
+        if (ctx.webhooks) {
+          for (const hook of (await store.read().webhookModel.listApplications({ limit: 100, consumer: app.consumer })).data) await ctx.webhooks.deleteApplication(hook.id);
+        }
         await store.write((tx) => tx.portal.deleteApp(app.team_id, app.id));
         return { status: 204 };
       },
