@@ -29,6 +29,10 @@ export interface PortalSettings {
     readonly signupPerIp: ThrottleLimit;
     readonly resetPerIp: ThrottleLimit;
     readonly resetPerAccount: ThrottleLimit;
+    /** Mail to one address (sign-up notes, verification links): no one is mail-bombed through the portal. */
+    readonly mailPerAddress: ThrottleLimit;
+    /** Invitations one user sends. */
+    readonly invitesPerUser: ThrottleLimit;
   };
   /** The clock (ms since the epoch); tests move it to reach expiries without waiting. */
   readonly now: () => number;
@@ -54,6 +58,8 @@ export const DEFAULT_THROTTLE: PortalSettings['throttle'] = {
   signupPerIp: { max: 10, windowMs: HOUR },
   resetPerIp: { max: 10, windowMs: HOUR },
   resetPerAccount: { max: 3, windowMs: HOUR },
+  mailPerAddress: { max: 5, windowMs: HOUR },
+  invitesPerUser: { max: 50, windowMs: HOUR },
 };
 
 export function portalSettings(env: NodeJS.ProcessEnv = process.env, fallbackUrl = 'http://127.0.0.1:8081'): PortalSettings {

@@ -209,3 +209,22 @@ test('throttling: login per address and per account, sign-up and reset per addre
     },
   });
 });
+
+test('throttling: mail to one address and invitations per user are bounded (no mail-bombing through the portal)', async () => {
+  await withPortal(async (h) => {
+    for (const [i, ip] of ['10.0.0.1', '10.0.0.2'].entries()) {
+      const c = h.client();
+      c.ip = ip;
+      assert.equal((await c.post('/portal/api/signup', { email: 'victim@example.com', password: PASSWORD })).status, 202, `sign-up #${i + 1}`);
+    }
+    const third = h.client();
+    third.ip = '10.0.0.3';
+    assertProblem(await third.post('/portal/api/signup', { email: 'victim@example.com', password: PASSWORD }), 429, 'too-many-attempts');
+    assert.equal(h.mails.filter((m) => m.to === 'victim@example.com').length, 2);
+
+    const { client, team } = await h.user('owner@example.com');
+    assert.equal((await client.post(`/portal/api/teams/${team}/invitations`, { email: 'a@example.com' })).status, 201);
+    assert.equal((await client.post(`/portal/api/teams/${team}/invitations`, { email: 'b@example.com' })).status, 201);
+    assertProblem(await client.post(`/portal/api/teams/${team}/invitations`, { email: 'c@example.com' }), 429, 'too-many-attempts');
+  }, { throttle: { mailPerAddress: { max: 2, windowMs: HOUR }, invitesPerUser: { max: 2, windowMs: HOUR } } });
+});

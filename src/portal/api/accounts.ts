@@ -63,7 +63,7 @@ export function accountOperations(ctx: PortalContext): PortalOperation[] {
       async handler(input) {
         const b = bodyOf<{ email: string; password: string; team_name?: string }>(SignupSchema, input.body);
         const email = normaliseEmail(b.email);
-        throttle([throttles.signupPerIp, input.ip]);
+        throttle([throttles.signupPerIp, input.ip], [throttles.mailPerAddress, email]);
         // Hashed before looking: an existing address costs the same time as a new one.
         const passwordHash = await hashPassword(b.password);
         const done = () => accepted('If the address can receive mail, a message with the next step is on its way.');
@@ -113,7 +113,7 @@ export function accountOperations(ctx: PortalContext): PortalOperation[] {
       problems: ['too-many-attempts'],
       async handler(input) {
         const p = principalOf(input);
-        throttle([throttles.resetPerAccount, `verify:${p.userId}`]);
+        throttle([throttles.mailPerAddress, p.email]);
         if (!p.verified) {
           const { token } = await store.write((tx) => issueToken(tx, settings, 'verify-email', settings.verifyTtlMs, { email: p.email, user_id: p.userId }));
           sendMail(ctx, verifyEmailMessage(p.email, linkTo(settings, 'verify-email', token)));

@@ -35,6 +35,8 @@ export function throttlesFor(settings: PortalSettings): PortalContext['throttles
     signupPerIp: new Throttle(t.signupPerIp, settings.now),
     resetPerIp: new Throttle(t.resetPerIp, settings.now),
     resetPerAccount: new Throttle(t.resetPerAccount, settings.now),
+    mailPerAddress: new Throttle(t.mailPerAddress, settings.now),
+    invitesPerUser: new Throttle(t.invitesPerUser, settings.now),
   };
 }
 

@@ -8,7 +8,7 @@ import type { MemberRole } from '../../store/portal/model.ts';
 import type { PortalTeamRow, PortalTokenRow } from '../../store/schema.ts';
 import { inviteMessage } from '../mail/messages.ts';
 import { normaliseEmail, secretHash } from '../secrets.ts';
-import { bodyOf, issueToken, linkTo, principalOf, requireMember, sendMail, type PortalContext, type PortalOperation } from './context.ts';
+import { bodyOf, issueToken, linkTo, principalOf, requireMember, sendMail, throttle, type PortalContext, type PortalOperation } from './context.ts';
 
 const Role = Type.Union([Type.Literal('owner'), Type.Literal('developer')], { description: 'owner: manages the team and its members; developer: manages applications, subscriptions and keys.' });
 const TeamName = Type.String({ minLength: 1, maxLength: 100 });
@@ -147,13 +147,14 @@ export function teamOperations(ctx: PortalContext): PortalOperation[] {
       summary: 'Invite someone by email (owners); the mailed link joins them with the role',
       body: InviteInputSchema,
       responses: { 201: { description: 'Invited (the link is mailed, never returned).', schema: InvitationSchema } },
-      problems: ['not-found', 'forbidden'],
+      problems: ['not-found', 'forbidden', 'too-many-attempts'],
       async handler(input) {
         const p = principalOf(input);
         const teamId = input.params.team!;
         await requireMember(ctx, p, teamId, ['owner']);
         const b = bodyOf<{ email: string; role?: MemberRole }>(InviteInputSchema, input.body);
         const email = normaliseEmail(b.email);
+        throttle([ctx.throttles.invitesPerUser, p.userId], [ctx.throttles.mailPerAddress, email]);
         const role = b.role ?? 'developer';
         const team = await teamOf(teamId);
         const issued = await store.write((tx) => issueToken(tx, settings, 'invite', settings.inviteTtlMs, { email, team_id: teamId, role, created_by: p.userId }));
