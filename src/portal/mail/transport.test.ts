@@ -2,7 +2,7 @@
 // nodemailer to a small SMTP receiver written here (a real socket and protocol exchange).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { verifyEmailMessage } from './messages.ts';
@@ -22,7 +22,10 @@ test('log: one structured line per message, with the link', async () => {
 /** An SMTP receiver that accepts every message and keeps what it was sent. */
 async function smtpReceiver(): Promise<{ port: number; messages: { from: string; to: string[]; data: string }[]; close(): Promise<void> }> {
   const messages: { from: string; to: string[]; data: string }[] = [];
+  const sockets = new Set<Socket>();
   const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     let buffer = '';
     let inData = false;
     let current = { from: '', to: [] as string[], data: '' };
@@ -57,7 +60,7 @@ async function smtpReceiver(): Promise<{ port: number; messages: { from: string;
     socket.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, messages, close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); }) };
+  return { port: (server.address() as AddressInfo).port, messages, close: () => new Promise((resolve) => { server.close(() => resolve()); for (const s of sockets) s.destroy(); }) };
 }
 
 test('smtp: the message reaches an SMTP server with its recipient, subject and link', async () => {
