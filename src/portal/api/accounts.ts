@@ -219,6 +219,9 @@ export function accountOperations(ctx: PortalContext): PortalOperation[] {
       async handler(input) {
         const b = bodyOf<{ token: string; password: string }>(ResetConfirmSchema, input.body);
         const id = secretHash(b.token);
+        // A made-up token is refused before any hashing: scrypt's cost is only paid for a real link.
+        const known = await store.read().portal.getToken(id);
+        if (known?.purpose !== 'reset-password' || known.used_at !== null || Date.parse(known.expires_at) <= settings.now()) throw new ApiProblem('token-invalid');
         const hash = await hashPassword(b.password);
         const at = now();
         await store.write(async (tx) => {
