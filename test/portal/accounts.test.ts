@@ -91,6 +91,9 @@ test('sessions: rotated on login, ended by logout, expire when idle and at their
     const stale = h.client();
     stale.cookie = before;
     assertProblem(await stale.get('/portal/api/account'), 401, 'unauthorized');
+    const cleared = await stale.get('/portal/api/session');
+    assert.equal(cleared.body.authenticated, false);
+    assert.match(String(cleared.headers['set-cookie']), /^portcullis_session=; .*Max-Age=0/, 'a dead session’s cookie is cleared');
 
     const kept = client.cookie!;
     assert.equal((await client.delete('/portal/api/session')).status, 204);

@@ -9,6 +9,7 @@ import { DuplicateKeyError } from '../../store/ports.ts';
 import type { PortalUserRow } from '../../store/schema.ts';
 import { accountExistsMessage, resetPasswordMessage, verifyEmailMessage } from '../mail/messages.ts';
 import { newSecret, normaliseEmail, secretHash } from '../secrets.ts';
+import { SESSION_COOKIE, cookieValue } from '../sessions.ts';
 import { bodyOf, issueToken, linkTo, principalOf, sendMail, throttle, type PortalContext, type PortalOperation } from './context.ts';
 
 export const MIN_PASSWORD = 12;
@@ -126,7 +127,11 @@ export function accountOperations(ctx: PortalContext): PortalOperation[] {
       summary: 'The current session: whether logged in, the account, and the CSRF token',
       responses: { 200: { description: 'The session (authenticated false without one).', schema: SessionSchema } },
       async handler(input) {
-        if (!input.principal) return { body: { authenticated: false } };
+        if (!input.principal) {
+          // A cookie that names no live session (expired, logged out elsewhere) is cleared.
+          const stale = typeof input.headers.cookie === 'string' && cookieValue(input.headers.cookie, SESSION_COOKIE) !== undefined;
+          return { body: { authenticated: false }, ...(stale ? { headers: { 'set-cookie': sessions.clearCookie(input.secure) } } : {}) };
+        }
         const user = await userOf(input.principal.userId);
         return { body: { authenticated: true, csrf_token: input.principal.csrfToken, account: await presentAccount(ctx, user) } };
       },
