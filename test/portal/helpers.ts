@@ -117,13 +117,15 @@ export interface PortalHarness {
 
 export interface PortalHarnessOptions {
   readonly throttle?: Partial<PortalSettings['throttle']>;
+  /** The store (default an in-memory SQLite database). */
+  readonly db?: string;
   /** Networks webhook endpoints may resolve to besides public ones (CIDRs). */
   readonly webhookAllow?: string[];
   readonly settings?: Partial<PortalSettings>;
 }
 
 export async function createPortalHarness(opts: PortalHarnessOptions = {}): Promise<PortalHarness> {
-  const store = await openStore('sqlite::memory:');
+  const store = await openStore(opts.db ?? 'sqlite::memory:');
   const service = new ConfigService(store, BUNDLED_CATALOG);
   const auth = new AdminAuth(store);
   await bootstrapAdmin(store, auth, ADMIN_TOKEN);
