@@ -1,7 +1,7 @@
 // Imports flow one way (DESIGN.md §2): core ← plugins ← gateway; core ← store; admin, portal,
 // webhooks and telemetry build on core and store; cli sits on top; nothing imports cli or web.
 // The admin and portal APIs also build on webhooks (they are its REST face); webhooks never
-// imports them.
+// imports them. The portal builds on admin (its ConfigService and operation machinery), never the reverse.
 // This test fails when an import breaks that direction, or when core reaches for I/O.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   telemetry: ['core', 'store', 'telemetry'],
   gateway: ['core', 'plugins', 'telemetry', 'gateway'],
   admin: ['core', 'store', 'telemetry', 'plugins', 'webhooks', 'admin'],
-  portal: ['core', 'store', 'telemetry', 'plugins', 'webhooks', 'portal'],
+  portal: ['core', 'store', 'telemetry', 'plugins', 'webhooks', 'admin', 'portal'],  // admin: ConfigService and the operation machinery
   webhooks: ['core', 'store', 'telemetry', 'webhooks'],
   cli: ['core', 'plugins', 'gateway', 'store', 'admin', 'portal', 'webhooks', 'telemetry', 'cli'],
 };

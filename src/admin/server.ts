@@ -5,8 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../core/errors/problem.ts';
 import type { StoreHealth } from '../store/ports.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { mountOperations, problemOf, sendProblem } from './api/mount.ts';
-import type { Operation } from './api/types.ts';
+import { adminGate, installBodyParsers, mountOperations, problemOf, sendProblem, type Gate } from './api/mount.ts';
+import type { AnyOperation, Operation } from './api/types.ts';
 import type { AdminAuth } from './auth.ts';
 import { openApiText } from './openapi.ts';
 
@@ -32,6 +32,12 @@ export interface AdminDeps {
   metrics(): Promise<string>;
   /** The admin REST API; absent on a node without the control plane. */
   readonly api?: { operations: readonly Operation[]; auth: AdminAuth; readOnly: boolean; version: string };
+  /**
+   * The developer portal's API under /portal/api (src/portal builds it; admin never imports
+   * portal, so it arrives as an operation table, its gate and its generated OpenAPI document).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the portal's principal type is its gate's business
+  readonly portal?: { operations: readonly AnyOperation[]; gate: Gate<any, string>; document: string };
 }
 
 export function createAdminServer(deps: AdminDeps): FastifyInstance {
@@ -53,11 +59,17 @@ export function createAdminServer(deps: AdminDeps): FastifyInstance {
     return deps.metrics();
   });
 
+  if (deps.api || deps.portal) installBodyParsers(app);
   if (deps.api) {
     const { operations, auth, readOnly, version } = deps.api;
     const document = openApiText(operations, version);
     app.get('/admin/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(document));
-    mountOperations(app, operations, { auth, readOnly, logger: deps.logger });
+    mountOperations(app, operations, { gate: adminGate(auth), readOnly, logger: deps.logger });
+  }
+  if (deps.portal) {
+    const { operations, gate, document } = deps.portal;
+    app.get('/portal/api/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(document));
+    mountOperations(app, operations, { gate, readOnly: false, logger: deps.logger });
   }
 
   app.setNotFoundHandler((req, reply) => {

@@ -14,6 +14,9 @@ import { describeDb, parseDbUrl } from '../store/open.ts';
 import { startPlatform, PlatformError, type Platform } from './platform.ts';
 import { carrierEventsToken, ensureDemoWebhooks } from './demo-webhooks.ts';
 import type { StartArgs } from './args.ts';
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../store/ports.ts';
+import { ensureDeveloperAccount } from '../portal/demo.ts';
 
 const CARRIER_SERVER = fileURLToPath(new URL('../../examples/carrier/server.ts', import.meta.url));
 export const DEMO_CONFIG = fileURLToPath(new URL('../../examples/carrier/portcullis.yaml', import.meta.url));
@@ -75,6 +78,23 @@ async function demoApiKey(file: string, adminUrl: string, adminToken: string): P
 }
 
 const DEMO_CONSUMER = 'demo-shop';
+export const DEMO_DEVELOPER = 'developer@demo.portcullis.dev';
+
+/**
+ * The demo developer's portal account: verified, with a generated password kept (0600) beside the
+ * admin token, so the printed login works on every start. Undefined without a store (DB-less).
+ */
+async function demoDeveloper(file: string, store: Store | undefined): Promise<{ email: string; password: string } | undefined> {
+  if (!store) return undefined;
+  const password = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(18).toString('base64url');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  await ensureDeveloperAccount(store, DEMO_DEVELOPER, password, 'Demo developer team');
+  return { email: DEMO_DEVELOPER, password };
+}
 
 /** Where this process reaches a server bound to `host` (a wildcard address is reached on loopback). */
 function localUrl(host: string, port: number): string {
@@ -123,6 +143,11 @@ export async function runDemo(args: StartArgs): Promise<void> {
     const apiKey = await demoApiKey(keyFile, adminUrl, adminToken);
     if (apiKey === undefined) logger.warn({ consumer: DEMO_CONSUMER }, `no demo API key: this store predates the demo consumer; delete ${dirname(tokenFile)} to start over`);
     const events = await carrierEvents(adminUrl, adminToken, join(dirname(tokenFile), 'demo-carrier-token'), logger);
+    const developerFile = join(dirname(tokenFile), 'demo-developer-password');
+    const developer = await demoDeveloper(developerFile, platform.store).catch((err: unknown) => {
+      logger.warn({ error: (err as Error).message }, 'no demo developer account: creating it failed');
+      return undefined;
+    });
     const carrierArgs = [CARRIER_SERVER, '--port', String(CARRIER_PORT), ...(events ? ['--events-url', events.url] : [])];
     // The token goes by environment, not argv, where every local user could read it (ps).
     carrier = spawn(process.execPath, carrierArgs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORTCULLIS_EVENTS_URL: '', PORTCULLIS_EVENTS_TOKEN: events?.token ?? '' } });
@@ -137,6 +162,8 @@ export async function runDemo(args: StartArgs): Promise<void> {
       `  Admin API      ${adminUrl}/admin  (OpenAPI: /admin/openapi.json; /health, /ready, /metrics)`,
       `  Config store   ${args.configFile ?? describeDb(parseDbUrl(args.db))}`,
       `  Carrier API    http://127.0.0.1:${CARRIER_PORT}  (the upstream, direct)`,
+      `  Portal API     ${adminUrl}/portal/api  (OpenAPI: /portal/api/openapi.json; the portal web app at ${adminUrl}/)`,
+      ...(developer ? [`  Developer      ${developer.email}, password in ${developerFile}`] : []),
       '',
       `  Try it (the carrier API takes an API key; the demo shop's is in ${keyFile}):`,
       `    KEY=$(cat ${keyFile})`,
@@ -166,6 +193,12 @@ export async function runDemo(args: StartArgs): Promise<void> {
         ? '  Webhooks: the carrier publishes shipment.* events to the demo-shop application; subscribe a receiver (README, "Webhooks").'
         : '  Webhooks: not set up (see the warning above); the carrier publishes no events.',
       '',
+      ...(developer ? [
+        '  The developer portal (plans Free: 1,000 calls/month and Pro: per call): log in, then browse the catalog:',
+        `    curl -c /tmp/portal.jar -H 'content-type: application/json' -d "{\\"email\\":\\"${developer.email}\\",\\"password\\":\\"$(cat ${developerFile})\\"}" ${adminUrl}/portal/api/session`,
+        `    curl ${adminUrl}/portal/api/catalog`,
+        '',
+      ] : []),
       '  Press Ctrl+C to stop.',
       '',
     ];

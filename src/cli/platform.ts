@@ -50,6 +50,9 @@ import { startUsageJob, type UsageJob } from '../telemetry/usage/rollup.ts';
 import { usageSettings, UsageSettingsError, type UsageSettings } from '../telemetry/usage/settings.ts';
 import { UsageWriter } from '../telemetry/usage/writer.ts';
 import { localUsage } from '../telemetry/usage/recorder.ts';
+import { createPortal, type Portal } from '../portal/index.ts';
+import { portalMount } from '../portal/openapi.ts';
+import { portalSettings, PortalSettingsError } from '../portal/settings.ts';
 
 /** How often a node checks whether the OAuth2 server needs a new signing key. */
 const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
@@ -80,6 +83,8 @@ export interface PlatformOptions {
 export interface Platform {
   readonly proxyPort: number;
   readonly adminPort: number;
+  /** The store (store mode only): the demo seeds its developer account there. */
+  readonly store?: Store;
   reload(): Promise<boolean>;
   shutdown(): Promise<void>;
 }
@@ -241,7 +246,20 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     operations: adminOperations(control, [...importOperations(control.service), ...graphqlOperations(control.service), ...circuitBreakerOperations(() => gateway ? gateway.breakers() : Promise.resolve([])), ...cacheOperations(purger), ...(webhooks ? webhookOperations(webhooks) : [])]),
     auth: control.auth, readOnly: control.readOnly, version: pkg.version,
   } : undefined;
-  const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}) }) : undefined;
+  // The developer portal's API needs the store (DB-less nodes have none to sign users up into).
+  let portal: Portal | undefined;
+  if (control && !control.readOnly) {
+    let settings;
+    try {
+      settings = portalSettings(process.env, `http://${opts.adminHost.includes(':') ? `[${opts.adminHost}]` : opts.adminHost}:${opts.adminPort}`);
+    } catch (err) {
+      if (err instanceof PortalSettingsError) throw new PlatformError(err.message);
+      throw err;
+    }
+    portal = createPortal({ store: control.service.store, service: control.service, logger, settings, ...(webhooks ? { webhooks } : {}) });
+    if (portal.mail.name === 'log') logger.info({}, 'portal mail goes to this log (PORTCULLIS_PORTAL_MAIL=log): set PORTCULLIS_PORTAL_MAIL=smtp to send it');
+  }
+  const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}), ...(portal ? { portal: portalMount(portal, pkg.version) } : {}) }) : undefined;
   let adminPort = 0;
   if (admin) {
     try {
@@ -356,6 +374,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       await ledger?.stop();
       await checker.stop();
       await admin?.close();
+      await portal?.close();
       await source.close();
       await mirror?.close();
       logger.info({}, 'stopped');
@@ -363,7 +382,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     return shuttingDown;
   };
 
-  return { proxyPort: gateway?.port ?? 0, adminPort, reload, shutdown };
+  return { proxyPort: gateway?.port ?? 0, adminPort, reload, shutdown, ...(source instanceof StoreSource ? { store: source.store } : {}) };
 }
 
 function usesPlugin(config: Config, name: string): boolean {

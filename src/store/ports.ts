@@ -4,6 +4,7 @@ import type { EntityData, KindName } from '../core/entities/kinds.ts';
 import type { WebhookLog } from './webhooks/log.ts';
 import type { WebhookModel } from './webhooks/model.ts';
 import type { UsageStore } from './usage/store.ts';
+import type { PortalModel } from './portal/model.ts';
 import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 
 export interface StoredEntity {
@@ -149,6 +150,8 @@ export interface StoreSession {
   readonly webhookLog: WebhookLog;
   /** Usage metering: minute rows, roll-ups, retention, analytics queries. */
   readonly usage: UsageStore;
+  /** Portal users, sessions, mailed tokens, teams and their applications. */
+  readonly portal: PortalModel;
 }
 
 export interface StoreHealth {

@@ -220,6 +220,66 @@ export interface WebhookAttemptRow {
   at: string;
 }
 
+export interface PortalUserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  email_verified_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface PortalSessionRow {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface PortalTokenRow {
+  id: string;
+  purpose: string;
+  email: string;
+  user_id: string | null;
+  team_id: string | null;
+  role: string | null;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface PortalTeamRow {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface PortalMemberRow {
+  id: string;
+  team_id: string;
+  user_id: string;
+  role: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PortalAppRow {
+  id: string;
+  team_id: string;
+  consumer: string;
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
 export interface Database {
   schema_migrations: { version: number; name: string; applied_at: string };
   config_state: { id: number; revision: number; updated_at: string };
@@ -246,6 +306,12 @@ export interface Database {
   webhook_messages: WebhookMessageRow;
   webhook_deliveries: WebhookDeliveryRow;
   webhook_attempts: WebhookAttemptRow;
+  portal_users: PortalUserRow;
+  portal_sessions: PortalSessionRow;
+  portal_tokens: PortalTokenRow;
+  portal_teams: PortalTeamRow;
+  portal_members: PortalMemberRow;
+  portal_apps: PortalAppRow;
 }
 
 export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions';

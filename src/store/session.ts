@@ -6,6 +6,7 @@ import { uuidv7 } from './ids.ts';
 import { WebhookLog } from './webhooks/log.ts';
 import { WebhookModel } from './webhooks/model.ts';
 import { UsageStore } from './usage/store.ts';
+import { PortalModel } from './portal/model.ts';
 import {
   DuplicateKeyError, VersionConflictError, isUniqueViolation,
   type AuditEntry, type EventInput, type ListQuery, type Page, type QuotaDelta, type QuotaTotals, type SortField, type StoredEntity, type StoreSession,
@@ -46,6 +47,8 @@ export class KyselySession implements StoreSession {
   get webhookLog(): WebhookLog { return new WebhookLog(this.#db, this.#dialect); }
   /** Usage metering: minute rows, roll-ups, retention, analytics queries. */
   get usage(): UsageStore { return new UsageStore(this.#db, this.#dialect); }
+  /** Portal users, sessions, mailed tokens, teams and their applications. */
+  get portal(): PortalModel { return new PortalModel(this.#db, this.#dialect); }
   #now(): string { return new Date().toISOString(); }
 
   async revision(): Promise<number> {

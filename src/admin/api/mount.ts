@@ -1,6 +1,6 @@
-// Puts the operation table on a fastify instance: bearer authentication, role checks, DB-less
-// read-only mode, body parsing (JSON, YAML for config documents) and one error mapping to
-// problem+json for everything a handler or the store can throw.
+// Puts an operation table on a fastify instance: a gate (admin: bearer tokens and roles; the
+// portal: session cookies and CSRF), DB-less read-only mode, body parsing (JSON, YAML for config
+// documents) and one error mapping to problem+json for everything a handler or the store can throw.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError } from '../../core/config/errors.ts';
 import { parseYaml } from '../../core/config/load.ts';
@@ -8,15 +8,44 @@ import { PROBLEM_CONTENT_TYPE, problemBody } from '../../core/errors/problem.ts'
 import type { ErrorCode } from '../../core/errors/registry.ts';
 import { DuplicateKeyError, InvalidCursorError, VersionConflictError } from '../../store/ports.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import type { AdminRole } from '../../core/entities/schemas.ts';
 import { roleAllows, type AdminAuth, type Principal } from '../auth.ts';
 import { DuplicateNameError, InUseError, NotFoundError, VersionMismatchError, WriteValidationError } from '../config-service.ts';
 import { ApiProblem, type Operation } from './types.ts';
 import { WebhookConflictError, WebhookInputError, WebhookNotFoundError } from '../../webhooks/service.ts';
 
-export interface MountOptions {
-  readonly auth: AdminAuth;
+/** A refusal a gate answers with instead of running the operation. */
+export interface GateRefusal {
+  readonly refuse: ErrorCode;
+  readonly detail?: string;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * Decides who calls an operation and whether they may: the principal to hand the handler
+ * (undefined: anonymous), or a refusal. One per API mounted on the listener.
+ */
+export interface Gate<P, R extends string> {
+  check(op: Operation<P, R>, req: FastifyRequest): Promise<{ principal: P | undefined } | GateRefusal>;
+}
+
+export interface MountOptions<P, R extends string> {
+  readonly gate: Gate<P, R>;
   readonly readOnly: boolean;
   readonly logger: Logger;
+}
+
+/** The admin API's gate: a bearer token whose user has at least the operation's role. */
+export function adminGate(auth: AdminAuth): Gate<Principal, AdminRole> {
+  return {
+    async check(op, req) {
+      if (op.role === undefined) return { principal: undefined };
+      const principal = await auth.authenticate(req.headers.authorization);
+      if (!principal) return { refuse: 'unauthorized', headers: { 'www-authenticate': 'Bearer realm="portcullis-admin"' } };
+      if (!roleAllows(principal.role, op.role)) return { refuse: 'forbidden', detail: `this needs the ${op.role} role; your token has ${principal.role}` };
+      return { principal };
+    },
+  };
 }
 
 const instanceOf = (req: FastifyRequest) => req.url.split('?')[0];
@@ -52,7 +81,8 @@ export function problemOf(err: unknown): { code: ErrorCode; detail?: string; err
   return undefined;
 }
 
-export function mountOperations(app: FastifyInstance, operations: readonly Operation[], opts: MountOptions): void {
+/** Body parsers of every API on the listener; installed once, before any operations are mounted. */
+export function installBodyParsers(app: FastifyInstance): void {
   // Bodies are JSON (or YAML): fastify's built-in text/plain parser would hand a handler a string,
   // answered as "must be object"; without it such a body is 415 unsupported-media-type.
   app.removeContentTypeParser('text/plain');
@@ -64,7 +94,9 @@ export function mountOperations(app: FastifyInstance, operations: readonly Opera
       done(err as Error, undefined);
     }
   });
+}
 
+export function mountOperations<P, R extends string>(app: FastifyInstance, operations: readonly Operation<P, R>[], opts: MountOptions<P, R>): void {
   const paths = new Map<string, Set<string>>();
   for (const op of operations) {
     const url = op.path.replace(/\{([^}]+)\}/g, ':$1');
@@ -73,12 +105,8 @@ export function mountOperations(app: FastifyInstance, operations: readonly Opera
       method: op.method,
       url,
       handler: async (req, reply) => {
-        let principal: Principal | undefined;
-        if (op.role !== undefined) {
-          principal = await opts.auth.authenticate(req.headers.authorization);
-          if (!principal) return sendProblem(reply, req, 'unauthorized', undefined, undefined, { 'www-authenticate': 'Bearer realm="portcullis-admin"' });
-          if (!roleAllows(principal.role, op.role)) return sendProblem(reply, req, 'forbidden', `this needs the ${op.role} role; your token has ${principal.role}`);
-        }
+        const verdict = await opts.gate.check(op, req);
+        if ('refuse' in verdict) return sendProblem(reply, req, verdict.refuse, verdict.detail, undefined, verdict.headers);
         if (op.write && opts.readOnly) return sendProblem(reply, req, 'read-only-config');
         if (op.body !== undefined && op.bodyRequired !== false && req.body === undefined) return sendProblem(reply, req, 'validation-failed', 'a JSON body is required', [{ pointer: '', detail: 'request body is missing' }]);
         const result = await op.handler({
@@ -86,8 +114,10 @@ export function mountOperations(app: FastifyInstance, operations: readonly Opera
           query: Object.fromEntries(Object.entries(req.query as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? String(v[v.length - 1]) : String(v)])),
           body: req.body,
           headers: req.headers,
-          principal,
+          principal: verdict.principal,
           requestId: String(req.id),
+          ip: req.socket.remoteAddress ?? '',
+          secure: req.protocol === 'https',
         });
         reply.code(result.status ?? 200);
         if (result.headers) reply.headers(result.headers);

@@ -13,23 +13,33 @@ export interface QueryParam {
   readonly schema: TSchema;
 }
 
-export interface OpInput {
+export interface OpInput<P = Principal> {
   readonly params: Record<string, string>;
   readonly query: Record<string, string>;
   readonly body: unknown;
   readonly headers: Record<string, string | string[] | undefined>;
-  readonly principal: Principal | undefined;
+  readonly principal: P | undefined;
   readonly requestId: string;
+  /** The client's address as the socket sees it (no proxy headers are trusted). */
+  readonly ip: string;
+  /** The request came over TLS. */
+  readonly secure: boolean;
 }
 
 export interface OpResult {
   readonly status?: number;
   readonly body?: unknown;
-  readonly headers?: Record<string, string>;
+  /** An array sends the header several times (Set-Cookie). */
+  readonly headers?: Record<string, string | string[]>;
   readonly contentType?: string;
 }
 
-export interface Operation {
+/**
+ * One operation of an API mounted on the admin listener. `P` is who calls it (an admin token's
+ * principal, a portal session), `R` the access levels its `role` names: the admin API and the
+ * portal API share this table shape, the mounting and the OpenAPI generator, each with its own gate.
+ */
+export interface Operation<P = Principal, R extends string = AdminRole> {
   readonly id: string;
   readonly method: Method;
   /** OpenAPI form: /admin/services/{id}. */
@@ -38,7 +48,7 @@ export interface Operation {
   readonly summary: string;
   readonly description?: string;
   /** Least role allowed; undefined = no authentication (health, the OpenAPI document). */
-  readonly role?: AdminRole;
+  readonly role?: R;
   /** Changes state: refused in DB-less (read-only) mode. */
   readonly write?: boolean;
   readonly query?: readonly QueryParam[];
@@ -49,8 +59,12 @@ export interface Operation {
   readonly responses: Readonly<Record<number, { description: string; schema?: TSchema; etag?: boolean; contentType?: string }>>;
   /** Problem codes this operation can answer with besides auth and validation. */
   readonly problems?: readonly ErrorCode[];
-  handler(input: OpInput): Promise<OpResult>;
+  handler(input: OpInput<P>): Promise<OpResult>;
 }
+
+/** Any API's operation, for code that only reads the table (mounting, the OpenAPI document). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the principal type is the gate's business
+export type AnyOperation = Operation<any, string>;
 
 /** Thrown by handlers: answered as problem+json with the registry code. */
 export class ApiProblem extends Error {

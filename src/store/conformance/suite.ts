@@ -12,6 +12,7 @@ import { entityTests } from './entities.ts';
 import { recordTests } from './records.ts';
 import { quotaTests } from './quotas.ts';
 import { usageTests } from '../usage/conformance.ts';
+import { portalTests } from '../portal/conformance.ts';
 import { type ConformanceTarget, POLL_MS, unique, service, waitFor, isShareable, rawQuery, type SuiteContext } from './support.ts';
 
 export type { ConformanceTarget };
@@ -76,6 +77,7 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
         }
       }
       const rows = await rawQuery(url(), 'select version from schema_migrations order by version') as { version: number | string }[];
+      // Numbers are reserved per issue (005 EDI, 006 metering, 007 portal): every migration, once, in order.
       assert.deepEqual(rows.map((r) => Number(r.version)), MIGRATIONS.map((m) => m.version));
       assert.equal((await store().read().getByKey('service', name))?.version, 1);
     });
@@ -218,6 +220,7 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
     recordTests(ctx);
     quotaTests(ctx);
     usageTests(ctx);
+    portalTests(ctx);
 
     test('concurrent bumped writes from two stores on one database are serialised', async (t) => {
       if (!shareable(t)) return;

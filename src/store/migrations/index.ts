@@ -7,6 +7,7 @@ import { oauth2Server } from './002-oauth2-server.ts';
 import { quotas } from './003-quotas.ts';
 import { webhooks } from './004-webhooks.ts';
 import { usage } from './006-usage.ts';
+import { portal } from './007-portal.ts';
 
 export interface Migration {
   readonly version: number;
@@ -14,7 +15,7 @@ export interface Migration {
   up(db: Kysely<Database>, dialect: Dialect): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas, webhooks, usage];
+export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas, webhooks, usage, portal];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export class SchemaTooNewError extends Error {
