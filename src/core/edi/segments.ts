@@ -1,0 +1,193 @@
+// Reading and writing segments with a document's delimiters. One pass, left to right, each byte
+// looked at once (no regular expressions, no backtracking), so the cost is linear in the input and
+// the scanner could be fed chunk by chunk. Values are unescaped on reading (EDIFACT release
+// character) and escaped again on writing, so a document written back is byte-for-byte the same.
+import type { Delimiters, EdiElement, EdiSegment } from './types.ts';
+
+export interface ScanLimits {
+  /** Most segments in one document. */
+  readonly maxSegments: number;
+  /** Longest segment, in characters. */
+  readonly maxSegmentLength: number;
+}
+
+export const DEFAULT_SCAN_LIMITS: ScanLimits = Object.freeze({ maxSegments: 1_000_000, maxSegmentLength: 100_000 });
+
+export type ScanResult =
+  | { ok: true; segments: EdiSegment[]; gaps: string[] }
+  | { ok: false; reason: 'truncated' | 'syntax' | 'too-large'; segment: number; segment_id?: string; message: string };
+
+const CR = 13;
+const LF = 10;
+
+/** Whitespace between segments: line breaks only (and never the segment terminator itself). */
+export function gapEnd(text: string, from: number, terminator: number): number {
+  let i = from;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c !== CR && c !== LF) || c === terminator) break;
+  }
+  return i;
+}
+
+const SEGMENT_ID = /^[A-Z0-9]{2,3}$/; // anchored, fixed length: no backtracking
+
+/**
+ * Scans segments from `from` to the end of `text`. `firstNumber` is the document position of the
+ * first one (for messages). Each segment's trailing whitespace is returned in `gaps`.
+ */
+export function scanSegments(text: string, from: number, d: Delimiters, firstNumber: number, limits: ScanLimits = DEFAULT_SCAN_LIMITS): ScanResult {
+  const E = d.element.charCodeAt(0);
+  const C = d.component.charCodeAt(0);
+  const R = d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1;
+  const S = d.segment.charCodeAt(0);
+  const REL = d.release !== undefined ? d.release.charCodeAt(0) : -1;
+  const n = text.length;
+  const segments: EdiSegment[] = [];
+  const gaps: string[] = [];
+  let i = from;
+  while (i < n) {
+    const number = firstNumber + segments.length;
+    if (segments.length >= limits.maxSegments) return { ok: false, reason: 'too-large', segment: number, message: `more than ${limits.maxSegments} segments` };
+    const start = i;
+    const elements: EdiElement[] = [];
+    let id: string | undefined;
+    let comps: string[] | undefined;
+    let reps: (string | string[])[] | undefined;
+    let cur = '';
+    let runStart = i;
+    let ended = false;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === REL) {
+        if (i + 1 >= n) break;
+        cur += text.slice(runStart, i) + text[i + 1];
+        i++;
+        runStart = i + 1;
+        continue;
+      }
+      if (c !== E && c !== C && c !== S && c !== R) continue;
+      if (i - start > limits.maxSegmentLength) return { ok: false, reason: 'too-large', segment: number, message: `segment longer than ${limits.maxSegmentLength} characters` };
+      cur += text.slice(runStart, i);
+      runStart = i + 1;
+      if (c === C) {
+        (comps ??= []).push(cur);
+        cur = '';
+        continue;
+      }
+      let value: string | string[] = cur;
+      if (comps !== undefined) {
+        comps.push(cur);
+        value = comps;
+        comps = undefined;
+      }
+      cur = '';
+      if (c === R) {
+        (reps ??= []).push(value);
+        continue;
+      }
+      let element: EdiElement = value;
+      if (reps !== undefined) {
+        reps.push(value);
+        element = { repeat: reps };
+        reps = undefined;
+      }
+      if (id === undefined) {
+        if (typeof element !== 'string' || !SEGMENT_ID.test(element)) {
+          return { ok: false, reason: 'syntax', segment: number, message: `not a segment tag: "${printable(text.slice(start, Math.min(i, start + 12)))}"` };
+        }
+        id = element;
+      } else {
+        elements.push(element);
+      }
+      if (c === S) {
+        ended = true;
+        i++;
+        break;
+      }
+    }
+    if (!ended) {
+      const tag = id ?? text.slice(start, Math.min(n, start + 3));
+      return { ok: false, reason: 'truncated', segment: number, segment_id: SEGMENT_ID.test(tag) ? tag : undefined, message: 'the document ends inside this segment (no segment terminator)' } as ScanResult;
+    }
+    const g = gapEnd(text, i, S);
+    segments.push({ id: id!, elements });
+    gaps.push(g === i ? '' : text.slice(i, g));
+    i = g;
+  }
+  return { ok: true, segments, gaps };
+}
+
+/** A client-controlled string safe to put in a message: control characters shown as \xNN. */
+export function printable(s: string): string {
+  let out = '';
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    out += c < 32 || c === 127 ? `\\x${c.toString(16).padStart(2, '0')}` : s[k];
+  }
+  return out;
+}
+
+export class EdiWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EdiWriteError';
+  }
+}
+
+function escapeValue(v: string, d: Delimiters): string {
+  let special = false;
+  for (let k = 0; k < v.length && !special; k++) {
+    const ch = v[k];
+    special = ch === d.element || ch === d.component || ch === d.segment || ch === d.repetition || ch === d.release;
+  }
+  if (!special) return v;
+  if (d.release === undefined) throw new EdiWriteError(`the value "${printable(v)}" contains a delimiter and X12 has no escape character`);
+  let out = '';
+  for (let k = 0; k < v.length; k++) {
+    const ch = v[k]!;
+    if (ch === d.element || ch === d.component || ch === d.segment || ch === d.repetition || ch === d.release) out += d.release;
+    out += ch;
+  }
+  return out;
+}
+
+function writeValue(v: string | string[], d: Delimiters): string {
+  if (typeof v === 'string') return escapeValue(v, d);
+  let out = '';
+  for (let k = 0; k < v.length; k++) out += (k === 0 ? '' : d.component) + escapeValue(v[k]!, d);
+  return out;
+}
+
+export function writeElement(e: EdiElement, d: Delimiters): string {
+  if (typeof e === 'string' || Array.isArray(e)) return writeValue(e, d);
+  if (d.repetition === undefined) throw new EdiWriteError('a repeated element, but the document has no repetition separator');
+  let out = '';
+  for (let k = 0; k < e.repeat.length; k++) out += (k === 0 ? '' : d.repetition) + writeValue(e.repeat[k]!, d);
+  return out;
+}
+
+/** One segment with its terminator (not the gap). */
+export function writeSegment(s: EdiSegment, d: Delimiters): string {
+  let out = s.id;
+  for (const e of s.elements) out += d.element + writeElement(e, d);
+  return out + d.segment;
+}
+
+/** An element's text as a person reads it: a composite's first component, a repeat's raw text. */
+export function textOf(e: EdiElement | undefined, d?: Delimiters): string {
+  if (e === undefined) return '';
+  if (typeof e === 'string') return e;
+  if (Array.isArray(e)) return e[0] ?? '';
+  return e.repeat.map((r) => (typeof r === 'string' ? r : r.join(d?.component ?? ':'))).join(d?.repetition ?? '');
+}
+
+/** Component `k` (1-based) of element `n` (1-based) of a segment. */
+export function componentOf(s: EdiSegment, n: number, k: number): string {
+  const e = s.elements[n - 1];
+  if (e === undefined) return '';
+  if (typeof e === 'string') return k === 1 ? e : '';
+  if (Array.isArray(e)) return e[k - 1] ?? '';
+  const first = e.repeat[0];
+  return typeof first === 'string' ? (k === 1 ? first : '') : (first?.[k - 1] ?? '');
+}
