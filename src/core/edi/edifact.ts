@@ -56,7 +56,8 @@ export function parseEdifact(text: string, limits: ScanLimits = DEFAULT_SCAN_LIM
   let groupStart = 0;
   let msg: EdifactMessage | undefined;
   let msgStart = 0;
-  const where = () => ({ group: group !== undefined ? groups.length - 1 : undefined, transaction: (group?.messages ?? messages).length - 1 });
+  let msgCount = 0; // messages so far, across groups: acknowledgements index them this way
+  const where = () => ({ group: group !== undefined ? groups.length - 1 : undefined, transaction: msgCount - 1 });
 
   for (let k = 1; k < segs.length; k++) {
     const s = segs[k]!;
@@ -87,6 +88,7 @@ export function parseEdifact(text: string, limits: ScanLimits = DEFAULT_SCAN_LIM
     if (s.id === 'UNH') {
       msg = { header: s, segments: [], trailer: { id: 'UNT', elements: [] } };
       msgStart = number;
+      msgCount++;
       if (group !== undefined) group.messages.push(msg);
       else if (groups.length > 0) issues.push({ reason: 'envelope', segment: number, segment_id: 'UNH', message: 'a message outside UNG/UNE in an interchange that uses groups' });
       else messages.push(msg);
