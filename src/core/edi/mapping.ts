@@ -255,8 +255,9 @@ function edifactCommercial(u: EdiUnit, type: string): Json {
     else if (s.id === 'NAD') ((out.parties ??= []) as Json[]).push(edifactParty(s));
     else if (s.id === 'CUX') put(out, 'currency', c(s, 1, 2));
     else if (s.id === 'CPS') {
-      level = { level: c(s, 3, 1) || 'level', id: c(s, 1, 1) };
       const parent = byId.get(c(s, 2, 1));
+      // CPS03 (packaging level code) is optional: the top level is the shipment, the rest packs.
+      level = { level: c(s, 3, 1) || (parent === undefined ? 'shipment' : 'pack'), id: c(s, 1, 1) };
       if (parent !== undefined) ((parent.children ??= []) as Json[]).push(level);
       else roots.push(level);
       byId.set(c(s, 1, 1), level);
@@ -271,7 +272,9 @@ function edifactCommercial(u: EdiUnit, type: string): Json {
       if (level !== undefined) ((level.items ??= []) as Json[]).push(item);
       else items.push(item);
     } else if (item !== undefined && s.id === 'PIA') ((item.product_ids ??= []) as Json[]).push({ qualifier: c(s, 2, 2), id: c(s, 2, 1) });
-    else if (item !== undefined && s.id === 'IMD') put(item, 'description', c(s, 3, 4) || item.description);
+    else if (item !== undefined && s.id === 'IMD') {
+      if (item.description === undefined) put(item, 'description', c(s, 3, 4)); // the first one names the item
+    }
     else if (item !== undefined && s.id === 'QTY') {
       const q = { qualifier: c(s, 1, 1), quantity: num(c(s, 1, 2)), ...(c(s, 1, 3) ? { unit: c(s, 1, 3) } : {}) };
       ((item.quantities ??= []) as Json[]).push(q);
