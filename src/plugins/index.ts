@@ -19,6 +19,7 @@ import { requestTermination } from './request-termination/plugin.ts';
 import { requestTransformer } from './request-transformer/plugin.ts';
 import { responseTransformer } from './response-transformer/plugin.ts';
 import { webhookVerify } from './webhook-verify/plugin.ts';
+import { edi } from './edi/plugin.ts';
 
 export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   ipRestriction,
@@ -39,6 +40,7 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   circuitBreaker,
   requestTermination,
   proxyCache,
+  edi,
 ] as AnyPlugin[];
 
 export const BUNDLED_CATALOG = catalogOf(BUNDLED_PLUGINS);

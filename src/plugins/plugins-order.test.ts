@@ -21,6 +21,7 @@ test('bundled plugins run in this order', () => {
     '910 rate-limiting',
     '908 quota',
     '905 concurrency-limit',
+    '900 edi',
     '801 request-transformer',
     '800 response-transformer',
     '100 proxy-cache',
@@ -50,6 +51,7 @@ test('bundled plugins implement these phases', () => {
     'circuit-breaker': ['access'],
     'request-termination': ['access'],
     'proxy-cache': ['upstream-request', 'upstream-response', 'log'],
+    'edi': ['access', 'response-body'],
   });
 });
 

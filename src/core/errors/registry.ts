@@ -57,6 +57,10 @@ export const ERRORS = {
   'oauth2-invalid-scope': { status: 400, title: 'Invalid Scope', detail: 'A requested scope is unknown or not allowed for this client.' },
   'oauth2-unavailable': { status: 503, title: 'Service Unavailable', detail: 'The authorization server cannot issue or revoke tokens right now; try again shortly.' },
   'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
+  'edi-invalid-document': { status: 400, title: 'Invalid EDI Document', detail: 'The EDI interchange is malformed or its envelope does not add up; see errors.' },
+  'edi-partner-not-allowed': { status: 403, title: 'Trading Partner Not Allowed', detail: 'The sender is not a trading partner allowed to send this document type on this route.' },
+  'edi-unsupported-media-type': { status: 415, title: 'Unsupported Media Type', detail: 'Send the interchange as application/edi-x12, application/edifact or text/plain.' },
+  'edi-response-not-convertible': { status: 502, title: 'Bad Gateway', detail: 'The upstream answer could not be turned into an EDI document.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

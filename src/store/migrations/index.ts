@@ -6,6 +6,7 @@ import { initial } from './001-initial.ts';
 import { oauth2Server } from './002-oauth2-server.ts';
 import { quotas } from './003-quotas.ts';
 import { webhooks } from './004-webhooks.ts';
+import { edi } from './005-edi.ts';
 
 export interface Migration {
   readonly version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   up(db: Kysely<Database>, dialect: Dialect): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas, webhooks];
+export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas, webhooks, edi];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export class SchemaTooNewError extends Error {

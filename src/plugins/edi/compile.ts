@@ -1,0 +1,88 @@
+// The edi plugin's config, compiled once per snapshot: the trading partners allowed on this route,
+// indexed by interchange identity (inbound) and by name (outbound).
+import type { Static } from 'typebox';
+import type { TradingPartner } from '../../core/entities/schemas.ts';
+import type { PartyId } from '../../core/edi/mapping.ts';
+import { partnerKeys } from '../../core/edi/partners.ts';
+import type { PluginCompileEnv } from '../../core/pipeline/plugin.ts';
+import type { EdiSchema } from './schema.ts';
+
+export type AckMode = 'always' | 'on-error' | 'never';
+
+export interface Partner {
+  readonly name: string;
+  readonly types: ReadonlySet<string>;
+  readonly ack: AckMode;
+  readonly x12: PartyId | undefined;
+  readonly edifact: PartyId | undefined;
+}
+
+export interface EdiConf {
+  readonly direction: 'inbound' | 'outbound';
+  readonly byIdentity: ReadonlyMap<string, Partner>;
+  readonly byName: ReadonlyMap<string, Partner>;
+  /** Types this route takes; undefined: any the partner may send. */
+  readonly routeTypes: ReadonlySet<string> | undefined;
+  readonly identity: { readonly x12: PartyId | undefined; readonly edifact: PartyId | undefined };
+  readonly forward: 'both' | 'friendly' | 'generic';
+  readonly ack: 'partner' | AckMode;
+  readonly convertResponse: boolean;
+  readonly test: boolean;
+  readonly maxBodyBytes: number;
+}
+
+export function compileEdi(c: Static<typeof EdiSchema>, env: PluginCompileEnv): EdiConf | string {
+  const route = env.attachedTo?.scope === 'route' ? env.attachedTo.name : undefined;
+  if (route === undefined) return 'the edi plugin is attached to routes (trading partners name the routes they may use)';
+  if (c.direction === 'outbound' && c.identity.x12 === undefined && c.identity.edifact === undefined) {
+    return 'an outbound route needs identity.x12 or identity.edifact: the sender written into the envelopes';
+  }
+  const byIdentity = new Map<string, Partner>();
+  const byName = new Map<string, Partner>();
+  for (const p of env.tradingPartners ?? []) {
+    if (!p.enabled || !p.routes.includes(route)) continue;
+    const partner = toPartner(p);
+    byName.set(p.name, partner);
+    for (const key of partnerKeys(p)) byIdentity.set(key, partner);
+  }
+  return {
+    direction: c.direction,
+    byIdentity, byName,
+    routeTypes: c.document_types.length > 0 ? new Set(c.document_types) : undefined,
+    identity: { x12: c.identity.x12, edifact: c.identity.edifact === undefined ? undefined : { id: c.identity.edifact.id, qualifier: c.identity.edifact.qualifier ?? '' } },
+    forward: c.forward,
+    ack: c.acknowledgement,
+    convertResponse: c.convert_response,
+    test: c.test,
+    maxBodyBytes: c.max_body_bytes,
+  };
+}
+
+function toPartner(p: TradingPartner): Partner {
+  return {
+    name: p.name,
+    types: new Set(p.document_types),
+    ack: p.acknowledgement,
+    x12: p.x12,
+    edifact: p.edifact === undefined ? undefined : { id: p.edifact.id, qualifier: p.edifact.qualifier ?? '' },
+  };
+}
+
+/** The media type of a Content-Type value, lower-case, without parameters. */
+export function mediaTypeOf(value: string | string[] | undefined): string {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined) return '';
+  const semi = v.indexOf(';');
+  return (semi === -1 ? v : v.slice(0, semi)).trim().toLowerCase();
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** EDI bytes as text: UTF-8 when they are valid UTF-8 (UNOY, or ASCII), else Latin-1 (UNOB/UNOC), byte for byte. */
+export function decodeEdi(body: Buffer): string {
+  try {
+    return UTF8.decode(body);
+  } catch {
+    return body.toString('latin1');
+  }
+}
