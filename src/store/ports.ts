@@ -4,6 +4,7 @@ import type { EntityData, KindName } from '../core/entities/kinds.ts';
 import type { WebhookLog } from './webhooks/log.ts';
 import type { WebhookModel } from './webhooks/model.ts';
 import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
+import type { EdiControlNumbers } from './edi/control-numbers.ts';
 
 export interface StoredEntity {
   readonly id: string;
@@ -146,6 +147,8 @@ export interface StoreSession {
   readonly webhookModel: WebhookModel;
   /** Webhook messages, deliveries and attempts. */
   readonly webhookLog: WebhookLog;
+  /** Outbound EDI control number sequences. */
+  readonly ediControlNumbers: EdiControlNumbers;
 }
 
 export interface StoreHealth {

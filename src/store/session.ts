@@ -5,6 +5,7 @@ import { KINDS, type EntityData, type KindName } from '../core/entities/kinds.ts
 import { uuidv7 } from './ids.ts';
 import { WebhookLog } from './webhooks/log.ts';
 import { WebhookModel } from './webhooks/model.ts';
+import { EdiControlNumbers } from './edi/control-numbers.ts';
 import {
   DuplicateKeyError, VersionConflictError, isUniqueViolation,
   type AuditEntry, type EventInput, type ListQuery, type Page, type QuotaDelta, type QuotaTotals, type SortField, type StoredEntity, type StoreSession,
@@ -43,6 +44,8 @@ export class KyselySession implements StoreSession {
   get webhookModel(): WebhookModel { return new WebhookModel(this.#db); }
   /** Webhook messages, deliveries and attempts. */
   get webhookLog(): WebhookLog { return new WebhookLog(this.#db, this.#dialect); }
+  /** Outbound EDI control number sequences. */
+  get ediControlNumbers(): EdiControlNumbers { return new EdiControlNumbers(this.#db); }
   #now(): string { return new Date().toISOString(); }
 
   async revision(): Promise<number> {

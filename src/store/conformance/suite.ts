@@ -11,6 +11,7 @@ import { DuplicateKeyError, type Store } from '../ports.ts';
 import { entityTests } from './entities.ts';
 import { recordTests } from './records.ts';
 import { quotaTests } from './quotas.ts';
+import { ediTests } from './edi.ts';
 import { type ConformanceTarget, POLL_MS, unique, service, waitFor, isShareable, rawQuery, type SuiteContext } from './support.ts';
 
 export type { ConformanceTarget };
@@ -216,6 +217,7 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
 
     recordTests(ctx);
     quotaTests(ctx);
+    ediTests(ctx);
 
     test('concurrent bumped writes from two stores on one database are serialised', async (t) => {
       if (!shareable(t)) return;
