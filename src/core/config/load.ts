@@ -95,7 +95,8 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (typeof r.service === 'string' && !serviceNames.has(r.service)) issues.push(issue(`/routes/${i}/service`, `no service is named "${r.service}"`));
   });
   issues.push(...commerceReferenceIssues(config, serviceNames));
-  for (const p of tradingPartnerIssues(config.trading_partners ?? [], routeNames)) issues.push(issue(p.pointer, p.message));
+  const consumerNames = new Set((config.consumers ?? []).map((c) => c?.name).filter((n) => typeof n === 'string'));
+  for (const p of tradingPartnerIssues(config.trading_partners ?? [], routeNames, consumerNames)) issues.push(issue(p.pointer, p.message));
   config.gateway.trusted_proxies.forEach((c, i) => {
     if (!parseCidr(c)) issues.push(issue(`/gateway/trusted_proxies/${i}`, 'must be an IPv4 or IPv6 address or CIDR block'));
   });

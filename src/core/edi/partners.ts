@@ -18,8 +18,8 @@ export function partnerKeys(p: TradingPartner): string[] {
   return keys;
 }
 
-/** Names and identities unique; routes named must exist. */
-export function tradingPartnerIssues(partners: readonly TradingPartner[], routeNames: ReadonlySet<string>): PartnerIssue[] {
+/** Names and identities unique; routes and consumers named must exist. */
+export function tradingPartnerIssues(partners: readonly TradingPartner[], routeNames: ReadonlySet<string>, consumerNames: ReadonlySet<string>): PartnerIssue[] {
   const issues: PartnerIssue[] = [];
   const names = new Set<string>();
   const owners = new Map<string, string>();
@@ -33,6 +33,7 @@ export function tradingPartnerIssues(partners: readonly TradingPartner[], routeN
       if (other !== undefined) issues.push({ pointer: `/trading_partners/${i}`, message: `has the same interchange identity as trading partner "${other}"` });
       else owners.set(key, p.name);
     }
+    if (typeof p.consumer === 'string' && !consumerNames.has(p.consumer)) issues.push({ pointer: `/trading_partners/${i}/consumer`, message: `no consumer is named "${p.consumer}"` });
     (Array.isArray(p.routes) ? p.routes : []).forEach((r, j) => {
       if (!routeNames.has(r)) issues.push({ pointer: `/trading_partners/${i}/routes/${j}`, message: `no route is named "${r}"` });
     });

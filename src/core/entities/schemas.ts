@@ -136,6 +136,7 @@ export const TradingPartnerSchema = Type.Object({
   }, { additionalProperties: false, description: 'Its EDIFACT interchange identity.' })),
   document_types: Type.Array(EdiDocumentType, { default: [], maxItems: 100, uniqueItems: true, description: 'What it may send (inbound) or be sent (outbound). Empty: nothing.' }),
   routes: Type.Array(Type.String({ pattern: NAME_PATTERN }), { default: [], maxItems: 100, uniqueItems: true, description: 'Routes (with the edi plugin) it may use. Empty: none.' }),
+  consumer: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: 'The consumer its requests must be authenticated as (an authentication plugin on the route sets it). The sender id in the envelope is only a claim: without this, anyone who can reach the route can send as this partner.' })),
   acknowledgement: Type.Union([Type.Literal('always'), Type.Literal('on-error'), Type.Literal('never')], { default: 'always', description: 'When the gateway answers with a functional acknowledgement (997 / CONTRL): for every document, only for rejected ones, or never. A route can override it.' }),
   enabled: Type.Boolean({ default: true, description: 'false refuses its documents (403) without deleting it.' }),
   tags: Tags,

@@ -13,6 +13,8 @@ export interface Partner {
   readonly name: string;
   readonly types: ReadonlySet<string>;
   readonly ack: AckMode;
+  /** The consumer requests must be authenticated as, if the partner names one. */
+  readonly consumer: string | undefined;
   readonly x12: PartyId | undefined;
   readonly edifact: PartyId | undefined;
 }
@@ -63,6 +65,7 @@ function toPartner(p: TradingPartner): Partner {
     name: p.name,
     types: new Set(p.document_types),
     ack: p.acknowledgement,
+    consumer: p.consumer,
     x12: p.x12,
     edifact: p.edifact === undefined ? undefined : { id: p.edifact.id, qualifier: p.edifact.qualifier ?? '' },
   };

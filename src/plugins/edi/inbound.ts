@@ -9,7 +9,7 @@ import { textOf } from '../../core/edi/segments.ts';
 import { issueText, type EdiInterchange, type EdiIssue } from '../../core/edi/types.ts';
 import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
 import { CONTROL_NUMBERS } from './control-numbers.ts';
-import { decodeEdi, mediaTypeOf, type AckMode, type EdiConf } from './compile.ts';
+import { decodeEdi, mediaTypeOf, type AckMode, type EdiConf, type Partner } from './compile.ts';
 
 export const X12_MEDIA = 'application/edi-x12';
 export const EDIFACT_MEDIA = 'application/edifact';
@@ -48,6 +48,9 @@ function ackFor(doc: EdiInterchange, issues: readonly EdiIssue[]): string {
   return writeEdi(doc.format === 'x12' ? build997(doc, issues, numbers) : buildContrl(doc, issues, numbers));
 }
 
+/** A partner bound to a consumer sends only through requests authenticated as that consumer. */
+export const authenticatedAs = (ctx: RequestContext, partner: Partner) => partner.consumer === undefined || (ctx.consumer !== undefined && ctx.anonymous !== true && ctx.consumer.id === partner.consumer);
+
 const samePartyAs = (a: PartyId, b: PartyId | undefined) => b === undefined || (a.id === b.id && a.qualifier === b.qualifier);
 
 export function inboundAccess(ctx: RequestContext, conf: EdiConf): PluginResponse | undefined {
@@ -64,7 +67,7 @@ export function inboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespons
   // Who sent it decides everything else: an unknown sender learns nothing about the document.
   const { sender, receiver } = partiesOf(doc);
   const partner = conf.byIdentity.get(partyKey(doc.format, sender));
-  if (partner === undefined || !samePartyAs(receiver, conf.identity[doc.format])) return NOT_ALLOWED;
+  if (partner === undefined || !samePartyAs(receiver, conf.identity[doc.format]) || !authenticatedAs(ctx, partner)) return NOT_ALLOWED;
   const units = unitsOf(doc);
   for (const u of units) {
     if (!partner.types.has(u.type) || (conf.routeTypes !== undefined && !conf.routeTypes.has(u.type))) return NOT_ALLOWED;

@@ -49,6 +49,7 @@ export function outboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespon
     if (typeof built === 'string') return jsonIssue(built);
     doc = built;
   }
+  // No consumer check here: the route's own authentication decides who may send to partners.
   if (partner === undefined) return NOT_ALLOWED;
   const types = unitsOf(doc).map((u) => u.type);
   if (types.some((t) => !partner.types.has(t) || (conf.routeTypes !== undefined && !conf.routeTypes.has(t)))) return NOT_ALLOWED;
