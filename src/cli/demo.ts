@@ -13,11 +13,13 @@ import { generateAdminToken } from '../admin/auth.ts';
 import { describeDb, parseDbUrl } from '../store/open.ts';
 import { startPlatform, PlatformError, type Platform } from './platform.ts';
 import { carrierEventsToken, ensureDemoWebhooks } from './demo-webhooks.ts';
+import { ensureDemoEdi } from './demo-edi.ts';
 import type { StartArgs } from './args.ts';
 
 const CARRIER_SERVER = fileURLToPath(new URL('../../examples/carrier/server.ts', import.meta.url));
 export const DEMO_CONFIG = fileURLToPath(new URL('../../examples/carrier/portcullis.yaml', import.meta.url));
 const CARRIER_PORT = 9001;
+const SAMPLE_856 = 'examples/carrier/samples/856-demo-shop.edi';
 /**
  * Demo only: webhooks may reach loopback receivers (webhook-receiver.ts on 127.0.0.1:9002).
  * `portcullis start` keeps the strict default, where loopback and private networks are refused.
@@ -116,6 +118,8 @@ export async function runDemo(args: StartArgs): Promise<void> {
     const apiKey = await demoApiKey(keyFile, adminUrl, adminToken);
     if (apiKey === undefined) logger.warn({ consumer: DEMO_CONSUMER }, `no demo API key: this store predates the demo consumer; delete ${dirname(tokenFile)} to start over`);
     const events = await carrierEvents(adminUrl, adminToken, join(dirname(tokenFile), 'demo-carrier-token'), logger);
+    // The EDI route and trading partner (a store seeded by an older demo lacks them). Not fatal.
+    await ensureDemoEdi(adminUrl, adminToken).then((created) => { if (created.length > 0) logger.info({ created }, 'demo EDI set up'); }, (err: Error) => logger.warn({ error: err.message }, 'demo EDI not set up'));
     const carrierArgs = [CARRIER_SERVER, '--port', String(CARRIER_PORT), ...(events ? ['--events-url', events.url] : [])];
     // The token goes by environment, not argv, where every local user could read it (ps).
     carrier = spawn(process.execPath, carrierArgs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORTCULLIS_EVENTS_URL: '', PORTCULLIS_EVENTS_TOKEN: events?.token ?? '' } });
@@ -144,6 +148,10 @@ export async function runDemo(args: StartArgs): Promise<void> {
       `      -H 'content-type: application/json' -d '{"name":"rates-shortcut","service":"carrier","paths":["/rates"],"methods":["POST"],"plugins":[{"name":"key-auth"}]}'`,
       `    curl -X POST ${base}/rates -H "apikey: $KEY" -H 'content-type: application/json' \\`,
       `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
+      '',
+      '  EDI: the shop posts an X12 856 ship notice; the carrier gets JSON, the shop a 997:',
+      `    curl -X POST ${base}/edi/asn -H "apikey: $KEY" -H 'content-type: application/edi-x12' \\`,
+      `      --data-binary @${SAMPLE_856}`,
       '',
       events
         ? '  Webhooks: the carrier publishes shipment.* events to the demo-shop application; subscribe a receiver (README, "Webhooks").'
