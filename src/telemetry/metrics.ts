@@ -280,3 +280,10 @@ export const webhookPublished = new client.Counter({
   labelNames: ['source'] as const,
   registers: [controlRegistry],
 });
+
+// --- EDI (the edi plugin) ----------------------------------------------------------------------
+export const ediInterchanges = new client.Counter({
+  name: 'portcullis_edi_interchanges_total',
+  help: 'Interchanges handled by the edi plugin, by route, direction (inbound, outbound), format (x12, edifact, unknown) and outcome (forwarded, invalid, not_allowed, unsupported_media_type).',
+  labelNames: ['route', 'direction', 'format', 'outcome'] as const,
+});

@@ -6,6 +6,7 @@ import type { PartyId } from '../../core/edi/mapping.ts';
 import { partnerKeys } from '../../core/edi/partners.ts';
 import type { PluginCompileEnv } from '../../core/pipeline/plugin.ts';
 import type { EdiSchema } from './schema.ts';
+import { outcomeCounter, type CountOutcome } from './metrics.ts';
 
 export type AckMode = 'always' | 'on-error' | 'never';
 
@@ -31,6 +32,8 @@ export interface EdiConf {
   readonly convertResponse: boolean;
   readonly test: boolean;
   readonly maxBodyBytes: number;
+  /** Counts the outcome of each interchange (portcullis_edi_interchanges_total). */
+  readonly count: CountOutcome;
 }
 
 export function compileEdi(c: Static<typeof EdiSchema>, env: PluginCompileEnv): EdiConf | string {
@@ -57,6 +60,7 @@ export function compileEdi(c: Static<typeof EdiSchema>, env: PluginCompileEnv): 
     convertResponse: c.convert_response,
     test: c.test,
     maxBodyBytes: c.max_body_bytes,
+    count: outcomeCounter(route, c.direction),
   };
 }
 

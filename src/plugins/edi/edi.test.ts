@@ -56,3 +56,15 @@ test('control numbers start from the clock and only increase, also when the cloc
   assert.equal(numbers.next(), a + 3600);
   assert.ok(String(a).length <= 9);
 });
+
+test('each interchange is counted by route, direction, format and outcome', async () => {
+  const { registry } = await import('../../telemetry/metrics.ts');
+  const value = async (outcome: string) => {
+    const m = (await registry.getMetricsAsJSON()).find((x) => x.name === 'portcullis_edi_interchanges_total');
+    return m?.values.find((v) => v.labels.route === 'metered' && v.labels.outcome === outcome && v.labels.format === 'x12')?.value ?? 0;
+  };
+  const before = [await value('forwarded'), await value('not_allowed')];
+  access([partner({ routes: ['metered'] })], undefined, 'metered');
+  access([], undefined, 'metered');
+  assert.deepEqual([await value('forwarded'), await value('not_allowed')], [before[0]! + 1, before[1]! + 1]);
+});
