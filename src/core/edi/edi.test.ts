@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { buildContrl, build997 } from './ack.ts';
 import { parseEdi, writeEdi } from './index.ts';
 import { friendlyOf, partiesOf, unitsOf } from './mapping.ts';
-import { writeSegment } from './segments.ts';
+import { SegmentStream, scanSegments, writeSegment } from './segments.ts';
+import { EDIFACT_DEFAULTS } from './edifact.ts';
 import { issueText, type EdiInterchange, type EdifactInterchange, type X12Interchange } from './types.ts';
 
 const DIR = new URL('../../../test/fixtures/edi/', import.meta.url);
@@ -251,5 +252,61 @@ describe('acknowledgements', () => {
       "UNT+6+1'",
     ]);
     assert.deepEqual(parseEdi(rejected).issues, []);
+  });
+});
+
+describe('streaming', () => {
+  const scanAll = (text: string, d: Parameters<typeof scanSegments>[2]) => {
+    const r = scanSegments(text, 0, d, 1);
+    assert.ok(r.ok);
+    return { segments: r.segments, gaps: r.gaps };
+  };
+  const chunked = (text: string, d: Parameters<typeof scanSegments>[2], sizes: number[]) => {
+    const stream = new SegmentStream(d);
+    const segments = [];
+    const gaps = [];
+    let at = 0;
+    for (let k = 0; at < text.length; k++) {
+      const size = sizes[k % sizes.length]!;
+      const r = stream.push(text.slice(at, at + size));
+      assert.ok(r.ok);
+      segments.push(...r.segments);
+      gaps.push(...r.gaps);
+      at += size;
+    }
+    const last = stream.end();
+    assert.ok(last.ok);
+    return { segments: [...segments, ...last.segments], gaps: [...gaps, ...last.gaps] };
+  };
+  it('fed in chunks of any size, the scanner gives the same segments and line breaks', () => {
+    const x = fixture('810-invoice.edi');
+    const xd = parsed(x).delimiters;
+    // After the ISA (the stream starts where the delimiters are known).
+    const body = x.slice(107);
+    const edifact = fixture('DESADV-d96a.edi').slice(10);
+    for (const sizes of [[1], [2, 3], [7], [64], [1, 50, 3]]) {
+      assert.deepEqual(chunked(body, xd, sizes), scanAll(body, xd), `x12 ${sizes.join(',')}`);
+      assert.deepEqual(chunked(edifact, { ...EDIFACT_DEFAULTS, una: true }, sizes), scanAll(edifact, { ...EDIFACT_DEFAULTS, una: true }), `edifact ${sizes.join(',')}`);
+    }
+  });
+  it('a release character at the end of a chunk escapes the first character of the next', () => {
+    const stream = new SegmentStream(EDIFACT_DEFAULTS);
+    assert.deepEqual(stream.push("FTX+A?").segments, []);
+    const r = stream.push("+B'\nUNS+S'");
+    assert.ok(r.ok);
+    assert.deepEqual(r.segments, [{ id: 'FTX', elements: ['A+B'] }]);
+    assert.deepEqual(r.gaps, ['\n']);
+    const end = stream.end();
+    assert.ok(end.ok);
+    assert.deepEqual(end.segments, [{ id: 'UNS', elements: ['S'] }]);
+  });
+  it('an unfinished segment at the end is truncated; an endless one is too large', () => {
+    const stream = new SegmentStream(EDIFACT_DEFAULTS);
+    stream.push("UNS+S'UNT+2");
+    const end = stream.end();
+    assert.equal(end.ok, false);
+    const tight = new SegmentStream(EDIFACT_DEFAULTS, 1, { maxSegments: 10, maxSegmentLength: 32 });
+    const r = tight.push('X'.repeat(100));
+    assert.equal(r.ok ? 'ok' : r.reason, 'too-large');
   });
 });

@@ -14,7 +14,13 @@ export interface ScanLimits {
 export const DEFAULT_SCAN_LIMITS: ScanLimits = Object.freeze({ maxSegments: 1_000_000, maxSegmentLength: 100_000 });
 
 export type ScanResult =
-  | { ok: true; segments: EdiSegment[]; gaps: string[] }
+  | {
+    ok: true; segments: EdiSegment[]; gaps: string[];
+    /** Partial scans: where the unfinished segment starts (text.length when there is none)... */
+    end: number;
+    /** ...and where the last complete one started (its gap may go on in the next chunk). */
+    lastStart: number;
+  }
   | { ok: false; reason: 'truncated' | 'syntax' | 'too-large'; segment: number; segment_id?: string; message: string };
 
 const CR = 13;
@@ -36,7 +42,7 @@ const SEGMENT_ID = /^[A-Z0-9]{2,3}$/; // anchored, fixed length: no backtracking
  * Scans segments from `from` to the end of `text`. `firstNumber` is the document position of the
  * first one (for messages). Each segment's trailing whitespace is returned in `gaps`.
  */
-export function scanSegments(text: string, from: number, d: Delimiters, firstNumber: number, limits: ScanLimits = DEFAULT_SCAN_LIMITS): ScanResult {
+export function scanSegments(text: string, from: number, d: Delimiters, firstNumber: number, limits: ScanLimits = DEFAULT_SCAN_LIMITS, partial = false): ScanResult {
   const E = d.element.charCodeAt(0);
   const C = d.component.charCodeAt(0);
   const R = d.repetition !== undefined ? d.repetition.charCodeAt(0) : -1;
@@ -46,6 +52,7 @@ export function scanSegments(text: string, from: number, d: Delimiters, firstNum
   const segments: EdiSegment[] = [];
   const gaps: string[] = [];
   let i = from;
+  let lastStart = from;
   while (i < n) {
     const number = firstNumber + segments.length;
     if (segments.length >= limits.maxSegments) return { ok: false, reason: 'too-large', segment: number, message: `more than ${limits.maxSegments} segments` };
@@ -106,6 +113,7 @@ export function scanSegments(text: string, from: number, d: Delimiters, firstNum
         break;
       }
     }
+    if (!ended && partial) return { ok: true, segments, gaps, end: start, lastStart };
     if (!ended) {
       const tag = id ?? text.slice(start, Math.min(n, start + 3));
       return { ok: false, reason: 'truncated', segment: number, segment_id: SEGMENT_ID.test(tag) ? tag : undefined, message: 'the document ends inside this segment (no segment terminator)' } as ScanResult;
@@ -113,9 +121,54 @@ export function scanSegments(text: string, from: number, d: Delimiters, firstNum
     const g = gapEnd(text, i, S);
     segments.push({ id: id!, elements });
     gaps.push(g === i ? '' : text.slice(i, g));
+    lastStart = start;
     i = g;
   }
-  return { ok: true, segments, gaps };
+  return { ok: true, segments, gaps, end: n, lastStart };
+}
+
+/**
+ * The scanner fed chunk by chunk (a body arriving from the network, a file read in pieces): each
+ * push returns the segments completed so far with the line breaks after them. A segment is given
+ * out once what follows it is known, so at most one segment (plus the chunk) is ever held, and
+ * each character is scanned at most twice. The same segments and gaps as one scanSegments call.
+ */
+export class SegmentStream {
+  readonly #d: Delimiters;
+  readonly #limits: ScanLimits;
+  #pending = '';
+  #next: number;
+  constructor(d: Delimiters, firstNumber = 1, limits: ScanLimits = DEFAULT_SCAN_LIMITS) {
+    this.#d = d;
+    this.#next = firstNumber;
+    this.#limits = limits;
+  }
+
+  push(chunk: string): Extract<ScanResult, { ok: true }> | Extract<ScanResult, { ok: false }> {
+    const text = this.#pending + chunk;
+    const r = scanSegments(text, 0, this.#d, this.#next, this.#limits, true);
+    if (!r.ok) return r;
+    let keep = r.end;
+    if (r.end === text.length && r.segments.length > 0) {
+      // Everything ended: the last segment's line break may continue in the next chunk.
+      keep = r.lastStart;
+      r.segments.pop();
+      r.gaps.pop();
+    }
+    if (text.length - keep > this.#limits.maxSegmentLength + 16) {
+      return { ok: false, reason: 'too-large', segment: this.#next + r.segments.length, message: `segment longer than ${this.#limits.maxSegmentLength} characters` };
+    }
+    this.#pending = text.slice(keep);
+    this.#next += r.segments.length;
+    return r;
+  }
+
+  /** The rest, at the end of the input: a segment left unfinished is `truncated`. */
+  end(): ScanResult {
+    const r = scanSegments(this.#pending, 0, this.#d, this.#next, this.#limits);
+    this.#pending = '';
+    return r;
+  }
 }
 
 /** A client-controlled string safe to put in a message: control characters shown as \xNN. */
