@@ -35,7 +35,7 @@ describe('edi plugin through the gateway', () => {
     const config: RawConfig = {
       services: [{ name: 'orders', targets: [{ url: upstream.url }] }],
       routes: [
-        { name: 'edi-in', service: 'orders', paths: ['=/edi/in'], methods: ['POST'], plugins: [{ name: 'edi', config: { identity: { x12: { qualifier: '01', id: '999999999' } } } }] },
+        { name: 'edi-in', service: 'orders', paths: ['=/edi/in'], methods: ['POST'], plugins: [{ name: 'edi', config: { identity: { x12: { qualifier: '01', id: '999999999' } }, forward: 'both' } }] },
         { name: 'edi-asn', service: 'orders', paths: ['=/edi/asn'], methods: ['POST'], plugins: [{ name: 'edi', config: { document_types: ['856'], forward: 'friendly', acknowledgement: 'never' } }] },
         { name: 'edi-convert', service: 'orders', paths: ['=/edi/convert'], methods: ['POST'], plugins: [{ name: 'edi', config: { acknowledgement: 'never', convert_response: true } }] },
         { name: 'edi-out', service: 'orders', paths: ['=/edi/out'], methods: ['POST'], plugins: [{ name: 'edi', config: { direction: 'outbound', identity: { x12: { qualifier: 'ZZ', id: 'CARRIER' }, edifact: { id: 'CARRIER', qualifier: 'ZZZ' } }, convert_response: true } }] },

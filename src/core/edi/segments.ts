@@ -51,13 +51,26 @@ export function scanSegments(text: string, from: number, d: Delimiters, firstNum
   const n = text.length;
   const segments: EdiSegment[] = [];
   const gaps: string[] = [];
+  // Elements are collected here and copied out at the exact length: an array grown by push keeps
+  // spare capacity (17 slots for a small one), which for 50,000 segments was most of the memory.
+  const scratch: EdiElement[] = [];
+  // Short values repeat (qualifiers, units, codes): one copy each, up to a bound, instead of a
+  // new string per occurrence. It keeps the parsed tree within ~10x the document's size.
+  const shared = new Map<string, string>();
+  const share = (v: string): string => {
+    if (v.length < 2 || v.length > 6) return v;
+    const known = shared.get(v);
+    if (known !== undefined) return known;
+    if (shared.size < 4096) shared.set(v, v);
+    return v;
+  };
   let i = from;
   let lastStart = from;
   while (i < n) {
     const number = firstNumber + segments.length;
     if (segments.length >= limits.maxSegments) return { ok: false, reason: 'too-large', segment: number, message: `more than ${limits.maxSegments} segments` };
     const start = i;
-    const elements: EdiElement[] = [];
+    scratch.length = 0;
     let id: string | undefined;
     let comps: string[] | undefined;
     let reps: (string | string[])[] | undefined;
@@ -82,10 +95,10 @@ export function scanSegments(text: string, from: number, d: Delimiters, firstNum
         cur = '';
         continue;
       }
-      let value: string | string[] = cur;
+      let value: string | string[] = share(cur);
       if (comps !== undefined) {
         comps.push(cur);
-        value = comps;
+        value = comps.slice(); // exact length, as for elements
         comps = undefined;
       }
       cur = '';
@@ -105,7 +118,7 @@ export function scanSegments(text: string, from: number, d: Delimiters, firstNum
         }
         id = element;
       } else {
-        elements.push(element);
+        scratch.push(element);
       }
       if (c === S) {
         ended = true;
@@ -119,7 +132,7 @@ export function scanSegments(text: string, from: number, d: Delimiters, firstNum
       return { ok: false, reason: 'truncated', segment: number, segment_id: SEGMENT_ID.test(tag) ? tag : undefined, message: 'the document ends inside this segment (no segment terminator)' } as ScanResult;
     }
     const g = gapEnd(text, i, S);
-    segments.push({ id: id!, elements });
+    segments.push({ id: id!, elements: scratch.slice() });
     gaps.push(g === i ? '' : text.slice(i, g));
     lastStart = start;
     i = g;
