@@ -49,6 +49,13 @@ describe('round trip', () => {
     assert.equal(doc.gap, '');
     assert.equal(writeEdi(doc), text);
   });
+  it('a line break as the segment terminator', () => {
+    const text = fixture('850-purchase-order.edi').replaceAll('~\n', '\n').replace(/~$/, '\n');
+    const doc = parsed(text);
+    assert.equal(doc.delimiters.segment, '\n');
+    assert.equal(doc.gap, '');
+    assert.equal(writeEdi(doc), text);
+  });
   it('EDIFACT: UNA delimiters and release characters', () => {
     const doc = parsed(fixture('DESADV-d96a.edi')) as EdifactInterchange;
     assert.equal(doc.delimiters.una, true);

@@ -85,11 +85,18 @@ export function mediaTypeOf(value: string | string[] | undefined): string {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** EDI bytes as text: UTF-8 when they are valid UTF-8 (UNOY, or ASCII), else Latin-1 (UNOB/UNOC), byte for byte. */
+/**
+ * EDI bytes as text: UTF-8 when they are valid UTF-8 (UNOY, or ASCII; a BOM is dropped), else
+ * Latin-1 (UNOB/UNOC), byte for byte. Whitespace some senders put before ISA/UNA/UNB is skipped.
+ */
 export function decodeEdi(body: Buffer): string {
+  let text: string;
   try {
-    return UTF8.decode(body);
+    text = UTF8.decode(body);
   } catch {
-    return body.toString('latin1');
+    text = body.toString('latin1');
   }
+  let start = 0;
+  while (start < text.length && start < 64 && (text[start] === ' ' || text[start] === '\r' || text[start] === '\n' || text[start] === '\t')) start++;
+  return start === 0 ? text : text.slice(start);
 }

@@ -68,3 +68,10 @@ test('each interchange is counted by route, direction, format and outcome', asyn
   access([], undefined, 'metered');
   assert.deepEqual([await value('forwarded'), await value('not_allowed')], [before[0]! + 1, before[1]! + 1]);
 });
+
+test('bodies: a UTF-8 BOM and leading line breaks are skipped, Latin-1 is read byte for byte', async () => {
+  const { decodeEdi } = await import('./compile.ts');
+  assert.equal(decodeEdi(Buffer.from('\uFEFF\r\nISA*', 'utf8')), 'ISA*');
+  assert.equal(decodeEdi(Buffer.from([0x55, 0x4e, 0x42, 0x2b, 0xdc])), 'UNB+Ü');
+  assert.equal(decodeEdi(Buffer.from('UNB+Ü', 'utf8')), 'UNB+Ü');
+});
