@@ -41,7 +41,7 @@ describe('edi plugin through the gateway', () => {
         { name: 'edi-out', service: 'orders', paths: ['=/edi/out'], methods: ['POST'], plugins: [{ name: 'edi', config: { direction: 'outbound', identity: { x12: { qualifier: 'ZZ', id: 'CARRIER' }, edifact: { id: 'CARRIER', qualifier: 'ZZZ' } }, convert_response: true } }] },
       ],
       trading_partners: [
-        { name: 'xyz-retail', x12: { qualifier: '12', id: '4405197800' }, document_types: ['850', '856'], routes: ['edi-in', 'edi-asn', 'edi-convert', 'edi-out'], acknowledgement: 'always' },
+        { name: 'xyz-retail', x12: { qualifier: '12', id: '4405197800' }, document_types: ['850', '856', '997'], routes: ['edi-in', 'edi-asn', 'edi-convert', 'edi-out'], acknowledgement: 'always' },
         { name: 'widgets', edifact: { id: '005435656', qualifier: '1' }, document_types: ['INVOIC'], routes: ['edi-in', 'edi-out'], acknowledgement: 'on-error' },
         { name: 'dormant', x12: { qualifier: 'ZZ', id: 'DORMANT' }, document_types: ['850'], routes: ['edi-in'], enabled: false },
       ],
@@ -202,6 +202,22 @@ describe('edi plugin through the gateway', () => {
     } finally {
       answer = undefined;
     }
+  });
+
+  test('outbound: a whole generic interchange is sent as written, only with our sender identity', async () => {
+    got.length = 0;
+    const ack = parseEdi(fixture('997-acknowledgement.edi')).interchange!;
+    const foreign = await post('/edi/out', JSON.stringify(ack), 'application/json');
+    assert.equal(foreign.status, 400, 'sender 01/999999999 is not the route identity');
+    assert.match((await foreign.json() as Json).detail, /sender is not this route's x12 identity/);
+    const ours = structuredClone(ack);
+    ours.header.elements[4] = 'ZZ';
+    ours.header.elements[5] = 'CARRIER        ';
+    const res = await post('/edi/out', JSON.stringify(ours), 'application/json');
+    assert.equal(res.status, 201);
+    await res.body?.cancel();
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.body, fixture('997-acknowledgement.edi').replace('*01*999999999      *', '*ZZ*CARRIER        *'));
   });
 
   test('outbound refusals: not JSON, not the shape, unknown partner, type not allowed, a value X12 cannot carry', async () => {

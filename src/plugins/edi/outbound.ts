@@ -32,7 +32,11 @@ export function outboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespon
     const v = validate<EdiInterchange>(EdiInterchangeSchema, input);
     if (!v.ok) return jsonIssue(`not a canonical interchange: ${v.issues.slice(0, 3).map((i) => `${i.pointer || '/'} ${i.message}`).join('; ')}`);
     doc = v.value;
-    partner = conf.byIdentity.get(partyKey(doc.format, partiesOf(doc).receiver));
+    const { sender, receiver } = partiesOf(doc);
+    // Envelopes leave with our identity only: a client may not write someone else's sender id.
+    const ours = conf.identity[doc.format];
+    if (ours === undefined || partyKey(doc.format, sender) !== partyKey(doc.format, ours)) return jsonIssue(`the interchange's sender is not this route's ${doc.format} identity`);
+    partner = conf.byIdentity.get(partyKey(doc.format, receiver));
   } else {
     const v = validate<OutboundDocuments>(OutboundDocumentsSchema, input);
     if (!v.ok) return jsonIssue(`not an outbound document list: ${v.issues.slice(0, 3).map((i) => `${i.pointer || '/'} ${i.message}`).join('; ')}`);
