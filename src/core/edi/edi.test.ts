@@ -7,6 +7,8 @@ import { parseEdi, writeEdi } from './index.ts';
 import { friendlyOf, partiesOf, unitsOf } from './mapping.ts';
 import { SegmentStream, scanSegments, writeSegment } from './segments.ts';
 import { EDIFACT_DEFAULTS } from './edifact.ts';
+import { FriendlyDocumentSchema } from './friendly-schema.ts';
+import { validate } from '../config/validate.ts';
 import { issueText, type EdiInterchange, type EdifactInterchange, type X12Interchange } from './types.ts';
 
 const DIR = new URL('../../../test/fixtures/edi/', import.meta.url);
@@ -183,6 +185,15 @@ describe('friendly form', () => {
     assert.deepEqual(des.hierarchy[0].children.map((p: any) => [p.level, p.items[0].quantity]), [['pack', 10], ['pack', 4]]);
     const ctl = friendly('CONTRL-d3.edi');
     assert.deepEqual(ctl.messages, [{ reference: '00000000000117', type: 'INVOIC', action: '7', errors: [] }]);
+  });
+  it('every friendly form matches its JSON Schema (friendly-schema.ts)', () => {
+    for (const name of readdirSync(DIR).filter((f) => f.endsWith('.edi'))) {
+      const doc = parseEdi(fixture(name)).interchange!;
+      for (const u of unitsOf(doc)) {
+        const v = validate(FriendlyDocumentSchema, friendlyOf(doc, u));
+        assert.ok(v.ok, `${name}: ${v.ok ? '' : v.issues.slice(0, 3).map((i) => `${i.pointer} ${i.message}`).join('; ')}`);
+      }
+    }
   });
   it('parties of the interchange', () => {
     assert.deepEqual(partiesOf(parsed(fixture('850-purchase-order.edi'))), { sender: { qualifier: '12', id: '4405197800' }, receiver: { qualifier: '01', id: '999999999' } });
