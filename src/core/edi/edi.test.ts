@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { buildContrl, build997 } from './ack.ts';
 import { parseEdi, writeEdi } from './index.ts';
-import { friendlyOf, partiesOf, unitsOf } from './mapping.ts';
+import { EdiMappingError, MAX_HIERARCHY_DEPTH, friendlyOf, partiesOf, unitsOf } from './mapping.ts';
 import { SegmentStream, scanSegments, writeSegment } from './segments.ts';
 import { EDIFACT_DEFAULTS } from './edifact.ts';
 import { FriendlyDocumentSchema } from './friendly-schema.ts';
@@ -161,6 +161,25 @@ describe('friendly form', () => {
     assert.equal(pack.level, 'pack');
     assert.equal(pack.marks, '00012345');
     assert.deepEqual(pack.children[0], { level: 'item', hl: '4', product_ids: [{ qualifier: 'VP', id: 'A1' }], quantity: 5, unit: 'EA' });
+  });
+  it('a hierarchy deeper than the bound is refused, naming the HL segment (no unbounded recursion later)', () => {
+    const deep = Array.from({ length: MAX_HIERARCHY_DEPTH + 1 }, (_, i) => `HL*${i + 1}*${i === 0 ? '' : i}*I`);
+    const body = ['BSN*00*S1*20251124*1200', ...deep];
+    const doc = parsed(x12(['ST*856*0001', ...body, `SE*${body.length + 2}*0001`]));
+    const u = unitsOf(doc)[0]!;
+    assert.equal(u.start, 3);
+    assert.throws(() => friendlyOf(doc, u), (err: unknown) => {
+      assert.ok(err instanceof EdiMappingError);
+      assert.equal(err.segment, 3 + 1 + 1 + MAX_HIERARCHY_DEPTH, 'ST, BSN, then the HL one level too deep');
+      assert.equal(err.segmentId, 'HL');
+      return true;
+    });
+    const ok = parsed(x12(['ST*856*0001', ...body.slice(0, -1), `SE*${body.length + 1}*0001`]));
+    assert.ok(friendlyOf(ok, unitsOf(ok)[0]!));
+  });
+  it('unit positions count the envelope segments', () => {
+    const doc = parsed(fixture('ORDERS-d96b-corrected.edi'));
+    assert.equal(unitsOf(doc)[0]!.start, 3, 'UNB, UNG, then UNH');
   });
   it('810 invoice', () => {
     const inv = friendly('810-invoice.edi');

@@ -17,13 +17,68 @@ export interface EdiUnit {
   readonly index: number;
   readonly header: EdiSegment;
   readonly segments: readonly EdiSegment[];
+  /** Document position of the header (ST / UNH): the first segment of the interchange is 1. */
+  readonly start: number;
 }
 
 export function unitsOf(doc: EdiInterchange): EdiUnit[] {
+  const units: EdiUnit[] = [];
   if (doc.format === 'x12') {
-    return doc.groups.flatMap((g, gi) => g.transactions.map((t, ti) => ({ type: textOf(t.header.elements[0]), control: textOf(t.header.elements[1]), group: gi, index: ti, header: t.header, segments: t.segments })));
+    let n = 1; // ISA
+    doc.groups.forEach((g, gi) => {
+      n++; // GS
+      g.transactions.forEach((t, ti) => {
+        units.push({ type: textOf(t.header.elements[0]), control: textOf(t.header.elements[1]), group: gi, index: ti, header: t.header, segments: t.segments, start: n + 1 });
+        n += t.segments.length + 2;
+      });
+      n++; // GE
+    });
+    return units;
   }
-  return edifactMessages(doc).map(({ message, group }, i) => ({ type: componentOf(message.header, 2, 1), control: textOf(message.header.elements[0]), group, index: i, header: message.header, segments: message.segments }));
+  let n = doc.delimiters.una === true ? 2 : 1; // UNB
+  const add = (list: readonly { header: EdiSegment; segments: EdiSegment[] }[], group: number | undefined) => {
+    for (const m of list) {
+      units.push({ type: componentOf(m.header, 2, 1), control: textOf(m.header.elements[0]), group, index: units.length, header: m.header, segments: m.segments, start: n + 1 });
+      n += m.segments.length + 2;
+    }
+  };
+  if (doc.groups !== undefined) {
+    doc.groups.forEach((g, gi) => {
+      n++; // UNG
+      add(g.messages, gi);
+      n++; // UNE
+    });
+  } else {
+    add(doc.messages ?? [], undefined);
+  }
+  return units;
+}
+
+/** Deepest HL / CPS nesting the friendly form builds: deeper documents are refused, not recursed into. */
+export const MAX_HIERARCHY_DEPTH = 32;
+
+/** A document the friendly mapping refuses (too deep a hierarchy). */
+export class EdiMappingError extends Error {
+  readonly segment: number;
+  readonly segmentId: string;
+  constructor(segment: number, segmentId: string, message: string) {
+    super(message);
+    this.name = 'EdiMappingError';
+    this.segment = segment;
+    this.segmentId = segmentId;
+  }
+}
+
+/** Links a hierarchy node under its parent (or as a root), refusing nesting beyond the bound. */
+function attach(node: Json, parent: Json | undefined, roots: Json[], depths: WeakMap<Json, number>, u: EdiUnit, k: number): void {
+  const depth = parent === undefined ? 1 : (depths.get(parent) ?? 1) + 1;
+  if (depth > MAX_HIERARCHY_DEPTH) {
+    const s = u.segments[k]!;
+    throw new EdiMappingError(u.start + 1 + k, s.id, `the hierarchy is deeper than ${MAX_HIERARCHY_DEPTH} levels`);
+  }
+  depths.set(node, depth);
+  if (parent !== undefined) ((parent.children ??= []) as Json[]).push(node);
+  else roots.push(node);
 }
 
 /** Sender and receiver as trading partners are keyed: qualifier and id (X12 ISA05/06, ISA07/08; EDIFACT UNB02, UNB03). */
@@ -155,6 +210,7 @@ function x12ShipNotice(u: EdiUnit, d: Delimiters): Json {
   const out: Json = { type: 'ship_notice' };
   const byId = new Map<string, Json>();
   const roots: Json[] = [];
+  const depths = new WeakMap<Json, number>();
   let node: Json | undefined;
   for (let k = 0; k < u.segments.length; k++) {
     const s = u.segments[k]!;
@@ -164,10 +220,9 @@ function x12ShipNotice(u: EdiUnit, d: Delimiters): Json {
       put(out, 'date', v(s, 3, d));
       put(out, 'time', v(s, 4, d));
     } else if (s.id === 'HL') {
-      node = { level: HL_LEVELS[v(s, 3, d)] ?? v(s, 3, d), hl: v(s, 1, d) };
-      const parent = byId.get(v(s, 2, d));
-      if (parent !== undefined) ((parent.children ??= []) as Json[]).push(node);
-      else roots.push(node);
+      const code = v(s, 3, d);
+      node = { level: Object.hasOwn(HL_LEVELS, code) ? HL_LEVELS[code]! : code, hl: v(s, 1, d) };
+      attach(node, byId.get(v(s, 2, d)), roots, depths, u, k);
       byId.set(v(s, 1, d), node);
     } else if (node === undefined) continue;
     else if (s.id === 'PRF') {
@@ -241,9 +296,11 @@ function edifactCommercial(u: EdiUnit, type: string): Json {
   const items: Json[] = [];
   const byId = new Map<string, Json>();
   const roots: Json[] = [];
+  const depths = new WeakMap<Json, number>();
   let item: Json | undefined;
   let level: Json | undefined;
-  for (const s of u.segments) {
+  for (let k = 0; k < u.segments.length; k++) {
+    const s = u.segments[k]!;
     if (s.id === 'BGM') {
       put(out, 'document_code', c(s, 1, 1));
       put(out, 'document_number', c(s, 2, 1));
@@ -258,8 +315,7 @@ function edifactCommercial(u: EdiUnit, type: string): Json {
       const parent = byId.get(c(s, 2, 1));
       // CPS03 (packaging level code) is optional: the top level is the shipment, the rest packs.
       level = { level: c(s, 3, 1) || (parent === undefined ? 'shipment' : 'pack'), id: c(s, 1, 1) };
-      if (parent !== undefined) ((parent.children ??= []) as Json[]).push(level);
-      else roots.push(level);
+      attach(level, parent, roots, depths, u, k);
       byId.set(c(s, 1, 1), level);
       item = undefined;
     } else if (s.id === 'PAC' && level !== undefined) {

@@ -100,3 +100,21 @@ export function decodeEdi(body: Buffer): string {
   while (start < text.length && start < 64 && (text[start] === ' ' || text[start] === '\r' || text[start] === '\n' || text[start] === '\t')) start++;
   return start === 0 ? text : text.slice(start);
 }
+
+/**
+ * True when JSON from a client or an upstream nests deeper than `max` (checked without recursion):
+ * the canonical forms are shallow, and deep nesting would only cost stack in the steps after.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** The generic form nests 10 levels (interchange → groups → transactions → segments → elements → repeats → components). */
+export const MAX_JSON_DEPTH = 12;

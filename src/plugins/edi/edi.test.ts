@@ -75,3 +75,13 @@ test('bodies: a UTF-8 BOM and leading line breaks are skipped, Latin-1 is read b
   assert.equal(decodeEdi(Buffer.from([0x55, 0x4e, 0x42, 0x2b, 0xdc])), 'UNB+Ü');
   assert.equal(decodeEdi(Buffer.from('UNB+Ü', 'utf8')), 'UNB+Ü');
 });
+
+test('JSON nesting is bounded without recursion', async () => {
+  const { nestedDeeperThan, MAX_JSON_DEPTH } = await import('./compile.ts');
+  const deep = JSON.parse('['.repeat(200_000) + ']'.repeat(200_000)) as unknown;
+  assert.equal(nestedDeeperThan(deep, MAX_JSON_DEPTH), true);
+  assert.equal(nestedDeeperThan({ a: [{ b: ['x'] }] }, MAX_JSON_DEPTH), false);
+  const conf = compileConf(edi, { direction: 'outbound', identity: { x12: { qualifier: 'ZZ', id: 'US' } } }, env([partner()]));
+  const ctx = fakeContext({ method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('['.repeat(100_000) + ']'.repeat(100_000)) });
+  assert.equal(problemOf(edi.handlers.access!(ctx, conf) as PluginResponse | undefined), 'edi-invalid-document');
+});

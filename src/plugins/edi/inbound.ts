@@ -3,7 +3,7 @@
 // from what was received and sent once the upstream has taken the document.
 import { build997, buildContrl } from '../../core/edi/ack.ts';
 import { parseEdi, writeEdi } from '../../core/edi/index.ts';
-import { controlNumberOf, friendlyOf, partiesOf, unitsOf, type PartyId } from '../../core/edi/mapping.ts';
+import { EdiMappingError, controlNumberOf, friendlyOf, partiesOf, unitsOf, type PartyId } from '../../core/edi/mapping.ts';
 import { partyKey } from '../../core/edi/partners.ts';
 import { textOf } from '../../core/edi/segments.ts';
 import { issueText, type EdiInterchange, type EdiIssue } from '../../core/edi/types.ts';
@@ -87,7 +87,12 @@ export function inboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespons
     test: doc.format === 'x12' ? textOf(doc.header.elements[14]) === 'T' : textOf(doc.header.elements[10]) === '1',
   };
   if (conf.forward !== 'generic') {
-    out.documents = units.map((u) => friendlyOf(doc, u) ?? { document_type: u.type, control_number: u.control, segments: u.segments });
+    try {
+      out.documents = units.map((u) => friendlyOf(doc, u) ?? { document_type: u.type, control_number: u.control, segments: u.segments });
+    } catch (err) {
+      if (!(err instanceof EdiMappingError)) throw err;
+      return invalid([{ reason: 'hierarchy', segment: err.segment, segment_id: err.segmentId, message: err.message }]);
+    }
   }
   if (conf.forward !== 'friendly') out.interchange = doc;
   const json = Buffer.from(JSON.stringify(out));

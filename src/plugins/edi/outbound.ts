@@ -11,7 +11,7 @@ import type { EdiInterchange } from '../../core/edi/types.ts';
 import { validate } from '../../core/config/validate.ts';
 import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
 import { CONTROL_NUMBERS } from './control-numbers.ts';
-import { mediaTypeOf, type EdiConf, type Partner } from './compile.ts';
+import { MAX_JSON_DEPTH, mediaTypeOf, nestedDeeperThan, type EdiConf, type Partner } from './compile.ts';
 import { EDIFACT_MEDIA, X12_MEDIA, invalid } from './inbound.ts';
 
 const NOT_ALLOWED: PluginResponse = { problem: 'edi-partner-not-allowed' };
@@ -25,6 +25,7 @@ export function outboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespon
   } catch {
     return jsonIssue('the body is not JSON');
   }
+  if (nestedDeeperThan(input, MAX_JSON_DEPTH)) return jsonIssue(`the JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
   const whole = input !== null && typeof input === 'object' && 'header' in input;
   let doc: EdiInterchange;
   let partner: Partner | undefined;

@@ -2,14 +2,14 @@
 // partner wants one), or a canonical JSON answer is written as EDI (convert_response). Outbound:
 // the partner's EDI answer becomes canonical JSON (convert_response). Other answers pass unchanged.
 import { parseEdi, writeEdi } from '../../core/edi/index.ts';
-import { friendlyOf, unitsOf } from '../../core/edi/mapping.ts';
+import { EdiMappingError, friendlyOf, unitsOf } from '../../core/edi/mapping.ts';
 import { EdiInterchangeSchema } from '../../core/edi/schema.ts';
 import { EdiWriteError } from '../../core/edi/segments.ts';
 import type { EdiInterchange } from '../../core/edi/types.ts';
 import { validate } from '../../core/config/validate.ts';
 import { problemJson } from '../../core/errors/problem.ts';
 import { removeHeader, type RequestContext } from '../../core/pipeline/context.ts';
-import { decodeEdi, mediaTypeOf, type EdiConf } from './compile.ts';
+import { MAX_JSON_DEPTH, decodeEdi, mediaTypeOf, nestedDeeperThan, type EdiConf } from './compile.ts';
 import { VAR, type InboundAnswer } from './inbound.ts';
 
 function replaceWith(ctx: RequestContext, contentType: string, body: string, status?: number): Buffer {
@@ -34,7 +34,13 @@ export function responseBody(ctx: RequestContext, conf: EdiConf, body: Buffer): 
     const parsed = parseEdi(decodeEdi(body));
     const doc = parsed.interchange;
     if (doc === undefined || parsed.issues.length > 0) return undefined; // not EDI (or not valid): passed as it is
-    const documents = unitsOf(doc).map((u) => friendlyOf(doc, u) ?? { document_type: u.type, control_number: u.control, segments: u.segments });
+    let documents: unknown[];
+    try {
+      documents = unitsOf(doc).map((u) => friendlyOf(doc, u) ?? { document_type: u.type, control_number: u.control, segments: u.segments });
+    } catch (err) {
+      if (err instanceof EdiMappingError) return undefined; // passed as it is
+      throw err;
+    }
     return replaceWith(ctx, 'application/json', JSON.stringify({ format: doc.format, documents, interchange: doc }));
   }
   const plan = ctx.vars[VAR] as InboundAnswer | undefined;
@@ -47,6 +53,7 @@ export function responseBody(ctx: RequestContext, conf: EdiConf, body: Buffer): 
   } catch {
     return notConvertible(ctx, 'the upstream answer is not JSON');
   }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) return notConvertible(ctx, 'the upstream answer nests too deep');
   const v = validate<EdiInterchange>(EdiInterchangeSchema, value);
   if (!v.ok) return notConvertible(ctx, 'the upstream answer is not a canonical interchange');
   try {
