@@ -127,6 +127,14 @@ describe('envelope errors', () => {
     assert.deepEqual(issuesOf(x850 + '\nST*850*1~'), ['segment 38 (ST): segment after IEA']);
     assert.deepEqual(issuesOf('hello'), ['segment 1: neither X12 (ISA) nor EDIFACT (UNA or UNB)']);
   });
+  it('problems are collected up to a bound, then the checks stop', () => {
+    const junk = Array.from({ length: 5000 }, () => 'REF*XX').join('~\n');
+    const issues = parseEdi(x850.replace('GS*PO', `${junk}~\nGS*PO`)).issues;
+    assert.equal(issues.length, 101);
+    assert.equal(issues[100]!.reason, 'too-many-errors');
+    const edifact = parseEdi(`UNB+UNOA:3+A+B+251124:1015+1'${"FTX+X'".repeat(5000)}UNZ+0+1'`).issues;
+    assert.equal(edifact.length, 101);
+  });
   it('control characters in messages are escaped', () => {
     assert.deepEqual(issuesOf(x850.replace('SE*33*', 'SE*3\u00013*')), ['segment 35 (SE), element 01: count 3\\x013, expected 33']);
   });

@@ -3,7 +3,7 @@
 // writer. Release characters are handled by the segment scanner.
 import { DEFAULT_SCAN_LIMITS, gapEnd, printable, scanSegments, textOf, writeSegment, type ScanLimits } from './segments.ts';
 import type { ParseOutcome } from './x12.ts';
-import type { Delimiters, EdiIssue, EdiSegment, EdifactGroup, EdifactInterchange, EdifactMessage } from './types.ts';
+import { MAX_ISSUES, type Delimiters, type EdiIssue, type EdiSegment, type EdifactGroup, type EdifactInterchange, type EdifactMessage } from './types.ts';
 
 export const EDIFACT_DEFAULTS: Delimiters = Object.freeze({ component: ':', element: '+', decimal: '.', release: '?', segment: "'" });
 
@@ -62,6 +62,10 @@ export function parseEdifact(text: string, limits: ScanLimits = DEFAULT_SCAN_LIM
   for (let k = 1; k < segs.length; k++) {
     const s = segs[k]!;
     const number = k + offset;
+    if (issues.length >= MAX_ISSUES) {
+      issues.push({ reason: 'too-many-errors', segment: number, segment_id: s.id, message: `more than ${MAX_ISSUES} problems; the checks stopped here` });
+      return { interchange: undefined, issues };
+    }
     if (trailer !== undefined) {
       issues.push({ reason: 'envelope', segment: number, segment_id: s.id, message: 'segment after UNZ' });
       break;

@@ -85,4 +85,7 @@ export function issueText(i: EdiIssue): string {
   return `${where}: ${i.message}`;
 }
 
+/** Problems collected before the checks stop: a document with more is rejected all the same. */
+export const MAX_ISSUES = 100;
+
 export const pos2 = (n: number): string => (n < 10 ? `0${n}` : String(n));

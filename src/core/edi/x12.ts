@@ -1,7 +1,7 @@
 // ANSI X12: the delimiters from the fixed-width ISA segment, the envelope (ISA/IEA, GS/GE, ST/SE)
 // checked as it is assembled, and the writer that puts an interchange back into bytes.
 import { DEFAULT_SCAN_LIMITS, gapEnd, printable, scanSegments, textOf, writeSegment, type ScanLimits } from './segments.ts';
-import { pos2, type Delimiters, type EdiIssue, type EdiSegment, type X12Group, type X12Interchange, type X12Transaction } from './types.ts';
+import { MAX_ISSUES, pos2, type Delimiters, type EdiIssue, type EdiSegment, type X12Group, type X12Interchange, type X12Transaction } from './types.ts';
 
 /** Widths of ISA01..ISA16: the segment is fixed-width, which is how the delimiters are found. */
 const ISA_WIDTHS = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1] as const;
@@ -99,6 +99,10 @@ export function parseX12(text: string, limits: ScanLimits = DEFAULT_SCAN_LIMITS)
   for (let k = 0; k < segs.length; k++) {
     const s = segs[k]!;
     const number = k + 2;
+    if (issues.length >= MAX_ISSUES) {
+      issues.push({ reason: 'too-many-errors', segment: number, segment_id: s.id, message: `more than ${MAX_ISSUES} problems; the checks stopped here` });
+      return { interchange: undefined, issues };
+    }
     if (trailer !== undefined) {
       issues.push({ reason: 'envelope', segment: number, segment_id: s.id, message: 'segment after IEA' });
       break;
