@@ -2,6 +2,7 @@
 // EDIFACT CONTRL (UCI/UCM/UCS/UCD). Accepted or rejected, per transaction set / message, with the
 // reasons of the envelope checks. The ack goes back to the sender: sender and receiver swap.
 import { edifactMessages } from './edifact.ts';
+import { unitsOf } from './mapping.ts';
 import { componentOf, textOf } from './segments.ts';
 import type { EdiElement, EdiIssue, EdiSegment, EdifactInterchange, X12Interchange } from './types.ts';
 
@@ -34,6 +35,8 @@ export function build997(received: X12Interchange, issues: readonly EdiIssue[], 
   // Problems of the interchange itself (ISA/IEA) reject every group.
   const interchangeRejected = issues.some((i) => i.group === undefined);
   const sets: { header: EdiSegment; segments: EdiSegment[]; trailer: EdiSegment }[] = [];
+  // Where each set starts, for AK3's position within it: one pass, not one per problem.
+  const starts = new Map(unitsOf(received).map((u) => [`${u.group}:${u.index}`, u.start]));
   received.groups.forEach((g, gi) => {
     const stControl = String(sets.length + 1).padStart(4, '0');
     const body: EdiSegment[] = [seg('AK1', textOf(g.header.elements[0]), textOf(g.header.elements[5]))];
@@ -46,7 +49,7 @@ export function build997(received: X12Interchange, issues: readonly EdiIssue[], 
         codes.add(AK5_CODE[i.reason] ?? '5');
         if (i.element !== undefined && i.segment_id !== undefined) {
           // The position within the set: ST is 1.
-          const start = segmentNumberOf(received, gi, ti);
+          const start = starts.get(`${gi}:${ti}`) ?? 0;
           body.push(seg('AK3', i.segment_id, String(i.segment - start + 1), '', '8'));
           body.push(seg('AK4', String(Number(i.element)), '', '7'));
         }
@@ -70,22 +73,6 @@ export function build997(received: X12Interchange, issues: readonly EdiIssue[], 
   };
 }
 
-/** Document position of a transaction set's ST (ISA = 1). */
-function segmentNumberOf(doc: X12Interchange, group: number, tx: number): number {
-  let n = 1;
-  for (let gi = 0; gi < doc.groups.length; gi++) {
-    const g = doc.groups[gi]!;
-    n++; // GS
-    for (let ti = 0; ti < g.transactions.length; ti++) {
-      const t = g.transactions[ti]!;
-      if (gi === group && ti === tx) return n + 1;
-      n += t.segments.length + 2;
-    }
-    n++; // GE
-  }
-  return n;
-}
-
 // EDIFACT syntax error codes (data element 0085).
 const CONTRL_CODE: Record<string, string> = { 'segment-count': '29', count: '29', 'control-number': '28', truncated: '13', envelope: '15', syntax: '21', 'bad-delimiters': '20', 'too-large': '18' };
 
@@ -96,6 +83,7 @@ export function buildContrl(received: EdifactInterchange, issues: readonly EdiIs
   const ref = String(numbers.interchange);
   const header = seg('UNB', unb.elements[0] ?? ['UNOA', '3'], unb.elements[2] ?? '', unb.elements[1] ?? '', [t.yymmdd, t.hhmm], ref);
   const top = issues.filter((i) => i.transaction === undefined);
+  const starts = unitsOf(received).map((u) => u.start);
   const body: EdiSegment[] = [];
   const uci: EdiElement[] = [textOf(unb.elements[4]), unb.elements[1] ?? '', unb.elements[2] ?? '', top.length === 0 && issues.length === 0 ? '7' : '4'];
   const first = top[0];
@@ -109,7 +97,7 @@ export function buildContrl(received: EdifactInterchange, issues: readonly EdiIs
     body.push(seg('UCM', ...ucm));
     for (const i of mine) {
       if (i.element === undefined) continue;
-      body.push(seg('UCS', String(i.segment - messageStart(received, mi) + 1), CONTRL_CODE[i.reason] ?? '18'));
+      body.push(seg('UCS', String(i.segment - (starts[mi] ?? 0) + 1), CONTRL_CODE[i.reason] ?? '18'));
       body.push(seg('UCD', CONTRL_CODE[i.reason] ?? '18', String(Number(i.element))));
     }
   });
@@ -120,27 +108,4 @@ export function buildContrl(received: EdifactInterchange, issues: readonly EdiIs
   };
   if (received.una_gap !== undefined) out.una_gap = received.una_gap;
   return out;
-}
-
-function messageStart(doc: EdifactInterchange, index: number): number {
-  let n = doc.delimiters.una === true ? 2 : 1; // UNB
-  let k = 0;
-  const walk = (list: { segments: EdiSegment[] }[]): number | undefined => {
-    for (const m of list) {
-      if (k === index) return n + 1;
-      n += m.segments.length + 2;
-      k++;
-    }
-    return undefined;
-  };
-  if (doc.groups !== undefined) {
-    for (const g of doc.groups) {
-      n++;
-      const found = walk(g.messages);
-      if (found !== undefined) return found;
-      n++;
-    }
-    return n;
-  }
-  return walk(doc.messages ?? []) ?? n;
 }
