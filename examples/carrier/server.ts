@@ -19,6 +19,7 @@ import { quoteAll, quoteFor } from './rates.ts';
 import { ShipmentStore, type Label, type StoreOptions } from './shipments.ts';
 import { attachTrackingStream } from './tracking-stream.ts';
 import { parseLabelRequest, parseRateRequest } from './validate.ts';
+import { ShipNotices, getAsn, postAsn } from './asn.ts';
 
 // Loaded once at startup: openapi.yaml is the one source, /openapi.json is its JSON rendering.
 // A broken document fails the process at start rather than on the first request.
@@ -32,6 +33,8 @@ interface Context {
   store: ShipmentStore;
   /** Present when the carrier publishes webhook events. */
   events: ShipmentEvents | undefined;
+  /** Ship notices received through the gateway's EDI route (asn.ts). */
+  notices: ShipNotices;
 }
 
 type Handler = (ctx: Context) => void | Promise<void>;
@@ -125,6 +128,9 @@ const ROUTES: Route[] = [
       },
     },
   },
+  // Ship notices: JSON the gateway's edi plugin makes from a shop's X12 856 (asn.ts).
+  { path: '/asn', pattern: /^\/asn$/, methods: { POST: ({ req, res, notices }) => postAsn(req, res, notices) } },
+  { path: '/asn/{notice_id}', pattern: /^\/asn\/([^/]+)$/, methods: { GET: ({ res, param, notices }) => getAsn(res, param, notices) } },
   { path: '/health', pattern: /^\/health$/, methods: { GET: ({ res }) => sendJson(res, 200, { status: 'ok' }) } },
   { path: '/openapi.json', pattern: /^\/openapi\.json$/, methods: { GET: ({ res }) => sendJson(res, 200, OPENAPI) } },
 ];
@@ -132,7 +138,7 @@ const ROUTES: Route[] = [
 /** Every path template and its methods, as served (HEAD is implied wherever GET is). */
 export const CARRIER_ROUTES: ReadonlyArray<{ path: string; methods: string[] }> = ROUTES.map((r) => ({ path: r.path, methods: Object.keys(r.methods) }));
 
-async function dispatch(req: IncomingMessage, res: ServerResponse, store: ShipmentStore, events: ShipmentEvents | undefined): Promise<void> {
+async function dispatch(req: IncomingMessage, res: ServerResponse, store: ShipmentStore, events: ShipmentEvents | undefined, notices: ShipNotices): Promise<void> {
   // Only the path matters; the query string is ignored rather than parsed with URL, which would
   // also resolve "//host" and dot segments in ways the gateway in front does not.
   const target = req.url ?? '/';
@@ -161,7 +167,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, store: Shipme
         headers: { allow: allow.join(', ') },
       });
     }
-    await handler({ req, res, param, store, events });
+    await handler({ req, res, param, store, events, notices });
   } catch (err) {
     // Client gone or response already started: there is no one left to tell.
     if (res.headersSent || res.destroyed) return;
@@ -179,17 +185,19 @@ export interface Carrier {
   server: http.Server;
   store: ShipmentStore;
   events: ShipmentEvents | undefined;
+  notices: ShipNotices;
 }
 
 /** The carrier API server (not yet listening), its store and its event publisher. */
 export function createCarrier(options: CarrierOptions = {}): Carrier {
   const store = new ShipmentStore(options);
   const events = options.events ? new ShipmentEvents(store, { ...options.events, ...(options.now ? { now: options.now } : {}) }) : undefined;
+  const notices = new ShipNotices(options.now);
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     // The GraphQL tracking API (graphql.ts) at /graphql, beside the REST routes.
     if (handleGraphql(req, res, store)) return;
     // dispatch catches everything it can answer; this is the last line against a crash.
-    dispatch(req, res, store, events).catch(() => res.destroy());
+    dispatch(req, res, store, events, notices).catch(() => res.destroy());
   };
   const server = http.createServer(handle);
   // curl sends `Expect: 100-continue` for large bodies. node:http would say "continue" to
@@ -201,7 +209,7 @@ export function createCarrier(options: CarrierOptions = {}): Carrier {
   server.on('close', () => events?.close());
   // Live tracking over WebSocket: GET /tracking/{tracking_number}/stream.
   attachTrackingStream(server, store);
-  return { server, store, events };
+  return { server, store, events, notices };
 }
 
 /** A carrier API server, not yet listening. Options exist for tests (clock, tracking step, events). */

@@ -56,7 +56,7 @@ export interface ApplyResult {
   readonly applied: boolean;
 }
 
-const SECTION_OF_KIND: Record<KindName, string> = { service: 'services', route: 'routes', plugin: 'plugins', consumer: 'consumers', plan: 'plans', product: 'products', subscription: 'subscriptions' };
+const SECTION_OF_KIND: Record<KindName, string> = { service: 'services', route: 'routes', plugin: 'plugins', consumer: 'consumers', plan: 'plans', product: 'products', subscription: 'subscriptions', trading_partner: 'trading_partners' };
 
 export class ConfigService {
   readonly store: Store;

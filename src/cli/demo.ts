@@ -13,6 +13,7 @@ import { generateAdminToken } from '../admin/auth.ts';
 import { describeDb, parseDbUrl } from '../store/open.ts';
 import { startPlatform, PlatformError, type Platform } from './platform.ts';
 import { carrierEventsToken, ensureDemoWebhooks } from './demo-webhooks.ts';
+import { ensureDemoEdi } from './demo-edi.ts';
 import type { StartArgs } from './args.ts';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/ports.ts';
@@ -24,6 +25,7 @@ const CARRIER_PORT = 9001;
 /** The carrier's legacy SOAP rate service (examples/carrier/soap-rates.ts), fronted as SOAP and as REST. */
 const CARRIER_SOAP_SERVER = fileURLToPath(new URL('../../examples/carrier/soap-rates.ts', import.meta.url));
 const CARRIER_SOAP_PORT = 9003;
+const SAMPLE_856 = 'examples/carrier/samples/856-demo-shop.edi';
 /**
  * Demo only: webhooks may reach loopback receivers (webhook-receiver.ts on 127.0.0.1:9002).
  * `portcullis start` keeps the strict default, where loopback and private networks are refused.
@@ -148,6 +150,8 @@ export async function runDemo(args: StartArgs): Promise<void> {
       logger.warn({ error: (err as Error).message }, 'no demo developer account: creating it failed');
       return undefined;
     });
+    // The EDI route and trading partner (a store seeded by an older demo lacks them). Not fatal.
+    await ensureDemoEdi(adminUrl, adminToken).then((created) => { if (created.length > 0) logger.info({ created }, 'demo EDI set up'); }, (err: Error) => logger.warn({ error: err.message }, 'demo EDI not set up'));
     const carrierArgs = [CARRIER_SERVER, '--port', String(CARRIER_PORT), ...(events ? ['--events-url', events.url] : [])];
     // The token goes by environment, not argv, where every local user could read it (ps).
     carrier = spawn(process.execPath, carrierArgs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORTCULLIS_EVENTS_URL: '', PORTCULLIS_EVENTS_TOKEN: events?.token ?? '' } });
@@ -188,6 +192,10 @@ export async function runDemo(args: StartArgs): Promise<void> {
       `      -H 'content-type: application/json' -d '{"name":"rates-shortcut","service":"carrier","paths":["/rates"],"methods":["POST"],"plugins":[{"name":"key-auth"}]}'`,
       `    curl -X POST ${base}/rates -H "apikey: $KEY" -H 'content-type: application/json' \\`,
       `      -d '{"from":{"postal_code":"10115","country":"DE"},"to":{"postal_code":"75001","country":"FR"},"parcels":[{"weight_kg":2,"length_cm":30,"width_cm":20,"height_cm":10}]}'`,
+      '',
+      '  EDI: the shop posts an X12 856 ship notice; the carrier gets JSON, the shop a 997:',
+      `    curl -X POST ${base}/edi/asn -H "apikey: $KEY" -H 'content-type: application/edi-x12' \\`,
+      `      --data-binary @${SAMPLE_856}`,
       '',
       events
         ? '  Webhooks: the carrier publishes shipment.* events to the demo-shop application; subscribe a receiver (README, "Webhooks").'

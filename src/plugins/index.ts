@@ -22,6 +22,7 @@ import { responseTransformer } from './response-transformer/plugin.ts';
 import { webhookVerify } from './webhook-verify/plugin.ts';
 import { soapMediation } from './soap-mediation/plugin.ts';
 import { soapProxy } from './soap-proxy/plugin.ts';
+import { edi } from './edi/plugin.ts';
 
 export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   ipRestriction,
@@ -45,6 +46,7 @@ export const BUNDLED_PLUGINS: readonly AnyPlugin[] = [
   soapProxy,
   soapMediation,
   graphql,
+  edi,
 ] as AnyPlugin[];
 
 export const BUNDLED_CATALOG = catalogOf(BUNDLED_PLUGINS);

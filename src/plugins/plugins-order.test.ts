@@ -24,6 +24,7 @@ test('bundled plugins run in this order', () => {
     '910 rate-limiting',
     '908 quota',
     '905 concurrency-limit',
+    '900 edi',
     '801 request-transformer',
     '800 response-transformer',
     '100 proxy-cache',
@@ -56,6 +57,7 @@ test('bundled plugins implement these phases', () => {
     'soap-proxy': ['access'],
     'soap-mediation': ['access', 'upstream-response', 'response-body'],
     'graphql': ['access'],
+    'edi': ['access', 'response-body'],
   });
 });
 

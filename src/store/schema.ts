@@ -291,6 +291,8 @@ export interface Database {
   plans: EntityRow;
   products: ProductRow;
   subscriptions: SubscriptionRow;
+  trading_partners: EntityRow;
+  edi_control_numbers: EdiControlNumberRow;
   credentials: CredentialRow;
   admin_users: AdminUserRow;
   admin_tokens: AdminTokenRow;
@@ -314,6 +316,9 @@ export interface Database {
   portal_apps: PortalAppRow;
 }
 
-export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions';
+export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions' | 'trading_partners';
+
+/** The last outbound EDI control number issued per scope (migration 005). */
+export interface EdiControlNumberRow { scope: string; last: number; updated_at: string }
 export type KindTable = Record<KindName, EntityTable>;
 export type Dialect = 'sqlite' | 'postgres';

@@ -309,3 +309,10 @@ export const graphqlOperationCost = new client.Histogram({
   labelNames: ['service'] as const,
   buckets: [1, 5, 10, 50, 100, 500, 1000, 5000, 10000, 50000],
 });
+
+// --- EDI (the edi plugin) ----------------------------------------------------------------------
+export const ediInterchanges = new client.Counter({
+  name: 'portcullis_edi_interchanges_total',
+  help: 'Interchanges handled by the edi plugin, by route, direction (inbound, outbound), format (x12, edifact, unknown) and outcome (forwarded, invalid, not_allowed, unsupported_media_type).',
+  labelNames: ['route', 'direction', 'format', 'outcome'] as const,
+});

@@ -30,7 +30,7 @@ test('GET /admin/config exports a document that diffs and applies back with no c
   const rev = Number(exported.headers['x-config-revision']);
   assert.equal(rev, 11, 'one revision per write');
   assert.equal(doc.format_version, 1);
-  assert.deepEqual(Object.keys(doc).sort(), ['consumers', 'format_version', 'gateway', 'plans', 'plugins', 'products', 'routes', 'services', 'subscriptions']);
+  assert.deepEqual(Object.keys(doc).sort(), ['consumers', 'format_version', 'gateway', 'plans', 'plugins', 'products', 'routes', 'services', 'subscriptions', 'trading_partners']);
   assert.deepEqual((doc.services as Json[]).map((s) => s.name), ['billing', 'orders']);
   assert.deepEqual(((doc.services as Json[])[0]!.plugins as Json[]).map((p) => p.name), ['request-size-limiting']);
   assert.deepEqual(((doc.routes as Json[])[0]!.plugins as Json[]).map((p) => p.name), ['request-transformer']);

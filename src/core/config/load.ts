@@ -5,6 +5,7 @@ import { parseCidr } from '../net/cidr.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 import { ConfigError, pointerToPath, type ConfigIssue } from './errors.ts';
 import { validate } from './validate.ts';
+import { tradingPartnerIssues } from '../edi/partners.ts';
 
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
@@ -64,6 +65,7 @@ function withDefaults(raw: unknown): Config {
     plans: list(doc.plans),
     products: list(doc.products).map((p) => ({ services: [], plans: [], ...p })),
     subscriptions: list(doc.subscriptions),
+    trading_partners: list(doc.trading_partners),
   } as unknown as Config;
 }
 
@@ -93,6 +95,8 @@ function crossReferenceIssues(config: Config): ConfigIssue[] {
     if (typeof r.service === 'string' && !serviceNames.has(r.service)) issues.push(issue(`/routes/${i}/service`, `no service is named "${r.service}"`));
   });
   issues.push(...commerceReferenceIssues(config, serviceNames));
+  const consumerNames = new Set((config.consumers ?? []).map((c) => c?.name).filter((n) => typeof n === 'string'));
+  for (const p of tradingPartnerIssues(config.trading_partners ?? [], routeNames, consumerNames)) issues.push(issue(p.pointer, p.message));
   config.gateway.trusted_proxies.forEach((c, i) => {
     if (!parseCidr(c)) issues.push(issue(`/gateway/trusted_proxies/${i}`, 'must be an IPv4 or IPv6 address or CIDR block'));
   });

@@ -1,7 +1,7 @@
 // The declarative configuration: one TypeBox schema gives validation, defaults and the
 // TypeScript types (Static<>) used everywhere else. docs/configuration.md documents it.
 import Type, { type Static } from 'typebox';
-import { ConsumerSchema, PlanSchema, ProductSchema, ScopeTokenSchema, SubscriptionSchema, Tags } from '../entities/schemas.ts';
+import { ConsumerSchema, PlanSchema, ProductSchema, ScopeTokenSchema, SubscriptionSchema, Tags, TradingPartnerSchema } from '../entities/schemas.ts';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'Identifier: letters, digits, ".", "_" and "-".' });
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description });
@@ -166,6 +166,7 @@ export const ConfigSchema = Type.Object({
   plans: Type.Array(PlanSchema, { default: [], description: 'Limits, quota and price that products are sold on.' }),
   products: Type.Array(ProductSchema, { default: [], description: 'Services sold together, with the plans they can be subscribed on.' }),
   subscriptions: Type.Array(SubscriptionSchema, { default: [], description: 'Consumer × product × plan.' }),
+  trading_partners: Type.Array(TradingPartnerSchema, { default: [], description: 'Companies exchanging EDI documents through routes with the edi plugin.' }),
 }, { additionalProperties: false });
 
 export type PluginInstance = Static<typeof PluginInstanceSchema>;

@@ -38,6 +38,7 @@ export function decompose(config: Config): EntitySets {
   config.plans.forEach((e, i) => sets.plan.push(record('plan', e, i)));
   config.products.forEach((e, i) => sets.product.push(record('product', e, i)));
   config.subscriptions.forEach((e, i) => sets.subscription.push(record('subscription', e, i)));
+  (config.trading_partners ?? []).forEach((e, i) => sets.trading_partner.push(record('trading_partner', e, i)));
   return sets;
 }
 
@@ -58,5 +59,6 @@ export function assemble(sets: EntitySets, gateway: Partial<GatewaySettings> | u
     plans: ordered(sets.plan).map((e) => e.data),
     products: ordered(sets.product).map((e) => e.data),
     subscriptions: ordered(sets.subscription).map((e) => e.data),
+    trading_partners: ordered(sets.trading_partner).map((e) => e.data),
   };
 }

@@ -3,16 +3,16 @@
 // the columns the store indexes for filtering. Pure data: no store, no HTTP.
 import Type, { type TObject, type TProperties } from 'typebox';
 import { PluginInstanceSchema, RouteSchema, ServiceSchema } from '../config/schema.ts';
-import { ConsumerSchema, NAME_PATTERN, PlanSchema, ProductSchema, SubscriptionSchema } from './schemas.ts';
+import { ConsumerSchema, NAME_PATTERN, PlanSchema, ProductSchema, SubscriptionSchema, TradingPartnerSchema } from './schemas.ts';
 
-export const KIND_NAMES = ['service', 'route', 'plugin', 'consumer', 'plan', 'product', 'subscription'] as const;
+export const KIND_NAMES = ['service', 'route', 'plugin', 'consumer', 'plan', 'product', 'subscription', 'trading_partner'] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 export type EntityData = Record<string, unknown>;
 
 export interface EntityKind {
   readonly kind: KindName;
   /** URL segment, table name and config-file section (plugins are nested in the file). */
-  readonly collection: 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions';
+  readonly collection: 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions' | 'trading_partners';
   readonly title: string;
   readonly schema: TObject;
   /** Natural key, unique per kind: what a config file and `config diff` identify the entity by. */
@@ -83,6 +83,10 @@ export const KINDS: Readonly<Record<KindName, EntityKind>> = {
     columns: ['consumer', 'product', 'plan', 'status'],
     columnValues: (e) => ({ consumer: str(e.consumer), product: str(e.product), plan: str(e.plan), status: str(e.status) }),
     owns: [],
+  },
+  trading_partner: {
+    kind: 'trading_partner', collection: 'trading_partners', title: 'Trading partner',
+    schema: TradingPartnerSchema, key: byName, columns: [], columnValues: () => ({}), owns: [],
   },
 };
 

@@ -118,3 +118,28 @@ export type Product = Static<typeof ProductSchema>;
 export type Subscription = Static<typeof SubscriptionSchema>;
 export type CredentialInput = Static<typeof CredentialInputSchema>;
 export type AdminUser = Static<typeof AdminUserSchema>;
+
+/** EDI document types: X12 transaction set ids (850, 856...) or EDIFACT message types (ORDERS...). */
+export const EdiDocumentType = Type.String({ pattern: '^([0-9]{3}|[A-Z]{6})$', description: 'X12 transaction set id (e.g. 850, 856) or EDIFACT message type (e.g. ORDERS, DESADV).' });
+
+/** A company exchanging EDI documents through the gateway (docs/edi.md#trading-partners). */
+export const TradingPartnerSchema = Type.Object({
+  name: Name('Unique name of the trading partner.'),
+  title: Text(200, 'Display name.'),
+  x12: Type.Optional(Type.Object({
+    qualifier: Type.String({ pattern: '^[A-Za-z0-9]{2}$', description: 'Interchange id qualifier (ISA05 when it sends, ISA07 when it receives), e.g. ZZ, 01, 12.' }),
+    id: Type.String({ pattern: '^[A-Za-z0-9][ -~]{0,14}$', description: 'Interchange id (ISA06 / ISA08), without the padding.' }),
+  }, { additionalProperties: false, description: 'Its X12 interchange identity.' })),
+  edifact: Type.Optional(Type.Object({
+    id: Type.String({ pattern: '^[A-Za-z0-9][ -~]{0,34}$', description: 'Interchange sender / recipient identification (UNB02.1 / UNB03.1), e.g. a GLN.' }),
+    qualifier: Type.String({ pattern: '^[A-Za-z0-9]{0,4}$', default: '', description: 'Partner identification code qualifier (UNB02.2), e.g. 14 for a GLN; "" when it sends none.' }),
+  }, { additionalProperties: false, description: 'Its EDIFACT interchange identity.' })),
+  document_types: Type.Array(EdiDocumentType, { default: [], maxItems: 100, uniqueItems: true, description: 'What it may send (inbound) or be sent (outbound). Empty: nothing.' }),
+  routes: Type.Array(Type.String({ pattern: NAME_PATTERN }), { default: [], maxItems: 100, uniqueItems: true, description: 'Routes (with the edi plugin) it may use. Empty: none.' }),
+  consumer: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: 'The consumer its requests must be authenticated as (an authentication plugin on the route sets it). The sender id in the envelope is only a claim: without this, anyone who can reach the route can send as this partner.' })),
+  acknowledgement: Type.Union([Type.Literal('always'), Type.Literal('on-error'), Type.Literal('never')], { default: 'always', description: 'When the gateway answers with a functional acknowledgement (997 / CONTRL): for every document, only for rejected ones, or never. A route can override it.' }),
+  enabled: Type.Boolean({ default: true, description: 'false refuses its documents (403) without deleting it.' }),
+  tags: Tags,
+}, { additionalProperties: false });
+
+export type TradingPartner = Static<typeof TradingPartnerSchema>;

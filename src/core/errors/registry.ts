@@ -75,6 +75,10 @@ export const ERRORS = {
   'soap-fault-server': { status: 502, title: 'SOAP Fault', detail: 'The SOAP service failed to process the request (a Server/Receiver fault).' },
   'soap-response-invalid': { status: 502, title: 'Bad Gateway', detail: 'The SOAP service sent a response that is not a valid envelope of the operation.' },
   'graphql-introspection-failed': { status: 502, title: 'Bad Gateway', detail: 'The service’s upstream did not answer the introspection query with a usable schema.' },
+  'edi-invalid-document': { status: 400, title: 'Invalid EDI Document', detail: 'The EDI interchange is malformed or its envelope does not add up; see errors.' },
+  'edi-partner-not-allowed': { status: 403, title: 'Trading Partner Not Allowed', detail: 'The sender is not a trading partner allowed to send this document type on this route.' },
+  'edi-unsupported-media-type': { status: 415, title: 'Unsupported Media Type', detail: 'Send the interchange as application/edi-x12, application/edifact or text/plain.' },
+  'edi-response-not-convertible': { status: 502, title: 'Bad Gateway', detail: 'The upstream answer could not be turned into an EDI document.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -181,7 +181,9 @@ export interface CompiledChains {
 }
 
 export function compileChains(catalog: PluginCatalog, config: Config, issues: ConfigIssue[], specOf?: PluginCompileEnv['specOf']): CompiledChains {
-  const baseEnv = compileEnvOf(config.gateway, specOf);
+  const gatewayEnv = compileEnvOf(config.gateway, specOf);
+  const partners = config.trading_partners;
+  const baseEnv = partners !== undefined && partners.length > 0 ? { ...gatewayEnv, tradingPartners: partners } : gatewayEnv;
   const services = new Map(config.services.map((s) => [s.name, s]));
   const compileList = (list: readonly PluginInstance[], base: string, scope: Scope, owner: string, service?: string): Map<string, CompiledInstance> => {
     const env = service === undefined || list.length === 0 ? baseEnv : { ...baseEnv, service, serviceConfig: services.get(service) };

@@ -5,6 +5,7 @@ import type { Static, TSchema } from 'typebox';
 import type { PluginResponse, RequestContext, UpstreamFailureView } from './context.ts';
 import type { Scope } from './phases.ts';
 import type { ServiceConfig } from '../config/schema.ts';
+import type { TradingPartner } from '../entities/schemas.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 export type StopOrContinue = PluginResponse | undefined | void;
@@ -66,6 +67,8 @@ export interface PluginCompileEnv {
    * stored text cannot be parsed (the message). Parsed on first ask, at most once per snapshot.
    */
   readonly specOf?: ((service: string) => ServiceSpec | string | undefined) | undefined;
+  /** The config's EDI trading partners (the `edi` plugin indexes the ones allowed on its route). */
+  readonly tradingPartners?: readonly TradingPartner[] | undefined;
 }
 
 export const NO_COMPILE_ENV: PluginCompileEnv = Object.freeze({ builtinIssuer: undefined, redis: undefined });

@@ -6,6 +6,7 @@ import { initial } from './001-initial.ts';
 import { oauth2Server } from './002-oauth2-server.ts';
 import { quotas } from './003-quotas.ts';
 import { webhooks } from './004-webhooks.ts';
+import { edi } from './005-edi.ts';
 import { usage } from './006-usage.ts';
 import { portal } from './007-portal.ts';
 
@@ -15,7 +16,7 @@ export interface Migration {
   up(db: Kysely<Database>, dialect: Dialect): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas, webhooks, usage, portal];
+export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas, webhooks, edi, usage, portal];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export class SchemaTooNewError extends Error {
@@ -38,11 +39,13 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<{
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('applied_at', 'text', (c) => c.notNull())
       .execute();
-    const row = await tx.selectFrom('schema_migrations').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
-    const from = Number(row?.v ?? 0);
+    const applied = new Set((await tx.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
+    const from = Math.max(0, ...applied);
     if (from > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(from);
+    // Every migration not yet recorded, in order, not only those above the highest: numbers are
+    // reserved per feature, so a database may have met a later one before an earlier one landed.
     for (const m of MIGRATIONS) {
-      if (m.version <= from) continue;
+      if (applied.has(m.version)) continue;
       await m.up(tx, dialect);
       await tx.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: new Date().toISOString() }).execute();
     }
