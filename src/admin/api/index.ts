@@ -9,6 +9,8 @@ import { quotaOperations } from './quotas.ts';
 import type { SigningKeys } from '../signing-keys.ts';
 import type { Operation } from './types.ts';
 import { userOperations } from './users.ts';
+import { pluginSchemaOperations } from './plugin-schemas.ts';
+import { sessionOperations } from '../session.ts';
 
 export interface ControlPlane {
   readonly service: ConfigService;
@@ -28,5 +30,7 @@ export function adminOperations(control: ControlPlane, extra: readonly Operation
     ...quotaOperations(control.service),
     ...extra,
     ...userOperations(control.service.store, control.auth),
+    ...sessionOperations(control.auth),
+    ...pluginSchemaOperations(),
   ];
 }

@@ -9,6 +9,7 @@ import type { ErrorCode } from '../../core/errors/registry.ts';
 import { DuplicateKeyError, InvalidCursorError, VersionConflictError } from '../../store/ports.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { roleAllows, type AdminAuth, type Principal } from '../auth.ts';
+import { authenticateRequest, crossSiteRefusal } from '../session.ts';
 import { DuplicateNameError, InUseError, NotFoundError, VersionMismatchError, WriteValidationError } from '../config-service.ts';
 import { ApiProblem, type Operation } from './types.ts';
 import { WebhookConflictError, WebhookInputError, WebhookNotFoundError } from '../../webhooks/service.ts';
@@ -75,8 +76,12 @@ export function mountOperations(app: FastifyInstance, operations: readonly Opera
       handler: async (req, reply) => {
         let principal: Principal | undefined;
         if (op.role !== undefined) {
-          principal = await opts.auth.authenticate(req.headers.authorization);
+          const authn = await authenticateRequest(opts.auth, req.headers);
+          principal = authn.principal;
           if (!principal) return sendProblem(reply, req, 'unauthorized', undefined, undefined, { 'www-authenticate': 'Bearer realm="portcullis-admin"' });
+          // A browser attaches the session cookie on its own: unsafe requests must prove they come from the console.
+          const refusal = authn.viaCookie ? crossSiteRefusal(req.method, req.headers) : undefined;
+          if (refusal) return sendProblem(reply, req, 'forbidden', refusal);
           if (!roleAllows(principal.role, op.role)) return sendProblem(reply, req, 'forbidden', `this needs the ${op.role} role; your token has ${principal.role}`);
         }
         if (op.write && opts.readOnly) return sendProblem(reply, req, 'read-only-config');
