@@ -52,7 +52,7 @@ test('sign-in refuses a bad token (401, no cookie), a missing X-Requested-With o
   assert.equal(bad.headers['set-cookie'], undefined);
   const empty = await h.call('POST', '/admin/session', { as: 'none', body: { token: '' }, headers: SAME });
   assertProblem(empty, 400, 'validation-failed');
-  for (const headers of [{ host: HOST, origin: `http://${HOST}` }, { ...SAME, origin: 'http://evil.example' }, { host: HOST, 'x-requested-with': 'portcullis' }]) {
+  for (const headers of [{ host: HOST, origin: `http://${HOST}` }, { ...SAME, origin: 'http://evil.example' }, { host: HOST, 'x-requested-with': 'portcullis' }] as Record<string, string>[]) {
     const r = await h.call('POST', '/admin/session', { as: 'none', body: { token: h.tokens.admin }, headers });
     assertProblem(r, 403, 'forbidden');
     assert.equal(r.headers['set-cookie'], undefined);
