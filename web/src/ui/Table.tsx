@@ -25,7 +25,9 @@ export function DataTable<T>({ caption, columns, rows, loading, error, empty, ro
   else if (loading && !rows) state = <div className="table-state"><Spinner label={`Loading ${caption.toLowerCase()}`} /></div>;
   else if (!rows || rows.length === 0) state = <div className="table-state">{empty}</div>;
   return (
-    <div className="table-wrap">
+    // On narrow screens the table scrolls sideways inside this region, which therefore takes focus
+    // (keyboard users scroll it with the arrow keys) and is named after the table.
+    <div className="table-wrap" role="region" aria-label={caption} tabIndex={0}>
       {state ?? (
         <table className="table">
           <caption className="visually-hidden">{caption}</caption>
