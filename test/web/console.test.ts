@@ -56,7 +56,7 @@ test('admin console: sign in, price a plan, enforce a new rate limit, approve, i
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, 'Strict');
     assert.equal(session.path, '/admin');
-    assert.equal(await page.evaluate(() => document.cookie.includes('pc_admin')), false, 'scripts cannot read it');
+    assert.equal(await page.evaluate('document.cookie.includes("pc_admin")'), false, 'scripts cannot read it');
   });
 
   await t.test('dashboard: readiness, config version and counts', async () => {

@@ -122,7 +122,7 @@ export async function assertAccessible(page: Page, what: string): Promise<void> 
   await page.evaluate(`${AXE_SOURCE}\n;undefined`);
   const result = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
+    const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target)) }));
   });
   const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -137,7 +137,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** The page does not scroll sideways (text and tables fit or scroll within their own boxes). */
 export async function assertNoHorizontalOverflow(page: Page, what: string): Promise<void> {
-  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  // A string: the test code is type-checked without the DOM library.
+  const { scroll, width } = await page.evaluate('({ scroll: document.documentElement.scrollWidth, width: window.innerWidth })') as { scroll: number; width: number };
   assert.ok(scroll <= width, `${what}: the page is ${scroll}px wide in a ${width}px viewport`);
 }
 
