@@ -162,6 +162,44 @@ test('admin console: sign in, price a plan, enforce a new rate limit, approve, i
     await screenshot(page, 'audit');
   });
 
+  await t.test('webhooks: create an event type, an application and an endpoint (its secret shown once)', async () => {
+    await goTo(page, 'Webhooks');
+    await page.getByRole('button', { name: 'New event type' }).click();
+    let dialog = page.getByRole('dialog', { name: 'New event type' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('order.created');
+    await dialog.getByRole('textbox', { name: 'Description', exact: true }).fill('An order was placed.');
+    await assertAccessible(page, 'new event type dialog');
+    await dialog.getByRole('button', { name: 'Create event type' }).click();
+    await page.getByRole('cell', { name: 'order.created', exact: true }).waitFor();
+    await assertAccessible(page, 'webhook event types');
+    await screenshot(page, 'webhooks-event-types');
+
+    await page.getByRole('tab', { name: 'Applications' }).click();
+    await page.getByRole('button', { name: 'New application' }).click();
+    dialog = page.getByRole('dialog', { name: 'New application' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('shop-hooks');
+    await dialog.getByRole('button', { name: 'Create application' }).click();
+    await page.getByRole('cell', { name: 'shop-hooks', exact: true }).waitFor();
+
+    await page.getByRole('tab', { name: 'Endpoints' }).click();
+    await page.getByRole('button', { name: 'New endpoint' }).click();
+    dialog = page.getByRole('dialog', { name: 'New endpoint' });
+    await dialog.getByRole('combobox', { name: 'Application' }).selectOption({ label: 'shop-hooks' });
+    await dialog.getByRole('textbox', { name: 'Url', exact: true }).fill('http://127.0.0.1:9/hooks');
+    await dialog.getByRole('checkbox', { name: 'Allow http' }).check();
+    await assertAccessible(page, 'new endpoint dialog');
+    await screenshot(page, 'webhooks-endpoint-new');
+    await dialog.getByRole('button', { name: 'Create endpoint' }).click();
+    const secretDialog = page.getByRole('dialog', { name: 'Endpoint signing secret' });
+    const secret = (await secretDialog.locator('output').innerText()).trim();
+    assert.match(secret, /^whsec_/);
+    await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
+    await page.getByRole('cell', { name: 'http://127.0.0.1:9/hooks', exact: true }).waitFor();
+    assert.equal((await page.content()).includes(secret), false, 'the secret is not shown again');
+    await assertAccessible(page, 'webhook endpoints');
+    await screenshot(page, 'webhooks-endpoints');
+  });
+
   await t.test('services, routes and plugins pages render their tables and forms', async () => {
     for (const [link, cell] of [['Services', 'orders'], ['Routes', 'orders'], ['Plugins', 'key-auth'], ['Products', 'orders']] as const) {
       await goTo(page, link);

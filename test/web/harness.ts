@@ -51,7 +51,8 @@ export async function startSeededNode(t: TestContext): Promise<Seeded> {
   if (!isUpToDate()) await buildWeb();
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-web-'));
   const upstream = await startUpstream();
-  const node = await spawnNode({ db: `sqlite:${join(dir, 'portcullis.db')}`, stateDir: join(dir, 'state'), t });
+  // Webhook endpoints on loopback are allowed, so the console can register one without DNS.
+  const node = await spawnNode({ db: `sqlite:${join(dir, 'portcullis.db')}`, stateDir: join(dir, 'state'), env: { PORTCULLIS_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8' }, t });
   t.after(async () => {
     await node.stop();
     await upstream.close();

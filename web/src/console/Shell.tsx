@@ -13,6 +13,7 @@ import { EntityPage } from './pages/EntityPage.tsx';
 const SubscriptionsPage = lazy(() => import('./pages/Subscriptions.tsx'));
 const ConsumerPage = lazy(() => import('./pages/ConsumerPage.tsx'));
 const AuditPage = lazy(() => import('./pages/Audit.tsx'));
+const WebhooksPage = lazy(() => import('./pages/Webhooks.tsx'));
 
 const NAV: readonly { href: string; label: string }[] = [
   { href: '/console', label: 'Dashboard' },
@@ -23,6 +24,7 @@ const NAV: readonly { href: string; label: string }[] = [
   { href: '/console/products', label: 'Products' },
   { href: '/console/plans', label: 'Plans' },
   { href: '/console/subscriptions', label: 'Subscriptions' },
+  { href: '/console/webhooks', label: 'Webhooks' },
   { href: '/console/audit', label: 'Audit log' },
 ];
 
@@ -32,6 +34,7 @@ function pageFor(path: string): { title: string; node: ReactNode } {
   if (section === undefined) return { title: 'Dashboard', node: <Dashboard /> };
   if (section === 'subscriptions') return { title: 'Subscriptions', node: <SubscriptionsPage /> };
   if (section === 'audit') return { title: 'Audit log', node: <AuditPage /> };
+  if (section === 'webhooks') return { title: 'Webhooks', node: <WebhooksPage /> };
   if (section === 'consumers' && id !== undefined) return { title: `Consumer ${id}`, node: <ConsumerPage name={id} /> };
   if (section in KINDS && id === undefined) return { title: KINDS[section as Collection].title, node: <EntityPage kind={KINDS[section as Collection]} key={section} /> };
   return { title: 'Not found', node: <p>There is no console page at <code>{path}</code>. <Link href="/console">Back to the dashboard</Link>.</p> };
