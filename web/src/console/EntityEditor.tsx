@@ -9,7 +9,7 @@ import { createEntity, replaceEntity, SCHEMAS, type Entity, type KindInfo } from
 import { PluginConfigField, usePluginSchemas } from './PluginConfigField.tsx';
 import { PricingEditor } from './PricingEditor.tsx';
 import { errorsByPointer, SchemaField, type FormContext, type WidgetProps } from './schema-form/SchemaForm.tsx';
-import { defaultsOf, editable } from './schema-form/schema.ts';
+import { defaultsOf, editable, type Schema } from './schema-form/schema.ts';
 
 export function EntityEditor({ kind, entity, etag, onSaved, onCancel }: { kind: KindInfo; entity?: Entity; etag?: string | undefined; onSaved(e: Entity): void; onCancel(): void }) {
   const [value, setValue] = useState<unknown>(() => (entity ? editable(entity, kind.input, SCHEMAS) : defaultsOf(kind.input, SCHEMAS)));
@@ -24,7 +24,11 @@ export function EntityEditor({ kind, entity, etag, onSaved, onCancel }: { kind: 
     if (kind.collection === 'plans') w['/price'] = (p) => <PricingEditor {...p} />;
     if (kind.collection === 'plugins') {
       const name = (value as { name?: unknown } | undefined)?.name;
-      w['/name'] = (p) => <PluginConfigField.Name {...p} plugins={plugins} />;
+      // Choosing another plugin starts its config from that plugin's defaults.
+      w['/name'] = (p) => <PluginConfigField.Name {...p} plugins={plugins} onChange={(chosen) => setValue((v: unknown) => {
+        const schema = plugins?.find((x) => x.name === chosen)?.config_schema as Schema | undefined;
+        return { ...(v as object), name: chosen, config: schema ? defaultsOf(schema, SCHEMAS) : {} };
+      })} />;
       w['/config'] = (p) => <PluginConfigField {...p} plugins={plugins} pluginName={typeof name === 'string' ? name : undefined} />;
     }
     return w;
