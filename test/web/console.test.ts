@@ -153,6 +153,22 @@ test('admin console: sign in, price a plan, enforce a new rate limit, approve, i
     await screenshot(page, 'consumer');
   });
 
+  await t.test('rotate the key (ending the old one now), then revoke the new one', async () => {
+    await page.getByRole('button', { name: /^Rotate pk_live_/ }).click();
+    const rotate = page.getByRole('dialog', { name: /^Rotate pk_live_/ });
+    await rotate.getByRole('combobox', { name: 'Overlap' }).selectOption('0');
+    await rotate.getByRole('button', { name: 'Rotate', exact: true }).click();
+    const shown = page.getByRole('dialog', { name: 'Rotated: the new credential' });
+    const rotatedKey = (await shown.locator('output').innerText()).trim();
+    assert.match(rotatedKey, /^pk_live_/);
+    assert.notEqual(rotatedKey, globexKey);
+    await shown.getByRole('button', { name: 'I have copied it' }).click();
+    await until(async () => (await gatewayStatus(node, '/orders/3', rotatedKey)) === 200 && (await gatewayStatus(node, '/orders/3', globexKey)) === 401, 10_000, 'the new key in, the old one out');
+    await page.getByRole('button', { name: `Revoke ${rotatedKey.slice(0, 12)}…` }).click();
+    await page.getByText('revoked', { exact: true }).waitFor();
+    await until(async () => (await gatewayStatus(node, '/orders/4', rotatedKey)) === 401, 10_000, 'the revoked key to be refused');
+  });
+
   await t.test('audit log lists the console’s changes by the admin user', async () => {
     await goTo(page, 'Audit log');
     await page.getByLabel('Entity kind').fill('plan');
