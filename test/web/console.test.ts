@@ -4,15 +4,17 @@
 // creates a consumer key and sees it once. Every main page passes axe-core (no serious/critical
 // violation) at desktop and phone (375 px) widths without console errors or CSP violations, and a
 // viewer sees no edit buttons. Screenshots go to test-results/web/.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { expectStatus, until } from '../harness/node.ts';
 import {
-  assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, gatewayStatus, launchBrowser, openPage, screenshot, startSeededNode, untilServing,
+  assertAccessible, assertNoHorizontalOverflow, closeBrowser, assertNoPageProblems, gatewayStatus, launchBrowser, openPage, screenshot, startSeededNode, untilServing,
 } from './harness.ts';
 
 const TIMEOUT = 240_000;
+
+after(() => closeBrowser());
 
 async function signIn(page: Page, token: string): Promise<void> {
   await page.goto('/console');
@@ -32,7 +34,6 @@ async function goTo(page: Page, link: string, heading = link): Promise<void> {
 test('admin console: sign in, price a plan, enforce a new rate limit, approve, issue a key once; accessible at 1280 and 375 px', { timeout: TIMEOUT }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
-  t.after(() => browser.close());
   const { node, acmeKey, viewerToken } = await startSeededNode(t);
 
   const desktop = await openPage(browser, node.adminUrl);
@@ -281,7 +282,6 @@ test('admin console: sign in, price a plan, enforce a new rate limit, approve, i
 test('portal landing page: accessible, no console code, under its CSP', { timeout: TIMEOUT }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
-  t.after(() => browser.close());
   const { node } = await startSeededNode(t);
   for (const width of [1280, 375]) {
     const p = await openPage(browser, node.adminUrl, width);

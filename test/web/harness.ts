@@ -22,15 +22,26 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const RESULTS = fileURLToPath(new URL('../../test-results/web/', import.meta.url));
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** The browser for this file, or undefined (the test skipped) when Chromium is missing off CI. */
+let shared: Promise<Browser> | undefined;
+
+/**
+ * The browser, launched once per test file (each test then opens its own contexts), or undefined
+ * with the test skipped when Chromium is missing off CI. Close it with `closeBrowser` in `after`.
+ */
 export async function launchBrowser(t: TestContext): Promise<Browser | undefined> {
   if (!existsSync(CHROMIUM)) {
     if (onCi()) assert.fail(`${CHROMIUM} is missing: browser tests cannot be skipped on CI (apt-get install -y chromium)`);
     t.skip(`${CHROMIUM} is not installed`);
     return undefined;
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  return browser;
+  shared ??= chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  return shared;
+}
+
+export async function closeBrowser(): Promise<void> {
+  const browser = await shared?.catch(() => undefined);
+  shared = undefined;
+  await browser?.close();
 }
 
 export interface Seeded {
@@ -101,7 +112,8 @@ export interface BrowserPage {
 /** A fresh browser context (own cookies) at a viewport width, with error collection. */
 export async function openPage(browser: Browser, baseURL: string, width = 1280): Promise<BrowserPage> {
   const context = await browser.newContext({ baseURL, viewport: { width, height: 900 } });
-  context.setDefaultTimeout(10_000);
+  // Generous for a loaded CI machine; a passing step never waits for it.
+  context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
