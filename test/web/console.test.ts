@@ -202,8 +202,8 @@ test('admin console: sign in, price a plan, enforce a new rate limit, approve, i
     await page.getByRole('button', { name: 'New endpoint' }).click();
     dialog = page.getByRole('dialog', { name: 'New endpoint' });
     await dialog.getByRole('combobox', { name: 'Application' }).selectOption({ label: 'shop-hooks' });
-    await dialog.getByRole('textbox', { name: 'Url', exact: true }).fill('http://127.0.0.1:9/hooks');
-    await dialog.getByRole('checkbox', { name: 'Allow http' }).check();
+    await dialog.getByRole('textbox', { name: 'URL', exact: true }).fill('http://127.0.0.1:9/hooks');
+    await dialog.getByRole('checkbox', { name: 'Allow HTTP' }).check();
     await assertAccessible(page, 'new endpoint dialog');
     await screenshot(page, 'webhooks-endpoint-new');
     await dialog.getByRole('button', { name: 'Create endpoint' }).click();

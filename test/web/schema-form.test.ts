@@ -44,6 +44,8 @@ test('editing keeps only what the input schema takes; labels and pointers', () =
   assert.deepEqual(editable(stored, ref('PlanInput'), root), { name: 'gold', title: 'Gold', rate_limits: [] });
   assert.equal(humanize('rate_limits'), 'Rate limits');
   assert.equal(humanize('read_timeout_ms'), 'Read timeout (ms)');
+  assert.equal(humanize('allow_http'), 'Allow HTTP');
+  assert.equal(humanize('url'), 'URL');
   assert.equal(pointerJoin('/headers', 'a/b~c'), '/headers/a~1b~0c');
   assert.deepEqual(resolve({ $ref: '#/components/schemas/Nope' }, root), {});
 });

@@ -53,7 +53,8 @@ export function SchemaField(props: FieldProps): ReactNode {
       return <SelectField label={label} hint={hint} error={error} required={required} value={typeof value === 'string' ? value : ''} options={options} onChange={(v) => onChange(v === '' ? (k.nullable ? null : undefined) : v)} />;
     }
     case 'string':
-      return <TextField label={label} hint={hint} error={error} required={required} multiline={k.multiline} value={typeof value === 'string' ? value : ''} onChange={(v) => onChange(v === '' && (k.nullable || !required) ? (k.nullable ? null : undefined) : v)} />;
+      // A URL or a name is one line however long it may be.
+      return <TextField label={label} hint={hint} error={error} required={required} multiline={k.multiline && !/(^|[/_])(url|uri|host|name)$/.test(pointer)} value={typeof value === 'string' ? value : ''} onChange={(v) => onChange(v === '' && (k.nullable || !required) ? (k.nullable ? null : undefined) : v)} />;
     case 'number':
       return <NumberField label={label} hint={hint} error={error} required={required} integer={k.integer} value={typeof value === 'number' ? value : undefined} onChange={(v) => onChange(v === undefined && k.nullable ? null : v)} />;
     case 'boolean':

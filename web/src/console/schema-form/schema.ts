@@ -67,7 +67,8 @@ export function classify(input: Schema, root: SchemaRoot): Kind {
   const nullable = types.includes('null');
   const type = types.find((t) => t !== 'null');
   switch (type) {
-    case 'string': return { kind: 'string', nullable, multiline: (s.maxLength ?? 0) > 300 };
+    // Long free text gets a text area; patterned and formatted strings stay on one line.
+    case 'string': return { kind: 'string', nullable, multiline: (s.maxLength ?? 0) > 300 && s.pattern === undefined && s.format === undefined };
     case 'integer': return { kind: 'number', integer: true, nullable };
     case 'number': return { kind: 'number', integer: false, nullable };
     case 'boolean': return { kind: 'boolean' };
@@ -109,8 +110,10 @@ export function defaultsOf(input: Schema, root: SchemaRoot): unknown {
 }
 
 /** "rate_limits" → "Rate limits". */
+const ACRONYMS: Readonly<Record<string, string>> = { url: 'URL', http: 'HTTP', https: 'HTTPS', ip: 'IP', jwt: 'JWT', tls: 'TLS', id: 'ID', ttl: 'TTL' };
+
 export function humanize(name: string): string {
-  const words = name.replace(/_ms$/, '_(ms)').replace(/_/g, ' ').trim();
+  const words = name.replace(/_ms$/, '_(ms)').split('_').filter(Boolean).map((w) => ACRONYMS[w] ?? w).join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
