@@ -1,7 +1,7 @@
 // The admin listener (never the proxy socket): health, readiness and metrics today; the admin
 // REST API joins it with the control plane.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../core/errors/problem.ts';
 import type { StoreHealth } from '../store/ports.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -9,6 +9,7 @@ import { adminGate, installBodyParsers, mountOperations, problemOf, sendProblem,
 import type { AnyOperation, Operation } from './api/types.ts';
 import type { AdminAuth } from './auth.ts';
 import { openApiText } from './openapi.ts';
+import { DEFAULT_WEB_ROOT, mountWebApp } from './web-assets.ts';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -38,6 +39,8 @@ export interface AdminDeps {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the portal's principal type is its gate's business
   readonly portal?: { operations: readonly AnyOperation[]; gate: Gate<any, string>; document: string };
+  /** Folder of the built web app (portal + console); default dist/web; false: no web app. */
+  readonly webRoot?: string | false;
 }
 
 export function createAdminServer(deps: AdminDeps): FastifyInstance {
@@ -72,9 +75,14 @@ export function createAdminServer(deps: AdminDeps): FastifyInstance {
     mountOperations(app, operations, { gate, readOnly: false, logger: deps.logger });
   }
 
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problemBody('route-not-found', { instance: req.url.split('?')[0], requestId: req.id }));
-  });
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problemBody('route-not-found', { instance: req.url.split('?')[0], requestId: req.id }));
+  // The web app answers every other GET (a missing build only logs: the APIs work without it).
+  if (deps.webRoot !== false) {
+    const root = deps.webRoot ?? DEFAULT_WEB_ROOT;
+    if (mountWebApp(app, { root, notFound }) === 0) deps.logger.warn({ root }, 'web app not built (npm run build:web): the portal and console are not served');
+  }
+
+  app.setNotFoundHandler(notFound);
 
   app.setErrorHandler((err, req, reply) => {
     const known = problemOf(err);

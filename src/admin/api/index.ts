@@ -10,6 +10,8 @@ import { analyticsOperations } from './analytics.ts';
 import type { SigningKeys } from '../signing-keys.ts';
 import type { Operation } from './types.ts';
 import { userOperations } from './users.ts';
+import { pluginSchemaOperations } from './plugin-schemas.ts';
+import { sessionOperations } from '../session.ts';
 
 export interface ControlPlane {
   readonly service: ConfigService;
@@ -30,5 +32,7 @@ export function adminOperations(control: ControlPlane, extra: readonly Operation
     ...analyticsOperations(control.service.store),
     ...extra,
     ...userOperations(control.service.store, control.auth),
+    ...sessionOperations(control.auth),
+    ...pluginSchemaOperations(),
   ];
 }

@@ -10,6 +10,7 @@ import { DuplicateKeyError, InvalidCursorError, VersionConflictError } from '../
 import type { Logger } from '../../telemetry/logger.ts';
 import type { AdminRole } from '../../core/entities/schemas.ts';
 import { roleAllows, type AdminAuth, type Principal } from '../auth.ts';
+import { authenticateRequest, crossSiteRefusal } from '../session.ts';
 import { DuplicateNameError, InUseError, NotFoundError, VersionMismatchError, WriteValidationError } from '../config-service.ts';
 import { ApiProblem, type Operation } from './types.ts';
 import { WebhookConflictError, WebhookInputError, WebhookNotFoundError } from '../../webhooks/service.ts';
@@ -35,13 +36,17 @@ export interface MountOptions<P, R extends string> {
   readonly logger: Logger;
 }
 
-/** The admin API's gate: a bearer token whose user has at least the operation's role. */
+/** The admin API's gate: a bearer token (or the console's session cookie) whose user has at least the operation's role. */
 export function adminGate(auth: AdminAuth): Gate<Principal, AdminRole> {
   return {
     async check(op, req) {
       if (op.role === undefined) return { principal: undefined };
-      const principal = await auth.authenticate(req.headers.authorization);
+      const authn = await authenticateRequest(auth, req.headers);
+      const principal = authn.principal;
       if (!principal) return { refuse: 'unauthorized', headers: { 'www-authenticate': 'Bearer realm="portcullis-admin"' } };
+      // A browser attaches the console's session cookie on its own: unsafe requests must prove they come from the console.
+      const refusal = authn.viaCookie ? crossSiteRefusal(req.method, req.headers) : undefined;
+      if (refusal) return { refuse: 'forbidden', detail: refusal };
       if (!roleAllows(principal.role, op.role)) return { refuse: 'forbidden', detail: `this needs the ${op.role} role; your token has ${principal.role}` };
       return { principal };
     },
