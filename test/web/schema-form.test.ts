@@ -16,7 +16,8 @@ test('the admin API schemas map to the right controls', () => {
   assert.deepEqual(classify(prop('PlanInput', 'rate_limits'), root).kind, 'array');
   assert.equal(classify(prop('PlanInput', 'requires_approval'), root).kind, 'boolean');
   assert.deepEqual(classify(prop('ProductInput', 'status'), root), { kind: 'enum', options: ['draft', 'published', 'deprecated'], nullable: false });
-  assert.deepEqual(classify(prop('ServiceInput', 'protocol'), root), { kind: 'const', value: 'http' });
+  assert.deepEqual(classify(prop('ServiceInput', 'protocol'), root), { kind: 'enum', options: ['http', 'graphql', 'soap'], nullable: false });
+  assert.deepEqual(classify({ const: 'http' }, root), { kind: 'const', value: 'http' });
   assert.deepEqual(classify(prop('ServiceInput', 'retries'), root), { kind: 'number', integer: true, nullable: false });
   // A tier's upper bound: an integer or null (the last tier).
   const tiers = resolve(prop('PlanInput', 'price'), root).properties!.tiers!;
