@@ -29,8 +29,9 @@ function* files(dir: string): Generator<string> {
   }
 }
 
-// Files outside web/ the bundle is made from: the console imports the admin API's schemas.
-const INPUTS_OUTSIDE = [fileURLToPath(new URL('../docs/admin-openapi.json', import.meta.url))];
+// Files outside web/ the bundle is made from: the console imports the admin API's schemas, the
+// portal pages the portal API's.
+const INPUTS_OUTSIDE = [fileURLToPath(new URL('../docs/admin-openapi.json', import.meta.url)), fileURLToPath(new URL('../docs/portal-openapi.json', import.meta.url))];
 
 export function isUpToDate(): boolean {
   const index = join(OUT, 'index.html');

@@ -170,6 +170,7 @@ export function generate(document: Doc, source: string): string {
 /** The documents the web app has a client for: OpenAPI document → generated module. */
 export const TARGETS: readonly { readonly source: string; readonly document: URL; readonly output: URL }[] = [
   { source: 'docs/admin-openapi.json', document: new URL('../../docs/admin-openapi.json', import.meta.url), output: new URL('../src/api/admin.gen.ts', import.meta.url) },
+  { source: 'docs/portal-openapi.json', document: new URL('../../docs/portal-openapi.json', import.meta.url), output: new URL('../src/api/portal.gen.ts', import.meta.url) },
 ];
 
 export function generateTarget(target: (typeof TARGETS)[number]): string {

@@ -1,29 +1,75 @@
-// The developer portal's landing page. The catalog, applications and keys pages arrive with the
-// portal API (issue 7's next steps); this chunk stays small because it is the first load.
-import { useEffect } from 'react';
+// The developer portal: a header with navigation and the account menu, and the page for the
+// current path (routes.tsx). Pages for logged-in users send visitors to /login and back.
+import { Suspense, useEffect, useRef } from 'react';
+import { Link, navigate, useLocation } from '../router.tsx';
+import { Spinner } from '../ui/Spinner.tsx';
+import { matchRoute, NAV } from './routes.tsx';
+import { PortalSessionProvider, usePortalSession } from './session.tsx';
+
+function Header() {
+  const { account, teams, team, selectTeam } = usePortalSession();
+  const { path } = useLocation();
+  return (
+    <header className="portal-header">
+      <div className="container portal-header-row">
+        <Link href="/" className="brand">Developer portal</Link>
+        <nav aria-label="Portal">
+          <ul className="portal-nav">
+            {NAV.filter((item) => !item.auth || account !== undefined).map((item) => (
+              <li key={item.href}><Link href={item.href} aria-current={path === item.href ? 'page' : undefined}>{item.label}</Link></li>
+            ))}
+          </ul>
+        </nav>
+        <div className="portal-account">
+          {account !== undefined && teams.length > 1 ? (
+            <label className="team-picker">
+              <span className="visually-hidden">Team</span>
+              <select value={team?.id} onChange={(e) => selectTeam(e.target.value)}>
+                {teams.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+              </select>
+            </label>
+          ) : null}
+          {account === undefined
+            ? <><Link href="/login">Log in</Link> <Link href="/signup" className="btn btn-primary">Sign up</Link></>
+            : <Link href="/account" className="truncate" title={account.email}>{account.email}</Link>}
+        </div>
+      </div>
+    </header>
+  );
+}
+
+function Page() {
+  const { path, search } = useLocation();
+  const { loading, account } = usePortalSession();
+  const match = matchRoute(path);
+  const main = useRef<HTMLElement>(null);
+  useEffect(() => {
+    document.title = match ? `${match.route.title} · Developer portal` : 'Not found · Developer portal';
+  }, [match]);
+  const needsLogin = match?.route.auth === true && !loading && account === undefined;
+  useEffect(() => {
+    if (needsLogin) navigate(`/login?next=${encodeURIComponent(path + (search.size > 0 ? `?${search}` : ''))}`, { replace: true });
+  }, [needsLogin, path, search]);
+  if (match === undefined) {
+    return <main id="main" ref={main} className="container section"><h1>Page not found</h1><p>There is no page at <code>{path}</code>. <Link href="/">Go to the start page</Link>.</p></main>;
+  }
+  if (match.route.auth === true && (loading || account === undefined)) return <main id="main" className="page-loading"><Spinner label="Loading" /></main>;
+  const Page = match.route.page;
+  return (
+    <main id="main" ref={main}>
+      <Suspense fallback={<div className="page-loading"><Spinner label="Loading" /></div>}>
+        <Page params={match.params} search={search} />
+      </Suspense>
+    </main>
+  );
+}
 
 export default function Portal() {
-  useEffect(() => { document.title = 'Portcullis developer portal'; }, []);
   return (
-    <>
+    <PortalSessionProvider>
       <a className="skip-link" href="#main">Skip to content</a>
-      <header className="hero">
-        <div className="container">
-          <h1>APIs, ready when you are</h1>
-          <p>Browse the API catalog, subscribe to a plan and get your keys in minutes.</p>
-        </div>
-      </header>
-      <main id="main" className="container">
-        <section className="section" aria-labelledby="getting-started">
-          <h2 id="getting-started">Getting started</h2>
-          <ol>
-            <li>Find an API in the catalog.</li>
-            <li>Create an application and subscribe it to a plan.</li>
-            <li>Call the API with your application's key.</li>
-          </ol>
-          <p>The catalog opens here soon. Operators manage the platform in the <a href="/console">admin console</a>.</p>
-        </section>
-      </main>
-    </>
+      <Header />
+      <Page />
+    </PortalSessionProvider>
   );
 }
