@@ -1,7 +1,6 @@
 // The friendly form: one plain JSON object per transaction set / message, with the business facts
 // (numbers, dates, parties, line items with quantities and prices; the 856/DESADV hierarchy).
 // Read-only: the generic form is what is written back; this is for REST upstreams to consume.
-import { edifactMessages } from './edifact.ts';
 import { componentOf, textOf } from './segments.ts';
 import type { Delimiters, EdiInterchange, EdiSegment } from './types.ts';
 
