@@ -2,8 +2,9 @@
 // usage errors, the store named by --db, and one way of reporting the failures an import can meet
 // (exit 1 with readable lines on stderr; anything unexpected is a bug and is thrown).
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { ConfigService, type PlannedChange } from '../admin/config-service.ts';
+import { ConfigService } from '../admin/config-service.ts';
 import { OpenApiImportError } from '../admin/import/errors.ts';
+import type { ImportOutcome } from '../admin/import/outcome.ts';
 import { ConfigError, formatIssue } from '../core/config/errors.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { DEFAULT_DB, describeDb, parseDbUrl } from '../store/location.ts';
@@ -66,19 +67,11 @@ export function specImportFailure(source: string): ImportFailureReport {
   };
 }
 
-/** What a spec import did, as far as the commands print it. */
-export interface AppliedImport {
-  readonly warnings: readonly string[];
-  readonly changes: readonly PlannedChange[];
-  readonly applied: boolean;
-  readonly revision: number;
-}
-
 /**
  * Prints a spec import's warnings (stderr), its changes and `summary`, then where it went: nothing
  * on a dry run, else the store, the new revision and `stored` (a note on the documents kept, or '').
  */
-export function reportSpecImport(io: Io, db: string, result: AppliedImport, how: { dryRun: boolean; summary: string; stored: string }): void {
+export function reportSpecImport(io: Io, db: string, result: ImportOutcome, how: { dryRun: boolean; summary: string; stored: string }): void {
   for (const w of result.warnings) io.err(`warning: ${w}`);
   for (const line of formatChanges(result.changes)) io.out(line);
   io.out(how.summary);
