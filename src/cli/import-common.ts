@@ -2,14 +2,14 @@
 // usage errors, the store named by --db, and one way of reporting the failures an import can meet
 // (exit 1 with readable lines on stderr; anything unexpected is a bug and is thrown).
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { ConfigService } from '../admin/config-service.ts';
+import { ConfigService, type Actor } from '../admin/config-service.ts';
 import { OpenApiImportError } from '../admin/import/errors.ts';
 import type { ImportOutcome } from '../admin/import/outcome.ts';
 import { ConfigError, formatIssue } from '../core/config/errors.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { DEFAULT_DB, describeDb, parseDbUrl } from '../store/location.ts';
 import { checkDb, UsageError } from './args.ts';
-import { formatChanges, StoreOpenError, withStore, type Io } from './config.ts';
+import { actorName, formatChanges, StoreOpenError, withStore, type Io } from './config.ts';
 
 type ImportArgsConfig<O extends ParseArgsOptionsConfig> = { args: string[]; options: O; allowPositionals: true; strict: true };
 
@@ -27,6 +27,27 @@ export const SPEC_IMPORT_FLAGS = {
   db: { type: 'string' }, 'service-name': { type: 'string' }, upstream: { type: 'string' },
   'path-prefix': { type: 'string' }, tag: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' },
 } as const;
+
+/** What SPEC_IMPORT_FLAGS set, as the options both spec imports take. */
+export interface SpecImportOptions {
+  readonly serviceName?: string;
+  readonly upstream?: string;
+  readonly pathPrefix?: string;
+  readonly tags: readonly string[];
+  readonly dryRun: boolean;
+  readonly actor: Actor;
+}
+
+export function specImportOptions(values: { 'service-name'?: string; upstream?: string; 'path-prefix'?: string; tag?: string[]; 'dry-run'?: boolean }): SpecImportOptions {
+  return {
+    ...(values['service-name'] !== undefined ? { serviceName: values['service-name'] } : {}),
+    ...(values.upstream !== undefined ? { upstream: values.upstream } : {}),
+    ...(values['path-prefix'] !== undefined ? { pathPrefix: values['path-prefix'] } : {}),
+    tags: values.tag ?? [],
+    dryRun: values['dry-run'] === true,
+    actor: { name: actorName() },
+  };
+}
 
 /** --db, else PORTCULLIS_DB, else the default; one that names no database we can open is a usage error. */
 export function importDb(flag: string | undefined, env: NodeJS.ProcessEnv): string {

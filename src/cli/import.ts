@@ -1,8 +1,8 @@
 // `portcullis import openapi SPEC`: a service and one route per operation (or per path) from an
 // OpenAPI 3.0/3.1 or Swagger 2.0 file or URL, written to the store named by --db.
-import { actorName, type Io } from './config.ts';
+import type { Io } from './config.ts';
 import { UsageError } from './args.ts';
-import { importDb, parseImportArgs, plural, reportSpecImport, runOnStore, SPEC_IMPORT_FLAGS, specImportFailure } from './import-common.ts';
+import { importDb, parseImportArgs, plural, reportSpecImport, runOnStore, SPEC_IMPORT_FLAGS, specImportFailure, specImportOptions } from './import-common.ts';
 
 export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [kind, ...rest] = argv;
@@ -15,21 +15,12 @@ export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv =
   if (by !== 'operation' && by !== 'path') throw new UsageError('--routes-by must be "operation" or "path"');
   const db = importDb(values.db, env);
   const source = positionals[0]!;
-  const dryRun = values['dry-run'] === true;
+  const options = specImportOptions(values);
   const { importOpenApi } = await import('../admin/import/openapi.ts');
   return runOnStore(db, io, async (config) => {
-    const result = await importOpenApi(config, source, {
-      ...(values['service-name'] !== undefined ? { serviceName: values['service-name'] } : {}),
-      ...(values.upstream !== undefined ? { upstream: values.upstream } : {}),
-      routesBy: by,
-      ...(values['path-prefix'] !== undefined ? { pathPrefix: values['path-prefix'] } : {}),
-      stripPrefix: values['strip-prefix'] === true,
-      tags: values.tag ?? [],
-      dryRun,
-      actor: { name: actorName() },
-    });
+    const result = await importOpenApi(config, source, { ...options, routesBy: by, stripPrefix: values['strip-prefix'] === true });
     reportSpecImport(io, db, result, {
-      dryRun,
+      dryRun: options.dryRun,
       summary: `${result.format}: service "${result.service}" with ${plural(result.routes.length, 'route')}`,
       stored: result.spec_id ? `; spec stored as ${result.spec_id}` : '',
     });
