@@ -18,8 +18,16 @@ export interface ReplyOptions {
 /** Sends a problem document; returns the body size. */
 export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOptions, detail?: string, extraHeaders?: Record<string, string>, extensions?: Readonly<Record<string, unknown>>): number {
   const body = problemJson(code, { detail, instance: opts.instance, requestId: opts.requestId, ...(extensions ? { extensions } : {}) });
+  return sendErrorBody(res, ERRORS[code].status, PROBLEM_CONTENT_TYPE, body, opts, extraHeaders);
+}
+
+/**
+ * Writes one of the gateway's own error answers (a problem document, a SOAP fault): never cached,
+ * with the request id, Via and the request's own headers; returns the body size.
+ */
+export function sendErrorBody(res: ServerResponse, status: number, contentType: string, body: string, opts: ReplyOptions, extraHeaders?: Record<string, string>): number {
   const headers: Record<string, string | number> = {
-    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-type': contentType,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': opts.requestId,
@@ -28,7 +36,7 @@ export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOpt
     ...extraHeaders,
   };
   if (opts.close) headers.connection = 'close';
-  res.writeHead(ERRORS[code].status, headers);
+  res.writeHead(status, headers);
   res.end(body);
   return headers['content-length'] as number;
 }

@@ -49,6 +49,16 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
 }
 
+/** Runs a write; a unique-constraint violation becomes DuplicateKeyError(`${what} already exists`). */
+export async function uniquely<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new DuplicateKeyError(`${what} already exists`);
+    throw err;
+  }
+}
+
 export type AuditEntry = Omit<AuditRow, 'id' | 'at'> & { at?: string };
 
 /** Requests one node counted for a subject since its last flush: added to what the row holds. */

@@ -55,10 +55,9 @@ export async function startUpstream(handler: Handler = echoHandler, opts: { stre
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { url, port } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     server,
     received,
@@ -70,11 +69,17 @@ export async function startUpstream(handler: Handler = echoHandler, opts: { stre
   };
 }
 
+/** Listens on a loopback port the OS chooses; resolves once listening, with the port and its http URL. */
+export async function listenOnLoopback(server: Server): Promise<{ url: string; port: number }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, port };
+}
+
 /** A port that refuses connections (bound, then closed). */
 export async function refusedPort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { port } = await listenOnLoopback(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }

@@ -9,8 +9,8 @@
 //   /silent      never sends anything
 // It picks "v2" from the offered subprotocols when offered, and records how each connection closed.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { listenOnLoopback } from './upstream.ts';
 
 export interface UpstreamClose { path: string; code: number; reason: string; /** The query string the connection was opened with. */ query: string }
 
@@ -83,10 +83,9 @@ export async function startWsUpstream(): Promise<WsUpstream> {
         ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { url, port } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     server,
     wss,

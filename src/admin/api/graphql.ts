@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { buildClientSchema, buildSchema, getIntrospectionQuery, printSchema, type IntrospectionQuery } from 'graphql';
 import Type from 'typebox';
 import { validate } from '../../core/config/validate.ts';
+import { BodyTooLargeError, readCappedBody } from '../../core/net/read-capped.ts';
 import type { StoredEntity, StoreSession } from '../../store/ports.ts';
 import { NotFoundError, WriteValidationError, type ConfigService } from '../config-service.ts';
 import { ApiProblem, type Operation, type OpInput } from './types.ts';
@@ -86,21 +87,13 @@ function introspectionUrl(data: Record<string, unknown>, path: string | undefine
 }
 
 async function readCapped(res: Response, max: number): Promise<string> {
-  const reader = res.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new ApiProblem('graphql-introspection-failed', `the introspection result is larger than ${max} bytes`);
-    }
-    chunks.push(value);
+  try {
+    const bytes = await readCappedBody(res, max);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new ApiProblem('graphql-introspection-failed', `the introspection result is larger than ${max} bytes`);
+    throw err;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -7,10 +7,11 @@
 // The CLI (`portcullis import openapi`) and the admin API call importOpenApi. Problems with the
 // spec, its source or the options are an OpenApiImportError (one line per problem); a fragment the
 // configuration refuses as a whole (it clashes with what is there) is ConfigError from apply.
-import type { Actor, ApplyResult, ConfigService, PlannedChange } from '../config-service.ts';
+import type { ApplyResult, ConfigService } from '../config-service.ts';
 import type { StoredEntity, Store, StoreSession } from '../../store/ports.ts';
 import { importProblem, OpenApiImportError } from './errors.ts';
 import { isObject, type Json } from './location.ts';
+import { routeClashes, type ImportOutcome, type ImportRunOptions } from './outcome.ts';
 import { detectVersion, parseSpecText, type SpecFormat } from './parse.ts';
 import { IMPORT_TAG, planImport, type ImportedRoute, type ImportedService, type ImportPlan, type PlanOptions, type PlannableSpec } from './plan.ts';
 import { MAX_SPEC_BYTES, readSource, type ReadOptions, type SourceText } from './source.ts';
@@ -75,26 +76,12 @@ function textSource(source: Exclude<SpecSource, string>, maxBytes: number): Sour
   return { text: source.text, label: source.label ?? 'spec', ...(source.url === undefined ? {} : { url: new URL(source.url) }) };
 }
 
-export interface ImportOptions extends PlanOptions, ReadOptions {
-  /** Report what would change; write nothing (no config change, no stored spec). */
-  readonly dryRun?: boolean;
-  /** For the audit log. */
-  readonly actor: Actor;
-}
+export interface ImportOptions extends PlanOptions, ImportRunOptions {}
 
-export interface ImportResult {
-  /** The service's name. */
-  readonly service: string;
-  /** Names of the routes the spec became, in spec order. */
-  readonly routes: readonly string[];
+export interface ImportResult extends ImportOutcome {
   readonly format: SpecFormat;
-  /** What the apply changed (or would change, on a dry run); empty when re-importing the same spec. */
-  readonly changes: readonly PlannedChange[];
-  readonly revision: number;
-  readonly applied: boolean;
   /** The stored spec (absent on a dry run). An unchanged spec is not stored twice. */
   readonly spec_id?: string;
-  readonly warnings: readonly string[];
 }
 
 /**
@@ -133,10 +120,8 @@ async function withLocalSettings(store: Store, plan: ImportPlan): Promise<{ docu
   const session = store.read();
   const existing = await session.getByKey('service', plan.service.name);
   const routes = new Map((await session.all('route')).map((r) => [r.key, r]));
-  const clashes = plan.routes.filter((r) => { const owner = routes.get(r.name)?.data.service; return owner !== undefined && owner !== plan.service.name; });
-  if (clashes.length > 0) {
-    throw new OpenApiImportError(clashes.map((r) => `route "${r.name}" already exists for service "${String(routes.get(r.name)!.data.service)}"; import under another service name`));
-  }
+  const clashes = routeClashes(plan.routes, routes, plan.service.name);
+  if (clashes.length > 0) throw new OpenApiImportError(clashes);
   const planned = new Set(plan.routes.map((r) => r.name));
   const stale = [...routes.values()].filter((r) => r.data.service === plan.service.name && hasImportTag(r) && !planned.has(r.key));
   const warnings = stale.map((r) => `route "${r.key}" (from an earlier import) is not in this spec; it was kept, delete it if it is no longer needed`);

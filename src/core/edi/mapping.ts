@@ -1,7 +1,6 @@
 // The friendly form: one plain JSON object per transaction set / message, with the business facts
 // (numbers, dates, parties, line items with quantities and prices; the 856/DESADV hierarchy).
 // Read-only: the generic form is what is written back; this is for REST upstreams to consume.
-import { edifactMessages } from './edifact.ts';
 import { componentOf, textOf } from './segments.ts';
 import type { Delimiters, EdiInterchange, EdiSegment } from './types.ts';
 
@@ -69,16 +68,36 @@ export class EdiMappingError extends Error {
   }
 }
 
-/** Links a hierarchy node under its parent (or as a root), refusing nesting beyond the bound. */
-function attach(node: Json, parent: Json | undefined, roots: Json[], depths: WeakMap<Json, number>, u: EdiUnit, k: number): void {
-  const depth = parent === undefined ? 1 : (depths.get(parent) ?? 1) + 1;
-  if (depth > MAX_HIERARCHY_DEPTH) {
-    const s = u.segments[k]!;
-    throw new EdiMappingError(u.start + 1 + k, s.id, `the hierarchy is deeper than ${MAX_HIERARCHY_DEPTH} levels`);
+/**
+ * An HL (856) or CPS (DESADV) tree as it is read: nodes by their id, the roots, and each node's depth,
+ * so that nesting beyond MAX_HIERARCHY_DEPTH is refused instead of built.
+ */
+class HierarchyBuilder {
+  readonly roots: Json[] = [];
+  private readonly byId = new Map<string, Json>();
+  private readonly depths = new WeakMap<Json, number>();
+  private readonly unit: EdiUnit;
+
+  constructor(unit: EdiUnit) {
+    this.unit = unit;
   }
-  depths.set(node, depth);
-  if (parent !== undefined) ((parent.children ??= []) as Json[]).push(node);
-  else roots.push(node);
+
+  nodeOf(id: string): Json | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Links `node` (segment `k` of the unit) under `parent`, or as a root, and files it under `id`. */
+  add(node: Json, id: string, parent: Json | undefined, k: number): void {
+    const depth = parent === undefined ? 1 : (this.depths.get(parent) ?? 1) + 1;
+    if (depth > MAX_HIERARCHY_DEPTH) {
+      const s = this.unit.segments[k]!;
+      throw new EdiMappingError(this.unit.start + 1 + k, s.id, `the hierarchy is deeper than ${MAX_HIERARCHY_DEPTH} levels`);
+    }
+    this.depths.set(node, depth);
+    if (parent !== undefined) ((parent.children ??= []) as Json[]).push(node);
+    else this.roots.push(node);
+    this.byId.set(id, node);
+  }
 }
 
 /** Sender and receiver as trading partners are keyed: qualifier and id (X12 ISA05/06, ISA07/08; EDIFACT UNB02, UNB03). */
@@ -149,68 +168,71 @@ function x12Common(s: EdiSegment, segs: readonly EdiSegment[], k: number, out: J
   return k;
 }
 
-function x12Order(u: EdiUnit, d: Delimiters): Json {
-  const out: Json = { type: 'purchase_order' };
+/** PO1 (850) and IT1 (810) carry the same elements: line number, quantity, unit, unit price, then id pairs from the sixth. */
+function x12LineItem(s: EdiSegment, d: Delimiters): Json {
+  const item: Json = { line: v(s, 1, d) };
+  put(item, 'quantity', num(v(s, 2, d)));
+  put(item, 'unit', v(s, 3, d));
+  put(item, 'unit_price', num(v(s, 4, d)));
+  put(item, 'product_ids', x12ProductIds(s, 6, d));
+  return item;
+}
+
+/** Reads one document-level segment (the beginning segment, a total) into the friendly object. */
+type X12SegmentReader = (s: EdiSegment, out: Json, d: Delimiters) => void;
+
+/**
+ * 850 and 810 read alike: line items (`itemId`, each described by the PID after it), CTT, and the
+ * header's REF / DTM / N1 before the first item; only their beginning and total segments differ,
+ * which `readers` (keyed by segment id) take.
+ */
+function x12ItemDocument(u: EdiUnit, d: Delimiters, type: string, itemId: string, readers: Readonly<Record<string, X12SegmentReader>>): Json {
+  const out: Json = { type };
   const items: Json[] = [];
   let item: Json | undefined;
   for (let k = 0; k < u.segments.length; k++) {
     const s = u.segments[k]!;
-    if (s.id === 'BEG') {
-      put(out, 'purpose', v(s, 1, d));
-      put(out, 'order_type', v(s, 2, d));
-      put(out, 'order_number', v(s, 3, d));
-      put(out, 'order_date', v(s, 5, d));
-    } else if (s.id === 'PO1') {
-      item = { line: v(s, 1, d) };
-      put(item, 'quantity', num(v(s, 2, d)));
-      put(item, 'unit', v(s, 3, d));
-      put(item, 'unit_price', num(v(s, 4, d)));
-      put(item, 'product_ids', x12ProductIds(s, 6, d));
+    if (s.id === itemId) {
+      item = x12LineItem(s, d);
       items.push(item);
     } else if (s.id === 'PID' && item !== undefined) put(item, 'description', v(s, 5, d));
     else if (s.id === 'CTT') put(out, 'line_count', num(v(s, 1, d)));
-    else if (s.id === 'AMT') put(out, 'total_amount', num(v(s, 2, d)));
+    else if (Object.hasOwn(readers, s.id)) readers[s.id]!(s, out, d);
     else if (item === undefined) k = x12Common(s, u.segments, k, out, d);
   }
   out.items = items;
   return out;
 }
 
-function x12Invoice(u: EdiUnit, d: Delimiters): Json {
-  const out: Json = { type: 'invoice' };
-  const items: Json[] = [];
-  let item: Json | undefined;
-  for (let k = 0; k < u.segments.length; k++) {
-    const s = u.segments[k]!;
-    if (s.id === 'BIG') {
-      put(out, 'invoice_date', v(s, 1, d));
-      put(out, 'invoice_number', v(s, 2, d));
-      put(out, 'order_date', v(s, 3, d));
-      put(out, 'order_number', v(s, 4, d));
-    } else if (s.id === 'IT1') {
-      item = { line: v(s, 1, d) };
-      put(item, 'quantity', num(v(s, 2, d)));
-      put(item, 'unit', v(s, 3, d));
-      put(item, 'unit_price', num(v(s, 4, d)));
-      put(item, 'product_ids', x12ProductIds(s, 6, d));
-      items.push(item);
-    } else if (s.id === 'PID' && item !== undefined) put(item, 'description', v(s, 5, d));
-    // TDS01 is an N2 amount: implied two decimals.
-    else if (s.id === 'TDS') put(out, 'total_amount', num(v(s, 1, d)) === undefined ? undefined : Number(v(s, 1, d)) / 100);
-    else if (s.id === 'CTT') put(out, 'line_count', num(v(s, 1, d)));
-    else if (item === undefined) k = x12Common(s, u.segments, k, out, d);
-  }
-  out.items = items;
-  return out;
-}
+const ORDER_READERS: Readonly<Record<string, X12SegmentReader>> = {
+  BEG: (s, out, d) => {
+    put(out, 'purpose', v(s, 1, d));
+    put(out, 'order_type', v(s, 2, d));
+    put(out, 'order_number', v(s, 3, d));
+    put(out, 'order_date', v(s, 5, d));
+  },
+  AMT: (s, out, d) => put(out, 'total_amount', num(v(s, 2, d))),
+};
+
+const INVOICE_READERS: Readonly<Record<string, X12SegmentReader>> = {
+  BIG: (s, out, d) => {
+    put(out, 'invoice_date', v(s, 1, d));
+    put(out, 'invoice_number', v(s, 2, d));
+    put(out, 'order_date', v(s, 3, d));
+    put(out, 'order_number', v(s, 4, d));
+  },
+  // TDS01 is an N2 amount: implied two decimals.
+  TDS: (s, out, d) => put(out, 'total_amount', num(v(s, 1, d)) === undefined ? undefined : Number(v(s, 1, d)) / 100),
+};
+
+const x12Order = (u: EdiUnit, d: Delimiters): Json => x12ItemDocument(u, d, 'purchase_order', 'PO1', ORDER_READERS);
+const x12Invoice = (u: EdiUnit, d: Delimiters): Json => x12ItemDocument(u, d, 'invoice', 'IT1', INVOICE_READERS);
 
 const HL_LEVELS: Record<string, string> = { S: 'shipment', O: 'order', P: 'pack', T: 'tare', I: 'item' };
 
 function x12ShipNotice(u: EdiUnit, d: Delimiters): Json {
   const out: Json = { type: 'ship_notice' };
-  const byId = new Map<string, Json>();
-  const roots: Json[] = [];
-  const depths = new WeakMap<Json, number>();
+  const tree = new HierarchyBuilder(u);
   let node: Json | undefined;
   for (let k = 0; k < u.segments.length; k++) {
     const s = u.segments[k]!;
@@ -222,8 +244,7 @@ function x12ShipNotice(u: EdiUnit, d: Delimiters): Json {
     } else if (s.id === 'HL') {
       const code = v(s, 3, d);
       node = { level: Object.hasOwn(HL_LEVELS, code) ? HL_LEVELS[code]! : code, hl: v(s, 1, d) };
-      attach(node, byId.get(v(s, 2, d)), roots, depths, u, k);
-      byId.set(v(s, 1, d), node);
+      tree.add(node, v(s, 1, d), tree.nodeOf(v(s, 2, d)), k);
     } else if (node === undefined) continue;
     else if (s.id === 'PRF') {
       put(node, 'order_number', v(s, 1, d));
@@ -242,7 +263,7 @@ function x12ShipNotice(u: EdiUnit, d: Delimiters): Json {
     else if (s.id === 'CTT') put(out, 'line_count', num(v(s, 1, d)));
     else k = x12Common(s, u.segments, k, node, d);
   }
-  out.hierarchy = roots;
+  out.hierarchy = tree.roots;
   return out;
 }
 
@@ -294,9 +315,7 @@ function edifactParty(s: EdiSegment): Json {
 function edifactCommercial(u: EdiUnit, type: string): Json {
   const out: Json = { type };
   const items: Json[] = [];
-  const byId = new Map<string, Json>();
-  const roots: Json[] = [];
-  const depths = new WeakMap<Json, number>();
+  const tree = new HierarchyBuilder(u);
   let item: Json | undefined;
   let level: Json | undefined;
   for (let k = 0; k < u.segments.length; k++) {
@@ -312,11 +331,10 @@ function edifactCommercial(u: EdiUnit, type: string): Json {
     else if (s.id === 'NAD') ((out.parties ??= []) as Json[]).push(edifactParty(s));
     else if (s.id === 'CUX') put(out, 'currency', c(s, 1, 2));
     else if (s.id === 'CPS') {
-      const parent = byId.get(c(s, 2, 1));
+      const parent = tree.nodeOf(c(s, 2, 1));
       // CPS03 (packaging level code) is optional: the top level is the shipment, the rest packs.
       level = { level: c(s, 3, 1) || (parent === undefined ? 'shipment' : 'pack'), id: c(s, 1, 1) };
-      attach(level, parent, roots, depths, u, k);
-      byId.set(c(s, 1, 1), level);
+      tree.add(level, c(s, 1, 1), parent, k);
       item = undefined;
     } else if (s.id === 'PAC' && level !== undefined) {
       put(level, 'packages', num(c(s, 1, 1)));
@@ -346,8 +364,8 @@ function edifactCommercial(u: EdiUnit, type: string): Json {
     } else if (s.id === 'UNS') item = undefined;
     else if (s.id === 'CNT') put(out, 'line_count', num(c(s, 1, 2)));
   }
-  if (roots.length > 0) out.hierarchy = roots;
-  if (items.length > 0 || roots.length === 0) out.items = items;
+  if (tree.roots.length > 0) out.hierarchy = tree.roots;
+  if (items.length > 0 || tree.roots.length === 0) out.items = items;
   return out;
 }
 

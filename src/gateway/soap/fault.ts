@@ -4,8 +4,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { ERRORS, type ErrorCode } from '../../core/errors/registry.ts';
 import { SOAP_CONTENT_TYPE, soapVersionOf, writeFault, type SoapVersion } from '../../core/xml/soap.ts';
-import { VIA } from '../headers.ts';
-import type { ReplyOptions } from '../respond.ts';
+import { sendErrorBody, type ReplyOptions } from '../respond.ts';
 
 /** The SOAP version to answer a gateway error in, or undefined for problem+json. */
 export function soapClientVersion(protocol: string | undefined, headers: IncomingHttpHeaders): SoapVersion | undefined {
@@ -17,17 +16,5 @@ export function soapClientVersion(protocol: string | undefined, headers: Incomin
 export function sendSoapFault(res: ServerResponse, version: SoapVersion, code: ErrorCode, opts: ReplyOptions, detail?: string, extraHeaders?: Record<string, string>): number {
   const def = ERRORS[code];
   const body = writeFault(version, def.status < 500, detail ?? def.detail, code);
-  const headers: Record<string, string | number> = {
-    'content-type': SOAP_CONTENT_TYPE[version],
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-request-id': opts.requestId,
-    via: VIA,
-    ...opts.headers,
-    ...extraHeaders,
-  };
-  if (opts.close) headers.connection = 'close';
-  res.writeHead(def.status, headers);
-  res.end(body);
-  return headers['content-length'] as number;
+  return sendErrorBody(res, def.status, SOAP_CONTENT_TYPE[version], body, opts, extraHeaders);
 }

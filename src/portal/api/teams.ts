@@ -4,7 +4,7 @@
 import Type from 'typebox';
 import { ApiProblem, Timestamp, Uuid } from '../../admin/api/types.ts';
 import { DuplicateKeyError, type StoreSession } from '../../store/ports.ts';
-import type { MemberRole } from '../../store/portal/model.ts';
+import type { MemberRole, MemberView } from '../../store/portal/model.ts';
 import type { PortalTeamRow, PortalTokenRow } from '../../store/schema.ts';
 import { inviteMessage } from '../mail/messages.ts';
 import { normaliseEmail, secretHash } from '../secrets.ts';
@@ -21,6 +21,7 @@ const InvitationSchema = Type.Object({ id: Type.String({ description: 'Identifie
 const AcceptSchema = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false, title: 'PortalInvitationAccept' });
 
 const presentTeam = (team: PortalTeamRow, role: MemberRole) => ({ id: team.id, name: team.name, role, created_at: team.created_at, updated_at: team.updated_at });
+const presentMember = (m: MemberView) => ({ user_id: m.user_id, email: m.email, role: m.role, joined_at: m.created_at });
 const presentInvitation = (row: PortalTokenRow) => ({ id: row.id, email: row.email, role: row.role as MemberRole, created_at: row.created_at, expires_at: row.expires_at });
 
 /** Refuses a change that would leave the team without an owner (counted under a lock). */
@@ -94,7 +95,7 @@ export function teamOperations(ctx: PortalContext): PortalOperation[] {
       async handler(input) {
         await requireMember(ctx, principalOf(input), input.params.team!);
         const members = await store.read().portal.listMembers(input.params.team!);
-        return { body: { data: members.map((m) => ({ user_id: m.user_id, email: m.email, role: m.role, joined_at: m.created_at })) } };
+        return { body: { data: members.map(presentMember) } };
       },
     },
     {
@@ -112,7 +113,7 @@ export function teamOperations(ctx: PortalContext): PortalOperation[] {
           if (!await tx.portal.setMemberRole(team, user, role)) throw new ApiProblem('not-found', 'no such member');
         });
         const member = (await store.read().portal.listMembers(team)).find((m) => m.user_id === user)!;
-        return { body: { user_id: member.user_id, email: member.email, role: member.role, joined_at: member.created_at } };
+        return { body: presentMember(member) };
       },
     },
     {

@@ -2,7 +2,7 @@
 // a team to its applications (consumers). Plain accessors; the portal validates inputs and decides
 // who may do what before anything reaches here.
 import { uuidv7 } from '../ids.ts';
-import { DuplicateKeyError, isUniqueViolation } from '../ports.ts';
+import { uniquely } from '../ports.ts';
 import type { Db } from '../page.ts';
 import type { Dialect, PortalAppRow, PortalMemberRow, PortalSessionRow, PortalTeamRow, PortalTokenRow, PortalUserRow } from '../schema.ts';
 
@@ -23,21 +23,12 @@ export class PortalModel {
 
   #now(): string { return new Date().toISOString(); }
 
-  async #unique<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateKeyError(`${what} already exists`);
-      throw err;
-    }
-  }
-
   // --- users ----------------------------------------------------------------------------------
 
   async insertUser(input: { email: string; password_hash: string; email_verified_at?: string | null }): Promise<PortalUserRow> {
     const now = this.#now();
     const row: PortalUserRow = { id: uuidv7(), email: input.email, password_hash: input.password_hash, email_verified_at: input.email_verified_at ?? null, created_at: now, updated_at: now, version: 1 };
-    await this.#unique('a user with this email', () => this.#db.insertInto('portal_users').values(row).execute());
+    await uniquely('a user with this email', () => this.#db.insertInto('portal_users').values(row).execute());
     return row;
   }
 
@@ -157,7 +148,7 @@ export class PortalModel {
   async addMember(teamId: string, userId: string, role: MemberRole): Promise<PortalMemberRow> {
     const now = this.#now();
     const row: PortalMemberRow = { id: uuidv7(), team_id: teamId, user_id: userId, role, created_at: now, updated_at: now };
-    await this.#unique('this membership', () => this.#db.insertInto('portal_members').values(row).execute());
+    await uniquely('this membership', () => this.#db.insertInto('portal_members').values(row).execute());
     return row;
   }
 
@@ -199,7 +190,7 @@ export class PortalModel {
   async insertApp(input: Pick<PortalAppRow, 'team_id' | 'consumer' | 'name' | 'description'>): Promise<PortalAppRow> {
     const now = this.#now();
     const row: PortalAppRow = { id: uuidv7(), ...input, created_at: now, updated_at: now, version: 1 };
-    await this.#unique(`an application for consumer "${input.consumer}"`, () => this.#db.insertInto('portal_apps').values(row).execute());
+    await uniquely(`an application for consumer "${input.consumer}"`, () => this.#db.insertInto('portal_apps').values(row).execute());
     return row;
   }
 

@@ -2,7 +2,7 @@
 // (If-Match); the admin API validates inputs before they reach here.
 import { sql } from 'kysely';
 import { uuidv7 } from '../ids.ts';
-import { VersionConflictError, DuplicateKeyError, isUniqueViolation, type ListQuery, type Page } from '../ports.ts';
+import { VersionConflictError, uniquely, type ListQuery, type Page } from '../ports.ts';
 import type { WebhookApplicationRow, WebhookEndpointRow, WebhookEventTypeRow } from '../schema.ts';
 import { keysetPage, type Db } from '../page.ts';
 import { toApplication, toEndpoint, toEventType, webhookId, type ApplicationRecord, type EndpointRecord, type EventTypeRecord, type SealedSecret } from './records.ts';
@@ -20,15 +20,6 @@ export class WebhookModel {
   }
 
   #now(): string { return new Date().toISOString(); }
-
-  async #unique<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateKeyError(`${what} already exists`);
-      throw err;
-    }
-  }
 
   // --- event types --------------------------------------------------------------------------
 
@@ -56,7 +47,7 @@ export class WebhookModel {
 
   async createEventType(input: EventTypeInput): Promise<EventTypeRecord> {
     const row = this.#eventTypeRow(input);
-    await this.#unique(`event type "${input.name}"`, () => this.#db.insertInto('webhook_event_types').values(row).execute());
+    await uniquely(`event type "${input.name}"`, () => this.#db.insertInto('webhook_event_types').values(row).execute());
     return toEventType(row);
   }
 
@@ -106,7 +97,7 @@ export class WebhookModel {
 
   async createApplication(input: ApplicationInput): Promise<ApplicationRecord> {
     const row = this.#applicationRow(input);
-    await this.#unique(`application "${input.name}"`, () => this.#db.insertInto('webhook_applications').values(row).execute());
+    await uniquely(`application "${input.name}"`, () => this.#db.insertInto('webhook_applications').values(row).execute());
     return toApplication(row);
   }
 
@@ -115,7 +106,7 @@ export class WebhookModel {
       name: input.name, consumer: input.consumer, description: input.description, metadata: JSON.stringify(input.metadata), updated_at: this.#now(), version: sql<number>`version + 1`,
     }).where('id', '=', id);
     if (expectedVersion !== undefined) qb = qb.where('version', '=', expectedVersion);
-    const r = await this.#unique(`application "${input.name}"`, () => qb.executeTakeFirst());
+    const r = await uniquely(`application "${input.name}"`, () => qb.executeTakeFirst());
     if (Number(r.numUpdatedRows) === 0) throw new VersionConflictError(`application ${id} changed`);
     return (await this.getApplication(id))!;
   }

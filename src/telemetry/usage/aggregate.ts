@@ -10,16 +10,9 @@ export type { UsageDimensions, UsageRow };
 
 const MINUTE_MS = 60_000;
 
-/** What the gateway knows about one finished call. */
-export interface CallRecord {
+/** What the gateway knows about one finished call: a row's dimensions, with its time in place of the minute. */
+export interface CallRecord extends Omit<UsageDimensions, 'minute'> {
   readonly atMs: number;
-  readonly consumer: string;
-  readonly credential: string;
-  readonly product: string;
-  readonly plan: string;
-  readonly service: string;
-  readonly route: string;
-  readonly status: number;
   readonly latencyMs: number;
   readonly bytesIn: number;
   readonly bytesOut: number;

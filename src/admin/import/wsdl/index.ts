@@ -7,10 +7,11 @@
 //   importWsdl(config, source, …)  → both, ConfigService.apply in merge mode, documents stored
 //
 // Sources, size limits, dry run and errors are those of the OpenAPI import (src/admin/import/).
-import type { Actor, ConfigService, PlannedChange } from '../../config-service.ts';
+import type { ConfigService } from '../../config-service.ts';
 import type { Store, StoreSession } from '../../../store/ports.ts';
 import { importProblem, OpenApiImportError } from '../errors.ts';
-import { MAX_SPEC_BYTES, readSource, type ReadOptions } from '../source.ts';
+import { routeClashes, type ImportOutcome, type ImportRunOptions } from '../outcome.ts';
+import { MAX_SPEC_BYTES, readSource } from '../source.ts';
 import { restFaceOpenApi } from './openapi.ts';
 import { parseWsdl } from './parse.ts';
 import { planWsdlImport, type WsdlPlan, type WsdlPlanOptions } from './plan.ts';
@@ -26,22 +27,13 @@ export const REST_FACE_FORMAT = 'openapi-3.1';
 
 export type WsdlSource = string | { readonly text: string; readonly label?: string };
 
-export interface WsdlImportOptions extends WsdlPlanOptions, ReadOptions {
-  readonly dryRun?: boolean;
-  readonly actor: Actor;
-}
+export interface WsdlImportOptions extends WsdlPlanOptions, ImportRunOptions {}
 
-export interface WsdlImportResult {
-  readonly service: string;
-  readonly routes: readonly string[];
+export interface WsdlImportResult extends ImportOutcome {
   readonly soap_version: string;
   readonly operations: readonly string[];
-  readonly changes: readonly PlannedChange[];
-  readonly revision: number;
-  readonly applied: boolean;
   /** Stored documents (absent on a dry run): the WSDL and, with REST routes, the OpenAPI face. */
   readonly spec_ids?: { readonly wsdl: string; readonly openapi?: string };
-  readonly warnings: readonly string[];
 }
 
 export async function importWsdl(config: ConfigService, source: WsdlSource, opts: WsdlImportOptions): Promise<WsdlImportResult> {
@@ -84,10 +76,7 @@ async function overStored(store: Store, plan: WsdlPlan): Promise<Record<string, 
   const session = store.read();
   const existing = await session.getByKey('service', plan.service.name);
   const routes = new Map((await session.all('route')).map((r) => [r.key, r]));
-  const clashes = plan.routes.flatMap((r) => {
-    const owner = routes.get(r.name)?.data.service;
-    return owner !== undefined && owner !== plan.service.name ? [`route "${r.name}" already exists for service "${String(owner)}"; import under another service name`] : [];
-  });
+  const clashes = routeClashes(plan.routes, routes, plan.service.name);
   if (clashes.length > 0) throw new OpenApiImportError(clashes);
   return {
     format_version: 1,
