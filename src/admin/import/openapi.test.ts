@@ -129,13 +129,15 @@ describe('each OpenAPI version imports and routes', () => {
     const config = await freshConfig(t);
     const result = await importOpenApi(config, CARRIER_EXAMPLE, { actor, serviceName: 'carrier', upstream: 'http://127.0.0.1:9001' });
     assert.deepEqual(result.warnings, []);
-    assert.deepEqual(result.routes, ['carrier.quote-rates', 'carrier.create-label', 'carrier.get-label', 'carrier.get-label-pdf', 'carrier.get-tracking', 'carrier.get-health', 'carrier.get-open-api']);
+    assert.deepEqual(result.routes, ['carrier.quote-rates', 'carrier.create-label', 'carrier.get-label', 'carrier.get-label-pdf', 'carrier.get-tracking', 'carrier.receive-ship-notices', 'carrier.get-ship-notice', 'carrier.get-health', 'carrier.get-open-api']);
     await assertRoutes(config, [
       ['POST', '/rates', 'carrier.quote-rates'],
       ['POST', '/labels', 'carrier.create-label'],
       ['GET', '/labels/lbl_00000002', 'carrier.get-label'],
       ['GET', '/labels/lbl_00000002.pdf', 'carrier.get-label-pdf'],
       ['GET', '/tracking/PC0000000001', 'carrier.get-tracking'],
+      ['POST', '/asn', 'carrier.receive-ship-notices'],
+      ['GET', '/asn/asn_00000001', 'carrier.get-ship-notice'],
       ['GET', '/health', 'carrier.get-health'],
       ['GET', '/openapi.json', 'carrier.get-open-api'],
     ]);
