@@ -54,11 +54,11 @@ function Page() {
     return <main id="main" ref={main} className="container section"><h1>Page not found</h1><p>There is no page at <code>{path}</code>. <Link href="/">Go to the start page</Link>.</p></main>;
   }
   if (match.route.auth === true && (loading || account === undefined)) return <main id="main" className="page-loading"><Spinner label="Loading" /></main>;
-  const Page = match.route.page;
+  const Current = match.route.page;
   return (
     <main id="main" ref={main}>
       <Suspense fallback={<div className="page-loading"><Spinner label="Loading" /></div>}>
-        <Page params={match.params} search={search} />
+        <Current params={match.params} search={search} />
       </Suspense>
     </main>
   );
