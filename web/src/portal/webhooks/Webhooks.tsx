@@ -112,8 +112,8 @@ export default function Webhooks({ team, app }: { team: string; app: App }) {
             <div className="btn-row">
               <Button small onClick={() => setEditing(e)} aria-label={`Edit ${e.url}`}>Edit</Button>
               <Button small busy={busy} onClick={() => void setDisabled(e, !e.disabled)} aria-label={`${e.disabled ? 'Enable' : 'Disable'} ${e.url}`}>{e.disabled ? 'Enable' : 'Disable'}</Button>
-              <Button small onClick={() => setRotating(e)} aria-label={`Rotate the secret of ${e.url}`}>Rotate secret</Button>
-              <Button small busy={busy} onClick={() => void test(e)} aria-label={`Send a test event to ${e.url}`}>Send test event</Button>
+              <Button small onClick={() => setRotating(e)} aria-label={`Rotate secret of ${e.url}`}>Rotate secret</Button>
+              <Button small busy={busy} onClick={() => void test(e)} aria-label={`Send test event to ${e.url}`}>Send test event</Button>
               <Button small onClick={() => setOpen(open === e.id ? undefined : e.id)} aria-expanded={open === e.id} aria-label={`Deliveries of ${e.url}`}>Deliveries</Button>
               <Button small variant="danger" onClick={() => setDeleting(e)} aria-label={`Delete ${e.url}`}>Delete</Button>
             </div>
