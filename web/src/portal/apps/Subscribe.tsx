@@ -41,14 +41,15 @@ export default function Subscribe({ search }: PageProps) {
     return <div className="container section"><h1>Subscribe</h1><p>Pick an API product in the <Link href="/catalog">catalog</Link> first.</p></div>;
   }
   if (product.error) {
-    const missing = product.error && product.data === undefined && /not found|no such/i.test(product.error);
     return (
       <div className="container section">
         <h1>Subscribe</h1>
-        {missing ? <p>There is no published product “{productName}”. <Link href="/catalog">Back to the catalog</Link>.</p> : <LoadError message={product.error} retry={product.reload} />}
+        <LoadError message={product.error} retry={product.reload} />
+        <p><Link href="/catalog">Back to the catalog</Link></p>
       </div>
     );
   }
+  if (apps.error) return <div className="container section"><h1>Subscribe</h1><LoadError message={apps.error} retry={apps.reload} /></div>;
   if (!product.data || !apps.data) return <div className="page-loading"><Spinner label="Loading" /></div>;
   const p = product.data;
   const plan = p.plans.find((x) => x.name === planName);

@@ -73,12 +73,11 @@ export function Deliveries({ team, app, endpoint }: { team: string; app: string;
         rowKey={(d) => d.id}
         columns={[
           { key: 'created', header: 'Created', render: (d) => when(d.created_at) },
-          { key: 'message', header: 'Message', truncate: (d) => d.message_id, render: (d) => <code>{d.message_id}</code> },
-          { key: 'status', header: 'Status', render: (d) => <Badge tone={TONE[d.status] ?? 'neutral'}>{d.status}</Badge> },
+          { key: 'status', header: 'Status', render: (d) => <><Badge tone={TONE[d.status] ?? 'neutral'}>{d.status}</Badge>{d.status === 'pending' && d.next_attempt_at ? <span className="hint next-try"> next try {when(d.next_attempt_at)}</span> : null}</> },
           { key: 'trigger', header: 'Trigger', render: (d) => d.trigger },
           { key: 'attempts', header: 'Attempts', render: (d) => String(d.attempts) },
           { key: 'response', header: 'Last response', truncate: (d) => d.last_error ?? '', render: (d) => (d.last_status !== null ? `HTTP ${d.last_status}` : d.last_error ?? '—') },
-          { key: 'next', header: 'Next attempt', render: (d) => when(d.next_attempt_at) },
+          { key: 'message', header: 'Message', truncate: (d) => d.message_id, render: (d) => <code>{d.message_id}</code> },
           {
             key: 'actions', header: 'Actions', render: (d) => (
               <div className="btn-row nowrap">
