@@ -150,6 +150,51 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     assert.equal(await gatewayStatus(node, '/orders', second), 200);
   });
 
+  await t.test('expiry: set one on the new key, then clear it', async () => {
+    const prefix = second.slice(0, 12);
+    await page.getByRole('button', { name: new RegExp(`^Expiry of ${prefix}`) }).click();
+    let dialog = page.getByRole('dialog', { name: /^Expiry of / });
+    await dialog.getByText('Now: does not expire.').waitFor();
+    await dialog.getByLabel('New expiry').fill('2031-03-04T05:06');
+    await dialog.getByRole('button', { name: 'Set expiry' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.getByRole('row').filter({ hasText: prefix });
+    await row.getByText('2031').waitFor();
+    assert.equal(await gatewayStatus(node, '/orders', second), 200, 'a future expiry keeps the key working');
+    await page.getByRole('button', { name: new RegExp(`^Expiry of ${prefix}`) }).click();
+    dialog = page.getByRole('dialog', { name: /^Expiry of / });
+    await dialog.getByRole('button', { name: 'Clear expiry' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await row.getByRole('cell', { name: 'never', exact: true }).waitFor();
+  });
+
+  await t.test('an OAuth2 client: client id and secret shown once', async () => {
+    await page.getByRole('button', { name: 'Create OAuth2 client' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create an OAuth2 client' });
+    await dialog.getByRole('textbox', { name: 'Client name' }).fill('billing job');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    const shown = page.getByRole('dialog', { name: 'Your OAuth2 client' });
+    const clientId = (await shown.getByLabel('Client ID', { exact: true }).textContent())?.trim() ?? '';
+    const clientSecret = await takeSecret(page, 'Client secret');
+    assert.ok(clientId.length > 5 && clientSecret.length > 10 && clientId !== clientSecret);
+    await page.getByRole('cell', { name: 'OAuth2 client (billing job)' }).waitFor();
+    assert.equal(await page.getByText(clientSecret).count(), 0, 'the secret is gone once the dialog is closed');
+  });
+
+  await t.test('rename the application; cancel the pending subscription (confirmed)', async () => {
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit application' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Shop backend with a rather long name that must not break the layout on a phone, renamed');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { level: 1, name: /renamed$/ }).waitFor();
+    await page.getByRole('tab', { name: 'Subscriptions' }).click();
+    await page.getByRole('button', { name: 'Cancel Orders Plus' }).click();
+    await page.getByRole('dialog', { name: 'Cancel the subscription?' }).getByRole('button', { name: 'Cancel subscription' }).click();
+    await page.getByRole('row').filter({ hasText: 'Orders Plus' }).getByText('cancelled', { exact: true }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Cancel Orders Plus' }).count(), 0, 'a cancelled subscription cannot be cancelled again');
+    assert.equal(await gatewayStatus(node, '/orders', second), 200, 'the active subscription to Orders API still carries the key');
+  });
+
   await t.test('webhooks: add an endpoint (secret once), send a test event, see the delivery', async () => {
     await page.getByRole('tab', { name: 'Webhooks' }).click();
     await page.getByText('No endpoints yet').waitFor();
@@ -171,6 +216,28 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     await page.getByRole('button', { name: /^Attempts of / }).first().click();
     await page.getByRole('heading', { level: 5, name: /^Attempts of / }).waitFor();
     await check(page, 'webhooks');
+  });
+
+  await t.test('webhooks: resend a delivery, rotate the secret (shown once), disable and enable, edit the event types', async () => {
+    await page.getByRole('button', { name: /^Resend msg_/ }).first().click();
+    const deliveries = page.getByRole('region', { name: 'Deliveries' });
+    await until(async () => (await deliveries.getByRole('row').count()) === 3, 20_000, 'a second delivery listed (header row + 2)');
+    await page.getByRole('button', { name: /^Rotate secret of / }).click();
+    await page.getByRole('dialog', { name: 'Rotate the signing secret' }).getByRole('button', { name: 'Rotate', exact: true }).click();
+    const rotated = await takeSecret(page, 'Signing secret');
+    assert.match(rotated, /^whsec_/);
+    await page.getByText('two secrets sign during a rotation', { exact: false }).waitFor();
+    await page.getByRole('button', { name: /^Disable / }).click();
+    await page.getByText('disabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: /^Enable / }).click();
+    await page.getByText('Events: order.created').waitFor();
+    await page.getByRole('button', { name: /^Edit https:/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit the endpoint' });
+    await dialog.getByRole('checkbox', { name: 'order.created' }).uncheck();
+    await dialog.getByRole('textbox', { name: 'Description' }).fill('Order events for the shop');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Events: all').waitFor();
+    await page.getByText('Order events for the shop').waitFor();
     assertNoPageProblems(desktop);
   });
 
@@ -206,6 +273,16 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     await check(other.page, 'unverified');
     assertNoPageProblems(other);
     await other.context.close();
+  });
+
+  await t.test('delete the application (confirmed): its keys stop working', async () => {
+    await page.goto(appUrl);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: /^Delete / }).getByRole('button', { name: 'Delete application' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Applications' }).waitFor();
+    await page.getByText('No applications yet').waitFor();
+    await until(async () => (await gatewayStatus(node, '/orders', second)) === 401, 20_000, 'the deleted application\'s key is refused');
+    assertNoPageProblems(desktop);
   });
 
   await desktop.context.close();
