@@ -120,7 +120,13 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     await page.getByText('No keys yet').waitFor();
     await page.getByRole('button', { name: 'Create API key' }).click();
     await page.getByRole('dialog', { name: 'Create an API key' }).getByRole('button', { name: 'Create', exact: true }).click();
+    // The copy button puts the key on the clipboard.
+    await desktop.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: node.adminUrl });
+    await page.getByRole('dialog', { name: 'Your new API key' }).getByRole('button', { name: 'Copy API key' }).click();
+    await page.getByText('Copied to the clipboard').waitFor();
+    const copied = await page.evaluate('navigator.clipboard.readText()') as string;
     first = await takeSecret(page, 'API key');
+    assert.equal(copied, first);
     assert.match(first, /^pk_live_/);
     await page.getByRole('cell', { name: first.slice(0, 12) }).first().waitFor();
     assert.equal(await page.getByText(first).count(), 0, 'the key is not on the page once the dialog is closed');

@@ -47,7 +47,7 @@ export function ShownOnce({ title, intro, values, onDone }: {
           <span className="stat-label">{label}</span>
           <output className="secret-box" aria-label={label}>{value}</output>
           <div className="btn-row">
-            <Button small onClick={() => void copy(label, value)}>Copy {label.toLowerCase()}</Button>
+            <Button small onClick={() => void copy(label, value)} aria-label={`Copy ${label}`}>Copy</Button>
             <span aria-live="polite" className="hint">{copied === label ? 'Copied to the clipboard' : ''}</span>
           </div>
         </div>
