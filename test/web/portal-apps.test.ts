@@ -281,6 +281,17 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     await other.context.close();
   });
 
+  await t.test('error states: an application that is not the team\'s, a product that is not published', async () => {
+    await page.goto('/apps/0190b5a2-0000-7000-8000-000000000000');
+    await page.getByRole('alert').getByText(/no such application/i).waitFor();
+    await page.getByRole('button', { name: 'Try again' }).waitFor();
+    await check(page, 'app-not-found');
+    await page.goto('/apps/subscribe?product=no-such-product');
+    await page.getByRole('alert').waitFor();
+    await page.getByRole('link', { name: 'Back to the catalog' }).waitFor();
+    await assertAccessible(page, 'subscribe to an unknown product');
+  });
+
   await t.test('delete the application (confirmed): its keys stop working', async () => {
     await page.goto(appUrl);
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
