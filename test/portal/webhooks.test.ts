@@ -71,3 +71,27 @@ test('deliveries, attempts, resend and replay of the application’s messages', 
     assert.equal(await h.store.read().webhookModel.getEndpoint(String(endpoint.body.id)), undefined);
   });
 });
+
+test('event types for the endpoint form, and a test event to one endpoint', async () => {
+  await withPortal(async (h) => {
+    const { client, team } = await h.user('dev@example.com');
+    await h.webhooks.createEventType({ name: 'order.created', description: 'An order was placed', schemas: { 1: { type: 'object' } }, example: { id: 7 } });
+    await h.webhooks.createEventType({ name: 'order.old', schemas: { 1: { type: 'object' } } });
+    await h.webhooks.updateEventType('order.old', { name: 'order.old', schemas: { 1: { type: 'object' } }, archived: true });
+    const types = await client.get('/portal/api/webhooks/event-types');
+    assert.equal(types.status, 200, types.text);
+    assert.deepEqual((types.body.data as Json[]).filter((t) => String(t.name).startsWith('order.')), [{ name: 'order.created', description: 'An order was placed', schemas: { 1: { type: 'object' } }, example: { id: 7 } }], 'archived types are not offered');
+
+    const app = await client.post(`/portal/api/teams/${team}/apps`, { name: 'Shop' });
+    const base = `/portal/api/teams/${team}/apps/${String(app.body.id)}/webhooks/endpoints`;
+    const endpoint = await client.post(base, { url: 'https://hooks.example.com/hook', event_types: ['order.*'] });
+    const other = await client.post(base, { url: 'https://hooks.example.com/other', event_types: ['order.*'] });
+    const sent = await client.post(`${base}/${String(endpoint.body.id)}/test`, {});
+    assert.equal(sent.status, 202, sent.text);
+    assert.equal(sent.body.deliveries, 1, 'to this endpoint only');
+    const deliveries = (await client.get(`${base}/${String(endpoint.body.id)}/deliveries`)).body.data as Json[];
+    assert.deepEqual(deliveries.map((d) => [d.message_id, d.trigger]), [[sent.body.message_id, 'test']]);
+    assert.deepEqual((await client.get(`${base}/${String(other.body.id)}/deliveries`)).body.data, []);
+    assertProblem(await client.post(`${base}/${String(endpoint.body.id)}/test`, { event_type: 'nope.nope' }), 404, 'not-found');
+  });
+});

@@ -18,6 +18,12 @@ const EndpointOut = Type.Object({
 }, { title: 'PortalWebhookEndpoint' });
 const DeliveryOut = Type.Object({ id: Type.String(), message_id: Type.String(), endpoint_id: Type.String(), status: Type.String(), trigger: Type.String(), attempts: Type.Integer(), next_attempt_at: Nullable(Timestamp), last_status: Type.Union([Type.Integer(), Type.Null()]), last_error: Nullable(Type.String()), created_at: Timestamp, updated_at: Timestamp }, { title: 'PortalWebhookDelivery' });
 const AttemptOut = Type.Object({ id: Type.String(), delivery_id: Type.String(), message_id: Type.String(), attempt: Type.Integer(), outcome: Type.String(), status_code: Type.Union([Type.Integer(), Type.Null()]), error_code: Nullable(Type.String()), latency_ms: Type.Integer(), response_excerpt: Type.String(), at: Timestamp }, { title: 'PortalWebhookAttempt' });
+const EventTypeOut = Type.Object({
+  name: Type.String(), description: Type.String(),
+  schemas: Type.Record(Type.String(), Type.Unknown(), { description: 'The payload\'s JSON Schema per version ("1", "2", …).' }),
+  example: Type.Unknown({ description: 'An example payload (null when the operator gave none).' }),
+}, { title: 'PortalWebhookEventType' });
+const TestInput = Type.Object({ event_type: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Default: the first type the endpoint receives.' })) }, { additionalProperties: false, title: 'PortalWebhookTest' });
 const ResendInput = Type.Object({ message: Type.String({ minLength: 1, maxLength: 128, description: 'The message (`webhook-id`) to send to this endpoint again.' }) }, { additionalProperties: false, title: 'PortalWebhookResend' });
 
 /** What a developer sees of an endpoint: no admin-only fields (rate limits, custom headers stay as set). */
@@ -58,6 +64,16 @@ export function webhookSelfServiceOperations(ctx: PortalContext, webhooks: Webho
   };
 
   return [
+    {
+      // The endpoint form's event-type filter offers these; archived types are not offered.
+      id: 'portal-list-webhook-event-types', method: 'GET', path: '/portal/api/webhooks/event-types', tag: 'Webhooks', role: 'user',
+      summary: 'The event types an endpoint can receive, with their payload schemas and an example',
+      responses: { 200: { description: 'Every published event type, by name.', schema: Type.Object({ data: Type.Array(EventTypeOut) }) } },
+      async handler() {
+        const page = await store.read().webhookModel.listEventTypes({ limit: 1000 });
+        return { body: { data: page.data.map((t) => ({ name: t.name, description: t.description, schemas: t.schemas, example: t.example ?? null })) } };
+      },
+    },
     {
       id: 'portal-list-webhook-endpoints', method: 'GET', path: BASE, tag: 'Webhooks', role: 'user',
       summary: 'The application’s webhook endpoints',
@@ -152,6 +168,19 @@ export function webhookSelfServiceOperations(ctx: PortalContext, webhooks: Webho
         const e = await endpointOf(input);
         const page = await store.read().webhookLog.listAttempts({ ...pageParams(input.query), endpoint_id: e.id, ...(input.query.delivery !== undefined ? { delivery_id: input.query.delivery } : {}) });
         return { body: pageBody(page, (a) => ({ id: a.id, delivery_id: a.delivery_id, message_id: a.message_id, attempt: a.attempt, outcome: a.outcome, status_code: a.status_code, error_code: a.error_code, latency_ms: a.latency_ms, response_excerpt: a.response_excerpt, at: a.at })) };
+      },
+    },
+    {
+      id: 'portal-test-webhook', method: 'POST', path: `${BASE}/{endpoint}/test`, tag: 'Webhooks', role: 'user', write: true,
+      summary: 'Send a test event (the type\'s example) to this endpoint only',
+      body: TestInput, bodyRequired: false,
+      responses: { 202: { description: 'The test message and how many deliveries it made.', schema: Type.Object({ message_id: Type.String(), deliveries: Type.Integer() }) } },
+      problems: ['not-found'],
+      async handler(input) {
+        const e = await endpointOf(input);
+        const b = bodyOf<{ event_type?: string }>(TestInput, input.body ?? {});
+        const r = await webhooks.testSend(e.id, b.event_type !== undefined ? { event_type: b.event_type } : {});
+        return { status: 202, body: { message_id: r.message.id, deliveries: r.deliveries } };
       },
     },
     {

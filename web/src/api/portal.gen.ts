@@ -388,6 +388,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/api/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event types an endpoint can receive, with their payload schemas and an example */
+        get: operations["portal-list-webhook-event-types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/portal/api/teams/{team}/apps/{app}/webhooks/endpoints": {
         parameters: {
             query?: never;
@@ -470,6 +487,23 @@ export interface paths {
         get: operations["portal-list-webhook-attempts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/teams/{team}/apps/{app}/webhooks/endpoints/{endpoint}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test event (the type's example) to this endpoint only */
+        post: operations["portal-test-webhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -928,9 +962,23 @@ export interface components {
             channels?: string[];
             disabled: boolean;
         };
+        PortalWebhookEventType: {
+            name: string;
+            description: string;
+            /** The payload's JSON Schema per version ("1", "2", …). */
+            schemas: {
+                [key: string]: unknown;
+            };
+            /** An example payload (null when the operator gave none). */
+            example: unknown;
+        };
         PortalWebhookResend: {
             /** The message (`webhook-id`) to send to this endpoint again. */
             message: string;
+        };
+        PortalWebhookTest: {
+            /** Default: the first type the endpoint receives. */
+            event_type?: string;
         };
     };
     responses: never;
@@ -2959,6 +3007,46 @@ export interface operations {
             };
         };
     };
+    "portal-list-webhook-event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** Every published event type, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PortalWebhookEventType"][];
+                    };
+                };
+            };
+            /** Unauthorized (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Forbidden (csrf-failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "portal-list-webhook-endpoints": {
         parameters: {
             query?: never;
@@ -3492,6 +3580,82 @@ export interface operations {
             };
             /** Not Found (not-found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-test-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                app: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PortalWebhookTest"];
+            };
+        };
+        responses: {
+            /** The test message and how many deliveries it made. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message_id: string;
+                        deliveries: number;
+                    };
+                };
+            };
+            /** Validation Failed (validation-failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Unauthorized (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Forbidden (csrf-failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Service Unavailable (store-unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

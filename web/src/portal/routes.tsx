@@ -19,11 +19,15 @@ export interface PortalRoute {
 
 export const ROUTES: readonly PortalRoute[] = [
   { pattern: '/', title: 'Developer portal', page: lazy(() => import('./pages/Home.tsx')) },
+  { pattern: '/apps', title: 'Applications', auth: true, page: lazy(() => import('./apps/Apps.tsx')) },
+  { pattern: '/apps/subscribe', title: 'Subscribe', auth: true, page: lazy(() => import('./apps/Subscribe.tsx')) },
+  { pattern: '/apps/:app', title: 'Application', auth: true, page: lazy(() => import('./apps/AppPage.tsx')) },
 ];
 
 /** Header navigation: `auth` items show only to logged-in users. */
 export const NAV: readonly { href: string; label: string; auth?: boolean }[] = [
   { href: '/', label: 'Home' },
+  { href: '/apps', label: 'Applications', auth: true },
 ];
 
 export function matchRoute(path: string): { route: PortalRoute; params: Record<string, string> } | undefined {
