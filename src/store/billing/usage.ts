@@ -43,3 +43,14 @@ export async function billableUsage(usage: UsageStore, range: BillableRange): Pr
   const rows = await qb.groupBy(['consumer', 'product', 'plan']).orderBy('consumer').orderBy('product').orderBy('plan').execute() as Record<string, unknown>[];
   return rows.map((r) => ({ consumer: String(r.consumer), product: String(r.product), plan: String(r.plan), calls: Number(r.calls), billable_calls: Number(r.billable_calls) }));
 }
+
+/** The services (APIs) these consumers called in a range, by name: what a usage page offers to filter by. */
+export async function servicesCalled(usage: UsageStore, range: BillableRange): Promise<string[]> {
+  if (range.consumers !== undefined && range.consumers.length === 0) return [];
+  const table = tableFor('hour', Date.parse(range.from), range.nowMs ?? Date.now(), range.retention ?? DEFAULT_RETENTION);
+  let qb = usage.db.selectFrom(table).select('service').distinct()
+    .where('bucket_start', '>=', range.from).where('bucket_start', '<', range.to).where('service', '<>', '');
+  if (range.consumers !== undefined) qb = qb.where('consumer', 'in', range.consumers);
+  const rows = await qb.orderBy('service').limit(200).execute() as { service: string }[];
+  return rows.map((r) => String(r.service));
+}
