@@ -19,11 +19,16 @@ export interface PortalRoute {
 
 export const ROUTES: readonly PortalRoute[] = [
   { pattern: '/', title: 'Developer portal', page: lazy(() => import('./pages/Home.tsx')) },
+  { pattern: '/usage', title: 'Usage', auth: true, page: lazy(() => import('./usage/UsagePage.tsx')) },
+  { pattern: '/billing', title: 'Billing', auth: true, page: lazy(() => import('./billing/BillingPage.tsx')) },
+  { pattern: '/billing/invoices/:id', title: 'Invoice', auth: true, page: lazy(() => import('./billing/InvoicePage.tsx')) },
 ];
 
 /** Header navigation: `auth` items show only to logged-in users. */
 export const NAV: readonly { href: string; label: string; auth?: boolean }[] = [
   { href: '/', label: 'Home' },
+  { href: '/usage', label: 'Usage', auth: true },
+  { href: '/billing', label: 'Billing', auth: true },
 ];
 
 export function matchRoute(path: string): { route: PortalRoute; params: Record<string, string> } | undefined {
