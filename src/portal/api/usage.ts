@@ -7,6 +7,7 @@ import { ApiProblem, Timestamp, Uuid } from '../../admin/api/types.ts';
 import { servicesCalled } from '../../store/billing/usage.ts';
 import { floorTo, nextBucket, usageCsv, usageSeries, type Granularity } from '../../store/usage/query.ts';
 import type { Plan } from '../../core/entities/schemas.ts';
+import { subscriptionsOf } from '../billing/invoicing.ts';
 import { principalOf, requireMember, type PortalContext, type PortalOperation } from './context.ts';
 
 const GRAINS = ['hour', 'day', 'month'] as const;
@@ -107,7 +108,7 @@ export function usageOperations(ctx: PortalContext): PortalOperation[] {
         const byConsumer = new Map(apps.map((a) => [a.consumer, a]));
         const nowMs = now();
         const rows = (await session.currentQuotaUsage(new Date(nowMs).toISOString())).filter((r) => byConsumer.has(r.consumer));
-        const subscriptions = (await session.all('subscription')).filter((s) => byConsumer.has(String(s.data.consumer)) && s.data.status === 'active');
+        const subscriptions = (await subscriptionsOf(session, [...byConsumer.keys()])).filter((s) => s.data.status === 'active');
         const plans = new Map((await session.all('plan')).map((p) => [p.key, p.data as Plan]));
         const data = [];
         for (const s of subscriptions) {

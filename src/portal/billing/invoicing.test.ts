@@ -5,7 +5,7 @@ import { openStore } from '../../store/open.ts';
 import type { Store } from '../../store/ports.ts';
 import { invoiceNumber } from '../../store/billing/invoices.ts';
 import { isBillableStatus } from '../../store/billing/usage.ts';
-import { finaliseInvoices, linesOf, previewInvoices } from './invoicing.ts';
+import { finaliseInvoices, linesOf, previewInvoices, subscriptionsOf } from './invoicing.ts';
 import { periodBefore, periodOf } from './period.ts';
 import { manualProvider } from './providers/manual.ts';
 import type { PaymentProvider } from './providers/provider.ts';
@@ -139,4 +139,24 @@ test('the manual provider makes no call and tells how to pay an open invoice', a
   assert.match(p.instructions({ number: 'INV-2026-11-000001', total_minor: 500, currency: 'USD', status: 'open' }).text, /within 14 days, quoting INV-2026-11-000001.*IBAN DE00 1234/);
   assert.match(p.instructions({ number: 'INV-2026-11-000001', total_minor: 500, currency: 'USD', status: 'paid' }).text, /Paid/);
   assert.match(p.instructions({ number: 'INV-2026-11-000001', total_minor: 0, currency: 'USD', status: 'open' }).text, /Nothing to pay/);
+});
+
+test('subscriptionsOf: the same subscriptions whether read per consumer or all at once', async () => {
+  const store = await openStore('sqlite::memory:');
+  try {
+    const consumers = Array.from({ length: 25 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+    await store.write(async (tx) => {
+      for (const [i, c] of consumers.entries()) {
+        await tx.insert('consumer', { name: c, tags: [] }, i);
+        await tx.insert('subscription', { consumer: c, product: 'p', plan: 'x', status: 'active' }, i);
+      }
+      await tx.insert('consumer', { name: 'other', tags: [] }, 99);
+      await tx.insert('subscription', { consumer: 'other', product: 'p', plan: 'x', status: 'active' }, 99);
+    });
+    const ids = (rows: { data: Record<string, unknown> }[]) => rows.map((r) => String(r.data.consumer)).sort();
+    assert.deepEqual(ids(await subscriptionsOf(store.read(), consumers)), consumers, 'many: one read, filtered');
+    assert.deepEqual(ids(await subscriptionsOf(store.read(), consumers.slice(0, 3))), consumers.slice(0, 3), 'few: per consumer');
+  } finally {
+    await store.close();
+  }
 });

@@ -5,7 +5,7 @@
 // a fee. Free plans produce no invoice.
 import type { Plan } from '../../core/entities/schemas.ts';
 import { billableUsage, type BillableUsage } from '../../store/billing/usage.ts';
-import { DuplicateKeyError, type Store, type StoreSession } from '../../store/ports.ts';
+import { DuplicateKeyError, type Store, type StoredEntity, type StoreSession } from '../../store/ports.ts';
 import type { InvoiceRow, PortalAppRow } from '../../store/schema.ts';
 import { periodBefore, periodOf, type BillingPeriod } from './period.ts';
 import { priceUsage, type InvoiceLine } from './pricing.ts';
@@ -35,6 +35,20 @@ const LOOKBACK_PERIODS = 3;
 const key = (consumer: string, product: string, plan: string) => `${consumer}\u0000${product}\u0000${plan}`;
 
 /**
+ * The subscriptions of these consumers: an indexed query per consumer for a team's few
+ * applications, one read of them all for many (finalisation over every team).
+ */
+export async function subscriptionsOf(session: StoreSession, consumers: readonly string[]): Promise<StoredEntity[]> {
+  if (consumers.length > 20) {
+    const wanted = new Set(consumers);
+    return (await session.all('subscription')).filter((s) => wanted.has(String(s.data.consumer)));
+  }
+  // A consumer has one subscription per product: a page of 1000 holds them all.
+  const pages = await Promise.all(consumers.map((consumer) => session.list('subscription', { limit: 1000, filters: { consumer } })));
+  return pages.flatMap((p) => p.data);
+}
+
+/**
  * Drafts for the applications `apps` in `period`: one per consumer × product × plan that made calls
  * under a subscription, plus one per subscription (active or suspended now) without calls whose plan
  * charges a fee. Plans that are free, or gone from the config, produce none.
@@ -44,7 +58,7 @@ export async function draftInvoices(session: StoreSession, apps: readonly Portal
   const byConsumer = new Map(apps.map((a) => [a.consumer, a]));
   const usage = await billableUsage(session.usage, { from: period.start, to: period.end, consumers: [...byConsumer.keys()], nowMs });
   const subjects = new Map<string, BillableUsage>(usage.map((u) => [key(u.consumer, u.product, u.plan), u]));
-  for (const s of await session.all('subscription')) {
+  for (const s of await subscriptionsOf(session, [...byConsumer.keys()])) {
     const consumer = String(s.data.consumer), product = String(s.data.product), plan = String(s.data.plan);
     const status = String(s.data.status);
     if (!byConsumer.has(consumer) || (status !== 'active' && status !== 'suspended') || s.created_at >= period.end) continue;
