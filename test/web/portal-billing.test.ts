@@ -1,7 +1,7 @@
 // The portal's Usage and Billing pages in real headless Chromium against a real node: a developer
 // whose application made calls through the gateway (metered, flushed and rolled up by the node's
 // own worker role) sees them in the usage chart and its data table, and sees this period's preview
-// invoice with the right amount. Both pages pass axe-core (no serious/critical violation) at 1280
+// invoice with the right amount, and a finalised invoice's page (lines, total, how to pay). The pages pass axe-core (no serious/critical violation) at 1280
 // and 375 px without horizontal scrolling, console errors or CSP violations.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { buildWeb, isUpToDate } from '../../web/build.ts';
 import { expectStatus, spawnNode, until } from '../harness/node.ts';
 import { startUpstream } from '../harness/upstream.ts';
+import { openStore } from '../../src/store/open.ts';
+import { priceUsage } from '../../src/portal/billing/pricing.ts';
 import { assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, launchBrowser, openPage, screenshot, untilServing } from './harness.ts';
 
 const TIMEOUT = 240_000;
@@ -98,6 +100,29 @@ test('portal usage and billing pages: a developer with traffic sees the usage ch
     await assertAccessible(page, 'billing');
     await assertNoHorizontalOverflow(page, 'billing');
     await screenshot(page, 'portal-billing');
+    assertNoPageProblems(desktop);
+  });
+
+  await t.test('invoice page: lines, total, status, how to pay, downloads', async () => {
+    // Last month's invoice, stored as the worker's finalisation stores them (a second store on the
+    // node's database file: the node's own worker only finalises months that are over).
+    const db = await openStore(`sqlite:${join(dir, 'portcullis.db')}`);
+    const priced = priceUsage({ model: 'per_call', currency: 'USD', monthly_minor: 0, per_call_minor: 50, included_calls: 0, tiers: [] }, 1234);
+    const invoice = await db.write((tx) => tx.invoices.insert({
+      team_id: team, app_id: app.id, consumer: app.consumer, product: 'orders', plan: 'metered', period_start: '2026-10-01T00:00:00.000Z', period_end: '2026-11-01T00:00:00.000Z',
+      currency: 'USD', calls: 1300, billable_calls: 1234, lines: JSON.stringify(priced.lines), subtotal_minor: priced.subtotal_minor, total_minor: priced.total_minor, provider: 'manual', provider_reference: null,
+    }));
+    await db.close();
+    await page.goto('/billing');
+    await page.getByRole('link', { name: invoice.number }).click();
+    await page.getByRole('heading', { level: 1, name: `Invoice ${invoice.number}` }).waitFor();
+    assert.match(await page.getByRole('table', { name: `Lines of invoice ${invoice.number}` }).innerText(), /1,234[\s\S]*\$617\.00/);
+    await page.getByText(`quoting ${invoice.number}`).waitFor();
+    await assertAccessible(page, 'invoice');
+    await assertNoHorizontalOverflow(page, 'invoice');
+    await screenshot(page, 'portal-invoice');
+    const printable = await page.request.get(`/portal/api/teams/${team}/invoices/${invoice.id}/download`);
+    assert.match(await printable.text(), /USD 617\.00/);
     assertNoPageProblems(desktop);
   });
 
