@@ -130,6 +130,9 @@ test('admin: invoices listed across teams, marked paid or void once, audit-logge
     assert.equal(list.status, 200, list.text);
     const [inv] = list.body.data as Json[];
     assert.equal(inv!.team_id, w.alice.team);
+    const got = await h.admin('GET', `/admin/invoices/${String(inv!.id)}`);
+    assert.deepEqual([got.body.number, got.body.total_minor, (got.body.lines as Json[]).length], [inv!.number, 30, 1]);
+    assert.deepEqual((await h.admin('GET', `/admin/invoices?team=${w.bob.team}`)).body.data, []);
     const paid = await h.admin('POST', `/admin/invoices/${String(inv!.id)}/pay`, { reference: 'wire 2026-12-04' });
     assert.equal(paid.status, 200, paid.text);
     assert.equal(paid.body.status, 'paid');

@@ -1,8 +1,9 @@
 // The portal's Usage and Billing pages in real headless Chromium against a real node: a developer
 // whose application made calls through the gateway (metered, flushed and rolled up by the node's
-// own worker role) sees them in the usage chart and its data table, and sees this period's preview
-// invoice with the right amount, and a finalised invoice's page (lines, total, how to pay). The pages pass axe-core (no serious/critical violation) at 1280
-// and 375 px without horizontal scrolling, console errors or CSP violations.
+// own worker role) sees them in the usage chart and its data table, this period's preview invoice
+// with the right amount, and a finalised invoice's page (lines, total, how to pay). The pages pass
+// axe-core (no serious/critical violation) at 1280 and 375 px without horizontal scrolling,
+// console errors or CSP violations.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

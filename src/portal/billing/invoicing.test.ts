@@ -160,3 +160,29 @@ test('subscriptionsOf: the same subscriptions whether read per consumer or all a
     await store.close();
   }
 });
+
+test('a provider that collects at once marks the invoice paid; one that fails leaves it open and is logged', async () => {
+  for (const mode of ['paid', 'throws'] as const) {
+    const w = await world();
+    try {
+      await seed(w, NOV);
+      const warnings: string[] = [];
+      const provider: PaymentProvider = {
+        ...manualProvider({ payTo: '', dueDays: 30 }), name: 'card',
+        collect: (inv) => (mode === 'paid' ? Promise.resolve({ status: 'paid' as const, reference: `ch_${inv.number}` }) : Promise.reject(new Error('card declined'))),
+      };
+      const r = await finaliseInvoices(w.store, DEC, { provider, graceMs: 0, logger: { warn: (_o, m) => warnings.push(String(m)) } });
+      const stored = await Promise.all(r.created.map((i) => w.store.read().invoices.get(i.id)));
+      if (mode === 'paid') {
+        assert.deepEqual(stored.map((i) => [i?.status, i?.provider, i?.provider_reference?.startsWith('ch_INV-')]), [['paid', 'card', true], ['paid', 'card', true]]);
+        assert.ok(stored.every((i) => i?.paid_at !== null));
+        assert.deepEqual(warnings, []);
+      } else {
+        assert.deepEqual(stored.map((i) => i?.status), ['open', 'open']);
+        assert.equal(warnings.length, 2);
+      }
+    } finally {
+      await w.store.close();
+    }
+  }
+});
