@@ -8,7 +8,7 @@ import { unique, type SuiteContext } from '../conformance/support.ts';
 import { emptyHistogram, type UsageRow } from '../usage/types.ts';
 import type { InvoiceRow } from '../schema.ts';
 import type { NewInvoice } from './invoices.ts';
-import { billableUsage } from './usage.ts';
+import { billableUsage, servicesCalled } from './usage.ts';
 
 function draft(consumer: string, periodStart: string, over: Partial<NewInvoice> = {}): NewInvoice {
   return {
@@ -66,7 +66,7 @@ export function billingTests(ctx: SuiteContext): void {
     assert.deepEqual((await s.read().invoices.list({ limit: 10, team_id: team, status: 'void' })).data.map((i) => i.id), bPaid ? [] : [b.id]);
   });
 
-  test('billing: billable usage counts answered calls below 500 except 401, 403 and 429, per subscription', async () => {
+  test('billing: billable usage counts answered calls below 500 except 401, 403 and 429, per subscription; the services called', async () => {
     const s = store();
     const consumer = unique('metered');
     const minute = Date.parse('2099-06-10T10:05:00Z');
@@ -79,5 +79,7 @@ export function billingTests(ctx: SuiteContext): void {
     const totals = await billableUsage(s.read().usage, { from: '2099-06-01T00:00:00.000Z', to: '2099-07-01T00:00:00.000Z', consumers: [consumer], nowMs: minute });
     assert.deepEqual(totals, [{ consumer, product: 'shipping', plan: 'pro', calls: 41, billable_calls: 14 }]);
     assert.deepEqual(await billableUsage(s.read().usage, { from: '2099-06-01T00:00:00.000Z', to: '2099-07-01T00:00:00.000Z', consumers: [], nowMs: minute }), []);
+    assert.deepEqual(await servicesCalled(s.read().usage, { from: '2099-06-01T00:00:00.000Z', to: '2099-07-01T00:00:00.000Z', consumers: [consumer], nowMs: minute }), ['carrier']);
+    assert.deepEqual(await servicesCalled(s.read().usage, { from: '2099-07-01T00:00:00.000Z', to: '2099-08-01T00:00:00.000Z', consumers: [consumer], nowMs: minute }), []);
   });
 }
