@@ -32,6 +32,7 @@ test('usage: the team’s series per application and API, hourly/daily/monthly, 
     assert.equal((bobs.body.points as Json[]).reduce((n, p) => n + Number(p.calls), 0), 999);
     assertProblem(await w.bob.client.get(`/portal/api/teams/${w.bob.team}/usage?app=${w.app}`), 404, 'not-found');
     assertProblem(await w.alice.client.get(`${base}?granularity=minute`), 400, 'validation-failed');
+    assertProblem(await w.alice.client.get(`${base}?service=${'x'.repeat(200)}`), 400, 'validation-failed');
     assertProblem(await w.alice.client.get(`${base}?granularity=hour&from=2000-01-01T00:00:00Z`), 400, 'validation-failed');
   });
 });

@@ -6,7 +6,7 @@ import Type from 'typebox';
 import { ApiProblem, Timestamp, Uuid } from '../../admin/api/types.ts';
 import { servicesCalled } from '../../store/billing/usage.ts';
 import { floorTo, nextBucket, usageCsv, usageSeries, type Granularity } from '../../store/usage/query.ts';
-import type { Plan } from '../../core/entities/schemas.ts';
+import { NAME_PATTERN, type Plan } from '../../core/entities/schemas.ts';
 import { subscriptionsOf } from '../billing/invoicing.ts';
 import { principalOf, requireMember, type PortalContext, type PortalOperation } from './context.ts';
 
@@ -38,6 +38,7 @@ const QuotaSchema = Type.Object({
   resets_at: Timestamp,
 }, { title: 'PortalQuota' });
 
+const SERVICE_NAME = new RegExp(NAME_PATTERN);
 const isGrain = (g: string): g is Grain => (GRAINS as readonly string[]).includes(g);
 
 function instant(name: string, text: string | undefined): number | undefined {
@@ -73,6 +74,7 @@ export function usageOperations(ctx: PortalContext): PortalOperation[] {
         if (!isGrain(g)) throw new ApiProblem('validation-failed', 'granularity must be hour, day or month', [{ pointer: '/query/granularity', detail: 'must be hour, day or month' }]);
         const format = q.format ?? 'json';
         if (format !== 'json' && format !== 'csv') throw new ApiProblem('validation-failed', 'format must be json or csv', [{ pointer: '/query/format', detail: 'must be json or csv' }]);
+        if (q.service !== undefined && !SERVICE_NAME.test(q.service)) throw new ApiProblem('validation-failed', 'service must be a service name', [{ pointer: '/query/service', detail: 'must be a service name' }]);
         const toMs = instant('to', q.to) ?? now();
         const fromMs = instant('from', q.from) ?? toMs - DEFAULT_SPAN[g];
         if (!(fromMs < toMs)) throw new ApiProblem('validation-failed', 'from must be before to', [{ pointer: '/query/from', detail: 'must be before to' }]);
