@@ -53,6 +53,8 @@ import { localUsage } from '../telemetry/usage/recorder.ts';
 import { createPortal, type Portal } from '../portal/index.ts';
 import { portalMount } from '../portal/openapi.ts';
 import { portalSettings, PortalSettingsError } from '../portal/settings.ts';
+import { billingSettings, BillingSettingsError, providerFor, type BillingSettings } from '../portal/billing/settings.ts';
+import { startBillingJob, type BillingJob } from '../portal/billing/invoicing.ts';
 
 /** How often a node checks whether the OAuth2 server needs a new signing key. */
 const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
@@ -110,8 +112,15 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   } catch (err) {
     throw new PlatformError(err instanceof UsageSettingsError ? err.message : String(err));
   }
+  let billingConf: BillingSettings;
+  try {
+    billingConf = billingSettings();
+  } catch (err) {
+    throw new PlatformError(err instanceof BillingSettingsError ? err.message : String(err));
+  }
   let webhookRole: WebhookRole | undefined;
   let usageJob: UsageJob | undefined;
+  let billingJob: BillingJob | undefined;
   let shutdownStarted = false;
 
   // The control plane: in store mode the store itself; in DB-less mode an in-memory mirror of the
@@ -134,6 +143,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (opts.roles.includes('worker') && !shutdownStarted) webhookRole = startWebhookRole({ store: source.store, masterKey: masterKey!, settings: webhookSettingsOfNode, logger });
       // Usage roll-ups and retention: a worker job beside webhook delivery.
       if (opts.roles.includes('worker') && !shutdownStarted) usageJob = startUsageJob({ store: source.store, retention: usageConf.retention, intervalMs: usageConf.rollupMs, logger });
+      // Invoices: finalises each finished billing period once (docs/billing.md), beside the roll-ups it waits for.
+      if (opts.roles.includes('worker') && !shutdownStarted) billingJob = startBillingJob({ store: source.store, provider: providerFor(billingConf), graceMs: billingConf.graceMs, everyMs: billingConf.everyMs, logger });
     });
     if (!await source.open()) source.retryOpen();
     control = { service: source.service, auth: new AdminAuth(source.store), readOnly: false, signingKeys: source.signingKeys };
@@ -256,7 +267,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (err instanceof PortalSettingsError) throw new PlatformError(err.message);
       throw err;
     }
-    portal = createPortal({ store: control.service.store, service: control.service, logger, settings, ...(webhooks ? { webhooks } : {}) });
+    portal = createPortal({ store: control.service.store, service: control.service, logger, settings, billing: billingConf, ...(webhooks ? { webhooks } : {}) });
     if (portal.mail.name === 'log') logger.info({}, 'portal mail goes to this log (PORTCULLIS_PORTAL_MAIL=log): set PORTCULLIS_PORTAL_MAIL=smtp to send it');
   }
   const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}), ...(portal ? { portal: portalMount(portal, pkg.version) } : {}) }) : undefined;
@@ -368,6 +379,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       shutdownStarted = true;
       await webhookRole?.stop();
       await usageJob?.stop();
+      await billingJob?.stop();
       // After the drain: every finished exchange was handed over; its usage reaches the store.
       await usageWriter?.stop();
       // After the drain: every request that counted is in, and its count reaches the store.

@@ -11,6 +11,9 @@ import { catalogOperations } from './api/catalog.ts';
 import { throttlesFor, type PortalContext, type PortalOperation } from './api/context.ts';
 import { teamOperations } from './api/teams.ts';
 import { webhookSelfServiceOperations } from './api/webhooks.ts';
+import { billingOperations } from './api/billing.ts';
+import { usageOperations } from './api/usage.ts';
+import { providerFor, billingSettings, type BillingSettings } from './billing/settings.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
 import { PortalSessions, portalGate } from './sessions.ts';
 import type { PortalSettings } from './settings.ts';
@@ -25,11 +28,16 @@ export interface PortalDeps {
   readonly webhooks?: WebhookService;
   /** How often expired sessions and tokens are pruned (0: never; default 15 minutes). */
   readonly pruneEveryMs?: number;
+  /** Billing (payment provider); defaults to the manual provider without payee details. */
+  readonly billing?: BillingSettings;
 }
 
 /** Every portal API operation, in the order the OpenAPI document lists them. */
-export function portalOperations(ctx: PortalContext): PortalOperation[] {
-  return [...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...(ctx.webhooks ? webhookSelfServiceOperations(ctx, ctx.webhooks) : []), ...catalogOperations(ctx)];
+export function portalOperations(ctx: PortalContext, billing: BillingSettings = billingSettings({})): PortalOperation[] {
+  return [
+    ...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...(ctx.webhooks ? webhookSelfServiceOperations(ctx, ctx.webhooks) : []), ...catalogOperations(ctx),
+    ...usageOperations(ctx), ...billingOperations(ctx, providerFor(billing)),
+  ];
 }
 
 export interface Portal {
@@ -51,7 +59,7 @@ export function createPortal(deps: PortalDeps): Portal {
     store: deps.store, service: deps.service, settings: deps.settings, sessions, mail, logger: deps.logger,
     throttles: throttlesFor(deps.settings), ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
   };
-  const operations = portalOperations(ctx);
+  const operations = portalOperations(ctx, deps.billing);
   const { store, settings } = deps;
   const prune = () => store.write(async (tx) => {
     const now = settings.now();

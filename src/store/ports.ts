@@ -5,6 +5,7 @@ import type { WebhookLog } from './webhooks/log.ts';
 import type { WebhookModel } from './webhooks/model.ts';
 import type { UsageStore } from './usage/store.ts';
 import type { PortalModel } from './portal/model.ts';
+import type { InvoiceStore } from './billing/invoices.ts';
 import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 import type { EdiControlNumbers } from './edi/control-numbers.ts';
 
@@ -165,6 +166,8 @@ export interface StoreSession {
   readonly portal: PortalModel;
   /** Outbound EDI control number sequences. */
   readonly ediControlNumbers: EdiControlNumbers;
+  /** Invoices and their numbering (billing). */
+  readonly invoices: InvoiceStore;
 }
 
 export interface StoreHealth {

@@ -280,6 +280,33 @@ export interface PortalAppRow {
   version: number;
 }
 
+/** An invoice (migration 008); `lines` is the pricing engine's lines as JSON. */
+export interface InvoiceRow {
+  id: string;
+  number: string;
+  team_id: string;
+  app_id: string;
+  consumer: string;
+  product: string;
+  plan: string;
+  period_start: string;
+  period_end: string;
+  currency: string;
+  calls: number;
+  billable_calls: number;
+  lines: string;
+  subtotal_minor: number;
+  total_minor: number;
+  status: 'open' | 'paid' | 'void';
+  provider: string;
+  provider_reference: string | null;
+  created_at: string;
+  updated_at: string;
+  paid_at: string | null;
+  voided_at: string | null;
+  version: number;
+}
+
 export interface Database {
   schema_migrations: { version: number; name: string; applied_at: string };
   config_state: { id: number; revision: number; updated_at: string };
@@ -314,6 +341,8 @@ export interface Database {
   portal_teams: PortalTeamRow;
   portal_members: PortalMemberRow;
   portal_apps: PortalAppRow;
+  invoices: InvoiceRow;
+  invoice_sequences: { scope: string; last: number };
 }
 
 export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions' | 'trading_partners';

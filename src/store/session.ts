@@ -8,6 +8,7 @@ import { WebhookModel } from './webhooks/model.ts';
 import { UsageStore } from './usage/store.ts';
 import { PortalModel } from './portal/model.ts';
 import { EdiControlNumbers } from './edi/control-numbers.ts';
+import { InvoiceStore } from './billing/invoices.ts';
 import {
   DuplicateKeyError, VersionConflictError, isUniqueViolation,
   type AuditEntry, type EventInput, type ListQuery, type Page, type QuotaDelta, type QuotaTotals, type SortField, type StoredEntity, type StoreSession,
@@ -52,6 +53,8 @@ export class KyselySession implements StoreSession {
   get portal(): PortalModel { return new PortalModel(this.#db, this.#dialect); }
   /** Outbound EDI control number sequences. */
   get ediControlNumbers(): EdiControlNumbers { return new EdiControlNumbers(this.#db); }
+  /** Invoices and their numbering (billing). */
+  get invoices(): InvoiceStore { return new InvoiceStore(this.#db, this.#dialect); }
   #now(): string { return new Date().toISOString(); }
 
   async revision(): Promise<number> {

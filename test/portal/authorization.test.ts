@@ -52,11 +52,16 @@ async function world(h: PortalHarness): Promise<World> {
   for (const r of [invitation, app, key, subscription, endpoint]) assert.equal(r.status, 201, r.text);
   const own = await outsider.post(`/portal/api/teams/${outsiderTeam}/apps`, { name: 'Own' });
   assert.equal(own.status, 201);
-  const ids = { team, app: String(app.body.id), key: String(key.body.id), subscription: String(subscription.body.id), user: String(dave.id), invitation: String(invitation.body.id), endpoint: String(endpoint.body.id) };
+  // An invoice of A's (as the worker's finalisation stores them).
+  const invoice = await h.store.write((tx) => tx.invoices.insert({
+    team_id: team, app_id: String(app.body.id), consumer: String(app.body.consumer), product: 'shipping', plan: 'gold', period_start: '2026-01-01T00:00:00.000Z', period_end: '2026-02-01T00:00:00.000Z',
+    currency: 'USD', calls: 10, billable_calls: 10, lines: '[]', subtotal_minor: 1, total_minor: 1, provider: 'manual', provider_reference: null,
+  }));
+  const ids = { team, app: String(app.body.id), key: String(key.body.id), subscription: String(subscription.body.id), user: String(dave.id), invitation: String(invitation.body.id), endpoint: String(endpoint.body.id), invoice: invoice.id };
   return {
     ids, owner, developer, outsider, outsiderTeam, outsiderApp: String(own.body.id),
     async snapshot() {
-      const urls = [`/portal/api/teams/${team}`, `/portal/api/teams/${team}/members`, `/portal/api/teams/${team}/invitations`, `/portal/api/teams/${team}/apps`, `${base}/keys`, `${base}/subscriptions`, `${base}/webhooks/endpoints`, `${base}/webhooks/endpoints/${String(endpoint.body.id)}/deliveries`];
+      const urls = [`/portal/api/teams/${team}`, `/portal/api/teams/${team}/members`, `/portal/api/teams/${team}/invitations`, `/portal/api/teams/${team}/apps`, `${base}/keys`, `${base}/subscriptions`, `${base}/webhooks/endpoints`, `${base}/webhooks/endpoints/${String(endpoint.body.id)}/deliveries`, `/portal/api/teams/${team}/invoices`, `/portal/api/teams/${team}/invoices/${invoice.id}`];
       const out: Json = {};
       for (const url of urls) {
         const r = await owner.get(url);

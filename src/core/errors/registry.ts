@@ -62,6 +62,7 @@ export const ERRORS = {
   'email-not-verified': { status: 403, title: 'Email Not Verified', detail: 'Confirm your email address (the link in the welcome mail) before doing this.' },
   'too-many-attempts': { status: 429, title: 'Too Many Attempts', detail: 'Too many attempts; wait for the time in Retry-After and try again.' },
   'last-owner': { status: 409, title: 'Conflict', detail: 'A team needs at least one owner; make someone else owner first.' },
+  'invoice-not-open': { status: 409, title: 'Invoice Not Open', detail: 'Only an open invoice can be marked paid or void.' },
   'upstream-timeout': { status: 504, title: 'Gateway Timeout', detail: 'The upstream service did not answer in time.' },
   'websocket-origin-forbidden': { status: 403, title: 'Origin Not Allowed', detail: 'WebSocket connections from this origin are not allowed.' },
   'xml-forbidden': { status: 400, title: 'Forbidden XML', detail: 'The XML document uses a construct that is not accepted (a DTD, an entity declaration or a processing instruction).' },

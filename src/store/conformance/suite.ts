@@ -13,6 +13,7 @@ import { recordTests } from './records.ts';
 import { quotaTests } from './quotas.ts';
 import { usageTests } from '../usage/conformance.ts';
 import { portalTests } from '../portal/conformance.ts';
+import { billingTests } from '../billing/conformance.ts';
 import { ediTests } from './edi.ts';
 import { type ConformanceTarget, POLL_MS, unique, service, waitFor, isShareable, rawQuery, type SuiteContext } from './support.ts';
 
@@ -78,7 +79,7 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
         }
       }
       const rows = await rawQuery(url(), 'select version from schema_migrations order by version') as { version: number | string }[];
-      // Numbers are reserved per issue (005 EDI, 006 metering, 007 portal): every migration, once, in order.
+      // Numbers are reserved per issue (005 EDI, 006 metering, 007 portal, 008 billing): every migration, once, in order.
       assert.deepEqual(rows.map((r) => Number(r.version)), MIGRATIONS.map((m) => m.version));
       assert.equal((await store().read().getByKey('service', name))?.version, 1);
     });
@@ -222,6 +223,7 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
     quotaTests(ctx);
     usageTests(ctx);
     portalTests(ctx);
+    billingTests(ctx);
     ediTests(ctx);
 
     test('concurrent bumped writes from two stores on one database are serialised', async (t) => {

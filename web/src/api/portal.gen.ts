@@ -612,6 +612,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/api/teams/{team}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls, errors and latency of the team’s applications over time */
+        get: operations["portal-usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/teams/{team}/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quota used this period, per subscription */
+        get: operations["portal-quotas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/teams/{team}/invoices/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This period’s invoices so far (a preview) */
+        get: operations["portal-invoice-preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/teams/{team}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team’s invoices, newest first */
+        get: operations["portal-list-invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/teams/{team}/invoices/{invoice}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An invoice, with how to pay it */
+        get: operations["portal-get-invoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/teams/{team}/invoices/{invoice}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an invoice (CSV or a printable HTML page) */
+        get: operations["portal-download-invoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 
 export type webhooks = Record<string, never>;
@@ -632,6 +734,13 @@ export interface components {
                 pointer: string;
                 detail: string;
             }[];
+        };
+        /** A calendar month in UTC; `end` is exclusive. */
+        BillingPeriod: {
+            start: string;
+            end: string;
+            /** e.g. "November 2026". */
+            label: string;
         };
         CatalogApi: {
             name: string;
@@ -770,6 +879,97 @@ export interface components {
             updated_at: string;
             version: number;
         };
+        Invoice: {
+            /** Server-assigned id (UUIDv7). */
+            id: string;
+            /** e.g. INV-2026-11-000123. */
+            number: string;
+            status: "open" | "paid" | "void";
+            app: {
+                /** Server-assigned id (UUIDv7). */
+                id: string;
+                name: string;
+            };
+            product: string;
+            plan: string;
+            period: components["schemas"]["BillingPeriod"];
+            currency: string;
+            /** Every call under the subscription in the period. */
+            calls: number;
+            /** The calls charged (docs/billing.md#billable-calls). */
+            billable_calls: number;
+            lines: components["schemas"]["InvoiceLine"][];
+            subtotal_minor: number;
+            total_minor: number;
+            issued_at: string;
+            paid_at: string | null;
+            voided_at: string | null;
+            provider: string;
+        };
+        InvoiceDetail: {
+            /** Server-assigned id (UUIDv7). */
+            id: string;
+            /** e.g. INV-2026-11-000123. */
+            number: string;
+            status: "open" | "paid" | "void";
+            app: {
+                /** Server-assigned id (UUIDv7). */
+                id: string;
+                name: string;
+            };
+            product: string;
+            plan: string;
+            period: components["schemas"]["BillingPeriod"];
+            currency: string;
+            /** Every call under the subscription in the period. */
+            calls: number;
+            /** The calls charged (docs/billing.md#billable-calls). */
+            billable_calls: number;
+            lines: components["schemas"]["InvoiceLine"][];
+            subtotal_minor: number;
+            total_minor: number;
+            issued_at: string;
+            paid_at: string | null;
+            voided_at: string | null;
+            provider: string;
+            payment: components["schemas"]["PaymentInstructions"];
+        };
+        InvoiceLine: {
+            description: string;
+            kind: "fee" | "included" | "usage";
+            quantity: number;
+            /** Minor units per unit; may be fractional. */
+            unit_price_minor: number;
+            amount_minor: number;
+        };
+        InvoicePreview: {
+            app: {
+                /** Server-assigned id (UUIDv7). */
+                id: string;
+                name: string;
+            };
+            product: string;
+            plan: string;
+            period: components["schemas"]["BillingPeriod"];
+            currency: string;
+            /** Every call under the subscription in the period. */
+            calls: number;
+            /** The calls charged (docs/billing.md#billable-calls). */
+            billable_calls: number;
+            lines: components["schemas"]["InvoiceLine"][];
+            subtotal_minor: number;
+            total_minor: number;
+        };
+        InvoicePreviews: {
+            period: components["schemas"]["BillingPeriod"];
+            /** One per application × product × plan with calls or a fee so far. */
+            data: components["schemas"]["InvoicePreview"][];
+        };
+        PaymentInstructions: {
+            provider: string;
+            text: string;
+            url?: string;
+        };
         PortalAccepted: {
             status: "accepted";
             detail: string;
@@ -852,6 +1052,22 @@ export interface components {
             /** At least 12 characters. */
             new_password: string;
         };
+        PortalQuota: {
+            app: {
+                /** Server-assigned id (UUIDv7). */
+                id: string;
+                name: string;
+            };
+            /** Server-assigned id (UUIDv7). */
+            subscription: string;
+            product: string;
+            plan: string;
+            period: "day" | "month";
+            limit: number;
+            used: number;
+            remaining: number;
+            resets_at: string;
+        };
         PortalResetConfirm: {
             /** The token from the mailed link. */
             token: string;
@@ -912,6 +1128,27 @@ export interface components {
         PortalToken: {
             /** The token from the mailed link. */
             token: string;
+        };
+        PortalUsagePoint: {
+            start: string;
+            calls: number;
+            errors_4xx: number;
+            errors_5xx: number;
+            bytes_in: number;
+            bytes_out: number;
+            latency_avg_ms?: number;
+            latency_p50_ms?: number;
+            latency_p95_ms?: number;
+            latency_p99_ms?: number;
+        };
+        PortalUsageSeries: {
+            granularity: "hour" | "day" | "month";
+            from: string;
+            to: string;
+            /** One per bucket that had calls, oldest first. */
+            points: components["schemas"]["PortalUsagePoint"][];
+            /** The APIs (services) the selected applications called in the range. */
+            services: string[];
         };
         PortalWebhookAttempt: {
             id: string;
@@ -3939,6 +4176,357 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogDocument"];
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-usage": {
+        parameters: {
+            query?: {
+                /** `hour`, `day` (default) or `month` (UTC buckets). */
+                granularity?: "hour" | "day" | "month";
+                /** Start (ISO date-time; snapped down to the bucket). Default: `to` minus 2 days (hour), 30 days (day) or a year (month). */
+                from?: string;
+                /** End (ISO date-time, exclusive; snapped up). Default: now. */
+                to?: string;
+                /** Only this application (its id). */
+                app?: string;
+                /** Only calls to this API (service name). */
+                service?: string;
+                /** `json` (default) or `csv`. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** The series (JSON, or CSV with `format=csv`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalUsageSeries"];
+                };
+            };
+            /** Validation Failed (validation-failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Unauthorized (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Forbidden (csrf-failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** Quotas. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PortalQuota"][];
+                    };
+                };
+            };
+            /** Unauthorized (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Forbidden (csrf-failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-invoice-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePreviews"];
+                };
+            };
+            /** Unauthorized (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Forbidden (csrf-failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-list-invoices": {
+        parameters: {
+            query?: {
+                /** `open`, `paid` or `void`. */
+                status?: "open" | "paid" | "void";
+                /** Page size (1–1000, default 100). */
+                limit?: number;
+                /** From the previous page’s `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Invoice"][];
+                        next_cursor?: string;
+                    };
+                };
+            };
+            /** Validation Failed (validation-failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Unauthorized (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Forbidden (csrf-failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-get-invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                invoice: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** The invoice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceDetail"];
+                };
+            };
+            /** Unauthorized (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Forbidden (csrf-failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-download-invoice": {
+        parameters: {
+            query?: {
+                /** `html` (default: a printable page; print it to PDF from the browser) or `csv`. */
+                format?: "html" | "csv";
+            };
+            header?: never;
+            path: {
+                team: string;
+                invoice: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** The invoice as HTML or CSV. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** Validation Failed (validation-failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Unauthorized (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Forbidden (csrf-failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** Not Found (not-found) */

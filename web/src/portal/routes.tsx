@@ -22,12 +22,17 @@ export const ROUTES: readonly PortalRoute[] = [
   { pattern: '/apps', title: 'Applications', auth: true, page: lazy(() => import('./apps/Apps.tsx')) },
   { pattern: '/apps/subscribe', title: 'Subscribe', auth: true, page: lazy(() => import('./apps/Subscribe.tsx')) },
   { pattern: '/apps/:app', title: 'Application', auth: true, page: lazy(() => import('./apps/AppPage.tsx')) },
+  { pattern: '/usage', title: 'Usage', auth: true, page: lazy(() => import('./usage/UsagePage.tsx')) },
+  { pattern: '/billing', title: 'Billing', auth: true, page: lazy(() => import('./billing/BillingPage.tsx')) },
+  { pattern: '/billing/invoices/:id', title: 'Invoice', auth: true, page: lazy(() => import('./billing/InvoicePage.tsx')) },
 ];
 
 /** Header navigation: `auth` items show only to logged-in users. */
 export const NAV: readonly { href: string; label: string; auth?: boolean }[] = [
   { href: '/', label: 'Home' },
   { href: '/apps', label: 'Applications', auth: true },
+  { href: '/usage', label: 'Usage', auth: true },
+  { href: '/billing', label: 'Billing', auth: true },
 ];
 
 export function matchRoute(path: string): { route: PortalRoute; params: Record<string, string> } | undefined {
