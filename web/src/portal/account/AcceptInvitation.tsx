@@ -1,6 +1,5 @@
 // The invitation link's target (logged-in only: the route sends visitors to log in and back).
 // Accepting is an explicit click, so a link preview or prefetch never joins anyone to a team.
-import { useState } from 'react';
 import { call, portal } from '../../api/portal.ts';
 import { Link, navigate } from '../../router.tsx';
 import { Button } from '../../ui/Button.tsx';

@@ -76,7 +76,7 @@ export default function ApiPage({ params }: PageProps) {
         <h2 id="api-documents">Documents</h2>
         {api.documents.length === 0 ? <p>None yet.</p> : (
           <ul className="catalog-apis">
-            {[...api.documents].reverse().map((d) => (
+            {api.documents.toReversed().map((d) => (
               <li key={d.id}>
                 <Link href={`${docs}?document=${encodeURIComponent(d.id)}`}>{`${d.title || api.name} ${d.version}`}</Link>
                 <Badge>{d.format}</Badge>
