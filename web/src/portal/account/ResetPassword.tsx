@@ -38,7 +38,7 @@ export default function ResetPassword({ search }: PageProps) {
         <>
           <ProblemSummary message={problems.summary} />
           {problems.summary ? <p><Link href="/forgot-password">Ask for a new link</Link></p> : null}
-          <Form label="New password" onSubmit={submit}>
+          <Form label="Set a new password" onSubmit={submit}>
             <TextField label="New password" type="password" name="password" autoComplete="new-password" required value={password} onChange={setPassword} hint={PASSWORD_RULE} error={problems.fields.password} />
             <Button type="submit" variant="primary" busy={busy}>Set password</Button>
           </Form>
