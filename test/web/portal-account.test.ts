@@ -123,7 +123,7 @@ test('portal accounts: sign up, verify by the mailed link, log in and out, reset
     await page.goto(link);
     await page.getByRole('heading', { level: 1, name: 'Choose a new password' }).waitFor();
     await checkPage(page, 'portal-reset');
-    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.locator('input[name="password"]').fill(newPassword);
     await page.getByRole('button', { name: 'Set password' }).click();
     await page.getByText('Your password is changed').waitFor();
     await logIn(page, email, password);

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { expectStatus } from '../harness/node.ts';
-import { assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, launchBrowser, openPage, screenshot, startSeededNode, untilServing } from './harness.ts';
+import { assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, launchBrowser, openPage, screenshot, startSeededNode, untilServing, type BrowserPage } from './harness.ts';
 
 const TIMEOUT = 240_000;
 after(() => closeBrowser());
@@ -30,6 +30,15 @@ const PARCELS_V2 = {
 };
 const SDL = '# Shipments as a graph\ntype Query {\n  "One shipment"\n  shipment(id: ID!): Shipment\n}\n\ntype Shipment { id: ID! status: String @deprecated(reason: "use state") }\n';
 
+/**
+ * Redoc's sidebar footer always renders its vendor's logo from cdn.redoc.ly; the CSP refuses it
+ * (no third-party loads, on purpose) and the page hides the link. Every other problem counts.
+ */
+function assertNoRealProblems(p: BrowserPage): void {
+  const vendorLogo = /Loading the image 'https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini\.svg' violates/;
+  assertNoPageProblems({ ...p, problems: p.problems.filter((m) => !vendorLogo.test(m)) });
+}
+
 async function checkPage(page: Page, name: string): Promise<void> {
   await assertAccessible(page, name);
   await assertNoHorizontalOverflow(page, name);
@@ -48,6 +57,11 @@ test('portal catalog: search, product plans, API page, Redoc reference, SDL, try
     expectStatus(await node.admin('POST', '/admin/import/openapi', { spec, service: 'parcels', upstream: upstream.url, tags: ['logistics'] }), 'import parcels');
   }
   expectStatus(await node.admin('POST', '/admin/plugins', { name: 'key-auth', service: 'parcels', config: {} }), 'key-auth on parcels', 201);
+  // Imported routes match their operation's method only; browsers' preflights are OPTIONS.
+  const routes = expectStatus(await node.admin('GET', '/admin/routes?limit=100'), 'routes').body.data as { name: string; service: string; methods?: string[] }[];
+  for (const r of routes.filter((x) => x.service === 'parcels' && x.methods !== undefined)) {
+    expectStatus(await node.admin('PATCH', `/admin/routes/${r.name}`, { methods: [...r.methods!, 'OPTIONS'] }), `OPTIONS on ${r.name}`);
+  }
   expectStatus(await node.admin('POST', '/admin/plugins', { name: 'cors', service: 'parcels', config: { origins: [portalOrigin], headers: ['apikey', 'content-type'], exposed_headers: ['x-request-id'] } }), 'cors on parcels', 201);
   expectStatus(await node.admin('POST', '/admin/services', { name: 'tracking', protocol: 'graphql', targets: [{ url: upstream.url }] }), 'graphql service', 201);
   expectStatus(await node.admin('PUT', '/admin/services/tracking/graphql-schema', { sdl: SDL }), 'store the SDL');
@@ -148,7 +162,7 @@ test('portal catalog: search, product plans, API page, Redoc reference, SDL, try
     await page.locator('.sdl-directive', { hasText: '@deprecated' }).waitFor();
     await checkPage(page, 'portal-docs-sdl');
   });
-  assertNoPageProblems(desktop);
+  assertNoRealProblems(desktop);
   await desktop.context.close();
 
   await t.test('phone width (375 px): catalog, product, API page and reference', async () => {
@@ -162,7 +176,7 @@ test('portal catalog: search, product plans, API page, Redoc reference, SDL, try
     await phone.page.getByTestId('redoc').getByText('Book a pickup').first().waitFor();
     await assertAccessible(phone.page, 'reference at 375 px');
     await screenshot(phone.page, 'portal-docs-phone');
-    assertNoPageProblems(phone);
+    assertNoRealProblems(phone);
     await phone.context.close();
   });
 });

@@ -13,9 +13,13 @@ import type { PageProps } from '../routes.tsx';
 import './docs.css';
 import { documentLabel, kindOf, operationsOf, parseOpenApi, pickDocument, type Operation } from './documents.ts';
 import { SdlView } from './SdlView.tsx';
+import { nonceStyleElements } from './styleNonce.ts';
 import { TryIt } from './TryIt.tsx';
 
-const RedocView = lazy(() => import('./RedocView.tsx'));
+const RedocView = lazy(() => {
+  nonceStyleElements();
+  return import('./RedocView.tsx');
+});
 
 type Parsed = { kind: 'openapi'; spec: Record<string, unknown>; operations: Operation[] } | { kind: 'text'; text: string; format: string } | { kind: 'error'; message: string };
 
