@@ -2,13 +2,31 @@
 // portal). Themed from the design tokens as they are computed on the page, so a branding override
 // of the tokens reaches the reference too. styled-components injects its rules into a <style>
 // element carrying the page's CSP nonce (<meta property="csp-nonce">, set by the server).
+import { useEffect, useRef } from 'react';
 import { RedocStandalone } from 'redoc';
+
+/**
+ * Redoc labels each sidebar entry with the operation's summary alone, while the entry shows the
+ * method too ("GET One parcel"): a name that differs from the visible text confuses speech input
+ * users (WCAG 2.5.3). Without the label the visible text is the name.
+ */
+function dropMismatchedLabels(root: HTMLElement): () => void {
+  const fix = () => {
+    for (const li of root.querySelectorAll('li[data-item-id][aria-label]')) li.removeAttribute('aria-label');
+  };
+  fix();
+  const observer = new MutationObserver(fix);
+  observer.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
+  return () => observer.disconnect();
+}
 
 function token(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
 export default function RedocView({ spec, onReady }: { spec: object; onReady?: () => void }) {
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => (root.current ? dropMismatchedLabels(root.current) : undefined), []);
   const theme = {
     colors: {
       primary: { main: token('--pc-color-primary', '#1f4b99') },
@@ -24,6 +42,7 @@ export default function RedocView({ spec, onReady }: { spec: object; onReady?: (
     rightPanel: { backgroundColor: '#1f2733' },
   };
   return (
+    <div ref={root}>
     <RedocStandalone
       spec={spec}
       onLoaded={() => onReady?.()}
@@ -38,5 +57,6 @@ export default function RedocView({ spec, onReady }: { spec: object; onReady?: (
         nativeScrollbars: true,
       }}
     />
+    </div>
   );
 }
