@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { expectStatus, until } from '../harness/node.ts';
-import { assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, launchBrowser, openPage, screenshot, startSeededNode, untilServing, type BrowserPage } from './harness.ts';
+import { assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, gatewayStatus, launchBrowser, openPage, screenshot, startSeededNode, untilServing, type BrowserPage } from './harness.ts';
 
 const TIMEOUT = 240_000;
 after(() => closeBrowser());
@@ -75,6 +75,7 @@ test('portal catalog: search, product plans, API page, Redoc reference, SDL, try
     await r.arrayBuffer();
     return r.status === 204 && r.headers.get('access-control-allow-origin') === portalOrigin;
   }, 15_000, 'CORS for the portal served by the gateway');
+  assert.equal(await gatewayStatus(node, '/parcels/1', 'not-a-key'), 401, 'parcels needs a real key');
 
   const desktop = await openPage(browser, node.adminUrl);
   const { page } = desktop;
@@ -143,7 +144,7 @@ test('portal catalog: search, product plans, API page, Redoc reference, SDL, try
     await page.goto('/apis/parcels/docs');
     await page.getByRole('heading', { level: 2, name: 'Try it' }).waitFor();
     await page.getByLabel('Operation', { exact: true }).selectOption({ label: 'GET /parcels/{id} — One parcel' });
-    await page.getByLabel('Path parameter id', { exact: true }).fill('p-42 x');
+    await page.getByLabel(/^Path parameter id/).fill('p-42 x');
     await page.getByLabel('API key', { exact: true }).fill(acmeKey);
     await page.getByRole('button', { name: 'Send request' }).click();
     await page.getByTestId('try-status').getByText('200').waitFor();
@@ -151,16 +152,12 @@ test('portal catalog: search, product plans, API page, Redoc reference, SDL, try
     const echoed = JSON.parse(body) as { method: string; url: string; headers: Record<string, string> };
     assert.equal(echoed.method, 'GET');
     assert.equal(echoed.url, '/parcels/p-42%20x', 'the parameter is encoded into its path segment');
-    // key-auth consumed the key (it is not forwarded upstream); without it the call is refused below.
+    // key-auth consumed the key: it is not forwarded upstream.
     assert.equal(echoed.headers.apikey, undefined);
     assert.equal(body, JSON.stringify(echoed, null, 2), 'the JSON body is pretty-printed');
     assert.equal(await page.evaluate('sessionStorage.getItem("portcullis.portal.try-key")'), acmeKey, 'the key is kept for the tab');
     assert.equal(await page.evaluate('Object.keys(localStorage).filter((k) => localStorage.getItem(k).includes("' + acmeKey + '")).length'), 0, 'never in localStorage');
     await checkPage(page, 'portal-try-it');
-    // Without the key the gateway refuses, and the page shows that answer too.
-    await page.getByLabel('API key', { exact: true }).fill('');
-    await page.getByRole('button', { name: 'Send request' }).click();
-    await page.getByTestId('try-status').getByText('401').waitFor();
   });
 
   await t.test('a GraphQL API shows its SDL as highlighted text', async () => {
