@@ -17,13 +17,13 @@ after(() => closeBrowser());
  * a path on the node's admin origin: the harness's node listens on an OS-chosen admin port, which
  * the default PORTCULLIS_PORTAL_URL (built before listening) does not know.
  */
-async function mailedLink(node: NodeProcess, to: string, kind: string, after = 0): Promise<string> {
+async function mailedLink(node: NodeProcess, to: string, kind: string): Promise<string> {
   let link: string | undefined;
   await until(() => {
     const mails = node.logs().split('\n').filter((l) => l.includes('"portal.mail"'))
       .map((l) => (JSON.parse(l) as { mail: { to: string; kind: string; link?: string } }).mail)
       .filter((m) => m.to === to && m.kind === kind);
-    link = mails.length > after ? mails.at(-1)?.link : undefined;
+    link = mails.at(-1)?.link;
     return link !== undefined;
   }, 15_000, `${kind} mail to ${to}`);
   const url = new URL(link!);
