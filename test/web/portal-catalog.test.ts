@@ -45,7 +45,7 @@ async function checkPage(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
 }
 
-test('portal catalog: search, product plans, API page, Redoc reference, SDL, try it through the gateway; accessible at 1280 and 375 px', { timeout: TIMEOUT }, async (t) => {
+test('portal catalog: search, product plans, API page with its deprecation notice, Redoc reference, SDL, try it through the gateway; accessible at 1280 and 375 px', { timeout: TIMEOUT }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const { node, upstream, acmeKey } = await startSeededNode(t);
@@ -60,7 +60,9 @@ test('portal catalog: search, product plans, API page, Redoc reference, SDL, try
   // Imported routes match their operation's method only; browsers' preflights are OPTIONS.
   const routes = expectStatus(await node.admin('GET', '/admin/routes?limit=100'), 'routes').body.data as { name: string; service: string; methods?: string[] }[];
   for (const r of routes.filter((x) => x.service === 'parcels' && x.methods !== undefined)) {
-    expectStatus(await node.admin('PATCH', `/admin/routes/${r.name}`, { methods: [...r.methods!, 'OPTIONS'] }), `OPTIONS on ${r.name}`);
+    // The GET route is version 1, deprecated, retiring in the far future: the API page says so.
+    const version = r.name === 'parcels.get-parcel' ? { version: { name: '1', by: 'header', default: true, deprecated_at: '2025-01-01T00:00:00Z', sunset_at: '2099-06-30T12:00:00Z', link: 'https://docs.example.com/parcels/v1-to-v2' } } : {};
+    expectStatus(await node.admin('PATCH', `/admin/routes/${r.name}`, { methods: [...r.methods!, 'OPTIONS'], ...version }), `OPTIONS on ${r.name}`);
   }
   expectStatus(await node.admin('POST', '/admin/plugins', { name: 'cors', service: 'parcels', config: { origins: [portalOrigin], headers: ['apikey', 'content-type'], exposed_headers: ['x-request-id'] } }), 'cors on parcels', 201);
   expectStatus(await node.admin('POST', '/admin/services', { name: 'tracking', protocol: 'graphql', targets: [{ url: upstream.url }] }), 'graphql service', 201);
@@ -120,6 +122,10 @@ test('portal catalog: search, product plans, API page, Redoc reference, SDL, try
     await page.goto('/apis/parcels');
     await page.getByRole('heading', { level: 1, name: 'Parcels' }).waitFor();
     await page.getByText('Track parcels from pickup to doorstep.').first().waitFor();
+    const notice = page.getByRole('note');
+    await notice.getByText(/is deprecated; it stops working on June 30, 2099/).waitFor();
+    assert.equal(await notice.getByRole('link', { name: 'Migration guide' }).getAttribute('href'), 'https://docs.example.com/parcels/v1-to-v2');
+    await page.getByRole('region', { name: 'Versions' }).getByRole('cell', { name: 'deprecated' }).waitFor();
     const changelog = page.locator('.changelog');
     await changelog.getByText('2.0.0').waitFor();
     await changelog.locator('code', { hasText: '/parcels' }).first().waitFor();
