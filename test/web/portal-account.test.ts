@@ -1,8 +1,9 @@
 // The portal's account pages in real headless Chromium against a real node: sign up (the password
 // rule checked in place), follow the verification link the node logged (the log mail transport),
 // log in with a ?next= return, log out, a wrong password shown on the form, a password reset by
-// its mailed link, and the team page (an owner invites by email). Every page passes axe-core at
-// 1280 and 375 px without horizontal scrolling, console errors or CSP violations.
+// its mailed link, the team page (an owner invites by email) and accepting that invitation (a
+// developer then sees no owner controls). Every page passes axe-core at 1280 and 375 px without
+// horizontal scrolling, console errors or CSP violations.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -134,6 +135,34 @@ test('portal accounts: sign up, verify by the mailed link, log in and out, reset
   });
   assertNoPageProblems(desktop);
   await desktop.context.close();
+
+  await t.test('the invited colleague: log in from the invitation link, accept, a developer sees no owner controls', async () => {
+    const colleague = await openPage(browser, node.adminUrl);
+    const p = colleague.page;
+    await p.goto('/signup');
+    await p.getByLabel('Email').fill('colleague@example.com');
+    await p.getByLabel('Password').fill(password);
+    await p.getByRole('button', { name: 'Sign up' }).click();
+    await p.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+    const invitation = await mailedLink(node, 'colleague@example.com', 'invite');
+    await p.goto(invitation);
+    // Logged-in only: to the login page and back to the invitation.
+    await p.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+    await p.getByLabel('Email').fill('colleague@example.com');
+    await p.getByLabel('Password').fill(password);
+    await p.getByRole('button', { name: 'Log in' }).click();
+    await p.getByRole('heading', { level: 1, name: 'Join a team' }).waitFor();
+    await checkPage(p, 'portal-accept-invitation');
+    await p.getByRole('button', { name: 'Accept invitation' }).click();
+    await p.getByRole('heading', { level: 1, name: /^Team A team with a rather long name/ }).waitFor();
+    await p.getByRole('cell', { name: email, exact: true }).waitFor();
+    await p.getByText('developer', { exact: true }).first().waitFor();
+    assert.equal(await p.getByRole('heading', { name: 'Invite a member' }).count(), 0, 'no invitations for developers');
+    assert.equal(await p.getByRole('button', { name: /^Remove / }).count(), 0, 'no removing for developers');
+    await p.getByRole('button', { name: 'Leave team' }).waitFor();
+    assertNoPageProblems(colleague);
+    await colleague.context.close();
+  });
 
   await t.test('phone width (375 px): sign-up, login, account and team pages', async () => {
     const phone = await openPage(browser, node.adminUrl, 375);
