@@ -41,6 +41,8 @@ export interface AdminDeps {
   readonly portal?: { operations: readonly AnyOperation[]; gate: Gate<any, string>; document: string };
   /** Folder of the built web app (portal + console); default dist/web; false: no web app. */
   readonly webRoot?: string | false;
+  /** URLs the web app's pages may call besides the admin origin (the gateway, for "try it"). */
+  readonly connectSources?: () => readonly (string | undefined)[];
 }
 
 export function createAdminServer(deps: AdminDeps): FastifyInstance {
@@ -79,7 +81,7 @@ export function createAdminServer(deps: AdminDeps): FastifyInstance {
   // The web app answers every other GET (a missing build only logs: the APIs work without it).
   if (deps.webRoot !== false) {
     const root = deps.webRoot ?? DEFAULT_WEB_ROOT;
-    if (mountWebApp(app, { root, notFound }) === 0) deps.logger.warn({ root }, 'web app not built (npm run build:web): the portal and console are not served');
+    if (mountWebApp(app, { root, notFound, ...(deps.connectSources ? { connectSources: deps.connectSources } : {}) }) === 0) deps.logger.warn({ root }, 'web app not built (npm run build:web): the portal and console are not served');
   }
 
   app.setNotFoundHandler(notFound);

@@ -1,5 +1,5 @@
 // Serving the built web app from the admin listener: cache headers (immutable hashed assets,
-// no-cache index.html), the Content-Security-Policy, content types, precompressed bodies chosen by
+// index.html never cached, with a fresh CSP nonce), the Content-Security-Policy, content types, precompressed bodies chosen by
 // Accept-Encoding, ETags, the single-page-app fallback for browser navigations, and that nothing
 // outside the build (or on the API prefixes) is ever served. A real admin server over a real
 // build folder written to a temp dir.
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { createAdminServer } from './server.ts';
-import { CONTENT_SECURITY_POLICY } from './web-assets.ts';
+import { connectOrigin, CONTENT_SECURITY_POLICY, contentSecurityPolicy, withNonce } from './web-assets.ts';
 
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-AbC123.js"></script></head><body><div id="root"></div></body></html>';
 const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});`;
@@ -50,23 +50,43 @@ async function withServer(fn: (app: ReturnType<typeof createAdminServer>) => Pro
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
-test('index.html: no-cache, a strict CSP without inline scripts, html content type', () => withServer(async (app) => {
-  for (const url of ['/', '/index.html']) {
-    const r = await app.inject({ method: 'GET', url, headers: HTML });
+const nonceOf = (body: string) => /<meta property="csp-nonce" nonce="([A-Za-z0-9+/=]+)">/.exec(body)?.[1];
+
+test('index.html: never cached, a strict CSP without inline scripts, a fresh style nonce per page', () => withServer(async (app) => {
+  const nonces = new Set<string>();
+  for (const url of ['/', '/index.html', '/']) {
+    const r = await app.inject({ method: 'GET', url, headers: { ...HTML, 'accept-encoding': 'br, gzip' } });
     assert.equal(r.statusCode, 200);
-    assert.equal(r.body, INDEX);
+    const nonce = nonceOf(r.body);
+    assert.ok(nonce && nonce.length >= 24, 'the page carries its nonce for styled-components');
+    nonces.add(nonce);
+    assert.equal(r.body, withNonce(INDEX, nonce));
     assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
-    assert.equal(r.headers['cache-control'], 'no-cache');
-    assert.equal(r.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
+    assert.equal(r.headers['cache-control'], 'no-store');
+    assert.equal(r.headers.etag, undefined, 'no revalidation of a page whose nonce changes');
+    assert.equal(r.headers['content-encoding'], undefined);
+    assert.equal(r.headers['content-security-policy'], contentSecurityPolicy({ nonce, connect: [] }));
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
     assert.equal(r.headers['x-frame-options'], 'DENY');
+    const csp = Object.fromEntries(String(r.headers['content-security-policy']).split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
+    assert.equal(csp['script-src'], "'self'", 'no unsafe-inline or eval for scripts');
+    assert.equal(csp['style-src'], `'self' 'nonce-${nonce}'`, 'styles: own files and nonced style elements, never unsafe-inline');
+    assert.equal(csp['connect-src'], "'self'");
+    assert.equal(csp['frame-ancestors'], "'none'");
+    assert.equal(csp['object-src'], "'none'");
   }
-  const csp = Object.fromEntries(CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
-  assert.equal(csp['script-src'], "'self'", 'no unsafe-inline or eval for scripts');
-  assert.equal(csp['style-src'], "'self'");
-  assert.equal(csp['frame-ancestors'], "'none'");
-  assert.equal(csp['object-src'], "'none'");
+  assert.equal(nonces.size, 3, 'every page gets its own nonce');
 }));
+
+test('CSP connect-src: the gateway origin the portal calls, only as an origin', () => {
+  assert.equal(connectOrigin('https://api.example.com/x?y'), 'https://api.example.com');
+  assert.equal(connectOrigin("https://a.example.com; script-src *"), undefined);
+  assert.equal(connectOrigin('javascript:alert(1)'), undefined);
+  assert.equal(connectOrigin(undefined), undefined);
+  assert.match(contentSecurityPolicy({ connect: ['http://127.0.0.1:8000'] }), /connect-src 'self' http:\/\/127\.0\.0\.1:8000;/);
+  assert.equal(CONTENT_SECURITY_POLICY, contentSecurityPolicy());
+  assert.equal(withNonce('<html><HEAD lang="en"><title>x</title></HEAD></html>', 'n'), '<html><HEAD lang="en"><meta property="csp-nonce" nonce="n"><title>x</title></HEAD></html>');
+});
 
 test('hashed assets: immutable for a year, correct types, ETag and 304', () => withServer(async (app) => {
   const js = await app.inject({ method: 'GET', url: '/assets/index-AbC123.js' });
@@ -110,8 +130,8 @@ test('single-page app: browser navigations get index.html; programs, missing fil
   for (const url of ['/console', '/console/services', '/console/consumers/acme%20shop', '/apis/orders?tab=docs']) {
     const r = await app.inject({ method: 'GET', url, headers: HTML });
     assert.equal(r.statusCode, 200, url);
-    assert.equal(r.body, INDEX, url);
-    assert.equal(r.headers['cache-control'], 'no-cache');
+    assert.equal(r.body, withNonce(INDEX, nonceOf(r.body) ?? ''), url);
+    assert.equal(r.headers['cache-control'], 'no-store');
   }
   const problem = async (url: string, headers: Record<string, string> = HTML) => {
     const r = await app.inject({ method: 'GET', url, headers });
@@ -135,7 +155,7 @@ test('no path leaves the build folder', () => withServer(async (app) => {
   for (const url of ['/../pc-web-secret.txt', '/assets/../../pc-web-secret.txt', '/%2e%2e/pc-web-secret.txt', '/assets/%2e%2e%2f%2e%2e%2fpc-web-secret.txt', '/..%2fpc-web-secret.txt', '/%2e%2e%5cpc-web-secret.txt', '//etc/passwd', '/assets/%00', '/%E0%A4%A']) {
     const r = await app.inject({ method: 'GET', url, headers: HTML });
     assert.doesNotMatch(r.body, /top secret|root:/, url);
-    assert.ok(r.statusCode === 404 || (r.statusCode === 200 && r.body === INDEX) || r.statusCode === 400, `${url}: ${r.statusCode}`);
+    assert.ok(r.statusCode === 404 || (r.statusCode === 200 && r.body === withNonce(INDEX, nonceOf(r.body) ?? '')) || r.statusCode === 400, `${url}: ${r.statusCode}`);
   }
 }));
 

@@ -2,7 +2,7 @@
 // listener. The whole build is read into memory once at start: it is small, every answer is then
 // a map lookup (no file system access per request, so no path can ever escape the build folder),
 // and precompressed .br/.gz siblings written by web/build.ts are picked by Accept-Encoding.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,22 +10,59 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
+export interface CspOptions {
+  /** Allows `<style>` elements carrying this nonce (styled-components in the docs page's Redoc). */
+  readonly nonce?: string;
+  /** Origins scripts may call besides this one (the gateway, for the portal's "try it"). */
+  readonly connect?: readonly string[];
+}
+
 /**
- * No inline script or style, nothing from other origins, no framing. React sets styles through
- * the CSSOM (allowed under style-src 'self'); Vite's build emits only external files.
+ * No inline script, nothing from other origins, no framing. React sets styles through the CSSOM
+ * (allowed under style-src 'self'); Vite's build emits only external files. The one exception
+ * is style elements with the response's nonce: Redoc's styled-components inject their rules that
+ * way, and a nonce (never 'unsafe-inline') keeps injected markup from adding styles. Scripts may
+ * call this origin and the gateway (try it), nothing else.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(opts: CspOptions = {}): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    opts.nonce ? `style-src 'self' 'nonce-${opts.nonce}'` : "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    ["connect-src 'self'", ...(opts.connect ?? [])].join(' '),
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The policy without a nonce or extra origins (what a page gets at the least). */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/** Only origins go into connect-src: anything else (a typo, a path, a quote) is left out. */
+export function connectOrigin(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * index.html with the page's nonce in `<meta property="csp-nonce">`, where styled-components
+ * looks for it. Browsers hide a `nonce` attribute from the DOM's attribute readers and from CSS
+ * selectors, so injected markup cannot read it back.
+ */
+export function withNonce(html: string, nonce: string): string {
+  const head = /<head(\s[^>]*)?>/i.exec(html);
+  const meta = `<meta property="csp-nonce" nonce="${nonce}">`;
+  return head ? html.slice(0, head.index + head[0].length) + meta + html.slice(head.index + head[0].length) : meta + html;
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -105,6 +142,8 @@ export interface WebAppOptions {
   readonly root: string;
   /** Answers what the app does not serve (the API's problem+json 404). */
   notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply;
+  /** URLs the pages may call besides their own origin (asked per page: the gateway's port may come later). */
+  connectSources?: () => readonly (string | undefined)[];
 }
 
 /** Mounts the app for every GET/HEAD outside the API prefixes; returns how many files it serves. */
@@ -113,7 +152,24 @@ export function mountWebApp(app: FastifyInstance, opts: WebAppOptions): number {
   const index = assets.get('/index.html');
   if (!index) return 0;
 
+  const indexHtml = index.body.toString('utf8');
+  // The page: a fresh nonce per answer, so it is never cached or revalidated (no ETag) and never
+  // served precompressed (it is a few hundred bytes).
+  const sendPage = (reply: FastifyReply) => {
+    const nonce = randomBytes(18).toString('base64');
+    const connect = (opts.connectSources?.() ?? []).map(connectOrigin).filter((o): o is string => o !== undefined);
+    return reply.code(200)
+      .header('content-type', index.type)
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('content-security-policy', contentSecurityPolicy({ nonce, connect: [...new Set(connect)] }))
+      .header('x-frame-options', 'DENY')
+      .send(withNonce(indexHtml, nonce));
+  };
+
   const send = (req: FastifyRequest, reply: FastifyReply, asset: Asset) => {
+    if (asset === index) return sendPage(reply);
     reply.header('content-type', asset.type)
       .header('cache-control', asset.cacheControl)
       .header('etag', asset.etag)

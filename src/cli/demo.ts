@@ -168,6 +168,7 @@ export async function runDemo(args: StartArgs): Promise<void> {
       `  Carrier API    http://127.0.0.1:${CARRIER_PORT}  (the upstream, direct)`,
       `  Portal API     ${adminUrl}/portal/api  (OpenAPI: /portal/api/openapi.json; the portal web app at ${adminUrl}/)`,
       ...(developer ? [`  Developer      ${developer.email}, password in ${developerFile}`] : []),
+      `  Portal try-it  calls the gateway at ${process.env.PORTCULLIS_PORTAL_GATEWAY_URL ?? localUrl(args.host, platform.proxyPort)} (PORTCULLIS_PORTAL_GATEWAY_URL; the carrier service allows the portal's origin by CORS)`,
       '',
       `  Try it (the carrier API takes an API key; the demo shop's is in ${keyFile}):`,
       `    KEY=$(cat ${keyFile})`,

@@ -52,7 +52,7 @@ import { UsageWriter } from '../telemetry/usage/writer.ts';
 import { localUsage } from '../telemetry/usage/recorder.ts';
 import { createPortal, type Portal } from '../portal/index.ts';
 import { portalMount } from '../portal/openapi.ts';
-import { portalSettings, PortalSettingsError } from '../portal/settings.ts';
+import { portalSettings, PortalSettingsError, type PortalSettings } from '../portal/settings.ts';
 import { billingSettings, BillingSettingsError, providerFor, type BillingSettings } from '../portal/billing/settings.ts';
 import { startBillingJob, type BillingJob } from '../portal/billing/invoicing.ts';
 
@@ -259,10 +259,18 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   } : undefined;
   // The developer portal's API needs the store (DB-less nodes have none to sign users up into).
   let portal: Portal | undefined;
+  let settings: PortalSettings | undefined;
   if (control && !control.readOnly) {
-    let settings;
     try {
-      settings = portalSettings(process.env, `http://${opts.adminHost.includes(':') ? `[${opts.adminHost}]` : opts.adminHost}:${opts.adminPort}`);
+      // "Try it" calls go to this node's own proxy unless PORTCULLIS_PORTAL_GATEWAY_URL names
+      // another: its port is known once it listens; a wildcard host is reached by the portal's name.
+      const localGateway = () => {
+        const port = gateway?.port;
+        if (!port || !settings) return undefined;
+        const host = opts.host === '0.0.0.0' || opts.host === '::' || opts.host === '' ? new URL(settings.publicUrl).hostname : opts.host;
+        return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+      };
+      settings = portalSettings(process.env, `http://${opts.adminHost.includes(':') ? `[${opts.adminHost}]` : opts.adminHost}:${opts.adminPort}`, localGateway);
     } catch (err) {
       if (err instanceof PortalSettingsError) throw new PlatformError(err.message);
       throw err;
@@ -270,7 +278,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     portal = createPortal({ store: control.service.store, service: control.service, logger, settings, billing: billingConf, ...(webhooks ? { webhooks } : {}) });
     if (portal.mail.name === 'log') logger.info({}, 'portal mail goes to this log (PORTCULLIS_PORTAL_MAIL=log): set PORTCULLIS_PORTAL_MAIL=smtp to send it');
   }
-  const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}), ...(portal ? { portal: portalMount(portal, pkg.version) } : {}) }) : undefined;
+  const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}), ...(portal ? { portal: portalMount(portal, pkg.version), connectSources: () => [settings?.gatewayUrl()] } : {}) }) : undefined;
   let adminPort = 0;
   if (admin) {
     try {

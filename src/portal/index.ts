@@ -8,6 +8,7 @@ import type { WebhookService } from '../webhooks/service.ts';
 import { accountOperations } from './api/accounts.ts';
 import { appOperations } from './api/apps.ts';
 import { catalogOperations } from './api/catalog.ts';
+import { configOperations } from './api/config.ts';
 import { throttlesFor, type PortalContext, type PortalOperation } from './api/context.ts';
 import { teamOperations } from './api/teams.ts';
 import { webhookSelfServiceOperations } from './api/webhooks.ts';
@@ -35,7 +36,7 @@ export interface PortalDeps {
 /** Every portal API operation, in the order the OpenAPI document lists them. */
 export function portalOperations(ctx: PortalContext, billing: BillingSettings = billingSettings({})): PortalOperation[] {
   return [
-    ...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...(ctx.webhooks ? webhookSelfServiceOperations(ctx, ctx.webhooks) : []), ...catalogOperations(ctx),
+    ...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...(ctx.webhooks ? webhookSelfServiceOperations(ctx, ctx.webhooks) : []), ...catalogOperations(ctx), ...configOperations(ctx),
     ...usageOperations(ctx), ...billingOperations(ctx, providerFor(billing)),
   ];
 }

@@ -22,6 +22,11 @@ export interface PortalSettings {
   readonly resetTtlMs: number;
   readonly inviteTtlMs: number;
   readonly mail: MailSettings;
+  /**
+   * The gateway's public URL, for the portal's "try it" calls (and the web app's CSP connect-src):
+   * PORTCULLIS_PORTAL_GATEWAY_URL, else the node's own proxy listener once it is known, else none.
+   */
+  readonly gatewayUrl: () => string | undefined;
   /** Per client address and per account (the email as typed, known or not). */
   readonly throttle: {
     readonly loginPerIp: ThrottleLimit;
@@ -62,7 +67,26 @@ export const DEFAULT_THROTTLE: PortalSettings['throttle'] = {
   invitesPerUser: { max: 50, windowMs: HOUR },
 };
 
-export function portalSettings(env: NodeJS.ProcessEnv = process.env, fallbackUrl = 'http://127.0.0.1:8081'): PortalSettings {
+/** An origin-style URL (http(s), no path, query or credentials): it goes into a CSP directive. */
+export function gatewayUrlSetting(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new PortalSettingsError(`PORTCULLIS_PORTAL_GATEWAY_URL must be an absolute http(s) URL, not "${text}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash || url.pathname !== '/') {
+    throw new PortalSettingsError(`PORTCULLIS_PORTAL_GATEWAY_URL must be an http(s) origin such as https://api.example.com, not "${text}"`);
+  }
+  return url.origin;
+}
+
+/**
+ * `localGateway`: the node's own proxy URL, asked when a request needs it (the proxy listens after
+ * the portal is set up, on a port that may be chosen by the OS).
+ */
+export function portalSettings(env: NodeJS.ProcessEnv = process.env, fallbackUrl = 'http://127.0.0.1:8081', localGateway?: () => string | undefined): PortalSettings {
   const publicUrl = (env.PORTCULLIS_PORTAL_URL ?? fallbackUrl).replace(/\/+$/, '');
   let parsed: URL;
   try {
@@ -80,6 +104,7 @@ export function portalSettings(env: NodeJS.ProcessEnv = process.env, fallbackUrl
     mail = { transport: 'smtp', url, from: env.PORTCULLIS_PORTAL_MAIL_FROM ?? 'Portcullis <no-reply@localhost>' };
   } else throw new PortalSettingsError(`PORTCULLIS_PORTAL_MAIL must be "log" or "smtp", not "${transport}"`);
   const secure = env.PORTCULLIS_PORTAL_SECURE_COOKIES;
+  const configuredGateway = gatewayUrlSetting(env.PORTCULLIS_PORTAL_GATEWAY_URL);
   return {
     publicUrl,
     secureCookies: secure === 'true' || secure === '1' || (secure === undefined && parsed.protocol === 'https:'),
@@ -89,6 +114,7 @@ export function portalSettings(env: NodeJS.ProcessEnv = process.env, fallbackUrl
     resetTtlMs: HOUR,
     inviteTtlMs: 7 * DAY,
     mail,
+    gatewayUrl: () => configuredGateway ?? localGateway?.(),
     throttle: DEFAULT_THROTTLE,
     now: Date.now,
   };

@@ -612,6 +612,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/api/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The portal’s settings for the web app: the gateway URL that “try it” calls */
+        get: operations["portal-config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/portal/api/teams/{team}/usage": {
         parameters: {
             query?: never;
@@ -999,6 +1016,10 @@ export interface components {
         PortalApplicationPatch: {
             name?: string;
             description?: string;
+        };
+        PortalConfig: {
+            /** The gateway’s public URL (PORTCULLIS_PORTAL_GATEWAY_URL, else the node’s own proxy listener); null when unknown. */
+            gateway_url: string | null;
         };
         PortalInvitation: {
             /** Identifies the invitation (not the token, which only the mail carries). */
@@ -4185,6 +4206,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** The settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalConfig"];
                 };
             };
         };

@@ -19,6 +19,19 @@ export interface PortalRoute {
 
 export const ROUTES: readonly PortalRoute[] = [
   { pattern: '/', title: 'Developer portal', page: lazy(() => import('./pages/Home.tsx')) },
+  { pattern: '/signup', title: 'Sign up', page: lazy(() => import('./account/SignUp.tsx')) },
+  { pattern: '/check-email', title: 'Check your email', page: lazy(() => import('./account/CheckEmail.tsx')) },
+  { pattern: '/verify-email', title: 'Verify your email', page: lazy(() => import('./account/VerifyEmail.tsx')) },
+  { pattern: '/login', title: 'Log in', page: lazy(() => import('./account/Login.tsx')) },
+  { pattern: '/forgot-password', title: 'Reset your password', page: lazy(() => import('./account/ForgotPassword.tsx')) },
+  { pattern: '/reset-password', title: 'Choose a new password', page: lazy(() => import('./account/ResetPassword.tsx')) },
+  { pattern: '/accept-invitation', title: 'Join a team', auth: true, page: lazy(() => import('./account/AcceptInvitation.tsx')) },
+  { pattern: '/account', title: 'Your account', auth: true, page: lazy(() => import('./account/Account.tsx')) },
+  { pattern: '/team', title: 'Team', auth: true, page: lazy(() => import('./account/Team.tsx')) },
+  { pattern: '/catalog', title: 'API catalog', page: lazy(() => import('./catalog/Catalog.tsx')) },
+  { pattern: '/products/:product', title: 'Product', page: lazy(() => import('./catalog/Product.tsx')) },
+  { pattern: '/apis/:api', title: 'API', page: lazy(() => import('./catalog/ApiPage.tsx')) },
+  { pattern: '/apis/:api/docs', title: 'API reference', page: lazy(() => import('./docs/ApiDocs.tsx')) },
   { pattern: '/apps', title: 'Applications', auth: true, page: lazy(() => import('./apps/Apps.tsx')) },
   { pattern: '/apps/subscribe', title: 'Subscribe', auth: true, page: lazy(() => import('./apps/Subscribe.tsx')) },
   { pattern: '/apps/:app', title: 'Application', auth: true, page: lazy(() => import('./apps/AppPage.tsx')) },
@@ -30,9 +43,11 @@ export const ROUTES: readonly PortalRoute[] = [
 /** Header navigation: `auth` items show only to logged-in users. */
 export const NAV: readonly { href: string; label: string; auth?: boolean }[] = [
   { href: '/', label: 'Home' },
+  { href: '/catalog', label: 'Catalog' },
   { href: '/apps', label: 'Applications', auth: true },
   { href: '/usage', label: 'Usage', auth: true },
   { href: '/billing', label: 'Billing', auth: true },
+  { href: '/team', label: 'Team', auth: true },
 ];
 
 export function matchRoute(path: string): { route: PortalRoute; params: Record<string, string> } | undefined {
