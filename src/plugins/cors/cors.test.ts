@@ -19,12 +19,26 @@ function preflight(raw: unknown, origin: string, method = 'PUT', requestHeaders?
   return cors.handlers.access!(context('OPTIONS', headers), compileConf(cors, raw)) as PluginResponse | undefined;
 }
 
-/** Response headers after the upstream-response handler, for a request and an upstream answer. */
+/**
+ * Response headers as the client gets them, for a request and an upstream answer: the access
+ * handler, the upstream-response handler, then the answer fields added as the gateway writes the
+ * response (what src/gateway/exchange.ts does).
+ */
 function respond(raw: unknown, request: HeaderMap, upstream: HeaderMap = {}, method = 'GET'): HeaderMap {
   const ctx = context(method, request);
+  const conf = compileConf(cors, raw);
+  const verdict = cors.handlers.access!(ctx, conf);
+  assert.equal(verdict, undefined, 'an actual request (or a continued preflight) is not answered in access');
   ctx.response = { status: 200, headers: { ...upstream } };
-  cors.handlers['upstream-response']!(ctx, compileConf(cors, raw));
-  return sentHeaders(ctx.response.headers);
+  cors.handlers['upstream-response']!(ctx, conf);
+  return sentHeaders({ ...ctx.response.headers, ...ctx.answerHeaders });
+}
+
+/** The fields a refusal by a later plugin (key-auth's 401) carries: only the answer fields. */
+function answerFieldsOf(raw: unknown, request: HeaderMap, method = 'GET'): Record<string, string> {
+  const ctx = context(method, request);
+  assert.equal(cors.handlers.access!(ctx, compileConf(cors, raw)), undefined);
+  return { ...ctx.answerHeaders };
 }
 
 const allowedActual = (raw: unknown, origin: string) => respond(raw, { origin })['access-control-allow-origin'] === origin;
@@ -299,4 +313,13 @@ test('Vary: appended to the upstream\'s, never duplicated, "*" left alone', () =
   const headers: HeaderMap = { vary: 'Origin' };
   appendVary(headers, ['Origin', 'Access-Control-Request-Method']);
   assert.equal(headers.vary, 'Origin, Access-Control-Request-Method');
+});
+
+test('the gateway\'s own answers (a later plugin\'s 401 or 429) carry the CORS fields of an allowed origin, so the page can read them', () => {
+  const fields = answerFieldsOf({ origins: [APP], credentials: true, exposed_headers: ['RateLimit'] }, { origin: APP });
+  assert.equal(fields['access-control-allow-origin'], APP);
+  assert.equal(fields['access-control-allow-credentials'], 'true');
+  assert.match(fields['access-control-expose-headers'] ?? '', /ratelimit/i);
+  assert.deepEqual(answerFieldsOf({ origins: [APP] }, { origin: 'https://evil.example' }), {});
+  assert.deepEqual(answerFieldsOf({ origins: [APP] }, {}), {});
 });

@@ -13,11 +13,22 @@ function rewriteUpstreamResponse(ctx: RequestContext, conf: CompiledCors): void 
   // Vary even on requests without Origin: a cache must not hand their answer to a cross-origin one.
   if (preflight) appendVary(headers, PREFLIGHT_VARY);
   else if (conf.varyOnOrigin) appendVary(headers, ['Origin']);
+  // An actual request's CORS fields are answer fields (set in access), added as the response is
+  // written: so they also reach answers the gateway makes itself (401, 429, 502), which a browser
+  // would otherwise hide from the page, and a cached response never stores one origin's fields.
+  if (!preflight) return;
   const origin = allowedOrigin(conf, ctx.headers);
   // A disallowed origin gets no CORS headers: the request went through, the browser hides the answer.
+  if (origin !== undefined && preflightRefusal(conf, ctx.headers) === undefined) Object.assign(headers, preflightHeaders(conf, origin));
+}
+
+/** The Access-Control-* fields of an actual request from an allowed origin, on every answer to it. */
+function setAnswerFields(ctx: RequestContext, conf: CompiledCors): void {
+  const origin = allowedOrigin(conf, ctx.headers);
   if (origin === undefined) return;
-  if (!preflight) Object.assign(headers, actualHeaders(conf, origin));
-  else if (preflightRefusal(conf, ctx.headers) === undefined) Object.assign(headers, preflightHeaders(conf, origin));
+  const fields = (ctx.answerHeaders ??= {});
+  // Assigned, not appended: each is a single value (a list of origins is invalid).
+  for (const [name, value] of Object.entries(actualHeaders(conf, origin))) fields[name] = value;
 }
 
 export const cors = definePlugin<typeof CorsSchema, CompiledCors>({
@@ -31,7 +42,8 @@ export const cors = definePlugin<typeof CorsSchema, CompiledCors>({
   compile: compileCors,
   handlers: {
     access(ctx, conf) {
-      if (conf.preflightContinue || !isPreflight(ctx.method, ctx.headers)) return undefined;
+      if (!isPreflight(ctx.method, ctx.headers)) return setAnswerFields(ctx, conf);
+      if (conf.preflightContinue) return undefined;
       const vary = PREFLIGHT_VARY.join(', ');
       const refusal = preflightRefusal(conf, ctx.headers);
       // Refused without any Access-Control-* header: the browser fails the preflight.
