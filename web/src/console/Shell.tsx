@@ -14,9 +14,11 @@ const SubscriptionsPage = lazy(() => import('./pages/Subscriptions.tsx'));
 const ConsumerPage = lazy(() => import('./pages/ConsumerPage.tsx'));
 const AuditPage = lazy(() => import('./pages/Audit.tsx'));
 const WebhooksPage = lazy(() => import('./pages/Webhooks.tsx'));
+const AnalyticsPage = lazy(() => import('./analytics/AnalyticsPage.tsx'));
 
 const NAV: readonly { href: string; label: string }[] = [
   { href: '/console', label: 'Dashboard' },
+  { href: '/console/analytics', label: 'Analytics' },
   { href: '/console/services', label: 'Services' },
   { href: '/console/routes', label: 'Routes' },
   { href: '/console/plugins', label: 'Plugins' },
@@ -32,6 +34,7 @@ function pageFor(path: string): { title: string; node: ReactNode } {
   const parts = path.replace(/\/+$/, '').split('/').slice(2).map(decodeURIComponent);
   const [section, id] = parts;
   if (section === undefined) return { title: 'Dashboard', node: <Dashboard /> };
+  if (section === 'analytics') return { title: 'Analytics', node: <AnalyticsPage /> };
   if (section === 'subscriptions') return { title: 'Subscriptions', node: <SubscriptionsPage /> };
   if (section === 'audit') return { title: 'Audit log', node: <AuditPage /> };
   if (section === 'webhooks') return { title: 'Webhooks', node: <WebhooksPage /> };
