@@ -104,7 +104,7 @@ function TrafficCharts({ g, points }: { g: Granularity; points: Point[] }) {
             ])} />} />
         </section>
         <section className="card" aria-label="Error rates">
-          <LineChart title="Error rate (% of calls)" labels={labels} yMax={100} formatValue={(v) => `${v}%`}
+          <LineChart title="Error rate (% of calls)" labels={labels} yTicks={[0, 25, 50, 75, 100]} formatValue={(v) => `${v}%`}
             summary={`${formatPercent(percent(totals.errors4xx, totals.calls))} of calls answered 4xx and ${formatPercent(percent(totals.errors5xx, totals.calls))} answered 5xx over the range.`}
             series={[
               { key: '4xx', label: '4xx', tone: 'warning', dash: '6 3', values: points.map((p) => errorShare(p, p.errors_4xx)) },
@@ -165,7 +165,7 @@ function NearLimit() {
   const [threshold, setThreshold] = useState('80');
   const near = useAsync(() => call(admin.GET('/admin/analytics/quota-near-limit', { params: { query: { threshold: Number(threshold) } } })), [threshold]);
   return (
-    <section className="section" aria-labelledby="near-heading">
+    <section className="analytics-section" aria-labelledby="near-heading">
       <div className="toolbar">
         <h2 id="near-heading">Quota near its limit</h2>
         <SelectField label="At least" value={threshold} onChange={setThreshold} options={['50', '80', '90', '100'].map((t) => ({ value: t, label: `${t}% used` }))} />
@@ -200,7 +200,7 @@ export default function AnalyticsPage() {
           : traffic.data!.points.length === 0 ? <p className="card analytics-empty">No calls in this range{filters.service || filters.route || filters.consumer ? ' for these filters' : ''}. Calls appear here a few seconds after the gateway answers them.</p>
           : <TrafficCharts g={traffic.data!.granularity} points={points} />}
       </div>
-      <section className="section" aria-labelledby="top-heading">
+      <section className="analytics-section" aria-labelledby="top-heading">
         <h2 id="top-heading">Top consumers</h2>
         <DataTable caption="Top consumers" columns={consumerColumns} rows={top.data?.data} loading={top.loading} error={top.error}
           empty="No consumer made calls in this range." rowKey={(c) => c.consumer} />

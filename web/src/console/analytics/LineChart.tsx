@@ -3,7 +3,7 @@
 // has a colour AND a dash pattern (colour is never the only cue), and the same numbers are
 // available as a data table under a disclosure for keyboard and screen-reader users.
 import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
-import { niceMax } from './series.ts';
+import { niceTicks } from './series.ts';
 
 export interface ChartSeries {
   readonly key: string;
@@ -17,6 +17,8 @@ export interface ChartSeries {
 
 const HEIGHT = 220;
 const PAD = { top: 12, right: 12, bottom: 28, left: 52 };
+/** Pixels between the anchors of two x labels (a time label is about 60 px wide at 11 px). */
+const MIN_LABEL_GAP = 90;
 
 /** The container's content width, following resizes (a phone rotating, the sidebar collapsing). */
 function useWidth(): [RefObject<HTMLDivElement | null>, number] {
@@ -46,7 +48,7 @@ function pathOf(values: readonly (number | undefined)[], x: (i: number) => numbe
   return d;
 }
 
-export function LineChart({ title, summary, labels, series, formatValue, yMax, table }: {
+export function LineChart({ title, summary, labels, series, formatValue, yTicks, table }: {
   title: string;
   /** One sentence a screen reader hears for the image (e.g. the totals and the peak). */
   summary: string;
@@ -54,8 +56,8 @@ export function LineChart({ title, summary, labels, series, formatValue, yMax, t
   labels: readonly string[];
   series: readonly ChartSeries[];
   formatValue(v: number): string;
-  /** A fixed top of the axis (e.g. 100 for percentages); otherwise from the data. */
-  yMax?: number;
+  /** Fixed ticks (e.g. 0–100 for percentages); otherwise from the data. */
+  yTicks?: readonly number[];
   /** The same data as a table (rendered inside the disclosure). */
   table: ReactNode;
 }) {
@@ -63,16 +65,16 @@ export function LineChart({ title, summary, labels, series, formatValue, yMax, t
   const [ref, width] = useWidth();
   const n = labels.length;
   const peak = Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== undefined)));
-  const top = yMax ?? niceMax(peak);
+  const ticks = yTicks ?? niceTicks(peak);
+  const top = ticks[ticks.length - 1]!;
   const plotW = width - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const x = (i: number) => PAD.left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1));
   const y = (v: number) => PAD.top + plotH - (Math.min(v, top) / top) * plotH;
-  const ticks = [0, top / 4, top / 2, (3 * top) / 4, top];
   // As many x labels as fit (about one per 90 px), always including the first and the last.
-  const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(plotW / 90))));
-  const xTicks = labels.map((l, i) => ({ l, i })).filter(({ i }) => i % every === 0 || i === n - 1)
-    .filter(({ i }, k, all) => !(i === n - 1 && k > 0 && i - all[k - 1]!.i < every / 2));
+  const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(plotW / MIN_LABEL_GAP))));
+  // The last label always shows; a regular one too close before it gives way.
+  const xTicks = labels.map((l, i) => ({ l, i })).filter(({ i }) => i === n - 1 || (i % every === 0 && x(n - 1) - x(i) >= MIN_LABEL_GAP));
   return (
     <figure className="chart" aria-labelledby={`${id}-title`}>
       <figcaption id={`${id}-title`} className="chart-title">{title}</figcaption>

@@ -95,6 +95,7 @@ export function formatPercent(v: number | undefined): string {
 
 export function formatMs(v: number | undefined): string {
   if (v === undefined) return '—';
+  if (v === 0) return '0 ms';
   return v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : `${v >= 10 ? Math.round(v) : v.toFixed(1)} ms`;
 }
 
@@ -119,10 +120,15 @@ export function bucketLabel(g: Granularity, iso: string, long = false): string {
   }
 }
 
-/** Round the top of an axis up to 1, 2 or 5 × a power of ten, so its ticks are readable. */
-export function niceMax(v: number): number {
-  if (!(v > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * power >= v) return m * power;
-  return 10 * power;
+/**
+ * Axis ticks for values up to `peak`: a step of 1, 2 or 5 × a power of ten giving at most four
+ * intervals, and the top as a whole number of steps, so every tick label is a round number.
+ */
+export function niceTicks(peak: number): number[] {
+  if (!(peak > 0)) return [0, 1];
+  const rough = peak / 4;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((st) => st >= rough) ?? 10 * power;
+  const count = Math.max(1, Math.ceil(peak / step - 1e-9));
+  return Array.from({ length: count + 1 }, (_, i) => Number((i * step).toPrecision(12)));
 }
