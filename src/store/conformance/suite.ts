@@ -13,6 +13,7 @@ import { recordTests } from './records.ts';
 import { quotaTests } from './quotas.ts';
 import { usageTests } from '../usage/conformance.ts';
 import { portalTests } from '../portal/conformance.ts';
+import { brandingTests } from '../branding/conformance.ts';
 import { ediTests } from './edi.ts';
 import { type ConformanceTarget, POLL_MS, unique, service, waitFor, isShareable, rawQuery, type SuiteContext } from './support.ts';
 
@@ -222,6 +223,7 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
     quotaTests(ctx);
     usageTests(ctx);
     portalTests(ctx);
+    brandingTests(ctx);
     ediTests(ctx);
 
     test('concurrent bumped writes from two stores on one database are serialised', async (t) => {
