@@ -8,6 +8,7 @@ import type { WebhookService } from '../webhooks/service.ts';
 import { accountOperations } from './api/accounts.ts';
 import { appOperations } from './api/apps.ts';
 import { catalogOperations } from './api/catalog.ts';
+import { brandingPortalOperations } from './branding/operations.ts';
 import { throttlesFor, type PortalContext, type PortalOperation } from './api/context.ts';
 import { teamOperations } from './api/teams.ts';
 import { webhookSelfServiceOperations } from './api/webhooks.ts';
@@ -29,7 +30,7 @@ export interface PortalDeps {
 
 /** Every portal API operation, in the order the OpenAPI document lists them. */
 export function portalOperations(ctx: PortalContext): PortalOperation[] {
-  return [...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...(ctx.webhooks ? webhookSelfServiceOperations(ctx, ctx.webhooks) : []), ...catalogOperations(ctx)];
+  return [...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...(ctx.webhooks ? webhookSelfServiceOperations(ctx, ctx.webhooks) : []), ...catalogOperations(ctx), ...brandingPortalOperations(ctx)];
 }
 
 export interface Portal {

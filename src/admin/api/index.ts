@@ -7,6 +7,7 @@ import { entityOperations } from './entities.ts';
 import { oauth2Operations } from './oauth2.ts';
 import { quotaOperations } from './quotas.ts';
 import { analyticsOperations } from './analytics.ts';
+import { brandingOperations } from './branding.ts';
 import type { SigningKeys } from '../signing-keys.ts';
 import type { Operation } from './types.ts';
 import { userOperations } from './users.ts';
@@ -30,6 +31,7 @@ export function adminOperations(control: ControlPlane, extra: readonly Operation
     ...oauth2Operations(control.service, control.signingKeys),
     ...quotaOperations(control.service),
     ...analyticsOperations(control.service.store),
+    ...brandingOperations(control.service.store),
     ...extra,
     ...userOperations(control.service.store, control.auth),
     ...sessionOperations(control.auth),
