@@ -19,6 +19,7 @@ export interface PortalRoute {
 
 export const ROUTES: readonly PortalRoute[] = [
   { pattern: '/', title: 'Developer portal', page: lazy(() => import('./pages/Home.tsx')) },
+  { pattern: '/pages/:slug', title: 'Page', page: lazy(() => import('./pages-custom/CustomPage.tsx')) },
 ];
 
 /** Header navigation: `auth` items show only to logged-in users. */
