@@ -124,3 +124,106 @@ test('analytics dashboards show real gateway traffic, errors, latency, top consu
   assertNoPageProblems(desktop);
   await desktop.context.close();
 });
+
+const LOGO_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="8" fill="#7a1fa2"/><circle cx="20" cy="20" r="9" fill="#ffffff"/></svg>';
+
+/** A CSS custom property as the page's root element computes it. */
+const rootToken = (page: Page, name: string) => page.evaluate(`getComputedStyle(document.documentElement).getPropertyValue(${JSON.stringify(name)}).trim()`) as Promise<string>;
+
+test('portal branding: the console edits name, colours (with contrast warnings), logo and a Markdown page; the portal shows them; accessible at 1280 and 375 px', { timeout: TIMEOUT }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const { node } = await startSeededNode(t);
+  const desktop = await openPage(browser, node.adminUrl);
+  const { page } = desktop;
+  await signIn(page, node.token);
+  const menu = page.getByRole('navigation', { name: 'Console' });
+
+  await t.test('name and colours: a low-contrast colour warns live; saving applies them', async () => {
+    await menu.getByRole('link', { name: 'Portal branding' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Portal branding' }).waitFor();
+    const name = page.getByRole('textbox', { name: 'Portal name' });
+    assert.equal(await name.inputValue(), 'Developer portal');
+    await name.fill('Acme Developer Hub');
+    const primary = page.getByRole('textbox', { name: 'Primary colour', exact: true });
+    await primary.fill('#ffe066');
+    await page.getByText('Contrast below WCAG AA').waitFor();
+    await screenshot(page, 'branding-warning');
+    await primary.fill('#7a1fa2');
+    await page.getByRole('textbox', { name: 'Accent colour', exact: true }).fill('#c2410c');
+    await page.getByText('Both colours meet WCAG AA contrast.').waitFor();
+    // The preview follows before saving.
+    await page.getByRole('figure', { name: 'Preview of the portal\'s header' }).getByText('Acme Developer Hub').waitFor();
+    await page.getByRole('button', { name: 'Save name and colours' }).click();
+    await page.getByText('Branding saved').waitFor();
+    const saved = expectStatus(await node.admin('GET', '/admin/portal/branding'), 'branding');
+    assert.deepEqual([saved.body.name, saved.body.primary_color, saved.body.accent_color], ['Acme Developer Hub', '#7a1fa2', '#c2410c']);
+  });
+
+  await t.test('logo: an SVG is uploaded; an SVG with a script is refused with the reason', async () => {
+    const file = page.getByLabel('Upload a logo');
+    await file.setInputFiles({ name: 'bad.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') });
+    await page.getByRole('alert').filter({ hasText: 'script' }).waitFor();
+    await file.setInputFiles({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(LOGO_SVG) });
+    await page.getByRole('img', { name: 'The current logo' }).waitFor();
+    await assertAccessible(page, 'branding');
+    await screenshot(page, 'branding');
+  });
+
+  await t.test('a custom page in Markdown: live preview (raw HTML shown as text), created and published', async () => {
+    await page.getByRole('tab', { name: 'Custom pages' }).click();
+    await page.getByText('No custom pages yet.').waitFor();
+    await page.getByRole('button', { name: 'New page' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New page' });
+    await dialog.getByRole('textbox', { name: 'Title' }).fill('Terms of use');
+    await dialog.getByRole('textbox', { name: 'Slug' }).fill('terms');
+    await dialog.getByRole('textbox', { name: 'Body (Markdown)' }).fill('## Fair use\n\nBe **kind** to the API.\n\n<script>window.pwned = 1</script>\n\n[Unsafe](javascript:alert(1)) and [the catalog](/catalog).');
+    const preview = dialog.getByRole('region', { name: 'Preview' });
+    await preview.getByRole('heading', { name: 'Fair use' }).waitFor();
+    await preview.getByText('<script>window.pwned = 1</script>').waitFor();
+    assert.equal(await preview.getByRole('link', { name: 'Unsafe' }).count(), 0, 'the javascript: link is not a link');
+    await dialog.getByLabel('Published (shown in the portal)').check();
+    await assertAccessible(page, 'page editor');
+    await screenshot(page, 'branding-page-editor');
+    await dialog.getByRole('button', { name: 'Create page' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('cell', { name: 'Terms of use', exact: true }).waitFor();
+    await assertAccessible(page, 'custom pages');
+  });
+
+  for (const width of [1280, 375]) {
+    await t.test(`the portal at ${width} px: name, logo and colours in the header; the page linked and rendered safely`, async () => {
+      const p = await openPage(browser, node.adminUrl, width);
+      await p.page.goto('/');
+      const header = p.page.getByRole('banner');
+      await header.getByText('Acme Developer Hub').waitFor();
+      await until(async () => (await rootToken(p.page, '--pc-color-primary')) === '#7a1fa2', 10_000, 'the primary colour applied');
+      assert.equal(await rootToken(p.page, '--pc-color-accent'), '#c2410c');
+      assert.equal(await p.page.title(), 'Acme Developer Hub');
+      const logo = header.locator('img.brand-logo');
+      await logo.waitFor();
+      const loaded = () => logo.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; });
+      await until(loaded, 10_000, 'the logo to load');
+      await assertAccessible(p.page, `branded portal at ${width}px`);
+      await assertNoHorizontalOverflow(p.page, `branded portal at ${width}px`);
+      await screenshot(p.page, `portal-branded-${width}`);
+
+      await p.page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Terms of use' }).click();
+      await p.page.getByRole('heading', { level: 1, name: 'Terms of use' }).waitFor();
+      await p.page.getByRole('heading', { level: 2, name: 'Fair use' }).waitFor();
+      await p.page.getByText('<script>window.pwned = 1</script>').waitFor();
+      assert.equal(await p.page.evaluate('window.pwned'), undefined, 'the script in the Markdown never ran');
+      assert.equal(await p.page.getByRole('link', { name: 'the catalog' }).getAttribute('href'), '/catalog');
+      await assertAccessible(p.page, `custom page at ${width}px`);
+      await assertNoHorizontalOverflow(p.page, `custom page at ${width}px`);
+      await screenshot(p.page, `portal-custom-page-${width}`);
+      await p.page.goto('/pages/no-such-page');
+      await p.page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+      assertNoPageProblems(p);
+      await p.context.close();
+    });
+  }
+
+  assertNoPageProblems(desktop);
+  await desktop.context.close();
+});
