@@ -40,8 +40,9 @@ const marked = new Marked({
   async: false,
   renderer: {
     // Raw HTML blocks and inline tags: shown as the text they are.
-    html({ text }: Tokens.HTML | Tokens.Tag): string {
-      return escapeHtml(text);
+    html(token: Tokens.HTML | Tokens.Tag): string {
+      // A block keeps its own paragraph, as it would have had as HTML.
+      return 'block' in token && token.block ? `<p>${escapeHtml(token.text.trim())}</p>\n` : escapeHtml(token.text);
     },
     link({ href, title, tokens }: Tokens.Link): string {
       const text = this.parser.parseInline(tokens);
