@@ -227,3 +227,76 @@ test('portal branding: the console edits name, colours (with contrast warnings),
   assertNoPageProblems(desktop);
   await desktop.context.close();
 });
+
+test('console improvements: the subscription form picks consumer, product and plan from lists; webhook messages and deliveries with resend', { timeout: TIMEOUT }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const { node, upstream } = await startSeededNode(t);
+  expectStatus(await node.admin('POST', '/admin/consumers', { name: 'initech' }), 'consumer initech', 201);
+  expectStatus(await node.admin('POST', '/admin/plans', { name: 'lonely', title: 'Not sold by orders' }), 'plan lonely', 201);
+  const desktop = await openPage(browser, node.adminUrl);
+  const { page } = desktop;
+  await signIn(page, node.token);
+  const menu = page.getByRole('navigation', { name: 'Console' });
+
+  await t.test('subscriptions: choices, the plan list follows the product', async () => {
+    await menu.getByRole('link', { name: 'Subscriptions' }).click();
+    await page.getByRole('tab', { name: 'All subscriptions' }).click();
+    await page.getByRole('button', { name: 'New subscription' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New subscription' });
+    const consumer = dialog.getByRole('combobox', { name: 'Consumer', exact: true });
+    await consumer.locator('option', { hasText: 'initech' }).waitFor({ state: 'attached' });
+    const options = async (name: string) => (await dialog.getByRole('combobox', { name, exact: true }).locator('option').allInnerTexts()).slice(1);
+    assert.deepEqual(await options('Consumer'), ['acme', 'globex', 'initech']);
+    assert.deepEqual(await options('Plan'), ['gold', 'lonely', 'starter'], 'every plan before a product is chosen');
+    await consumer.selectOption('initech');
+    await dialog.getByRole('combobox', { name: 'Product', exact: true }).selectOption('orders');
+    assert.deepEqual(await options('Plan'), ['starter', 'gold'], 'only the plans the product sells');
+    await dialog.getByRole('combobox', { name: 'Plan', exact: true }).selectOption('starter');
+    await assertAccessible(page, 'new subscription dialog');
+    await screenshot(page, 'subscription-new');
+    await dialog.getByRole('button', { name: 'Create subscription' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const sub = expectStatus(await node.admin('GET', '/admin/subscriptions/initech%2Forders'), 'initech subscription');
+    assert.deepEqual([sub.body.consumer, sub.body.product, sub.body.plan], ['initech', 'orders', 'starter']);
+  });
+
+  await t.test('webhooks: a published message, its payload and delivery; resend; deliveries by status', async () => {
+    expectStatus(await node.admin('POST', '/admin/webhooks/event-types', { name: 'invoice.paid', description: 'An invoice was paid.' }), 'event type', 201);
+    expectStatus(await node.admin('POST', '/admin/webhooks/applications', { name: 'billing-hooks' }), 'application', 201);
+    expectStatus(await node.admin('POST', '/admin/webhooks/applications/billing-hooks/endpoints', { url: `${upstream.url}/hooks`, allow_http: true }), 'endpoint', 201);
+    expectStatus(await node.admin('POST', '/admin/webhooks/messages', { event_type: 'invoice.paid', application: 'billing-hooks', payload: { invoice: 'INV-42', amount: 1200 } }), 'publish', 202);
+
+    await menu.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    await page.getByRole('cell', { name: 'invoice.paid', exact: true }).waitFor();
+    await assertAccessible(page, 'webhook messages');
+    await page.getByRole('button', { name: /^View message invoice\.paid/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Message invoice.paid' });
+    await dialog.getByText('"INV-42"').waitFor();
+    const deliveries = dialog.getByRole('region', { name: 'Deliveries of this message' }).locator('tbody tr');
+    await until(async () => (await deliveries.count()) === 1, 10_000, 'the delivery');
+    await dialog.getByRole('button', { name: 'Resend to every endpoint' }).click();
+    await page.getByText('Resent: 1 new delivery').waitFor();
+    await until(async () => (await deliveries.count()) === 2, 10_000, 'the resent delivery');
+    await assertAccessible(page, 'webhook message');
+    await screenshot(page, 'webhooks-message');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('tab', { name: 'Deliveries' }).click();
+    const rows = page.getByRole('region', { name: 'Deliveries' }).locator('tbody tr');
+    await until(async () => (await rows.count()) === 2, 10_000, 'both deliveries listed');
+    // The receiver answers 200: both deliveries succeed (the worker delivers within seconds).
+    await until(async () => (await node.admin<{ data: unknown[] }>('GET', '/admin/webhooks/deliveries?status=succeeded')).body.data.length === 2, 30_000, 'both deliveries to succeed');
+    await page.getByLabel('Status').selectOption('succeeded');
+    const region = page.getByRole('region', { name: 'Deliveries' });
+    await until(async () => (await region.getByText('succeeded', { exact: true }).count()) === 2, 10_000, 'two succeeded rows');
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByText('No deliveries match.').waitFor();
+    await assertAccessible(page, 'webhook deliveries');
+    await screenshot(page, 'webhooks-deliveries');
+  });
+
+  assertNoPageProblems(desktop);
+  await desktop.context.close();
+});
