@@ -1,12 +1,12 @@
 // The portal's public branding endpoints (no login: the header and custom pages show to anyone):
 // the name, colours and logo URL with the published pages for the navigation; the logo itself;
-// and one published page rendered to safe HTML (./markdown.ts).
+// and one published page rendered to safe HTML (src/core/branding/markdown.ts).
 import Type from 'typebox';
+import { presentBranding } from '../../admin/api/branding.ts';
 import { ApiProblem, Timestamp } from '../../admin/api/types.ts';
+import { LOGO_HEADERS } from '../../core/branding/logo.ts';
+import { renderMarkdown } from '../../core/branding/markdown.ts';
 import type { PortalContext, PortalOperation } from '../api/context.ts';
-import { LOGO_HEADERS } from './logo.ts';
-import { renderMarkdown } from './markdown.ts';
-import { presentBranding } from './model.ts';
 
 const PublicBranding = Type.Object({
   name: Type.String(),

@@ -13,7 +13,7 @@ import { Spinner } from '../../ui/Spinner.tsx';
 import { DataTable, type Column } from '../../ui/Table.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
 import { useToast } from '../../ui/Toast.tsx';
-import { contrastWarnings, textOn } from '../../../../src/portal/branding/contrast.ts';
+import { contrastWarnings, textOn } from '../../../../src/core/branding/contrast.ts';
 import { useSession } from '../session.tsx';
 import { useAsync } from '../useAsync.ts';
 import './branding.css';

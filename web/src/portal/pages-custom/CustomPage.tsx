@@ -1,5 +1,5 @@
 // A custom portal page (/pages/:slug): Markdown an admin wrote, rendered to HTML on the server
-// (raw HTML escaped, only http(s) and relative links: src/portal/branding/markdown.ts), so it is
+// (raw HTML escaped, only http(s) and relative links: src/core/branding/markdown.ts), so it is
 // inserted as is. Loading, not-found and error states in the page's place.
 import { useEffect, useState } from 'react';
 import { ApiError, call, messageOf, portal } from '../../api/portal.ts';

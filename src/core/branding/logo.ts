@@ -3,7 +3,7 @@
 // <svg> root and none of: script elements, event-handler attributes, foreignObject, entity
 // declarations, or references outside the document (href/xlink:href other than "#…", url() to
 // anything but "#…"). It is also served with a Content-Security-Policy that forbids script and
-// sandboxes the document (./serve headers), in case a browser opens it directly.
+// sandboxes the document (LOGO_HEADERS), in case a browser opens it directly.
 import { createHash } from 'node:crypto';
 import { XMLValidator } from 'fast-xml-parser';
 
