@@ -87,6 +87,13 @@ test('analytics dashboards show real gateway traffic, errors, latency, top consu
     const top = page.getByRole('region', { name: 'Top consumers' });
     await top.getByRole('link', { name: 'acme' }).waitFor();
     await top.getByRole('cell', { name: '9', exact: true }).waitFor();
+    // The CSV link downloads the same series with the session cookie.
+    const csvHref = String(await page.getByRole('link', { name: 'Download as CSV' }).getAttribute('href'));
+    const csv = await desktop.context.request.get(csvHref);
+    assert.equal(csv.status(), 200);
+    assert.match(csv.headers()['content-type'] ?? '', /^text\/csv/);
+    const csvCalls = (await csv.text()).trim().split(/\r?\n/).slice(1).reduce((n, line) => n + Number(line.split(',')[1]), 0);
+    assert.equal(csvCalls, 12);
     await assertAccessible(page, 'analytics');
     await screenshot(page, 'analytics');
   });
@@ -210,6 +217,7 @@ test('portal branding: the console edits name, colours (with contrast warnings),
 
       await p.page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Terms of use' }).click();
       await p.page.getByRole('heading', { level: 1, name: 'Terms of use' }).waitFor();
+      await until(async () => (await p.page.title()) === 'Terms of use · Acme Developer Hub', 10_000, 'the page\'s title');
       await p.page.getByRole('heading', { level: 2, name: 'Fair use' }).waitFor();
       await p.page.getByText('<script>window.pwned = 1</script>').waitFor();
       assert.equal(await p.page.evaluate('window.pwned'), undefined, 'the script in the Markdown never ran');

@@ -58,9 +58,12 @@ function CurrentPage() {
   const match = matchRoute(path);
   const main = useRef<HTMLElement>(null);
   const name = useBranding()?.name ?? DEFAULT_NAME;
+  const route = match?.route;
   useEffect(() => {
-    document.title = match ? (match.route.pattern === '/' ? name : `${match.route.title} · ${name}`) : `Not found · ${name}`;
-  }, [match, name]);
+    // A custom page titles itself once its content has loaded (its title is the admin's).
+    if (route?.pattern === '/pages/:slug') return;
+    document.title = route ? (route.pattern === '/' ? name : `${route.title} · ${name}`) : `Not found · ${name}`;
+  }, [route, name]);
   const needsLogin = match?.route.auth === true && !loading && account === undefined;
   useEffect(() => {
     if (needsLogin) navigate(`/login?next=${encodeURIComponent(path + (search.size > 0 ? `?${search}` : ''))}`, { replace: true });
