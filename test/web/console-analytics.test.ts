@@ -198,6 +198,23 @@ test('portal branding: the console edits name, colours (with contrast warnings),
     await assertAccessible(page, 'custom pages');
   });
 
+  await t.test('the branding page at phone width: accessible, no sideways scrolling', async () => {
+    const phone = await openPage(browser, node.adminUrl, 375);
+    await signIn(phone.page, node.token);
+    await phone.page.getByRole('button', { name: 'Menu' }).click();
+    await phone.page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Portal branding' }).click();
+    await phone.page.getByRole('textbox', { name: 'Portal name' }).waitFor();
+    await assertAccessible(phone.page, 'branding (375 px)');
+    await assertNoHorizontalOverflow(phone.page, 'branding (375 px)');
+    await screenshot(phone.page, 'branding-375');
+    await phone.page.getByRole('tab', { name: 'Custom pages' }).click();
+    await phone.page.getByRole('cell', { name: 'Terms of use', exact: true }).waitFor();
+    await assertAccessible(phone.page, 'custom pages (375 px)');
+    await assertNoHorizontalOverflow(phone.page, 'custom pages (375 px)');
+    assertNoPageProblems(phone);
+    await phone.context.close();
+  });
+
   for (const width of [1280, 375]) {
     await t.test(`the portal at ${width} px: name, logo and colours in the header; the page linked and rendered safely`, async () => {
       const p = await openPage(browser, node.adminUrl, width);
