@@ -24,6 +24,9 @@ test('safeUrl: http(s) and relative only, after decoding references and dropping
     assert.equal(safeUrl(bad), undefined, JSON.stringify(bad));
   }
   assert.equal(renderMarkdown('[x](javascript&colon;alert(1))'), '<p>x</p>\n');
+  // Images from other origins would be blocked by the portal's CSP: they become links.
+  assert.equal(renderMarkdown('![Diagram](https://cdn.example/d.png) ![Logo](/portal/api/branding/logo)'),
+    '<p><a href="https://cdn.example/d.png" rel="noopener noreferrer nofollow">Diagram</a> <img src="/portal/api/branding/logo" alt="Logo" loading="lazy"></p>\n');
 });
 
 test('logo: signatures must match the declared type; size capped; unsafe SVG refused', () => {

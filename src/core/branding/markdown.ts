@@ -54,6 +54,9 @@ const marked = new Marked({
     image({ href, title, text }: Tokens.Image): string {
       const url = safeUrl(href);
       if (url === undefined) return escapeHtml(text);
+      // The portal's Content-Security-Policy loads images from its own origin only: an image on
+      // another site becomes a link to it rather than a broken picture.
+      if (/^(https?:)?\/\//i.test(url)) return `<a href="${escapeHtml(url)}" rel="noopener noreferrer nofollow">${escapeHtml(text || url)}</a>`;
       return `<img src="${escapeHtml(url)}" alt="${escapeHtml(text)}"${title ? ` title="${escapeHtml(title)}"` : ''} loading="lazy">`;
     },
   },
