@@ -41,7 +41,12 @@ test('branding: defaults, then name and colours set by an editor; contrast warni
     assert.equal(set.status, 200, set.text);
     assert.deepEqual([set.body.name, set.body.primary_color, set.body.accent_color, set.body.primary_text_color, set.body.version], ['Acme Developers', '#0b5fff', '#c2410c', '#ffffff', 1]);
     assert.deepEqual(set.body.warnings, [], 'both colours pass AA');
-    assert.equal((await as(h, 'viewer', 'GET', '/admin/portal/branding')).body.name, 'Acme Developers');
+    const read = await as(h, 'viewer', 'GET', '/admin/portal/branding');
+    assert.equal(read.body.name, 'Acme Developers');
+    assert.equal(read.headers.etag, '"v1"');
+    // If-Match: a change based on an older read answers 412.
+    assertProblem(await as(h, 'editor', 'PUT', '/admin/portal/branding', { name: 'Stale', primary_color: '#000000', accent_color: '#000000' }, { 'if-match': '"v0"' }), 412, 'precondition-failed');
+    assertProblem(await as(h, 'editor', 'DELETE', '/admin/portal/branding/logo', undefined, { 'if-match': '"v0"' }), 412, 'precondition-failed');
 
     // A pale yellow primary fails as link text on the page (but its labels turn dark, which pass).
     const pale = await as(h, 'editor', 'PUT', '/admin/portal/branding', { name: 'Acme', primary_color: '#ffd84d', accent_color: '#f0f0f0' });

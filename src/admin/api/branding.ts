@@ -95,9 +95,9 @@ const auditable = (b: ReturnType<typeof presentBranding>) => ({ name: b.name, pr
 const PagePreviewInput = Type.Object({ body: PageInput.properties.body }, { additionalProperties: false, title: 'PortalPagePreviewInput' });
 
 /** If-Match: a write based on an older read of this version answers 412 instead of overwriting. */
-function checkIfMatch(input: OpInput, current: number): void {
+function checkIfMatch(input: OpInput, current: number, what = 'the page'): void {
   const expected = expectedVersion(input.headers, current);
-  if (expected !== undefined && expected !== current) throw new ApiProblem('precondition-failed', 'the page changed since you read it; reload it and try again');
+  if (expected !== undefined && expected !== current) throw new ApiProblem('precondition-failed', `${what} changed since you read it; reload it and try again`);
 }
 
 export function brandingOperations(store: Store): Operation[] {
@@ -111,9 +111,10 @@ export function brandingOperations(store: Store): Operation[] {
       id: 'get-portal-branding', method: 'GET', path: '/admin/portal/branding', tag: 'Portal branding', role: 'viewer',
       summary: 'The portal\'s name, colours and logo',
       description: 'With the colours\' WCAG AA contrast warnings. Before branding is first set, the defaults (version 0).',
-      responses: { 200: { description: 'The branding.', schema: BrandingSchema } },
+      responses: { 200: { description: 'The branding.', schema: BrandingSchema, etag: true } },
       async handler() {
-        return { body: presentBranding(await store.read().branding.getBranding()) };
+        const row = await store.read().branding.getBranding();
+        return { body: presentBranding(row), headers: { etag: etagOf(row?.version ?? 0) } };
       },
     },
     {
@@ -121,17 +122,19 @@ export function brandingOperations(store: Store): Operation[] {
       summary: 'Set the portal\'s name and colours',
       description: 'Colours that miss WCAG AA contrast are accepted and reported in `warnings`. The logo is changed apart (`PUT /admin/portal/branding/logo`).',
       body: BrandingInput,
-      responses: { 200: { description: 'The branding now.', schema: BrandingSchema } },
+      responses: { 200: { description: 'The branding now.', schema: BrandingSchema, etag: true } },
+      problems: ['precondition-failed'],
       async handler(input) {
         const v = checked<BrandingInputValue>(BrandingInput, input.body);
         const fields = { name: v.name.trim(), primary_color: v.primary_color.toLowerCase(), accent_color: v.accent_color.toLowerCase() };
         const after = await store.write(async (tx) => {
           const before = await tx.branding.getBranding();
+          checkIfMatch(input, before?.version ?? 0, 'the branding');
           const row = await tx.branding.putBranding(fields);
           await audit(tx, input, 'update', 'portal_branding', 'portal', 'portal', before ? auditable(presentBranding(before)) : null, auditable(presentBranding(row)));
           return row;
         });
-        return { body: presentBranding(after) };
+        return { body: presentBranding(after), headers: { etag: etagOf(after.version) } };
       },
     },
     {
@@ -139,27 +142,31 @@ export function brandingOperations(store: Store): Operation[] {
       summary: 'Upload the portal\'s logo',
       description: 'PNG, JPEG or SVG, base64-encoded, at most 256 KiB. The type is checked against the file\'s bytes. An SVG with script, event handlers, foreignObject, entities or references to other documents is refused; SVGs are also served with a Content-Security-Policy that forbids script.',
       body: LogoInput,
-      responses: { 200: { description: 'The branding with its new logo.', schema: BrandingSchema } },
+      responses: { 200: { description: 'The branding with its new logo.', schema: BrandingSchema, etag: true } },
+      problems: ['precondition-failed'],
       async handler(input) {
         const v = checked<LogoInputValue>(LogoInput, input.body);
         const logo = checkLogo(v.content_type, v.data);
         if (!logo.ok) throw new ApiProblem('validation-failed', logo.reason, [{ pointer: '/data', detail: logo.reason }]);
         const after = await store.write(async (tx) => {
+          checkIfMatch(input, (await tx.branding.getBranding())?.version ?? 0, 'the branding');
           const before = await tx.branding.getBranding() ?? await tx.branding.putBranding(DEFAULT_BRANDING);
           const row = (await tx.branding.setLogo({ type: v.content_type, data: logo.bytes.toString('base64'), sha256: logo.sha256 }))!;
           await audit(tx, input, 'update', 'portal_branding', 'portal', 'portal', auditable(presentBranding(before)), auditable(presentBranding(row)));
           return row;
         });
-        return { body: presentBranding(after) };
+        return { body: presentBranding(after), headers: { etag: etagOf(after.version) } };
       },
     },
     {
       id: 'delete-portal-logo', method: 'DELETE', path: '/admin/portal/branding/logo', tag: 'Portal branding', role: 'editor', write: true,
       summary: 'Remove the portal\'s logo',
       responses: { 204: { description: 'Removed (or there was none).' } },
+      problems: ['precondition-failed'],
       async handler(input) {
         await store.write(async (tx) => {
           const before = await tx.branding.getBranding();
+          checkIfMatch(input, before?.version ?? 0, 'the branding');
           if (!before?.logo_type) return;
           const row = (await tx.branding.setLogo(undefined))!;
           await audit(tx, input, 'update', 'portal_branding', 'portal', 'portal', auditable(presentBranding(before)), auditable(presentBranding(row)));

@@ -7790,6 +7790,7 @@ export interface operations {
             /** The branding. */
             200: {
                 headers: {
+                    "ETag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7835,6 +7836,7 @@ export interface operations {
             /** The branding now. */
             200: {
                 headers: {
+                    "ETag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7870,6 +7872,15 @@ export interface operations {
             };
             /** Method Not Allowed (read-only-config) */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Precondition Failed (precondition-failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7907,6 +7918,7 @@ export interface operations {
             /** The branding with its new logo. */
             200: {
                 headers: {
+                    "ETag"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7942,6 +7954,15 @@ export interface operations {
             };
             /** Method Not Allowed (read-only-config) */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Precondition Failed (precondition-failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7999,6 +8020,15 @@ export interface operations {
             };
             /** Method Not Allowed (read-only-config) */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Precondition Failed (precondition-failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -100,7 +100,7 @@ function LookEditor() {
     if (!valid) return;
     setSaving(true);
     try {
-      setSaved(await call(admin.PUT('/admin/portal/branding', { body: look })));
+      setSaved(await call(admin.PUT('/admin/portal/branding', { body: look, headers: { 'If-Match': `"v${b.version}"` } })));
       toast.show('Branding saved');
     } catch (err) {
       toast.show(messageOf(err), 'error');
@@ -115,7 +115,7 @@ function LookEditor() {
     if (file.size > LOGO_MAX) return setLogoError(`the file is ${Math.ceil(file.size / 1024)} KiB; at most 256 KiB`);
     setUploading(true);
     try {
-      setSaved(await call(admin.PUT('/admin/portal/branding/logo', { body: { content_type: file.type as 'image/png', data: await readFile(file) } })));
+      setSaved(await call(admin.PUT('/admin/portal/branding/logo', { body: { content_type: file.type as 'image/png', data: await readFile(file) }, headers: { 'If-Match': `"v${b.version}"` } })));
       toast.show('Logo uploaded');
     } catch (err) {
       setLogoError(messageOf(err));
@@ -125,8 +125,8 @@ function LookEditor() {
   };
   const removeLogo = async () => {
     try {
-      await call(admin.DELETE('/admin/portal/branding/logo'));
-      setSaved({ ...b, logo: null });
+      await call(admin.DELETE('/admin/portal/branding/logo', { headers: { 'If-Match': `"v${b.version}"` } }));
+      setSaved({ ...b, logo: null, version: b.version + 1 });
       toast.show('Logo removed');
     } catch (err) {
       toast.show(messageOf(err), 'error');
