@@ -51,6 +51,7 @@ export class KyselySession implements StoreSession {
   get usage(): UsageStore { return new UsageStore(this.#db, this.#dialect); }
   /** Portal users, sessions, mailed tokens, teams and their applications. */
   get portal(): PortalModel { return new PortalModel(this.#db, this.#dialect); }
+  /** Portal branding (name, colours, logo) and custom Markdown pages. */
   get branding(): BrandingModel { return new BrandingModel(this.#db); }
   /** Outbound EDI control number sequences. */
   get ediControlNumbers(): EdiControlNumbers { return new EdiControlNumbers(this.#db); }
