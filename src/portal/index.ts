@@ -9,6 +9,7 @@ import { accountOperations } from './api/accounts.ts';
 import { appOperations } from './api/apps.ts';
 import { catalogOperations } from './api/catalog.ts';
 import { configOperations } from './api/config.ts';
+import { brandingPortalOperations } from './branding/operations.ts';
 import { throttlesFor, type PortalContext, type PortalOperation } from './api/context.ts';
 import { teamOperations } from './api/teams.ts';
 import { webhookSelfServiceOperations } from './api/webhooks.ts';
@@ -37,7 +38,7 @@ export interface PortalDeps {
 export function portalOperations(ctx: PortalContext, billing: BillingSettings = billingSettings({})): PortalOperation[] {
   return [
     ...accountOperations(ctx), ...teamOperations(ctx), ...appOperations(ctx), ...(ctx.webhooks ? webhookSelfServiceOperations(ctx, ctx.webhooks) : []), ...catalogOperations(ctx), ...configOperations(ctx),
-    ...usageOperations(ctx), ...billingOperations(ctx, providerFor(billing)),
+    ...usageOperations(ctx), ...billingOperations(ctx, providerFor(billing)), ...brandingPortalOperations(ctx),
   ];
 }
 

@@ -6,6 +6,7 @@ import type { WebhookModel } from './webhooks/model.ts';
 import type { UsageStore } from './usage/store.ts';
 import type { PortalModel } from './portal/model.ts';
 import type { InvoiceStore } from './billing/invoices.ts';
+import type { BrandingModel } from './branding/model.ts';
 import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 import type { EdiControlNumbers } from './edi/control-numbers.ts';
 
@@ -164,6 +165,8 @@ export interface StoreSession {
   readonly usage: UsageStore;
   /** Portal users, sessions, mailed tokens, teams and their applications. */
   readonly portal: PortalModel;
+  /** Portal branding (name, colours, logo) and custom Markdown pages. */
+  readonly branding: BrandingModel;
   /** Outbound EDI control number sequences. */
   readonly ediControlNumbers: EdiControlNumbers;
   /** Invoices and their numbering (billing). */

@@ -343,6 +343,34 @@ export interface Database {
   portal_apps: PortalAppRow;
   invoices: InvoiceRow;
   invoice_sequences: { scope: string; last: number };
+  portal_branding: PortalBrandingRow;
+  portal_pages: PortalPageRow;
+}
+
+/** The portal's branding (migration 009): one row, id "portal". The logo is base64 text. */
+export interface PortalBrandingRow {
+  id: string;
+  name: string;
+  primary_color: string;
+  accent_color: string;
+  logo_type: string | null;
+  logo_data: string | null;
+  logo_sha256: string | null;
+  updated_at: string;
+  version: number;
+}
+
+/** A custom portal page in Markdown (migration 009). `published` is 0 or 1. */
+export interface PortalPageRow {
+  id: string;
+  slug: string;
+  title: string;
+  body: string;
+  published: number;
+  nav_order: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
 }
 
 export type EntityTable = 'services' | 'routes' | 'plugins' | 'consumers' | 'plans' | 'products' | 'subscriptions' | 'trading_partners';

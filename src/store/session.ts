@@ -7,6 +7,7 @@ import { WebhookLog } from './webhooks/log.ts';
 import { WebhookModel } from './webhooks/model.ts';
 import { UsageStore } from './usage/store.ts';
 import { PortalModel } from './portal/model.ts';
+import { BrandingModel } from './branding/model.ts';
 import { EdiControlNumbers } from './edi/control-numbers.ts';
 import { InvoiceStore } from './billing/invoices.ts';
 import {
@@ -51,6 +52,8 @@ export class KyselySession implements StoreSession {
   get usage(): UsageStore { return new UsageStore(this.#db, this.#dialect); }
   /** Portal users, sessions, mailed tokens, teams and their applications. */
   get portal(): PortalModel { return new PortalModel(this.#db, this.#dialect); }
+  /** Portal branding (name, colours, logo) and custom Markdown pages. */
+  get branding(): BrandingModel { return new BrandingModel(this.#db); }
   /** Outbound EDI control number sequences. */
   get ediControlNumbers(): EdiControlNumbers { return new EdiControlNumbers(this.#db); }
   /** Invoices and their numbering (billing). */

@@ -8,6 +8,7 @@ import { oauth2Operations } from './oauth2.ts';
 import { quotaOperations } from './quotas.ts';
 import { analyticsOperations } from './analytics.ts';
 import { invoiceOperations } from './invoices.ts';
+import { brandingOperations } from './branding.ts';
 import type { SigningKeys } from '../signing-keys.ts';
 import type { Operation } from './types.ts';
 import { userOperations } from './users.ts';
@@ -32,6 +33,7 @@ export function adminOperations(control: ControlPlane, extra: readonly Operation
     ...quotaOperations(control.service),
     ...analyticsOperations(control.service.store),
     ...invoiceOperations(control.service.store),
+    ...brandingOperations(control.service.store),
     ...extra,
     ...userOperations(control.service.store, control.auth),
     ...sessionOperations(control.auth),

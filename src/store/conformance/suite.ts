@@ -14,6 +14,7 @@ import { quotaTests } from './quotas.ts';
 import { usageTests } from '../usage/conformance.ts';
 import { portalTests } from '../portal/conformance.ts';
 import { billingTests } from '../billing/conformance.ts';
+import { brandingTests } from '../branding/conformance.ts';
 import { ediTests } from './edi.ts';
 import { type ConformanceTarget, POLL_MS, unique, service, waitFor, isShareable, rawQuery, type SuiteContext } from './support.ts';
 
@@ -224,6 +225,7 @@ export function defineStoreConformance(adapter: string, open: () => Promise<Conf
     usageTests(ctx);
     portalTests(ctx);
     billingTests(ctx);
+    brandingTests(ctx);
     ediTests(ctx);
 
     test('concurrent bumped writes from two stores on one database are serialised', async (t) => {

@@ -10,6 +10,7 @@ import { edi } from './005-edi.ts';
 import { usage } from './006-usage.ts';
 import { portal } from './007-portal.ts';
 import { billing } from './008-billing.ts';
+import { branding } from './009-branding.ts';
 
 export interface Migration {
   readonly version: number;
@@ -17,7 +18,7 @@ export interface Migration {
   up(db: Kysely<Database>, dialect: Dialect): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas, webhooks, edi, usage, portal, billing];
+export const MIGRATIONS: readonly Migration[] = [initial, oauth2Server, quotas, webhooks, edi, usage, portal, billing, branding];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export class SchemaTooNewError extends Error {

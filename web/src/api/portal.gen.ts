@@ -731,6 +731,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/api/branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The portal's name, colours, logo and custom pages (public) */
+        get: operations["portal-branding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/branding/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The portal's logo image (public) */
+        get: operations["portal-branding-logo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/api/pages/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A published custom page, rendered (public) */
+        get: operations["portal-page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 
 export type webhooks = Record<string, never>;
@@ -1073,6 +1124,21 @@ export interface components {
             /** At least 12 characters. */
             new_password: string;
         };
+        PortalPublicBranding: {
+            name: string;
+            /** #rrggbb */
+            primary_color: string;
+            /** #rrggbb */
+            accent_color: string;
+            /** Label colour on primary-coloured buttons. */
+            primary_text_color: string;
+            logo_url: string | null;
+            /** Published custom pages, in navigation order. */
+            pages: {
+                slug: string;
+                title: string;
+            }[];
+        };
         PortalQuota: {
             app: {
                 /** Server-assigned id (UUIDv7). */
@@ -1088,6 +1154,13 @@ export interface components {
             used: number;
             remaining: number;
             resets_at: string;
+        };
+        PortalRenderedPage: {
+            slug: string;
+            title: string;
+            /** The page's Markdown rendered on the server: raw HTML escaped, only http(s) and relative links. Safe to insert as is. */
+            html: string;
+            updated_at: string;
         };
         PortalResetConfirm: {
             /** The token from the mailed link. */
@@ -4568,6 +4641,86 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** The branding. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalPublicBranding"];
+                };
+            };
+        };
+    };
+    "portal-branding-logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** The image (PNG, JPEG or SVG). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** Not Found (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "portal-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalRenderedPage"];
                 };
             };
             /** Not Found (not-found) */

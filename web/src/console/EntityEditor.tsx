@@ -8,6 +8,7 @@ import { useToast } from '../ui/Toast.tsx';
 import { createEntity, replaceEntity, SCHEMAS, type Entity, type KindInfo } from './entities.ts';
 import { PluginConfigField, usePluginSchemas } from './PluginConfigField.tsx';
 import { PricingEditor } from './PricingEditor.tsx';
+import { ChoiceField, useSubscriptionChoices } from './SubscriptionFields.tsx';
 import { errorsByPointer, SchemaField, type FormContext, type WidgetProps } from './schema-form/SchemaForm.tsx';
 import { defaultsOf, editable, type Schema } from './schema-form/schema.ts';
 
@@ -18,6 +19,7 @@ export function EntityEditor({ kind, entity, etag, onSaved, onCancel }: { kind: 
   const summary = useRef<HTMLDivElement>(null);
   const toast = useToast();
   const plugins = usePluginSchemas(kind.collection === 'plugins');
+  const choices = useSubscriptionChoices(kind.collection === 'subscriptions');
 
   const widgets = useMemo(() => {
     const w: Record<string, (p: WidgetProps) => ReactNode> = {};
@@ -31,8 +33,22 @@ export function EntityEditor({ kind, entity, etag, onSaved, onCancel }: { kind: 
       })} />;
       w['/config'] = (p) => <PluginConfigField {...p} plugins={plugins} pluginName={typeof name === 'string' ? name : undefined} />;
     }
+    if (kind.collection === 'subscriptions') {
+      const c = choices.data;
+      const product = (value as { product?: unknown } | undefined)?.product;
+      const sold = typeof product === 'string' ? c?.products.get(product) : undefined;
+      const common = { loading: !c && !choices.error, loadError: choices.error };
+      w['/consumer'] = (p) => <ChoiceField {...p} {...common} choices={c?.consumers ?? []} />;
+      // Another product: keep the plan only if that product sells it.
+      w['/product'] = (p) => <ChoiceField {...p} {...common} choices={[...(c?.products.keys() ?? [])].sort()} onChange={(chosen) => setValue((v: unknown) => {
+        const plan = (v as { plan?: unknown }).plan;
+        const keep = typeof chosen === 'string' && typeof plan === 'string' && (c?.products.get(chosen) ?? []).includes(plan);
+        return { ...(v as object), product: chosen, plan: keep ? plan : undefined };
+      })} />;
+      w['/plan'] = (p) => <ChoiceField {...p} {...common} choices={sold ?? c?.plans ?? []} />;
+    }
     return w;
-  }, [kind.collection, value, plugins]);
+  }, [kind.collection, value, plugins, choices.data, choices.error]);
 
   const ctx: FormContext = { root: SCHEMAS, errors: errorsByPointer(problem?.problem.errors), widgets, disabled: busy };
   const submit = async (e: FormEvent) => {

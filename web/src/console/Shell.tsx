@@ -14,9 +14,12 @@ const SubscriptionsPage = lazy(() => import('./pages/Subscriptions.tsx'));
 const ConsumerPage = lazy(() => import('./pages/ConsumerPage.tsx'));
 const AuditPage = lazy(() => import('./pages/Audit.tsx'));
 const WebhooksPage = lazy(() => import('./pages/Webhooks.tsx'));
+const AnalyticsPage = lazy(() => import('./analytics/AnalyticsPage.tsx'));
+const BrandingPage = lazy(() => import('./branding/BrandingPage.tsx'));
 
 const NAV: readonly { href: string; label: string }[] = [
   { href: '/console', label: 'Dashboard' },
+  { href: '/console/analytics', label: 'Analytics' },
   { href: '/console/services', label: 'Services' },
   { href: '/console/routes', label: 'Routes' },
   { href: '/console/plugins', label: 'Plugins' },
@@ -25,6 +28,7 @@ const NAV: readonly { href: string; label: string }[] = [
   { href: '/console/plans', label: 'Plans' },
   { href: '/console/subscriptions', label: 'Subscriptions' },
   { href: '/console/webhooks', label: 'Webhooks' },
+  { href: '/console/branding', label: 'Portal branding' },
   { href: '/console/audit', label: 'Audit log' },
 ];
 
@@ -32,6 +36,8 @@ function pageFor(path: string): { title: string; node: ReactNode } {
   const parts = path.replace(/\/+$/, '').split('/').slice(2).map(decodeURIComponent);
   const [section, id] = parts;
   if (section === undefined) return { title: 'Dashboard', node: <Dashboard /> };
+  if (section === 'analytics') return { title: 'Analytics', node: <AnalyticsPage /> };
+  if (section === 'branding') return { title: 'Portal branding', node: <BrandingPage /> };
   if (section === 'subscriptions') return { title: 'Subscriptions', node: <SubscriptionsPage /> };
   if (section === 'audit') return { title: 'Audit log', node: <AuditPage /> };
   if (section === 'webhooks') return { title: 'Webhooks', node: <WebhooksPage /> };

@@ -3,6 +3,7 @@
 import { Suspense, useEffect, useRef } from 'react';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { Spinner } from '../ui/Spinner.tsx';
+import { Brand, BrandingProvider, DEFAULT_NAME, useBranding } from './pages-custom/branding.tsx';
 import { matchRoute, NAV } from './routes.tsx';
 import { PortalSessionProvider, usePortalSession } from './session.tsx';
 
@@ -12,7 +13,7 @@ function Header() {
   return (
     <header className="portal-header">
       <div className="container portal-header-row">
-        <Link href="/" className="brand">Developer portal</Link>
+        <Link href="/" className="brand"><Brand /></Link>
         <nav aria-label="Portal">
           <ul className="portal-nav">
             {NAV.filter((item) => !item.auth || account !== undefined).map((item) => (
@@ -38,14 +39,31 @@ function Header() {
   );
 }
 
-function Page() {
+/** Links to the published custom pages. */
+function Footer() {
+  const pages = useBranding()?.pages ?? [];
+  if (pages.length === 0) return null;
+  return (
+    <footer className="portal-footer">
+      <nav className="container" aria-label="Pages">
+        <ul>{pages.map((p) => <li key={p.slug}><Link href={`/pages/${encodeURIComponent(p.slug)}`}>{p.title}</Link></li>)}</ul>
+      </nav>
+    </footer>
+  );
+}
+
+function CurrentPage() {
   const { path, search } = useLocation();
   const { loading, account } = usePortalSession();
   const match = matchRoute(path);
   const main = useRef<HTMLElement>(null);
+  const name = useBranding()?.name ?? DEFAULT_NAME;
+  const route = match?.route;
   useEffect(() => {
-    document.title = match ? `${match.route.title} · Developer portal` : 'Not found · Developer portal';
-  }, [match]);
+    // A custom page titles itself once its content has loaded (its title is the admin's).
+    if (route?.pattern === '/pages/:slug') return;
+    document.title = route ? (route.pattern === '/' ? name : `${route.title} · ${name}`) : `Not found · ${name}`;
+  }, [route, name]);
   const needsLogin = match?.route.auth === true && !loading && account === undefined;
   useEffect(() => {
     if (needsLogin) navigate(`/login?next=${encodeURIComponent(path + (search.size > 0 ? `?${search}` : ''))}`, { replace: true });
@@ -67,9 +85,12 @@ function Page() {
 export default function Portal() {
   return (
     <PortalSessionProvider>
-      <a className="skip-link" href="#main">Skip to content</a>
-      <Header />
-      <Page />
+      <BrandingProvider>
+        <a className="skip-link" href="#main">Skip to content</a>
+        <Header />
+        <CurrentPage />
+        <Footer />
+      </BrandingProvider>
     </PortalSessionProvider>
   );
 }

@@ -38,6 +38,7 @@ export const ROUTES: readonly PortalRoute[] = [
   { pattern: '/usage', title: 'Usage', auth: true, page: lazy(() => import('./usage/UsagePage.tsx')) },
   { pattern: '/billing', title: 'Billing', auth: true, page: lazy(() => import('./billing/BillingPage.tsx')) },
   { pattern: '/billing/invoices/:id', title: 'Invoice', auth: true, page: lazy(() => import('./billing/InvoicePage.tsx')) },
+  { pattern: '/pages/:slug', title: 'Page', page: lazy(() => import('./pages-custom/CustomPage.tsx')) },
 ];
 
 /** Header navigation: `auth` items show only to logged-in users. */

@@ -17,6 +17,7 @@ import { errorsByPointer, SchemaField } from '../schema-form/SchemaForm.tsx';
 import { defaultsOf, type Schema } from '../schema-form/schema.ts';
 import { useSession } from '../session.tsx';
 import { useAsync } from '../useAsync.ts';
+import { Deliveries, Messages } from './WebhookLog.tsx';
 
 type EventType = components['schemas']['WebhookEventType'];
 type Application = components['schemas']['WebhookApplication'];
@@ -181,5 +182,7 @@ export default function WebhooksPage() {
     { id: 'event-types', title: 'Event types', content: () => <EventTypes /> },
     { id: 'applications', title: 'Applications', content: () => <Applications /> },
     { id: 'endpoints', title: 'Endpoints', content: () => <Endpoints /> },
+    { id: 'messages', title: 'Messages', content: () => <Messages /> },
+    { id: 'deliveries', title: 'Deliveries', content: () => <Deliveries /> },
   ]} />;
 }
