@@ -259,6 +259,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   } : undefined;
   // The developer portal's API needs the store (DB-less nodes have none to sign users up into).
   let portal: Portal | undefined;
+  let adminPort = 0;
   let settings: PortalSettings | undefined;
   if (control && !control.readOnly) {
     try {
@@ -270,7 +271,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
         const host = opts.host === '0.0.0.0' || opts.host === '::' || opts.host === '' ? new URL(settings.publicUrl).hostname : opts.host;
         return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
       };
-      settings = portalSettings(process.env, `http://${opts.adminHost.includes(':') ? `[${opts.adminHost}]` : opts.adminHost}:${opts.adminPort}`, localGateway);
+      const adminOrigin = () => `http://${opts.adminHost.includes(':') ? `[${opts.adminHost}]` : opts.adminHost}:${adminPort || opts.adminPort}`;
+      settings = portalSettings(process.env, adminOrigin, localGateway);
     } catch (err) {
       if (err instanceof PortalSettingsError) throw new PlatformError(err.message);
       throw err;
@@ -279,7 +281,6 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     if (portal.mail.name === 'log') logger.info({}, 'portal mail goes to this log (PORTCULLIS_PORTAL_MAIL=log): set PORTCULLIS_PORTAL_MAIL=smtp to send it');
   }
   const admin = hasAdmin ? createAdminServer({ logger, readiness, metrics, ...(api ? { api } : {}), ...(portal ? { portal: portalMount(portal, pkg.version), connectSources: () => [settings?.gatewayUrl()] } : {}) }) : undefined;
-  let adminPort = 0;
   if (admin) {
     try {
       await admin.listen({ port: opts.adminPort, host: opts.adminHost });

@@ -86,8 +86,12 @@ export function gatewayUrlSetting(text: string | undefined): string | undefined 
  * `localGateway`: the node's own proxy URL, asked when a request needs it (the proxy listens after
  * the portal is set up, on a port that may be chosen by the OS).
  */
-export function portalSettings(env: NodeJS.ProcessEnv = process.env, fallbackUrl = 'http://127.0.0.1:8081', localGateway?: () => string | undefined): PortalSettings {
-  const publicUrl = (env.PORTCULLIS_PORTAL_URL ?? fallbackUrl).replace(/\/+$/, '');
+export function portalSettings(env: NodeJS.ProcessEnv = process.env, fallbackUrl: string | (() => string) = 'http://127.0.0.1:8081', localGateway?: () => string | undefined): PortalSettings {
+  // The fallback may be a function: the admin listener's own URL, whose port is known only once it
+  // listens (--admin-port 0), after the portal has been set up.
+  const fallback = typeof fallbackUrl === 'string' ? () => fallbackUrl : fallbackUrl;
+  const configured = env.PORTCULLIS_PORTAL_URL?.replace(/\/+$/, '');
+  const publicUrl = configured ?? fallback().replace(/\/+$/, '');
   let parsed: URL;
   try {
     parsed = new URL(publicUrl);
@@ -106,7 +110,7 @@ export function portalSettings(env: NodeJS.ProcessEnv = process.env, fallbackUrl
   const secure = env.PORTCULLIS_PORTAL_SECURE_COOKIES;
   const configuredGateway = gatewayUrlSetting(env.PORTCULLIS_PORTAL_GATEWAY_URL);
   return {
-    publicUrl,
+    get publicUrl() { return configured ?? fallback().replace(/\/+$/, ''); },
     secureCookies: secure === 'true' || secure === '1' || (secure === undefined && parsed.protocol === 'https:'),
     sessionIdleMs: int(env, 'PORTCULLIS_PORTAL_SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * MINUTE,
     sessionMaxMs: int(env, 'PORTCULLIS_PORTAL_SESSION_MAX_HOURS', 24 * 7, 1, 24 * 90) * HOUR,
