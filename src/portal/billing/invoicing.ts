@@ -10,6 +10,7 @@ import type { InvoiceRow, PortalAppRow } from '../../store/schema.ts';
 import { periodBefore, periodOf, type BillingPeriod } from './period.ts';
 import { priceUsage, type InvoiceLine } from './pricing.ts';
 import type { PaymentProvider } from './providers/provider.ts';
+import { startPeriodic, type PeriodicJob } from '../../core/jobs/periodic.ts';
 
 /** An invoice as computed (preview) or before it is stored. */
 export interface DraftInvoice {
@@ -163,32 +164,12 @@ async function collect(store: Store, invoice: InvoiceRow, nowMs: number, opts: F
 /** Lines of a stored invoice. */
 export const linesOf = (row: InvoiceRow): InvoiceLine[] => JSON.parse(row.lines) as InvoiceLine[];
 
-export interface BillingJob {
-  run(): Promise<FinaliseResult | undefined>;
-  stop(): Promise<void>;
-}
+export type BillingJob = PeriodicJob<FinaliseResult>;
 
 /** The worker role's finalisation job: a round every `everyMs` (and one at start). */
 export function startBillingJob(opts: FinaliseOptions & { store: Store; everyMs: number; logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void } }): BillingJob {
-  let running: Promise<FinaliseResult | undefined> | undefined;
-  const run = () => {
-    running ??= finaliseInvoices(opts.store, Date.now(), opts).then((r) => {
-      if (r.created.length > 0) opts.logger.info({ invoices: r.created.length }, 'invoices finalised');
-      return r;
-    }, (err: unknown) => {
-      opts.logger.warn({ error: (err as Error).message }, 'invoice finalisation failed; retrying');
-      return undefined;
-    }).finally(() => { running = undefined; });
-    return running;
-  };
-  const timer = setInterval(() => void run(), opts.everyMs);
-  timer.unref();
-  void run();
-  return {
-    run,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(() => finaliseInvoices(opts.store, Date.now(), opts), opts.everyMs, {
+    result(r) { if (r.created.length > 0) opts.logger.info({ invoices: r.created.length }, 'invoices finalised'); },
+    error(err) { opts.logger.warn({ error: err.message }, 'invoice finalisation failed; retrying'); },
+  });
 }

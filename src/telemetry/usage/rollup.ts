@@ -4,6 +4,7 @@
 // harmless: re-running a roll-up gives the same rows.
 import type { Store } from '../../store/ports.ts';
 import type { UsageRetention } from '../../store/usage/store.ts';
+import { startPeriodic, type PeriodicJob } from '../../core/jobs/periodic.ts';
 
 /** Buckets rolled up per read of the dirty list. */
 const BATCH = 100;
@@ -32,38 +33,22 @@ export async function rollUpUsage(store: Store, retention: UsageRetention, nowMs
   return { hours: counts.hour, days: counts.day, pruned };
 }
 
-export interface UsageJob {
-  /** One round now (tests, and a last round at shutdown is not needed: every round is complete). */
-  run(): Promise<RollupResult | undefined>;
-  stop(): Promise<void>;
-}
+/** run(): one round now (tests; no last round is needed at shutdown: every round is complete). */
+export type UsageJob = PeriodicJob<RollupResult>;
 
 export function startUsageJob(opts: { store: Store; retention: UsageRetention; intervalMs: number; logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void } }): UsageJob {
   const { store, logger } = opts;
-  let running: Promise<RollupResult | undefined> | undefined;
   let failing = false;
-  const run = () => {
-    running ??= rollUpUsage(store, opts.retention, Date.now()).then((r) => {
+  return startPeriodic(() => rollUpUsage(store, opts.retention, Date.now()), opts.intervalMs, {
+    result(r) {
       if (failing) logger.info({}, 'usage roll-ups: working again');
       failing = false;
       const pruned = r.pruned.minute + r.pruned.hour + r.pruned.day;
       if (pruned > 0) logger.info({ pruned: r.pruned }, 'usage rows past retention pruned');
-      return r;
-    }, (err: unknown) => {
-      if (!failing) logger.warn({ error: (err as Error).message }, 'usage roll-up failed; retrying');
-      failing = true;
-      return undefined;
-    }).finally(() => { running = undefined; });
-    return running;
-  };
-  const timer = setInterval(() => void run(), opts.intervalMs);
-  timer.unref();
-  void run();
-  return {
-    run,
-    async stop() {
-      clearInterval(timer);
-      await running;
     },
-  };
+    error(err) {
+      if (!failing) logger.warn({ error: err.message }, 'usage roll-up failed; retrying');
+      failing = true;
+    },
+  });
 }
