@@ -12,7 +12,7 @@ import './catalog.css';
 import { allTags } from './format.ts';
 import { Failed, Loading } from './States.tsx';
 import { useLoad } from './useLoad.ts';
-import { StatusBadge } from './StatusBadge.tsx';
+import { ApiList } from './ApiList.tsx';
 
 type Product = components['schemas']['CatalogProduct'];
 
@@ -66,17 +66,7 @@ function Results({ products, searching }: { products: readonly Product[]; search
             <h2><Link href={`/products/${encodeURIComponent(p.name)}`}>{p.title || p.name}</Link></h2>
             {p.description ? <p>{p.description}</p> : null}
             {p.tags.length > 0 ? <div className="tags">{p.tags.map((t) => <Badge key={t}>{t}</Badge>)}</div> : null}
-            <ul className="catalog-apis" aria-label={`APIs in ${p.title || p.name}`}>
-              {p.apis.map((a) => (
-                <li key={a.name}>
-                  <Link href={`/apis/${encodeURIComponent(a.name)}`}>{a.title || a.name}</Link>
-                  <Badge tone="info">{a.protocol}</Badge>
-                  {a.version ? <Badge>{`v${a.version}`}</Badge> : null}
-                  <StatusBadge status={a.status} />
-                  {a.description ? <span className="hint break-anywhere">{a.description}</span> : null}
-                </li>
-              ))}
-            </ul>
+            <ApiList apis={p.apis} label={`APIs in ${p.title || p.name}`} />
             <p className="hint">{p.plans.length === 1 ? '1 plan' : `${p.plans.length} plans`}</p>
           </li>
         ))}

@@ -4,9 +4,9 @@ import { Link } from '../../router.tsx';
 import { Badge } from '../../ui/Badge.tsx';
 import type { PageProps } from '../routes.tsx';
 import './catalog.css';
+import { ApiList } from './ApiList.tsx';
 import { Plans } from './Plans.tsx';
 import { Failed, Loading } from './States.tsx';
-import { StatusBadge } from './StatusBadge.tsx';
 import { useLoad } from './useLoad.ts';
 
 export default function Product({ params }: PageProps) {
@@ -24,17 +24,7 @@ export default function Product({ params }: PageProps) {
       <section className="section" aria-labelledby="product-apis">
         <h2 id="product-apis">APIs</h2>
         {p.apis.length === 0 ? <p>No APIs in this product yet.</p> : (
-          <ul className="catalog-apis">
-            {p.apis.map((a) => (
-              <li key={a.name}>
-                <Link href={`/apis/${encodeURIComponent(a.name)}`}>{a.title || a.name}</Link>
-                <Badge tone="info">{a.protocol}</Badge>
-                {a.version ? <Badge>{`v${a.version}`}</Badge> : null}
-                <StatusBadge status={a.status} />
-                {a.description ? <span className="hint break-anywhere">{a.description}</span> : null}
-              </li>
-            ))}
-          </ul>
+          <ApiList apis={p.apis} />
         )}
       </section>
       <section className="section" aria-labelledby="product-plans">
