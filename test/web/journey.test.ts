@@ -12,13 +12,14 @@
 // and waiting (reloading the usage page) for metering to reach the hourly roll-up.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expectStatus, until } from '../harness/node.ts';
 import { createCarrierServer } from '../../examples/carrier/server.ts';
 import { listen } from '../../examples/carrier/test-support.ts';
 import {
-  assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, launchBrowser, mailedLink, openPage, screenshot, startSeededNode, takeShownOnce, untilServing, type BrowserPage,
+  assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, launchBrowser, mailedLink, RESULTS, openPage, screenshot, startSeededNode, takeShownOnce, untilServing, type BrowserPage,
 } from './harness.ts';
 
 const TIMEOUT = 420_000;
@@ -40,6 +41,12 @@ function assertNoRealProblems(p: BrowserPage): void {
 }
 
 let step = 0;
+/** Screenshots of an earlier run go first: their step numbers may differ from this run's. */
+function clearOldScreenshots(): void {
+  let names: string[] = [];
+  try { names = readdirSync(RESULTS); } catch { return; }
+  for (const name of names.filter((n) => n.startsWith('journey-'))) rmSync(join(RESULTS, name), { force: true });
+}
 /** axe-core, no sideways scrolling, and a screenshot numbered in the journey's order. */
 async function checkPage(page: Page, name: string): Promise<void> {
   await assertAccessible(page, name);
@@ -51,6 +58,7 @@ async function checkPage(page: Page, name: string): Promise<void> {
 test('the developer journey: sign up → verify → log in → catalog → docs → subscribe → key → try it → usage → invoice; an admin approves and lowers a limit the gateway enforces at once', { timeout: TIMEOUT }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
+  clearOldScreenshots();
   // Metering within a second instead of 2 s and a minute (docs/analytics.md): the usage page reads the hourly roll-up.
   const { node } = await startSeededNode(t, { env: { PORTCULLIS_USAGE_FLUSH_MS: '200', PORTCULLIS_USAGE_ROLLUP_MS: '300' } });
   const carrier = createCarrierServer();
