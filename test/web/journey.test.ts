@@ -26,6 +26,8 @@ const TIMEOUT = 420_000;
 const EMAIL = 'new.developer@example.com';
 const PASSWORD = 'a long and correct passphrase';
 const CARRIER_SPEC = readFileSync(new URL('../../examples/carrier/openapi.yaml', import.meta.url), 'utf8');
+/** The API's title, from its OpenAPI document's info.title. */
+const CARRIER_TITLE = 'Portcullis Carrier (demo)';
 /** The per-call plan: 50 cents a call (so one call previews as $0.50), 1,000 an hour until the admin lowers it. */
 const PER_CALL_MINOR = 50;
 
@@ -117,7 +119,9 @@ test('the developer journey: sign up → verify → log in → catalog → docs 
     await page.goto(await mailedLink(node, EMAIL, 'verify-email'));
     await page.getByText('Your address is verified.').waitFor();
     await checkPage(page, 'verified');
-    await page.goto('/login');
+    await page.getByRole('link', { name: 'Log in' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+    await checkPage(page, 'login');
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -137,7 +141,7 @@ test('the developer journey: sign up → verify → log in → catalog → docs 
     await page.getByRole('list', { name: 'Plans' }).getByRole('heading', { name: 'Pay per call' }).waitFor();
     await page.getByText('$0.50 per call').first().waitFor();
     await checkPage(page, 'product');
-    await page.locator('main').getByRole('link', { name: /Carrier/ }).first().click();
+    await page.getByRole('link', { name: CARRIER_TITLE, exact: true }).click();
     await page.getByRole('link', { name: 'API reference and try it' }).waitFor();
     await checkPage(page, 'api');
     await page.getByRole('link', { name: 'API reference and try it' }).click();
@@ -180,7 +184,7 @@ test('the developer journey: sign up → verify → log in → catalog → docs 
   await t.test('try it from the docs page with that key: 200 and the carrier’s body', async () => {
     await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Catalog' }).click();
     await page.getByRole('link', { name: 'Carrier API' }).click();
-    await page.locator('main').getByRole('link', { name: /Carrier/ }).first().click();
+    await page.getByRole('link', { name: CARRIER_TITLE, exact: true }).click();
     await page.getByRole('link', { name: 'API reference and try it' }).click();
     await page.getByRole('heading', { level: 2, name: 'Try it' }).waitFor();
     await page.getByLabel('Operation', { exact: true }).selectOption({ label: 'GET /tracking/{tracking_number} — Track a shipment' });
@@ -249,6 +253,7 @@ test('the developer journey: sign up → verify → log in → catalog → docs 
     await page.getByRole('tab', { name: 'Subscriptions' }).click();
     await page.getByRole('row').filter({ hasText: 'Orders API' }).getByText('active', { exact: true }).waitFor();
     await checkPage(page, 'app-approved');
+    assertNoRealProblems(developer);
   });
 
   await t.test('the admin lowers the per-call plan’s rate limit: the gateway answers 429 at the new limit at once', async () => {
