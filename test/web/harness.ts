@@ -57,13 +57,14 @@ export interface Seeded {
  * A node serving the current web build, with: service + route "orders" (key-auth, rate-limiting
  * from the caller's plan), plans "starter" (100/minute) and "gold" (approval required), product
  * "orders", consumer acme (active on starter, with a key) and globex (pending on gold).
+ * `opts.env` adds to the node's environment (e.g. short usage metering intervals).
  */
-export async function startSeededNode(t: TestContext): Promise<Seeded> {
+export async function startSeededNode(t: TestContext, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Seeded> {
   if (!isUpToDate()) await buildWeb();
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-web-'));
   const upstream = await startUpstream();
   // Webhook endpoints on loopback are allowed, so the console can register one without DNS.
-  const node = await spawnNode({ db: `sqlite:${join(dir, 'portcullis.db')}`, stateDir: join(dir, 'state'), env: { PORTCULLIS_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8' }, t });
+  const node = await spawnNode({ db: `sqlite:${join(dir, 'portcullis.db')}`, stateDir: join(dir, 'state'), env: { PORTCULLIS_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8', ...opts.env }, t });
   t.after(async () => {
     await node.stop();
     await upstream.close();
@@ -89,6 +90,24 @@ export async function startSeededNode(t: TestContext): Promise<Seeded> {
   // Everything above is being served once the node reports ready on the latest revision.
   await untilServing(node, 0);
   return { node, upstream, acmeKey: String(key.body.key), viewerToken: String(viewer.body.token) };
+}
+
+/**
+ * The link of the last mail of this kind to this address, read from the node's log (the log mail
+ * transport), as a URL on the node's admin origin: the node listens on an OS-chosen admin port,
+ * which the default PORTCULLIS_PORTAL_URL (built before listening) does not know.
+ */
+export async function mailedLink(node: NodeProcess, to: string, kind: string): Promise<string> {
+  let link: string | undefined;
+  await until(() => {
+    const mails = node.logs().split('\n').filter((l) => l.includes('"portal.mail"'))
+      .map((l) => (JSON.parse(l) as { mail: { to: string; kind: string; link?: string } }).mail)
+      .filter((m) => m.to === to && m.kind === kind);
+    link = mails.at(-1)?.link;
+    return link !== undefined;
+  }, 15_000, `${kind} mail to ${to}`);
+  const url = new URL(link!);
+  return new URL(url.pathname + url.search, node.adminUrl).href;
 }
 
 /** Waits until every gateway process serves a config revision above `after`; returns it. */
@@ -153,6 +172,20 @@ export async function assertNoHorizontalOverflow(page: Page, what: string): Prom
   // A string: the test code is type-checked without the DOM library.
   const { scroll, width } = await page.evaluate('({ scroll: document.documentElement.scrollWidth, width: window.innerWidth })') as { scroll: number; width: number };
   assert.ok(scroll <= width, `${what}: the page is ${scroll}px wide in a ${width}px viewport`);
+}
+
+/**
+ * The secret in the open "shown once" dialog (an API key, a client secret, a signing secret), read
+ * by its label; the dialog is then closed with "I have copied it".
+ */
+export async function takeShownOnce(page: Page, label: string): Promise<string> {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('This is the only time it is shown').waitFor();
+  const value = (await dialog.getByLabel(label, { exact: true }).textContent())?.trim() ?? '';
+  assert.ok(value.length > 10, `${label} shown: ${value}`);
+  await dialog.getByRole('button', { name: 'I have copied it' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  return value;
 }
 
 /** GETs a gateway path with an API key; the status. */
