@@ -14,6 +14,7 @@ import { describeDb, parseDbUrl } from '../store/open.ts';
 import { startPlatform, PlatformError, type Platform } from './platform.ts';
 import { carrierEventsToken, ensureDemoWebhooks } from './demo-webhooks.ts';
 import { ensureDemoEdi } from './demo-edi.ts';
+import { storeOpenApiDocument } from '../admin/import/openapi.ts';
 import type { StartArgs } from './args.ts';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/ports.ts';
@@ -21,6 +22,7 @@ import { ensureDeveloperAccount } from '../portal/demo.ts';
 
 const CARRIER_SERVER = fileURLToPath(new URL('../../examples/carrier/server.ts', import.meta.url));
 export const DEMO_CONFIG = fileURLToPath(new URL('../../examples/carrier/portcullis.yaml', import.meta.url));
+const CARRIER_OPENAPI = fileURLToPath(new URL('../../examples/carrier/openapi.yaml', import.meta.url));
 const CARRIER_PORT = 9001;
 /** The carrier's legacy SOAP rate service (examples/carrier/soap-rates.ts), fronted as SOAP and as REST. */
 const CARRIER_SOAP_SERVER = fileURLToPath(new URL('../../examples/carrier/soap-rates.ts', import.meta.url));
@@ -152,6 +154,9 @@ export async function runDemo(args: StartArgs): Promise<void> {
     });
     // The EDI route and trading partner (a store seeded by an older demo lacks them). Not fatal.
     await ensureDemoEdi(adminUrl, adminToken).then((created) => { if (created.length > 0) logger.info({ created }, 'demo EDI set up'); }, (err: Error) => logger.warn({ error: err.message }, 'demo EDI not set up'));
+    // The carrier API's reference in the portal (its docs page and "try it"): the OpenAPI document,
+    // stored for the carrier service (nothing new when unchanged). Not fatal either.
+    if (platform.store) await storeOpenApiDocument(platform.store, 'carrier', CARRIER_OPENAPI).catch((err: Error) => logger.warn({ error: err.message }, 'the carrier API reference is not in the portal'));
     const carrierArgs = [CARRIER_SERVER, '--port', String(CARRIER_PORT), ...(events ? ['--events-url', events.url] : [])];
     // The token goes by environment, not argv, where every local user could read it (ps).
     carrier = spawn(process.execPath, carrierArgs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORTCULLIS_EVENTS_URL: '', PORTCULLIS_EVENTS_TOKEN: events?.token ?? '' } });

@@ -76,7 +76,7 @@ test('the developer journey: sign up → verify → log in → catalog → docs 
   // portal's "try it", and a product selling a per-call plan (the seed's "orders" product sells
   // "gold", which needs approval).
   const before = (await node.ready()).config_revision ?? 0;
-  const imported = expectStatus(await node.admin('POST', '/admin/import/openapi', { spec: CARRIER_SPEC, service: 'carrier', upstream: carrierUrl, routes_by: 'path' }), 'import the carrier API');
+  const imported = expectStatus(await node.admin('POST', '/admin/import/openapi', { spec: CARRIER_SPEC, service: 'carrier', upstream: carrierUrl, routes_by: 'path', path_prefix: '/carrier', strip_prefix: true }), 'import the carrier API');
   // Imported routes list their operations' methods; the browser's preflight is OPTIONS.
   for (const name of imported.body.routes as string[]) {
     const route = expectStatus(await node.admin('GET', `/admin/routes/${name}`), `route ${name}`).body as { methods?: string[] };
@@ -92,7 +92,7 @@ test('the developer journey: sign up → verify → log in → catalog → docs 
   await untilServing(node, before);
   // The last write is served once the gateway answers the portal's preflight.
   await until(async () => {
-    const r = await fetch(`${node.proxyUrl}/tracking/PC0000000001`, { method: 'OPTIONS', headers: { origin: portalOrigin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'apikey' } });
+    const r = await fetch(`${node.proxyUrl}/carrier/tracking/PC0000000001`, { method: 'OPTIONS', headers: { origin: portalOrigin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'apikey' } });
     await r.arrayBuffer();
     return r.status === 204 && r.headers.get('access-control-allow-origin') === portalOrigin;
   }, 15_000, 'CORS for the portal served by the gateway');
@@ -188,6 +188,8 @@ test('the developer journey: sign up → verify → log in → catalog → docs 
     await page.getByRole('link', { name: 'API reference and try it' }).click();
     await page.getByRole('heading', { level: 2, name: 'Try it' }).waitFor();
     await page.getByLabel('Operation', { exact: true }).selectOption({ label: 'GET /tracking/{tracking_number} — Track a shipment' });
+    // The API sits under /carrier on the gateway: the document's first server URL says so.
+    assert.equal(await page.getByLabel('Base path').inputValue(), '/carrier');
     await page.getByLabel(/^Path parameter tracking_number/).fill('PC0000000001');
     await page.getByLabel('API key', { exact: true }).fill(key);
     await page.getByRole('button', { name: 'Send request' }).click();
@@ -276,7 +278,7 @@ test('the developer journey: sign up → verify → log in → catalog → docs 
     const statuses: number[] = [];
     let policy = '';
     while (statuses.length < 3 && !statuses.includes(429)) {
-      const r = await fetch(`${node.proxyUrl}/tracking/PC0000000001`, { headers: { apikey: key } });
+      const r = await fetch(`${node.proxyUrl}/carrier/tracking/PC0000000001`, { headers: { apikey: key } });
       await r.arrayBuffer();
       statuses.push(r.status);
       policy = r.headers.get('ratelimit-policy') ?? '';

@@ -7,8 +7,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { until, type NodeProcess } from '../harness/node.ts';
-import { assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, launchBrowser, openPage, screenshot, startSeededNode } from './harness.ts';
+import { assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, launchBrowser, mailedLink, openPage, screenshot, startSeededNode } from './harness.ts';
 
 const TIMEOUT = 240_000;
 after(() => closeBrowser());
@@ -18,19 +17,6 @@ after(() => closeBrowser());
  * a path on the node's admin origin: the harness's node listens on an OS-chosen admin port, which
  * the default PORTCULLIS_PORTAL_URL (built before listening) does not know.
  */
-async function mailedLink(node: NodeProcess, to: string, kind: string): Promise<string> {
-  let link: string | undefined;
-  await until(() => {
-    const mails = node.logs().split('\n').filter((l) => l.includes('"portal.mail"'))
-      .map((l) => (JSON.parse(l) as { mail: { to: string; kind: string; link?: string } }).mail)
-      .filter((m) => m.to === to && m.kind === kind);
-    link = mails.at(-1)?.link;
-    return link !== undefined;
-  }, 15_000, `${kind} mail to ${to}`);
-  // The link names the portal as the node serves it (its admin listener, on an OS-chosen port here).
-  assert.equal(new URL(link!).origin, new URL(node.adminUrl).origin, 'the mailed link points at the node\'s own portal');
-  return link!;
-}
 
 async function checkPage(page: Page, name: string): Promise<void> {
   await assertAccessible(page, name);

@@ -10,9 +10,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { expectStatus, until, type NodeProcess } from '../harness/node.ts';
-import {
-  assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, gatewayStatus, launchBrowser, openPage, screenshot, startSeededNode,
-} from './harness.ts';
+import { assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, gatewayStatus, launchBrowser, openPage, screenshot, startSeededNode, takeShownOnce } from './harness.ts';
 
 const TIMEOUT = 300_000;
 const PASSWORD = 'correct horse battery staple';
@@ -47,17 +45,6 @@ async function check(page: Page, name: string): Promise<void> {
   await assertAccessible(page, name);
   await assertNoHorizontalOverflow(page, name);
   await screenshot(page, `portal-apps-${name}`);
-}
-
-/** The value in the open "shown once" dialog, which is then closed. */
-async function takeSecret(page: Page, label: string): Promise<string> {
-  const dialog = page.getByRole('dialog');
-  await dialog.getByText('This is the only time it is shown').waitFor();
-  const value = (await dialog.getByLabel(label, { exact: true }).textContent())?.trim() ?? '';
-  assert.ok(value.length > 10, `${label} shown: ${value}`);
-  await dialog.getByRole('button', { name: 'I have copied it' }).click();
-  await dialog.waitFor({ state: 'detached' });
-  return value;
 }
 
 test('portal applications: create, subscribe (pending and active), keys once, rotate with overlap, revoke, webhooks; accessible at 1280 and 375 px', { timeout: TIMEOUT }, async (t) => {
@@ -125,7 +112,7 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     await page.getByRole('dialog', { name: 'Your new API key' }).getByRole('button', { name: 'Copy API key' }).click();
     await page.getByText('Copied to the clipboard').waitFor();
     const copied = await page.evaluate('navigator.clipboard.readText()') as string;
-    first = await takeSecret(page, 'API key');
+    first = await takeShownOnce(page, 'API key');
     assert.equal(copied, first);
     assert.match(first, /^pk_live_/);
     await page.getByRole('cell', { name: first.slice(0, 12) }).first().waitFor();
@@ -140,7 +127,7 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     await dialog.getByLabel('Overlap').selectOption('3600');
     await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
     await page.getByRole('dialog').getByText(/keeps working until/).waitFor();
-    second = await takeSecret(page, 'API key');
+    second = await takeShownOnce(page, 'API key');
     assert.notEqual(second, first);
     await until(async () => (await gatewayStatus(node, '/orders', second)) === 200, 20_000, 'the rotated key works');
     assert.equal(await gatewayStatus(node, '/orders', first), 200, 'the old key works during the overlap');
@@ -181,7 +168,7 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
     const shown = page.getByRole('dialog', { name: 'Your OAuth2 client' });
     const clientId = (await shown.getByLabel('Client ID', { exact: true }).textContent())?.trim() ?? '';
-    const clientSecret = await takeSecret(page, 'Client secret');
+    const clientSecret = await takeShownOnce(page, 'Client secret');
     assert.ok(clientId.length > 5 && clientSecret.length > 10 && clientId !== clientSecret);
     await page.getByRole('cell', { name: 'OAuth2 client (billing job)' }).waitFor();
     assert.equal(await page.getByText(clientSecret).count(), 0, 'the secret is gone once the dialog is closed');
@@ -213,7 +200,7 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     // Loopback is allowed on this node (harness); nothing listens on port 9, so attempts fail and are listed.
     await dialog.getByRole('textbox', { name: 'URL' }).fill('https://127.0.0.1:9/hooks/portcullis');
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();
-    const secret = await takeSecret(page, 'Signing secret');
+    const secret = await takeShownOnce(page, 'Signing secret');
     assert.match(secret, /^whsec_/);
     await page.getByRole('heading', { level: 3, name: 'https://127.0.0.1:9/hooks/portcullis' }).waitFor();
     await page.getByText('Events: order.created').waitFor();
@@ -230,7 +217,7 @@ test('portal applications: create, subscribe (pending and active), keys once, ro
     await until(async () => (await deliveries.getByRole('row').count()) === 3, 20_000, 'a second delivery listed (header row + 2)');
     await page.getByRole('button', { name: /^Rotate secret of / }).click();
     await page.getByRole('dialog', { name: 'Rotate the signing secret' }).getByRole('button', { name: 'Rotate', exact: true }).click();
-    const rotated = await takeSecret(page, 'Signing secret');
+    const rotated = await takeShownOnce(page, 'Signing secret');
     assert.match(rotated, /^whsec_/);
     await page.getByText('two secrets sign during a rotation', { exact: false }).waitFor();
     await page.getByRole('button', { name: /^Disable / }).click();

@@ -2,7 +2,7 @@
 // operations the try-it panel offers, the URL and headers it sends, and the SDL highlighter.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { documentLabel, kindOf, operationsOf, parseHeaderLines, parseOpenApi, pickDocument, prettyBody, requestUrl } from '../../web/src/portal/docs/documents.ts';
+import { basePathOf, documentLabel, kindOf, operationsOf, parseHeaderLines, parseOpenApi, pickDocument, prettyBody, requestUrl } from '../../web/src/portal/docs/documents.ts';
 import { highlightSdl } from '../../web/src/portal/docs/sdl.ts';
 
 const doc = (id: string, format: string, version = '1') => ({ id, format, version, title: 'T', created_at: '2026-11-01T00:00:00Z' });
@@ -64,4 +64,13 @@ test('SDL highlighting keeps every character and marks keywords, types, strings,
   assert.deepEqual(of('type'), ['Query', 'ID', 'Shipment']);
   assert.deepEqual(of('directive'), ['@deprecated']);
   assert.deepEqual(of('string'), ['"doc"', '"""x"""', '"unterminated']);
+});
+
+test('the try-it base path comes from the document: servers[0] (absolute or relative), Swagger basePath, none', () => {
+  assert.equal(basePathOf({ servers: [{ url: 'http://localhost:8080/carrier' }, { url: 'http://127.0.0.1:9001' }] }), '/carrier');
+  assert.equal(basePathOf({ servers: [{ url: '/api/v3/' }] }), '/api/v3');
+  assert.equal(basePathOf({ servers: [{ url: 'https://{region}.example.com/v1' }] }), '', 'server variables are not guessed');
+  assert.equal(basePathOf({ basePath: '/v2' }), '/v2');
+  assert.equal(basePathOf({ servers: [{ url: 'https://api.example.com' }] }), '');
+  assert.equal(basePathOf({}), '');
 });

@@ -155,6 +155,14 @@ function overRoute(current: StoredEntity, planned: ImportedRoute): Json {
 }
 
 /** Stores the spec text for the service, unless the latest stored one is the same text. */
+/**
+ * Stores a spec as the service's document (for the portal's reference and request-validator)
+ * without touching its routes; nothing new when it equals the latest one. The demo uses it.
+ */
+export async function storeOpenApiDocument(store: Store, service: string, source: SpecSource): Promise<string> {
+  return storeSpec(store, service, await parseSpec(source));
+}
+
 async function storeSpec(store: Store, service: string, spec: ParsedSpec): Promise<string> {
   const sameAsLatest = async (tx: StoreSession) => {
     const latest = (await tx.listSpecs(service)).at(-1);

@@ -11,7 +11,7 @@ import { useLoad } from '../catalog/useLoad.ts';
 import '../catalog/catalog.css';
 import type { PageProps } from '../routes.tsx';
 import './docs.css';
-import { documentLabel, kindOf, operationsOf, parseOpenApi, pickDocument, type Operation } from './documents.ts';
+import { basePathOf, documentLabel, kindOf, operationsOf, parseOpenApi, pickDocument, type Operation } from './documents.ts';
 import { SdlView } from './SdlView.tsx';
 import { nonceStyleElements } from './styleNonce.ts';
 import { TryIt } from './TryIt.tsx';
@@ -78,7 +78,7 @@ export default function ApiDocs({ params, search }: PageProps) {
                   <RedocView spec={parsed.spec} />
                 </Suspense>
               </div>
-              {config.state === 'loading' ? <Spinner label="Loading" /> : <TryIt key={chosen.id} operations={parsed.operations} gatewayUrl={gatewayUrl} />}
+              {config.state === 'loading' ? <Spinner label="Loading" /> : <TryIt key={chosen.id} operations={parsed.operations} gatewayUrl={gatewayUrl} basePath={basePathOf(parsed.spec)} />}
             </>
           ) : null}
         </>

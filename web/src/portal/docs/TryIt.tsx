@@ -18,8 +18,9 @@ interface Result {
   readonly ms: number;
 }
 
-export function TryIt({ operations, gatewayUrl }: { operations: readonly Operation[]; gatewayUrl: string | undefined }) {
+export function TryIt({ operations, gatewayUrl, basePath = '' }: { operations: readonly Operation[]; gatewayUrl: string | undefined; basePath?: string }) {
   const [index, setIndex] = useState('0');
+  const [base, setBase] = useState(basePath);
   const op = operations[Number(index)];
   const [params, setParams] = useState<Record<string, string>>({});
   const [query, setQuery] = useState('');
@@ -59,7 +60,7 @@ export function TryIt({ operations, gatewayUrl }: { operations: readonly Operati
     const h = init.headers as Headers;
     if (key) h.set(keyHeader, key);
     if (sendsBody) { h.set('content-type', 'application/json'); init.body = body; }
-    const url = requestUrl(gatewayUrl, op.path, params, query);
+    const url = requestUrl(gatewayUrl.replace(/\/+$/, '') + base.trim().replace(/\/+$/, ''), op.path, params, query);
     setBusy(true);
     setError(undefined);
     setResult(undefined);
@@ -84,6 +85,7 @@ export function TryIt({ operations, gatewayUrl }: { operations: readonly Operati
       <div className="try-it-grid">
         <form className="card" aria-label="Request" onSubmit={(e) => { e.preventDefault(); void send(); }}>
           <SelectField label="Operation" value={index} onChange={pickOperation} options={options} />
+          <TextField label="Base path" value={base} onChange={setBase} placeholder="/orders-api" hint="Where this API sits on the gateway, in front of the operation's path (from the document's first server URL)." />
           {op.pathParams.map((p) => (
             <TextField key={`${index}-${p}`} label={`Path parameter ${p}`} required value={params[p] ?? ''} onChange={(v) => setParams((old) => ({ ...old, [p]: v }))} />
           ))}

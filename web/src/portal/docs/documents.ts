@@ -83,6 +83,25 @@ export function operationsOf(doc: Record<string, unknown>): Operation[] {
 }
 
 /**
+ * Where the API's paths sit under the gateway, as the document says: the path of its first server
+ * URL (OpenAPI 3: `servers[0].url`, absolute or relative; Swagger 2: `basePath`), e.g. "/carrier"
+ * for http://localhost:8080/carrier. Only a default: the try-it panel lets the user change it.
+ */
+export function basePathOf(doc: Record<string, unknown>): string {
+  let path = '';
+  if (typeof doc.basePath === 'string') path = doc.basePath;
+  else if (Array.isArray(doc.servers) && isObject(doc.servers[0]) && typeof doc.servers[0].url === 'string') {
+    // Server variables ({region}) cannot be resolved here: leave the path empty then.
+    const url = doc.servers[0].url;
+    if (!url.includes('{')) {
+      try { path = new URL(url, 'http://relative.invalid').pathname; } catch { path = ''; }
+    }
+  }
+  path = path.replace(/\/+$/, '');
+  return path === '' || path.startsWith('/') ? path : `/${path}`;
+}
+
+/**
  * The URL the try-it panel calls: the gateway's base, the path with its parameters filled in
  * (each encoded as one segment, so a value cannot add path segments), and the query string.
  */
