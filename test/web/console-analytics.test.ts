@@ -8,19 +8,12 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { expectStatus, until, type NodeProcess } from '../harness/node.ts';
 import {
-  assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, gatewayStatus, launchBrowser, openPage, screenshot, startSeededNode, untilServing,
+  assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, gatewayStatus, launchBrowser, openPage, screenshot, signInToConsole, startSeededNode, untilServing,
 } from './harness.ts';
 
 const TIMEOUT = 240_000;
 
 after(() => closeBrowser());
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto('/console');
-  await page.getByLabel('Admin token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-}
 
 async function openAnalytics(page: Page): Promise<void> {
   const menu = page.getByRole('button', { name: 'Menu' });
@@ -63,7 +56,7 @@ test('analytics dashboards show real gateway traffic, errors, latency, top consu
 
   const desktop = await openPage(browser, node.adminUrl);
   const { page } = desktop;
-  await signIn(page, node.token);
+  await signInToConsole(page, node.token);
 
   await t.test('last hour per minute: totals, three charts with their tables, top consumers', async () => {
     await openAnalytics(page);
@@ -117,7 +110,7 @@ test('analytics dashboards show real gateway traffic, errors, latency, top consu
 
   await t.test('phone width: accessible, no sideways scrolling', async () => {
     const phone = await openPage(browser, node.adminUrl, 375);
-    await signIn(phone.page, node.token);
+    await signInToConsole(phone.page, node.token);
     await openAnalytics(phone.page);
     await phone.page.getByLabel('Time range').selectOption('1h');
     await until(async () => (await stat(phone.page, 'Calls').innerText()) === '12', 20_000, 'the calls total on a phone');
@@ -143,7 +136,7 @@ test('portal branding: the console edits name, colours (with contrast warnings),
   const { node } = await startSeededNode(t);
   const desktop = await openPage(browser, node.adminUrl);
   const { page } = desktop;
-  await signIn(page, node.token);
+  await signInToConsole(page, node.token);
   const menu = page.getByRole('navigation', { name: 'Console' });
 
   await t.test('name and colours: a low-contrast colour warns live; saving applies them', async () => {
@@ -200,7 +193,7 @@ test('portal branding: the console edits name, colours (with contrast warnings),
 
   await t.test('the branding page at phone width: accessible, no sideways scrolling', async () => {
     const phone = await openPage(browser, node.adminUrl, 375);
-    await signIn(phone.page, node.token);
+    await signInToConsole(phone.page, node.token);
     await phone.page.getByRole('button', { name: 'Menu' }).click();
     await phone.page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Portal branding' }).click();
     await phone.page.getByRole('textbox', { name: 'Portal name' }).waitFor();
@@ -261,7 +254,7 @@ test('console improvements: the subscription form picks consumer, product and pl
   expectStatus(await node.admin('POST', '/admin/plans', { name: 'lonely', title: 'Not sold by orders' }), 'plan lonely', 201);
   const desktop = await openPage(browser, node.adminUrl);
   const { page } = desktop;
-  await signIn(page, node.token);
+  await signInToConsole(page, node.token);
   const menu = page.getByRole('navigation', { name: 'Console' });
 
   await t.test('subscriptions: choices, the plan list follows the product', async () => {

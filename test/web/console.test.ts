@@ -9,19 +9,12 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { expectStatus, until } from '../harness/node.ts';
 import {
-  assertAccessible, assertNoHorizontalOverflow, closeBrowser, assertNoPageProblems, gatewayStatus, launchBrowser, openPage, screenshot, startSeededNode, untilServing,
+  assertAccessible, assertNoHorizontalOverflow, assertNoPageProblems, closeBrowser, gatewayStatus, launchBrowser, openPage, screenshot, signInToConsole, startSeededNode, untilServing,
 } from './harness.ts';
 
 const TIMEOUT = 240_000;
 
 after(() => closeBrowser());
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto('/console');
-  await page.getByLabel('Admin token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-}
 
 /** Navigates in-app through the sidebar (opening the phone menu when it is collapsed). */
 async function goTo(page: Page, link: string, heading = link): Promise<void> {
@@ -239,7 +232,7 @@ test('admin console: sign in, price a plan, enforce a new rate limit, approve, i
   await t.test('phone width (375 px): menu, pages and dialogs fit and stay accessible', async () => {
     const phone = await openPage(browser, node.adminUrl, 375);
     t.after(() => phone.context.close());
-    await signIn(phone.page, node.token);
+    await signInToConsole(phone.page, node.token);
     await assertNoHorizontalOverflow(phone.page, 'dashboard');
     await assertAccessible(phone.page, 'dashboard (phone)');
     await screenshot(phone.page, 'phone-dashboard');
@@ -261,7 +254,7 @@ test('admin console: sign in, price a plan, enforce a new rate limit, approve, i
   await t.test('a viewer sees the pages without edit buttons', async () => {
     const viewer = await openPage(browser, node.adminUrl);
     t.after(() => viewer.context.close());
-    await signIn(viewer.page, viewerToken);
+    await signInToConsole(viewer.page, viewerToken);
     await goTo(viewer.page, 'Plans');
     await viewer.page.getByRole('cell', { name: 'premium', exact: true }).waitFor();
     await viewer.page.getByText('You have read-only (viewer) access.').waitFor();

@@ -111,6 +111,14 @@ export async function mailedLink(node: NodeProcess, to: string, kind: string): P
   return link!;
 }
 
+/** Signs in to the admin console with an admin token and waits for its dashboard. */
+export async function signInToConsole(page: Page, token: string): Promise<void> {
+  await page.goto('/console');
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+}
+
 /** Waits until every gateway process serves a config revision above `after`; returns it. */
 export async function untilServing(node: NodeProcess, after: number): Promise<number> {
   let revision = after;
