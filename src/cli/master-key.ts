@@ -3,7 +3,7 @@
 // cluster needs the same one. Otherwise a key file in the state directory, made on first start
 // with mode 0600: right for one machine, and the default of `npm start`.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MASTER_KEY_BYTES, masterKeyFingerprint, type MasterKey } from '../core/identity/sealed.ts';
 import { PlatformError } from './errors.ts';
@@ -47,14 +47,20 @@ export function loadMasterKey(stateDir: string, env: NodeJS.ProcessEnv = process
     return describe(key, file);
   }
   const key = randomBytes(MASTER_KEY_BYTES);
+  // Written whole to a private temporary file, then linked into place: a process starting at the
+  // same moment sees either no key file or a complete one (never an empty one being written), and
+  // link fails with EEXIST rather than overwrite the key another process put there first.
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     mkdirSync(stateDir, { recursive: true });
-    // 'wx': two processes starting at once must not overwrite each other's key.
-    writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
+    writeFileSync(temp, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(temp, 0o600);
+    linkSync(temp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadMasterKey(stateDir, env);
     throw new PlatformError(`cannot write the master key file ${file}: ${(err as NodeJS.ErrnoException).code}`);
+  } finally {
+    rmSync(temp, { force: true });
   }
   return describe(key, file);
 }
