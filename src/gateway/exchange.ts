@@ -8,12 +8,12 @@ import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors/registry.ts';
 import { newRequestContext, removeHeader, type HeaderMap, type PluginResponse, type RequestContext } from '../core/pipeline/context.ts';
 import { PluginFailure, runBodyPhase, runLogPhase, runPhase, runUpstreamErrorHooks } from '../core/pipeline/run.ts';
-import { OUTCOME_FAILURE, OUTCOME_NONE, OUTCOME_SUCCESS } from '../core/pipeline/upstream-guard.ts';
+import { OUTCOME_NONE } from '../core/pipeline/upstream-guard.ts';
 import type { Step } from '../core/pipeline/compile.ts';
 import { normalizeTarget } from '../core/router/normalize.ts';
 import type { CompiledRoute } from '../core/snapshot/compile.ts';
 import { metricsOfRoute, statusClassIndex, upstreamErrors, upstreamRetries } from '../telemetry/metrics.ts';
-import { acceptableRequestId, addForwardingHeaders, headerList, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders, VIA } from './headers.ts';
+import { acceptableRequestId, addForwardingHeaders, headerList, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders } from './headers.ts';
 import type { GatewayState } from './state.ts';
 import { authEndpointFor, serveOnGateway } from './auth-server/endpoints.ts';
 import { sendPluginResponse, sendProblem } from './respond.ts';
@@ -29,10 +29,6 @@ import { backoffMs, mayRetry } from './upstream/retry.ts';
 import { classifyUpstreamError, ClientGoneError, UpstreamTimeoutError, type UpstreamFailure } from './upstream/errors.ts';
 import type { UpstreamTarget } from './upstream/target.ts';
 import { recordUsage } from '../telemetry/usage/recorder.ts';
-import type WebSocket from 'ws';
-import { openUpstream, offeredProtocols, webSocketOrigin, type HandshakeResult } from './websocket/connect.ts';
-import { webSocketRuntimeOf, type RouteWebSocketRuntime } from './websocket/route-runtime.ts';
-import { completeHandshake, type UpgradeRequest } from './websocket/handshake.ts';
 
 const NO_STEPS: readonly Step[] = [];
 
@@ -56,26 +52,29 @@ interface ClientSocket { [STARTED]?: number; [CLOSING]?: boolean }
 // where a plugin asks for the buffered request body (STAGE_BODY reads it in between).
 const STAGE_REWRITE = 0, STAGE_ROUTE = 1, STAGE_ACCESS = 2, STAGE_BODY = 3, STAGE_ACCESS_REST = 4, STAGE_UPSTREAM_REQUEST = 5, STAGE_FORWARD = 6;
 
-/** `upgrade`: the request is a WebSocket handshake (see websocket/upgrade.ts). */
-export function handleRequest(gw: GatewayState, req: IncomingMessage, res: ServerResponse, upgrade?: UpgradeRequest): void {
-  new Exchange(gw, gw.runtime, req, res, upgrade).start();
+export function handleRequest(gw: GatewayState, req: IncomingMessage, res: ServerResponse): void {
+  new Exchange(gw, gw.runtime, req, res).start();
 }
 
-class Exchange implements AttemptOwner {
-  private readonly gw: GatewayState;
+/**
+ * One request through the gateway. WebSocket handshakes take the same path in a subclass
+ * (websocket/handshake-exchange.ts), which overrides the protected hooks below.
+ */
+export class Exchange implements AttemptOwner {
+  protected readonly gw: GatewayState;
   private readonly runtime: GatewayRuntime;
-  private readonly req: IncomingMessage;
-  private readonly res: ServerResponse;
-  private readonly startedAt = performance.now();
-  private readonly id: string;
-  private ctx!: RequestContext;
-  private route: CompiledRoute | undefined;
-  private service: ServiceRuntime | undefined;
+  protected readonly req: IncomingMessage;
+  protected readonly res: ServerResponse;
+  protected readonly startedAt = performance.now();
+  protected readonly id: string;
+  protected ctx!: RequestContext;
+  protected route: CompiledRoute | undefined;
+  protected service: ServiceRuntime | undefined;
   private matchedLength = 0;
-  private tried: UpstreamTarget[] | undefined;
-  private attempts = 0;
+  protected tried: UpstreamTarget[] | undefined;
+  protected attempts = 0;
   /** performance.now() by which response headers must have arrived (all attempts included). */
-  private deadline = 0;
+  protected deadline = 0;
   private hasBody = false;
   private body: BodyGuard | null = null;
   /** The attempt in progress (or the one that produced the response). */
@@ -87,28 +86,20 @@ class Exchange implements AttemptOwner {
   /** Response body bytes handed to the client connection. */
   private bytesOut = 0;
   /** The client connection is finished (response complete or connection closed). */
-  private done = false;
-  private failureKind: string | undefined;
+  protected done = false;
+  protected failureKind: string | undefined;
   /** This request's number among those started on its connection. */
   private seqOnSocket = 0;
   /** The connection comes from a trusted proxy (its X-Forwarded-* headers are believed). */
   private peerTrusted = false;
   /** A plugin's copy of this response's body (ResponseView.bodyTap), while it is being taken. */
   private tap: ResponseTap | undefined;
-  /** A WebSocket handshake; `webSocket` is set once it matched a route that proxies WebSocket. */
-  private readonly upgrade: UpgradeRequest | undefined;
-  private webSocket: RouteWebSocketRuntime | undefined;
-  /** The subprotocols the client offered (passed to the upstream). */
-  private protocols: readonly string[] = [];
-  /** The upstream WebSocket being opened (terminated if the client leaves first). */
-  private upstreamSocket: WebSocket | undefined;
 
-  constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse, upgrade?: UpgradeRequest) {
+  constructor(gw: GatewayState, runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse) {
     this.gw = gw;
     this.runtime = runtime;
     this.req = req;
     this.res = res;
-    this.upgrade = upgrade;
     const incoming = req.headers['x-request-id'];
     this.id = acceptableRequestId(incoming) ? incoming : randomUUID();
   }
@@ -130,8 +121,8 @@ class Exchange implements AttemptOwner {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
     this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-    // A handshake's socket left the HTTP parser: a body could not be read (RFC 6455 has none).
-    if (this.hasBody && this.upgrade !== undefined) return this.problem('bad-request', 'A WebSocket handshake has no body.', true);
+    const bodyRefused = this.hasBody ? this.bodyRefusal() : undefined;
+    if (bodyRefused !== undefined) return this.problem('bad-request', bodyRefused, true);
     this.ctx = newRequestContext({
       id: this.id,
       method: req.method ?? 'GET',
@@ -175,12 +166,12 @@ class Exchange implements AttemptOwner {
       let end: number | undefined;
       switch (stage) {
         case STAGE_REWRITE: steps = this.runtime.snapshot.rewrite; break;
-        case STAGE_ROUTE: if (!this.matchRoute() || (this.upgrade !== undefined && !this.admitWebSocket())) return; stage++; continue;
+        case STAGE_ROUTE: if (!this.matchRoute() || !this.admit()) return; stage++; continue;
         case STAGE_ACCESS: steps = this.route!.chains.access; end = this.route!.chains.requestBody?.at; break;
         case STAGE_BODY: if (this.route!.chains.requestBody !== undefined && this.hasBody) { this.bufferRequestBody(); return; } stage++; continue;
         case STAGE_ACCESS_REST: steps = this.route!.chains.access; from = this.route!.chains.requestBody?.at ?? steps.length; break;
         case STAGE_UPSTREAM_REQUEST: steps = this.route!.chains['upstream-request']; break;
-        case STAGE_FORWARD: if (this.webSocket !== undefined) this.forwardWebSocket(); else this.forward(); return;
+        case STAGE_FORWARD: this.forward(); return;
         default: throw new Error(`unknown stage ${stage}`);
       }
       stage++;
@@ -200,6 +191,21 @@ class Exchange implements AttemptOwner {
       return this.reply(outcome);
     }
   }
+
+  // ---- hooks for subclasses (the WebSocket handshake) ------------------------------------
+
+  /** Why a request with a body is refused before anything runs; undefined: bodies are fine. */
+  protected bodyRefusal(): string | undefined {
+    return undefined;
+  }
+
+  /** After routing, before the access phase: false when it has answered (refused) already. */
+  protected admit(): boolean {
+    return true;
+  }
+
+  /** The client went away before the exchange ended: let go of what the subclass holds. */
+  protected clientGone(): void {}
 
   private matchRoute(): boolean {
     const req = this.req;
@@ -253,7 +259,7 @@ class Exchange implements AttemptOwner {
 
   // ---- upstream -------------------------------------------------------------------------
 
-  private forward(): void {
+  protected forward(): void {
     const { req, ctx } = this;
     const service = this.service!;
     const conf = service.config;
@@ -277,7 +283,7 @@ class Exchange implements AttemptOwner {
     this.attempt();
   }
 
-  private addForwardingHeaders(headers: HeaderMap): void {
+  protected addForwardingHeaders(headers: HeaderMap): void {
     const { req, ctx } = this;
     // A stripped prefix is where the client sees this API; upstreams use it to build links.
     const stripped = this.route!.stripPath && this.matchedLength > 0 ? ctx.path.slice(0, this.matchedLength) : '';
@@ -285,7 +291,7 @@ class Exchange implements AttemptOwner {
   }
 
   /** Picks the target for the next attempt: healthy, admitted by the guard, not tried yet. */
-  private pickTarget(now: number): UpstreamTarget | undefined {
+  protected pickTarget(now: number): UpstreamTarget | undefined {
     const service = this.service!;
     const health = this.gw.health;
     const guard = this.ctx.upstream.guard;
@@ -295,120 +301,11 @@ class Exchange implements AttemptOwner {
   }
 
   /** No target to try: the guard's answer when its breakers refused healthy targets, else 503. */
-  private noTarget(now: number): void {
+  protected noTarget(now: number): void {
     const guard = this.ctx.upstream.guard;
     const health = this.gw.health;
     if (guard !== undefined && this.service!.targets.some((t) => t.weight > 0 && health.isHealthy(t.health, now))) return this.reply(guard.refusal(now));
     this.upstreamFailed('no-healthy-upstream', 'no-healthy-upstream');
-  }
-
-  // ---- WebSocket handshakes ---------------------------------------------------------------
-
-  /**
-   * A handshake matched a route: on a route that proxies WebSocket, the Origin is checked before
-   * any plugin runs; on any other route it continues as a plain HTTP request (on a connection
-   * that closes after the answer, since the upgrade took the socket from the HTTP parser).
-   */
-  private admitWebSocket(): boolean {
-    const rt = webSocketRuntimeOf(this.route!);
-    if (rt === undefined) return true;
-    const origin = this.req.headers.origin;
-    if (!rt.originAllowed(origin)) {
-      this.problem('websocket-origin-forbidden');
-      return false;
-    }
-    const protocols = offeredProtocols(this.req.headers['sec-websocket-protocol']);
-    if (protocols === undefined) {
-      this.problem('bad-request', 'Sec-WebSocket-Protocol must list distinct tokens.', true);
-      return false;
-    }
-    this.webSocket = rt;
-    this.protocols = protocols;
-    return true;
-  }
-
-  private forwardWebSocket(): void {
-    if (this.gw.draining) return this.problem('shutting-down');
-    const headers = this.ctx.upstream.headers;
-    stripHopByHop(headers);
-    this.addForwardingHeaders(headers);
-    this.deadline = this.startedAt + this.service!.config.request_timeout_ms;
-    this.webSocketAttempt();
-  }
-
-  /** Connects to one target; connection failures are retried on another within the deadline. */
-  private webSocketAttempt(): void {
-    if (this.done) return;
-    const now = Date.now();
-    const target = this.pickTarget(now);
-    if (!target) return this.noTarget(now);
-    const remaining = this.deadline - performance.now();
-    if (remaining <= 0) return this.problem('upstream-timeout');
-    this.attempts++;
-    const conf = this.service!.config;
-    const guard = this.ctx.upstream.guard;
-    const permit = guard?.acquire(target.origin, now);
-    const up = this.ctx.upstream;
-    up.headers.host = conf.preserve_host ? this.req.headers.host : target.hostHeader;
-    const startedAt = performance.now();
-    this.upstreamSocket = openUpstream({
-      url: webSocketOrigin(target.origin) + up.path + up.query,
-      protocols: this.protocols,
-      headers: up.headers,
-      timeoutMs: Math.max(1, Math.min(conf.connect_timeout_ms + conf.read_timeout_ms, remaining)),
-      maxPayload: this.webSocket!.settings.max_message_bytes,
-    }, (result) => {
-      if (permit !== undefined) guard!.release(target.origin, permit, result.ok ? OUTCOME_SUCCESS : OUTCOME_FAILURE, Date.now());
-      this.webSocketAttempted(target, startedAt, result);
-    });
-  }
-
-  private webSocketAttempted(target: UpstreamTarget, startedAt: number, result: HandshakeResult): void {
-    const service = this.service!;
-    if (this.done) {
-      if (result.ok) result.socket.terminate();
-      return;
-    }
-    const passive = service.config.health_checks.passive;
-    if (result.ok) {
-      target.latency.observe((performance.now() - startedAt) / 1000);
-      if (passive) this.gw.health.recordSuccess(target.health);
-      return this.handOverWebSocket(target, result.socket);
-    }
-    this.upstreamSocket = undefined;
-    this.failureKind = result.kind;
-    upstreamErrors.labels(service.config.name, target.label, result.kind).inc();
-    this.gw.health.recordFailure(target.health, passive, Date.now());
-    if (result.retryable && this.attempts <= service.config.retries && performance.now() < this.deadline) {
-      (this.tried ??= []).push(target);
-      upstreamRetries.labels(service.config.name).inc();
-      return this.webSocketAttempt();
-    }
-    this.gw.logger.warn({ request_id: this.id, service: service.config.name, target: target.label, kind: result.kind, attempts: this.attempts }, 'upstream websocket handshake failed');
-    this.upstreamFailed(result.problem, result.kind);
-  }
-
-  /** The upstream accepted: the exchange ends here and the connection is relayed from now on. */
-  private handOverWebSocket(target: UpstreamTarget, upstream: WebSocket): void {
-    this.done = true;
-    this.clearTimer();
-    this.gw.inFlight--;
-    this.ctx.upstream.guard?.requestEnded(OUTCOME_SUCCESS, Date.now());
-    const m = metricsOfRoute(this.route);
-    m.count[0]!.inc();
-    m.duration[0]!.observe((performance.now() - this.startedAt) / 1000);
-    const fields = ['via', VIA, 'x-request-id', this.id];
-    const answer = this.answerFields();
-    if (answer !== undefined) for (const name in answer) fields.push(name, answer[name]!);
-    completeHandshake(this.gw, this.webSocket!, this.req, this.res, this.upgrade!, upstream, {
-      requestId: this.id,
-      route: this.webSocket!,
-      target: target.label,
-      clientIp: this.ctx.clientIp,
-      path: this.ctx.path,
-      subprotocol: '',
-      startedAt: this.startedAt,
-    }, fields);
   }
 
   private hashKey(): string {
@@ -456,7 +353,7 @@ class Exchange implements AttemptOwner {
     this.timer = setTimeout(() => this.onTimer(), Math.max(1, ms));
   }
 
-  private clearTimer(): void {
+  protected clearTimer(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -649,7 +546,7 @@ class Exchange implements AttemptOwner {
   }
 
   /** The upstream could not answer: a plugin's `upstream-error` hook may answer instead. */
-  private upstreamFailed(code: ErrorCode, kind: string): void {
+  protected upstreamFailed(code: ErrorCode, kind: string): void {
     const hooks = this.route!.chains['upstream-error'];
     let outcome: PluginResponse | undefined;
     if (hooks.length > 0) {
@@ -673,7 +570,7 @@ class Exchange implements AttemptOwner {
     this.bytesOut = sendPluginResponse(this.res, r, { requestId: this.id, instance: this.instance(), close: this.bodyUnread(), headers: this.answerFields() });
   }
 
-  private problem(code: ErrorCode, detail?: string, close = false, extraHeaders?: Record<string, string>): void {
+  protected problem(code: ErrorCode, detail?: string, close = false, extraHeaders?: Record<string, string>): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
     const soap = this.soapVersion();
@@ -691,7 +588,7 @@ class Exchange implements AttemptOwner {
   }
 
   /** Fields the gateway adds to its own and plugins' answers: version lifecycle, then plugins'. */
-  private answerFields(): Readonly<Record<string, string>> | undefined {
+  protected answerFields(): Readonly<Record<string, string>> | undefined {
     const lifecycle = this.route?.lifecycle?.headers;
     const answer = this.ctx?.answerHeaders;
     if (answer === undefined) return lifecycle;
@@ -724,7 +621,7 @@ class Exchange implements AttemptOwner {
     this.gw.inFlight--;
     const res = this.res;
     if (!res.writableFinished) this.current?.abandon(new ClientGoneError());
-    this.upstreamSocket?.terminate();
+    this.clientGone();
     // Breakers count the request once, by its last attempt (after any retries).
     this.ctx?.upstream.guard?.requestEnded(this.current?.outcome ?? OUTCOME_NONE, Date.now());
     this.tap?.abandon();

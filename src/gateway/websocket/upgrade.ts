@@ -1,14 +1,14 @@
 // WebSocket handshakes arriving on the proxy listener. The handshake request is an ordinary
 // exchange (edge checks, routing, rewrite and access plugins: keys, JWT, ACL, rate limits count
 // connection attempts) answered through a ServerResponse on the raw socket; only at the upstream
-// call does it turn into a WebSocket connection (see Exchange.forwardWebSocket).
+// call does it turn into a WebSocket connection (see handshake-exchange.ts).
 import { randomUUID } from 'node:crypto';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { handleRequest } from '../exchange.ts';
 import { sendProblem } from '../respond.ts';
 import type { GatewayState } from '../state.ts';
+import { HandshakeExchange } from './handshake-exchange.ts';
 
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -34,5 +34,5 @@ export function handleUpgrade(gw: GatewayState, req: IncomingMessage, socket: Du
     sendProblem(res, 'bad-request', { requestId: randomUUID(), instance: undefined, close: true }, detail, version !== '13' ? { 'sec-websocket-version': '13' } : undefined);
     return;
   }
-  handleRequest(gw, req, res, { socket, head });
+  new HandshakeExchange(gw, req, res, { socket, head }).start();
 }
