@@ -569,6 +569,12 @@ ELAPSED=$((SECONDS - START_TS))
       printf 'plugin_metrics:%s\t%s\n' "$t" "$({ curl -s --max-time 2 "http://127.0.0.1:$((PORT_OF[$t] + 1000))/metrics" || true; } |
         awk '/^portcullis_(rate_limit_decisions|counter_backend_errors|cache_requests)_total[{ ]/ { printf "%s%s %s", (n++ ? ";" : ""), $1, $2 }')"
     fi
+    # The Redis side: how many script calls carried those decisions (the requests of one event-loop
+    # turn share one call).
+    if [[ $t == portcullis-rate-limit-redis ]]; then
+      printf 'redis_script_calls\t%s\n' "$(redis-cli -p "$REDIS_PORT" info commandstats 2>/dev/null | tr -d '\r' |
+        awk -F'[:=,]' '$1 == "cmdstat_evalsha" || $1 == "cmdstat_eval" { n += $3 } END { print n + 0 }')"
+    fi
   done
   true
 } >"$SCRATCH/meta.tsv"

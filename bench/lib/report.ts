@@ -296,6 +296,9 @@ const pluginMetrics = targets
     })) as Record<string, number>,
   }));
 
+/** Script calls the bench's Redis served (portcullis-rate-limit-redis), when it ran. */
+const redisScriptCalls = meta.has('redis_script_calls') ? Number(m('redis_script_calls')) : undefined;
+
 // --- fixed rate -----------------------------------------------------------------------------
 interface RateRow {
   target: string;
@@ -470,6 +473,11 @@ if (rateLimitRows.length > 0 || cacheRows.length > 0) {
     out.push(`Plugin counters at the end of the run (admin /metrics, priming and warm-up included): ${pluginMetrics.map((p) =>
       `${p.target}: ${Object.entries(p.counters).map(([k, v]) => `\`${short(k)}\` ${fmt(v)}`).join(', ') || 'none'}`).join('; ')}. ` +
       'Expected: rate-limit decisions all `allowed` (no `fallback`: Redis always answered in time), cache requests all `hit` but one `miss` per path.', '');
+    if (redisScriptCalls !== undefined) {
+      const decisions = Object.entries(pluginMetrics.find((p) => p.target === 'portcullis-rate-limit-redis')?.counters ?? {})
+        .filter(([k]) => k.startsWith('portcullis_rate_limit_decisions_total') && !k.includes('fallback')).reduce((sum, [, v]) => sum + v, 0);
+      out.push(`Redis script calls (\`redis-cli info commandstats\`): ${fmt(redisScriptCalls)} for ${fmt(decisions)} decisions on Redis, ${redisScriptCalls > 0 ? (decisions / redisScriptCalls).toFixed(1) : '–'} requests per call (the requests of one event-loop turn share a call).`, '');
+    }
   }
 }
 
@@ -501,7 +509,7 @@ const markdown = out.join('\n');
 writeFileSync(join(resultsDir, 'latest.md'), markdown);
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({
   meta: Object.fromEntries(meta),
-  summary: { closed_loop: maxRows, auth_cost: authRows, traffic_cost: { rate_limit: rateLimitRows, cache: cacheRows, plugin_metrics: pluginMetrics }, fixed_rate: rateRows, rss: rss.map(({ samples: _samples, ...rest }) => rest) },
+  summary: { closed_loop: maxRows, auth_cost: authRows, traffic_cost: { rate_limit: rateLimitRows, cache: cacheRows, plugin_metrics: pluginMetrics, redis_script_calls: redisScriptCalls }, fixed_rate: rateRows, rss: rss.map(({ samples: _samples, ...rest }) => rest) },
   rss_samples: Object.fromEntries(rss.map((r) => [r.target, r.samples])),
   measurements: records,
 }, null, 1)}\n`);

@@ -171,6 +171,12 @@ export const counterBackendErrors = new client.Counter({
   labelNames: ['backend', 'reason'] as const,
 });
 
+export const counterBackendCalls = new client.Counter({
+  name: 'portcullis_counter_backend_calls_total',
+  help: 'Script calls sent to the shared counter backend (each carries the rate-limit counts of one event-loop turn), by backend.',
+  labelNames: ['backend'] as const,
+});
+
 export const counterBackendUp = new client.Gauge({
   name: 'portcullis_counter_backend_up',
   help: '1 while the shared counter backend answers, 0 during an outage (per process; the cluster view is the minimum).',

@@ -10,7 +10,7 @@ import type { PluginLogger } from '../../core/pipeline/context.ts';
 import type { RateCounter, RateDecision, RateWindow } from '../../store/counters/ports.ts';
 import { RedisRateCounter } from '../../store/counters/redis.ts';
 import { redisConnection, type RedisSettings } from '../../store/redis/connection.ts';
-import { counterBackendErrors, counterBackendUp } from '../../telemetry/metrics.ts';
+import { counterBackendCalls, counterBackendErrors, counterBackendUp } from '../../telemetry/metrics.ts';
 
 export type Counted =
   | { readonly via: 'counter'; readonly decision: RateDecision }
@@ -93,6 +93,9 @@ export function redisCounter(settings: RedisSettings, purpose = 'rate-limit'): G
   const conn = redisConnection(settings);
   const id = `${settings.url}\n${settings.command_timeout_ms}\n${settings.key_prefix}\n${purpose}`;
   let g = guarded.get(id);
-  if (g === undefined) guarded.set(id, (g = new GuardedRedisCounter(new RedisRateCounter(conn), purpose)));
+  if (g === undefined) {
+    const calls = counterBackendCalls.labels('redis');
+    guarded.set(id, (g = new GuardedRedisCounter(new RedisRateCounter(conn, () => calls.inc()), purpose)));
+  }
   return g;
 }
