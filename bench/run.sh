@@ -88,18 +88,21 @@ UP_STATUS_PORT=$((BASE_PORT - 1))
 declare -A PORT_OF
 i=0
 # Used only when the target that needs them is listed: Redis for portcullis-rate-limit-redis, and
-# a second upstream port (same nginx) that marks its responses cacheable for portcullis-cache.
+# a second upstream port (same nginx) that marks its responses cacheable for portcullis-cache
+# (and for node-http, which serves what a hit of portcullis-cache sends).
 REDIS_PORT=$((BASE_PORT - 2))
 UP_CACHE_PORT=$((BASE_PORT - 3))
 PORTCULLIS_TARGETS="portcullis portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache"
 for t in "${TARGETS[@]}"; do
-  case " direct nginx $PORTCULLIS_TARGETS " in
+  case " direct nginx node-http $PORTCULLIS_TARGETS " in
     *" $t "*) ;;
-    *) die "unknown target '$t' (direct nginx $PORTCULLIS_TARGETS)" ;;
+    *) die "unknown target '$t' (direct nginx node-http $PORTCULLIS_TARGETS)" ;;
   esac
   [[ -z ${PORT_OF[$t]:-} ]] || die "target '$t' listed twice"
   i=$((i + 1)); PORT_OF[$t]=$((BASE_PORT + i))
 done
+CACHEABLE_PORT=
+[[ -z ${PORT_OF[portcullis-cache]:-}${PORT_OF[node-http]:-} ]] || CACHEABLE_PORT=$UP_CACHE_PORT
 
 # --- prerequisites --------------------------------------------------------------------------
 missing=()
@@ -124,7 +127,7 @@ for cpus in "$LOADGEN_CPUS" "$UPSTREAM_CPUS" "$TARGET_CPUS"; do
 done
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$UP_PORT" "$UP_STATUS_PORT" "${PORT_OF[@]}" ${PORT_OF[portcullis-cache]:+"$UP_CACHE_PORT"} ${PORT_OF[portcullis-rate-limit-redis]:+"$REDIS_PORT"}; do
+for p in "$UP_PORT" "$UP_STATUS_PORT" "${PORT_OF[@]}" ${CACHEABLE_PORT:+"$CACHEABLE_PORT"} ${PORT_OF[portcullis-rate-limit-redis]:+"$REDIS_PORT"}; do
   port_in_use "$p" && die "port $p is in use (another run? set BASE_PORT)"
 done
 for t in $PORTCULLIS_TARGETS; do
@@ -268,7 +271,7 @@ write_static_conf() { # PREFIX PORT [STATUS_PORT [CACHEABLE_PORT]]
     location / { return 404; }
   }
 EOF
-    # The same content, marked cacheable: the upstream of portcullis-cache only (nginx and the
+    # The same content, marked cacheable: the upstream of portcullis-cache and node-http only (nginx and the
     # other targets get the responses above, which carry no Cache-Control or Expires).
     [[ -z $cacheable ]] || cat <<EOF
   server {
@@ -320,7 +323,7 @@ ETA=$((${#TARGETS[@]} * (PRIME + 3 + ROUNDS * (WARMUP + NPATHS * DURATION + rate
 log "targets: ${TARGETS[*]}; rounds=$ROUNDS prime=${PRIME}s warmup=${WARMUP}s duration=${DURATION}s rate=${RATE}/s x ${RATE_DURATION}s"
 log "cpus: wrk=$LOADGEN_CPUS upstream=$UPSTREAM_CPUS targets=$TARGET_CPUS (of $NCPU); estimated ~$((ETA / 60))m$((ETA % 60))s"
 
-write_static_conf "$SCRATCH/work/upstream" "$UP_PORT" "$UP_STATUS_PORT" ${PORT_OF[portcullis-cache]:+"$UP_CACHE_PORT"}
+write_static_conf "$SCRATCH/work/upstream" "$UP_PORT" "$UP_STATUS_PORT" ${CACHEABLE_PORT:+"$CACHEABLE_PORT"}
 start_bg upstream "$UPSTREAM_CPUS" nginx -p "$SCRATCH/work/upstream" -c "$SCRATCH/work/upstream/nginx.conf" -e "$SCRATCH/work/upstream/error.log"
 wait_200 "http://127.0.0.1:$UP_PORT/json" 10 "${PID_OF[upstream]}" || die "upstream nginx did not start: $(tail -3 "$SCRATCH/logs/upstream.log")"
 upstream_counters() { # "[accepts,requests]" of the upstream (our own status request adds 1 each)
@@ -329,7 +332,7 @@ upstream_counters() { # "[accepts,requests]" of the upstream (our own status req
 header_of() { # URL NAME: the value of response header NAME (lower case) of a GET of URL
   curl -s --max-time 5 -o /dev/null -D - "$1" | tr -d '\r' | awk -v h="$2:" 'tolower($1) == h { $1 = ""; print substr($0, 2) }'
 }
-if [[ -n ${PORT_OF[portcullis-cache]:-} ]]; then
+if [[ -n $CACHEABLE_PORT ]]; then
   cc=$(header_of "http://127.0.0.1:$UP_CACHE_PORT/big" cache-control)
   [[ $cc == "public, max-age=3600" ]] || die "the cacheable upstream port $UP_CACHE_PORT sends Cache-Control '$cc', not 'public, max-age=3600'"
 fi
@@ -364,6 +367,11 @@ for t in "${TARGETS[@]}"; do
       write_proxy_conf "$work" "$port"
       start_bg "$t" "$TARGET_CPUS" nginx -p "$work" -c "$work/nginx.conf" -e "$work/error.log"
       VERSION_OF[$t]="nginx $(nginx -v 2>&1 | sed 's/^.*nginx\///')" ;;
+    node-http)
+      # The floor for a cache hit: node:http answering from memory with what a hit of
+      # portcullis-cache sends (bench/targets/node-http.ts), fetched once from the cacheable port.
+      start_bg "$t" "$TARGET_CPUS" "$NODE" "$BENCH/targets/node-http.ts" "$port" "127.0.0.1:$UP_CACHE_PORT"
+      VERSION_OF[$t]="node:http on node@$("$NODE" -p process.versions.node), serving the stored response from memory" ;;
     portcullis*)
       script=$BENCH/targets/$t.sh
       # PORTCULLIS_BENCH_AUTH_DIR: the credentials, used by portcullis-key-auth and portcullis-jwt;

@@ -252,6 +252,8 @@ const RATE_LIMIT_BARS = [
 const rateLimitRows = costRows(RATE_LIMIT_BARS, AUTH_BASE);
 const CACHE_TARGET = 'portcullis-cache';
 const CACHE_REF = 'nginx';
+/** The floor reference: node:http answering the stored response from memory (bench/targets/node-http.ts). */
+const CACHE_FLOOR = 'node-http';
 
 interface CacheRow {
   path: string;
@@ -269,6 +271,12 @@ interface CacheRow {
   x_portcullis: number;
   portcullis_cpu_us_per_req: number;
   upstream_reqs_per_req: number;
+  /** node-http (node:http answering the stored response from memory, nothing else), when it ran. */
+  floor_rps: number;
+  floor_rps_spread: number;
+  floor_cpu_us_per_req: number;
+  /** Cache-hit req/s ÷ node-http's: the share of what any node:http server gets that the hit keeps. */
+  x_floor: number;
 }
 const cacheRows: CacheRow[] = [];
 for (const path of paths) {
@@ -276,6 +284,7 @@ for (const path of paths) {
   const ref = maxRows.find((r) => r.target === CACHE_REF && r.path === path);
   if (!row || !ref) continue;
   const plain = maxRows.find((r) => r.target === AUTH_BASE && r.path === path);
+  const floor = maxRows.find((r) => r.target === CACHE_FLOOR && r.path === path);
   const ratio = row.rps / ref.rps;
   cacheRows.push({
     path, rps: row.rps, rps_spread: row.rpsSpread, nginx_rps: ref.rps, nginx_rps_spread: ref.rpsSpread,
@@ -283,6 +292,8 @@ for (const path of paths) {
     cpu_us_per_req: row.cpu_us_per_req, nginx_cpu_us_per_req: ref.cpu_us_per_req,
     x_portcullis: plain ? row.rps / plain.rps : NaN, portcullis_cpu_us_per_req: plain?.cpu_us_per_req ?? NaN,
     upstream_reqs_per_req: row.upstream_reqs_per_req,
+    floor_rps: floor?.rps ?? NaN, floor_rps_spread: floor?.rpsSpread ?? NaN, floor_cpu_us_per_req: floor?.cpu_us_per_req ?? NaN,
+    x_floor: floor ? row.rps / floor.rps : NaN,
   });
 }
 /** The plugins' own counters from the targets' admin /metrics at the end of the run (run.sh). */
@@ -464,6 +475,26 @@ if (rateLimitRows.length > 0 || cacheRows.length > 0) {
       ]),
     ));
     out.push('');
+    const floors = cacheRows.filter((r) => Number.isFinite(r.floor_rps));
+    if (floors.length > 0) {
+      out.push(`**The floor under the cache bar.** ${CACHE_FLOOR}: node:http answering, from memory, the same stored response with the same fields a hit adds, and doing nothing else (no routing, plugins, metrics or logs; bench/targets/node-http.ts). ` +
+        `No gateway built on node:http can serve a hit faster on this core: its ratio to ${CACHE_REF} is the most the bar can reach here, and "hit ×floor" is the share of it that the cache keeps.`, '');
+      out.push(table(
+        ['path', `${CACHE_FLOOR} req/s`, `${CACHE_FLOOR} ×${CACHE_REF}`, `CPU µs/req (${CACHE_FLOOR} vs ${CACHE_REF})`, 'hit ×floor req/s', 'CPU µs/req (hit vs floor)'],
+        'lrrrrr',
+        floors.map((r) => [
+          r.path, `${fmt(r.floor_rps)}${mark(CACHE_FLOOR, r.path)} ${fmtPct(r.floor_rps_spread)}`.trim(), fmt(r.floor_rps / r.nginx_rps, 2),
+          `${fmt(r.floor_cpu_us_per_req)} vs ${fmt(r.nginx_cpu_us_per_req)}`, fmt(r.x_floor, 2), `${fmt(r.cpu_us_per_req)} vs ${fmt(r.floor_cpu_us_per_req)}`,
+        ]),
+      ));
+      out.push('');
+    }
+    const hitAtRate = rateRows.find((r) => r.target === CACHE_TARGET);
+    const refAtRate = rateRows.find((r) => r.target === CACHE_REF);
+    if (hitAtRate && refAtRate) {
+      out.push(`**Time to serve one request** at the fixed ${fmt(hitAtRate.rate)} req/s on ${hitAtRate.path} (below saturation, see the fixed-rate table): ` +
+        `p50 ${fmt(hitAtRate.p50_ms, 2)} ms for a hit vs ${fmt(refAtRate.p50_ms, 2)} ms through ${CACHE_REF}, p99 ${fmt(hitAtRate.p99_ms, 2)} vs ${fmt(refAtRate.p99_ms, 2)} ms, p99.9 ${fmt(hitAtRate.p999_ms, 2)} vs ${fmt(refAtRate.p999_ms, 2)} ms.`, '');
+    }
   }
   if (rateLimitRows.some((r) => r.near_bar) || cacheRows.some((r) => r.near_bar)) {
     out.push('"within ±": the figure is closer to the bar than the two req/s figures\' spread across rounds: rerun with more rounds before concluding.', '');

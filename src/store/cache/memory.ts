@@ -1,5 +1,7 @@
 // The in-process cache backend: a Map in LRU order (a hit moves its entry to the end, eviction
-// takes from the front) under a byte budget. It lives in ONE gateway process: with --workers N
+// takes from the front) under a byte budget. A hit on an entry that is already among the newest
+// eighth of placements stays where it is: the order is LRU to within that eighth, and the hottest
+// entries (most hits) skip a Map delete and insert, whose holes make V8 rebuild the table often. It lives in ONE gateway process: with --workers N
 // every worker has its own copy (and its own budget), and purges are broadcast to all of them.
 import { entrySize, isKeyOrVariant, PARTITION_SEPARATOR, VARIANT_SEPARATOR, type CacheEntry, type CacheStore, type PurgeRequest } from './ports.ts';
 
@@ -8,6 +10,8 @@ interface Slot<M> {
   readonly expiresAt: number;
   readonly size: number;
   readonly tags: readonly string[];
+  /** The placement (insert or move to the end) that put it where it is. */
+  placed: number;
 }
 
 export interface MemoryStoreEvents {
@@ -34,6 +38,8 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
   /** Keys by family (the key up to its first partition/variant separator): purging a key is a lookup, not a scan. */
   private readonly families = new Map<string, Set<string>>();
   private used = 0;
+  /** Placements so far: an entry placed within the last slots.size / 8 of them is recent enough. */
+  private placements = 0;
   private readonly events: MemoryStoreEvents;
   /** Time source (tests). */
   private readonly now: () => number;
@@ -63,9 +69,12 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
       this.remove(key, slot);
       return undefined;
     }
-    // Most recently used goes to the end of the Map's order.
-    this.slots.delete(key);
-    this.slots.set(key, slot);
+    // Most recently used goes to the end of the Map's order (unless it is near the end already).
+    if (this.placements - slot.placed >= Math.max(1, this.slots.size >>> 3)) {
+      this.slots.delete(key);
+      this.slots.set(key, slot);
+      slot.placed = ++this.placements;
+    }
     return slot.entry;
   }
 
@@ -74,7 +83,7 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
     const old = this.slots.get(key);
     if (old !== undefined) this.remove(key, old);
     if (ttlMs <= 0 || size > this.maxBytes) return;
-    this.slots.set(key, { entry, expiresAt: this.now() + ttlMs, size, tags });
+    this.slots.set(key, { entry, expiresAt: this.now() + ttlMs, size, tags, placed: ++this.placements });
     this.used += size;
     const family = familyOf(key);
     let members = this.families.get(family);
