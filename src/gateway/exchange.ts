@@ -7,12 +7,12 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors/registry.ts';
 import { newRequestContext, removeHeader, type HeaderMap, type PluginResponse, type RequestContext } from '../core/pipeline/context.ts';
-import { PluginFailure, runBodyPhase, runLogPhase, runPhase, runUpstreamErrorHooks } from '../core/pipeline/run.ts';
+import { PluginFailure, runBodyPhase, runPhase, runUpstreamErrorHooks } from '../core/pipeline/run.ts';
 import { OUTCOME_NONE } from '../core/pipeline/upstream-guard.ts';
 import type { Step } from '../core/pipeline/compile.ts';
 import { normalizeTarget } from '../core/router/normalize.ts';
 import type { CompiledRoute } from '../core/snapshot/compile.ts';
-import { metricsOfRoute, statusClassIndex, upstreamErrors, upstreamRetries } from '../telemetry/metrics.ts';
+import { upstreamErrors, upstreamRetries } from '../telemetry/metrics.ts';
 import { acceptableRequestId, addForwardingHeaders, headerList, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders } from './headers.ts';
 import type { GatewayState } from './state.ts';
 import { authEndpointFor, serveOnGateway } from './auth-server/endpoints.ts';
@@ -28,9 +28,7 @@ import { sendSoapFault, soapClientVersion } from './soap/fault.ts';
 import { backoffMs, mayRetry } from './upstream/retry.ts';
 import { classifyUpstreamError, ClientGoneError, UpstreamTimeoutError, type UpstreamFailure } from './upstream/errors.ts';
 import type { UpstreamTarget } from './upstream/target.ts';
-import { recordUsage } from '../telemetry/usage/recorder.ts';
-
-const NO_STEPS: readonly Step[] = [];
+import { logExchange } from './exchange-log.ts';
 
 /**
  * Server-sent events (text/event-stream): the client must see the headers at once (EventSource
@@ -630,39 +628,18 @@ export class Exchange implements AttemptOwner {
   }
 
   private logPhase(completed: boolean): void {
-    const res = this.res;
-    const status = completed ? res.statusCode : 499;
-    const route = this.route;
-    const serviceName = route?.service.name ?? '';
-    const routeName = route?.name ?? '';
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    const m = metricsOfRoute(route);
-    const cls = statusClassIndex(status);
-    m.count[cls]!.inc();
-    m.duration[cls]!.observe(seconds);
-    recordUsage(this.ctx, status, seconds * 1000, this.body?.received || this.ctx?.requestBody?.length || 0, this.bytesOut);
-    if (this.runtime.snapshot.settings.access_log) {
-      this.gw.accessLog.info({
-        log: 'access',
-        request_id: this.id,
-        method: this.req.method,
-        path: this.ctx?.path ?? '(invalid)',
-        status,
-        duration_ms: Math.round(seconds * 1e6) / 1e3,
-        route: routeName || undefined,
-        service: serviceName || undefined,
-        target: this.current?.target.label,
-        attempts: this.attempts || undefined,
-        failure: this.failureKind,
-        client_ip: this.ctx?.clientIp ?? this.req.socket.remoteAddress,
-        bytes_in: this.body?.received || this.ctx?.requestBody?.length || undefined,
-        bytes_out: this.bytesOut,
-        user_agent: this.req.headers['user-agent'],
-        // Fields a plugin adds about what the request was (e.g. the GraphQL operation and its cost).
-        details: this.ctx?.vars.accessLogDetails,
-      });
-    }
-    const steps = route?.chains.log ?? NO_STEPS;
-    if (steps.length > 0) runLogPhase(steps, this.ctx, (plugin, err) => this.gw.logger.error({ request_id: this.id, plugin, err }, 'log-phase plugin failed'));
+    logExchange(this.gw, this.runtime, {
+      requestId: this.id,
+      req: this.req,
+      ctx: this.ctx,
+      route: this.route,
+      status: completed ? this.res.statusCode : 499,
+      seconds: (performance.now() - this.startedAt) / 1000,
+      bytesIn: this.body?.received || this.ctx?.requestBody?.length || 0,
+      bytesOut: this.bytesOut,
+      target: this.current?.target.label,
+      attempts: this.attempts,
+      failure: this.failureKind,
+    });
   }
 }
