@@ -152,7 +152,12 @@ export class RedisRateCounter implements RateCounter {
       const client: Redis = this.conn.client();
       // defineCommand sends EVALSHA and falls back to EVAL once when the script is not cached.
       const scripted = client as unknown as Partial<WithRateScript>;
-      if (typeof scripted.portcullisRate !== 'function') client.defineCommand('portcullisRate', { lua: SCRIPT });
+      if (typeof scripted.portcullisRate !== 'function') {
+        client.defineCommand('portcullisRate', { lua: SCRIPT });
+        // The connection auto-pipelines (for the cache and quota commands); this command is
+        // batched here already, one per turn, and a pipeline around each would only add work.
+        client.options.autoPipeliningIgnoredCommands = [...(client.options.autoPipeliningIgnoredCommands ?? []), 'portcullisRate'];
+      }
       this.scripted = client as unknown as WithRateScript;
     }
     return this.scripted;
