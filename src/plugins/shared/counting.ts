@@ -47,7 +47,7 @@ export class GuardedRedisCounter {
       });
     }
     this.started = true;
-    return this.redis.hit(key, windows, nowMs, weight).then(
+    return this.redis.hitThen<Counted>(key, windows, weight,
       (decision): Counted => {
         if (this.down) {
           this.down = false;

@@ -112,13 +112,13 @@ interface WithRateScript {
   portcullisRate(...args: (string | number)[]): Promise<number[]>;
 }
 
-/** A hit waiting for this turn's script call. */
+/** A hit waiting for this turn's script call: told its decision or the call's failure. */
 interface Pending {
   readonly key: string;
   readonly windows: readonly RateWindow[];
   readonly weight: number;
-  readonly resolve: (d: RateDecision) => void;
-  readonly reject: (err: unknown) => void;
+  readonly decided: (d: RateDecision) => void;
+  readonly failed: (err: unknown) => void;
 }
 
 export class RedisRateCounter implements RateCounter {
@@ -164,16 +164,31 @@ export class RedisRateCounter implements RateCounter {
   }
 
   hit(key: string, windows: readonly RateWindow[], _nowMs: number, weight = 1): Promise<RateDecision> {
-    return new Promise<RateDecision>((resolve, reject) => {
-      this.queue.push({ key, windows, weight, resolve, reject });
-      if (this.queue.length >= MAX_BATCH) this.flush();
-      else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate, not a microtask: it runs once the poll phase has handled every socket that
-        // was ready, so the hits of all requests that arrived together share one call.
-        setImmediate(this.flushTurn);
-      }
-    });
+    return new Promise<RateDecision>((resolve, reject) => this.enqueue({ key, windows, weight, decided: resolve, failed: reject }));
+  }
+
+  /**
+   * As `hit`, with the decision (or the failure) turned into the caller's result as it arrives:
+   * one promise per request on this hot path instead of a chain.
+   */
+  hitThen<T>(key: string, windows: readonly RateWindow[], weight: number, onDecision: (d: RateDecision) => T, onFailure: (err: unknown) => T | PromiseLike<T>): Promise<T> {
+    // (The callbacks never throw into the batch: one caller's exception rejects its own promise.)
+    return new Promise<T>((resolve, reject) => this.enqueue({
+      key, windows, weight,
+      decided: (d) => { try { resolve(onDecision(d)); } catch (err) { reject(err); } },
+      failed: (err) => { try { resolve(onFailure(err)); } catch (e) { reject(e); } },
+    }));
+  }
+
+  private enqueue(p: Pending): void {
+    this.queue.push(p);
+    if (this.queue.length >= MAX_BATCH) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // setImmediate, not a microtask: it runs once the poll phase has handled every socket that
+      // was ready, so the hits of all requests that arrived together share one call.
+      setImmediate(this.flushTurn);
+    }
   }
 
   private readonly flushTurn = (): void => {
@@ -199,12 +214,12 @@ export class RedisRateCounter implements RateCounter {
     this.client().portcullisRate(keys.length, ...keys, ...argv).then((out) => {
       let at = 0;
       for (const p of batch) {
-        if (Number(out[at]) === -1) p.reject(new Error(`the count keys of rate limit ${JSON.stringify(p.key)} hold values that are not counts`));
-        else p.resolve(decision(p.windows, out, at));
+        if (Number(out[at]) === -1) p.failed(new Error(`the count keys of rate limit ${JSON.stringify(p.key)} hold values that are not counts`));
+        else p.decided(decision(p.windows, out, at));
         at += 2 + 2 * p.windows.length;
       }
     }, (err: unknown) => {
-      for (const p of batch) p.reject(err);
+      for (const p of batch) p.failed(err);
     });
   }
 }
