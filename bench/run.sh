@@ -29,7 +29,8 @@
 #   ROUNDS=2 PRIME=5 WARMUP=3 DURATION=10 RATE=1000 RATE_DURATION=5 (RATE=0: no fixed-rate run)
 #   CONNS=50 THREADS=2 TARGETS="direct nginx portcullis portcullis-key-auth portcullis-jwt"
 #     (also: portcullis-log = access log on; portcullis-rate-limit, portcullis-rate-limit-redis,
-#     portcullis-cache = the traffic-control plugins; all three: about 4 minutes more)
+#     portcullis-cache = the traffic-control plugins; all three: about 4 minutes more; node-http =
+#     node:http answering a cache hit's response from memory, the floor under the cache bar)
 #   LOADGEN_CPUS=0 UPSTREAM_CPUS=0 TARGET_CPUS=1 BASE_PORT=18280 QUIET_PCT=15 QUIET_WAIT=15
 #   SCRATCH=/tmp/portcullis-bench RESULTS_DIR=bench/results SHARED_BENCH=../shared/bench
 set -euo pipefail
