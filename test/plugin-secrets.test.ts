@@ -123,7 +123,7 @@ async function scenario(t: TestContext, db: string, rawPluginRows: () => Promise
   await assert.rejects(wrong.started);
   assert.notEqual(await wrong.exited, 0);
   const problems = wrong.logs().split('\n').filter((l) => l.startsWith('{')).flatMap((l) => (JSON.parse(l) as { problems?: string[] }).problems ?? []);
-  assert.ok(problems.some((p) => /^plugin "webhook-verify@route:hooks": config\.secrets\[0\] cannot be opened: it was sealed with another master key/.test(p)), wrong.logs());
+  assert.ok(problems.some((p) => p.startsWith('plugin "webhook-verify@route:hooks": config.secrets[0] cannot be opened: it was sealed with another master key')), wrong.logs());
   assertAbsent(wrong.logs(), [first, second], 'the refusal');
 }
 
