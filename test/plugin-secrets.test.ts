@@ -119,7 +119,9 @@ async function scenario(t: TestContext, db: string, rawPluginRows: () => Promise
   assert.equal(await node.stop(), 0);
 
   // Another master key: the node says which plugin field it cannot open, and does not start.
-  const wrong = launchNode({ db, stateDir: mkdtempSync(join(tmpdir(), 'portcullis-plugin-secrets-other-')), env: { PORTCULLIS_SECRET_KEY: newMasterKey() } });
+  const otherState = mkdtempSync(join(tmpdir(), 'portcullis-plugin-secrets-other-'));
+  t.after(() => rmSync(otherState, { recursive: true, force: true }));
+  const wrong = launchNode({ db, stateDir: otherState, env: { PORTCULLIS_SECRET_KEY: newMasterKey() } });
   await assert.rejects(wrong.started);
   assert.notEqual(await wrong.exited, 0);
   const problems = wrong.logs().split('\n').filter((l) => l.startsWith('{')).flatMap((l) => (JSON.parse(l) as { problems?: string[] }).problems ?? []);
