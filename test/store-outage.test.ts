@@ -19,6 +19,7 @@ import { openStore } from '../src/store/open.ts';
 import { createTestDatabase, onCi, POSTGRES_ENV, postgresUrl } from './harness/postgres.ts';
 import { baseDocument, behaviourOf, expectStatus, launchNode, metricValue, namedUpstream, probe, randomToken, spawnNode, startLoad, until, type NodeProcess } from './harness/node.ts';
 import { startTcpProxy } from './harness/tcp-proxy.ts';
+import { ephemeralMasterKey } from '../src/core/identity/sealed.ts';
 
 const TEST_TIMEOUT = 180_000;
 /** How soon the node must notice the store is gone (listener connection ends; 5 s poll at worst). */
@@ -52,7 +53,7 @@ async function expectStoreUnavailable(node: NodeProcess, what: string): Promise<
 async function writeDirectly(url: string, service: string): Promise<number> {
   const store = await openStore(url);
   try {
-    const configService = new ConfigService(store, BUNDLED_CATALOG);
+    const configService = new ConfigService(store, BUNDLED_CATALOG, ephemeralMasterKey());
     const route = await store.read().getByKey('route', 'r');
     assert.ok(route, 'route r exists');
     await configService.update('route', route.id, { service }, undefined, { name: 'other-writer' }, true);

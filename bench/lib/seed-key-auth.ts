@@ -14,6 +14,7 @@ import { API_KEY_PREFIX, apiKeyLookup } from '../../src/core/identity/secrets.ts
 import { BUNDLED_CATALOG } from '../../src/plugins/index.ts';
 import { uuidv7 } from '../../src/store/ids.ts';
 import { openStore } from '../../src/store/open.ts';
+import { ephemeralMasterKey } from '../../src/core/identity/sealed.ts';
 
 const CONSUMER = 'bench';
 
@@ -30,7 +31,7 @@ if (key.length < 20) {
 
 const store = await openStore(dbUrl);
 try {
-  const service = new ConfigService(store, BUNDLED_CATALOG);
+  const service = new ConfigService(store, BUNDLED_CATALOG, ephemeralMasterKey());
   const result = await service.apply(parseYaml(readFileSync(configFile, 'utf8')), { dryRun: false, actor: { name: 'bench' } });
   const lookup = apiKeyLookup(key);
   const existing = await store.read().findCredential('key-auth', lookup);

@@ -3,6 +3,9 @@
 // config write lock, rebuilds the whole document, checks it exactly as a reload would (schema,
 // references, plugin configs, route patterns, router build) and only then commits, writes the
 // audit log and bumps the revision, which every gateway node is told about.
+// Plugin secrets (fields their schema marks) are sealed at the store boundary: this service reads
+// them opened (plaintext, for the checks and the diff), writes them sealed, and shows them to
+// anyone (API answers, export, diff, audit log) only as the REDACTED marker.
 import { ConfigError, pointerToPath, type ConfigIssue } from '../core/config/errors.ts';
 import type { Config, GatewaySettings } from '../core/config/schema.ts';
 import { ConfigSchema, GatewaySettingsSchema } from '../core/config/schema.ts';
@@ -15,6 +18,10 @@ import { checkDocument } from '../core/snapshot/check.ts';
 import { specsFor } from './specs.ts';
 import type { Snapshot } from '../core/snapshot/compile.ts';
 import type { StoredEntity, Store, StoreSession } from '../store/ports.ts';
+import type { MasterKey } from '../core/identity/sealed.ts';
+import { describeSecretPointer, documentSecretPaths, instanceSecretPaths, openAt, redactAt, resolveMarkers, sealAt, SecretOpenError } from '../core/config/plugin-secrets.ts';
+import { REDACTED } from '../core/config/secret-fields.ts';
+import { uuidv7 } from '../store/ids.ts';
 
 /** Who made a change, for the audit log. */
 export interface Actor {
@@ -61,14 +68,75 @@ const SECTION_OF_KIND: Record<KindName, string> = { service: 'services', route: 
 export class ConfigService {
   readonly store: Store;
   readonly #catalog: PluginCatalog;
+  readonly #master: MasterKey;
 
-  constructor(store: Store, catalog: PluginCatalog) {
+  /** `masterKey` seals plugin secrets at rest: every node on this store needs the same one. */
+  constructor(store: Store, catalog: PluginCatalog, masterKey: MasterKey) {
     this.store = store;
     this.#catalog = catalog;
+    this.#master = masterKey;
+  }
+
+  // --- plugin secrets ---------------------------------------------------------------------------
+
+  #secretPaths(kind: KindName | 'settings', data: unknown): string[] {
+    return kind === 'plugin' ? instanceSecretPaths(this.#catalog, data) : [];
+  }
+
+  /** An entity's data as anyone may see it: plugin secrets REDACTED (sealed or not). */
+  shown(kind: KindName, data: EntityData): EntityData {
+    return redactAt(data, this.#secretPaths(kind, data));
+  }
+
+  /** A stored entity for an API answer. */
+  presentable(kind: KindName, entity: StoredEntity): StoredEntity {
+    return kind === 'plugin' ? { ...entity, data: this.shown(kind, entity.data) } : entity;
+  }
+
+  /** A config document with every plugin secret REDACTED. */
+  redactDocument<T>(doc: T): T {
+    return redactAt(doc, documentSecretPaths(this.#catalog, doc));
+  }
+
+  /** A stored entity with its secrets opened; one that does not open fails the load, naming it. */
+  #opened(kind: KindName, e: StoredEntity): StoredEntity {
+    const paths = this.#secretPaths(kind, e.data);
+    if (paths.length === 0) return e;
+    try {
+      return { ...e, data: openAt(this.#master, e.data, paths, sealContext(kind, e.id)) };
+    } catch (err) {
+      if (!(err instanceof SecretOpenError)) throw err;
+      throw new ConfigError([{ pointer: '', path: '', message: `plugin "${e.key}": ${describeSecretPointer(err.pointer)} cannot be opened: ${err.message}` }]);
+    }
+  }
+
+  #sealed(kind: KindName, id: string, data: EntityData): EntityData {
+    return sealAt(this.#master, data, this.#secretPaths(kind, data), sealContext(kind, id));
+  }
+
+  /** REDACTED in a write keeps the secret `current` holds at that place; with none there it is refused. */
+  #withKeptSecrets(kind: KindName, data: EntityData, current: EntityData | undefined, refuse: (unresolved: string[]) => Error = (u) => new WriteValidationError(u.map(noSecretToKeep))): EntityData {
+    const { value, unresolved } = resolveMarkers(data, this.#secretPaths(kind, data), current);
+    if (unresolved.length > 0) throw refuse(unresolved);
+    return value;
+  }
+
+  async #insert(tx: StoreSession, kind: KindName, data: EntityData, position: number): Promise<StoredEntity> {
+    // The id is chosen here so the secrets can be bound to it before the row exists.
+    const id = kind === 'plugin' ? uuidv7() : undefined;
+    return id === undefined ? tx.insert(kind, data, position) : tx.insert(kind, this.#sealed(kind, id, data), position, id);
+  }
+
+  async #update(tx: StoreSession, kind: KindName, id: string, data: EntityData, expectedVersion?: number, position?: number): Promise<StoredEntity> {
+    return tx.update(kind, id, this.#sealed(kind, id, data), expectedVersion, position);
+  }
+
+  #auditJson(kind: KindName, data: EntityData | null): string | null {
+    return data === null ? null : JSON.stringify(this.shown(kind, data));
   }
 
   async #sets(session: StoreSession): Promise<{ sets: EntitySets; stored: Record<KindName, StoredEntity[]> }> {
-    const stored = Object.fromEntries(await Promise.all(KIND_NAMES.map(async (k) => [k, await session.all(k)]))) as Record<KindName, StoredEntity[]>;
+    const stored = Object.fromEntries(await Promise.all(KIND_NAMES.map(async (k) => [k, (await session.all(k)).map((e) => this.#opened(k, e))]))) as Record<KindName, StoredEntity[]>;
     const sets = emptySets();
     for (const k of KIND_NAMES) sets[k] = stored[k].map((e) => ({ key: e.key, position: e.position, data: e.data }));
     return { sets, stored };
@@ -90,7 +158,7 @@ export class ConfigService {
   /** The current state as a config document (what `config export` writes). */
   async export(): Promise<{ revision: number; document: Config }> {
     const { revision, config } = await this.load();
-    return { revision, document: config };
+    return { revision, document: this.redactDocument(config) };
   }
 
   // --- entity CRUD ----------------------------------------------------------------------------
@@ -106,7 +174,7 @@ export class ConfigService {
   }
 
   async create(kind: KindName, input: unknown, actor: Actor): Promise<StoredEntity> {
-    const data = this.checkEntity(kind, input);
+    const data = this.#withKeptSecrets(kind, this.checkEntity(kind, input), undefined);
     return this.store.write(async (tx) => {
       const { sets } = await this.#sets(tx);
       const key = KINDS[kind].key(data);
@@ -114,19 +182,20 @@ export class ConfigService {
       const position = await tx.nextPosition(kind);
       sets[kind].push({ key, position, data });
       await this.#check(tx, sets, { kind, key, data });
-      const created = await tx.insert(kind, data, position);
+      const created = await this.#insert(tx, kind, data, position);
       await announceEntityChange(tx, kind, created.id, null, data);
-      await tx.appendAudit({ actor: actor.name, action: 'create', entity: kind, entity_id: created.id, entity_key: key, before: null, after: JSON.stringify(data), request_id: actor.requestId ?? null });
+      await tx.appendAudit({ actor: actor.name, action: 'create', entity: kind, entity_id: created.id, entity_key: key, before: null, after: this.#auditJson(kind, data), request_id: actor.requestId ?? null });
       return created;
     }, { bump: true });
   }
 
   async update(kind: KindName, id: string, input: unknown, expectedVersion: number | undefined, actor: Actor, merge = false): Promise<StoredEntity> {
     return this.store.write(async (tx) => {
-      const current = await tx.get(kind, id);
-      if (!current) throw new NotFoundError(`no ${KINDS[kind].title.toLowerCase()} with id ${id}`);
-      if (expectedVersion !== undefined && current.version !== expectedVersion) throw new VersionMismatchError(current.version);
-      const data = this.checkEntity(kind, merge ? mergePatch(current.data, input) : input);
+      const found = await tx.get(kind, id);
+      if (!found) throw new NotFoundError(`no ${KINDS[kind].title.toLowerCase()} with id ${id}`);
+      if (expectedVersion !== undefined && found.version !== expectedVersion) throw new VersionMismatchError(found.version);
+      const current = this.#opened(kind, found);
+      const data = this.#withKeptSecrets(kind, this.checkEntity(kind, merge ? mergePatch(current.data, input) : input), current.data);
       const { sets, stored } = await this.#sets(tx);
       const key = KINDS[kind].key(data);
       if (key !== current.key && sets[kind].some((r) => r.key === key)) throw new DuplicateNameError(`${KINDS[kind].title.toLowerCase()} "${key}" already exists`);
@@ -141,11 +210,11 @@ export class ConfigService {
         }
       }
       await this.#check(tx, sets, { kind, key, data }, current.key !== key);
-      const updated = await tx.update(kind, id, data, current.version);
+      const updated = await this.#update(tx, kind, id, data, current.version);
       await announceEntityChange(tx, kind, id, current.data, data);
-      for (const r of renames) await tx.update(r.kind, r.entity.id, r.data);
+      for (const r of renames) await this.#update(tx, r.kind, r.entity.id, r.data);
       if (kind === 'consumer' && typeof oldName === 'string' && data.name !== oldName) await tx.renameCredentialOwner(oldName, String(data.name));
-      await tx.appendAudit({ actor: actor.name, action: 'update', entity: kind, entity_id: id, entity_key: key, before: JSON.stringify(current.data), after: JSON.stringify(data), request_id: actor.requestId ?? null });
+      await tx.appendAudit({ actor: actor.name, action: 'update', entity: kind, entity_id: id, entity_key: key, before: this.#auditJson(kind, current.data), after: this.#auditJson(kind, data), request_id: actor.requestId ?? null });
       return updated;
     }, { bump: true });
   }
@@ -166,10 +235,10 @@ export class ConfigService {
       const cascaded: StoredEntity[] = [];
       for (const owned of KINDS[kind].owns) cascaded.push(...await tx.deleteWhere(owned.kind, owned.column, name));
       if (kind === 'consumer') await deleteCredentialsAudited(tx, name, actor);
-      await tx.appendAudit({ actor: actor.name, action: 'delete', entity: kind, entity_id: id, entity_key: current.key, before: JSON.stringify(current.data), after: null, request_id: actor.requestId ?? null });
+      await tx.appendAudit({ actor: actor.name, action: 'delete', entity: kind, entity_id: id, entity_key: current.key, before: this.#auditJson(kind, current.data), after: null, request_id: actor.requestId ?? null });
       for (const c of cascaded) {
         const ownedKind = KINDS[kind].owns.find((o) => c.data[o.column] === name)!.kind;
-        await tx.appendAudit({ actor: actor.name, action: 'delete', entity: ownedKind, entity_id: c.id, entity_key: c.key, before: JSON.stringify(c.data), after: null, request_id: actor.requestId ?? null });
+        await tx.appendAudit({ actor: actor.name, action: 'delete', entity: ownedKind, entity_id: c.id, entity_key: c.key, before: this.#auditJson(ownedKind, c.data), after: null, request_id: actor.requestId ?? null });
       }
     }, { bump: true });
   }
@@ -240,6 +309,10 @@ export class ConfigService {
         const next = emptySets();
         const wantedOf = emptySets();
         const governs = (kind: KindName) => (r: { data: EntityData }) => present.has(kind === 'plugin' ? sectionOfPlugin(r.data) : SECTION_OF_KIND[kind]);
+        // A document exported from here shows secrets as REDACTED: each keeps the stored one.
+        desired.plugin = desired.plugin.map((r) => ({ ...r, data: this.#withKeptSecrets('plugin', r.data, stored.plugin.find((e) => e.key === r.key)?.data, (unresolved) => new ConfigError(unresolved.map((pointer) => ({
+          pointer: '', path: '', message: `plugin "${r.key}": ${describeSecretPointer(pointer)} is ${JSON.stringify(REDACTED)}, but the store holds no secret there to keep: write the secret itself`,
+        })))) }));
         for (const kind of KIND_NAMES) {
           wantedOf[kind] = desired[kind].filter(governs(kind));
           // merge: the document adds and updates, and removes nothing (OpenAPI import).
@@ -292,7 +365,7 @@ export class ConfigService {
     const wantedKeys = new Set(wanted.map((r) => r.key));
     const audit = (action: 'create' | 'update' | 'delete', id: string, key: string, before: EntityData | null, after: EntityData | null) => tx.appendAudit({
       actor: opts.actor.name, action, entity: kind, entity_id: id, entity_key: key,
-      before: before ? JSON.stringify(before) : null, after: after ? JSON.stringify(after) : null, request_id: opts.actor.requestId ?? null,
+      before: this.#auditJson(kind, before), after: this.#auditJson(kind, after), request_id: opts.actor.requestId ?? null,
     });
     // Relative order of the entities that stay: a change there is a move (route order matters).
     const currentOrder = [...current].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1)).map((e) => e.key).filter((k) => wantedKeys.has(k));
@@ -311,21 +384,22 @@ export class ConfigService {
       const existing = byKey.get(r.key);
       if (!existing) {
         changes.push({ action: 'create', kind, key: r.key });
-        const created = await tx.insert(kind, r.data, position);
+        const created = await this.#insert(tx, kind, r.data, position);
         await announceEntityChange(tx, kind, created.id, null, r.data);
         await audit('create', created.id, r.key, null, r.data);
         continue;
       }
-      const fields = diffFields(existing.data, r.data);
+      // Compared opened (a secret changed only when its plaintext did), shown redacted.
+      const fields = diffFields(existing.data, r.data, '', { before: this.shown(kind, existing.data), after: this.shown(kind, r.data) });
       const moved = !opts.merge && rankBefore.get(r.key) !== rankAfter.get(r.key);
       if (fields.length > 0 || moved) {
         changes.push({ action: 'update', kind, key: r.key, fields, ...(moved ? { moved } : {}) });
-        await tx.update(kind, existing.id, r.data, undefined, position);
+        await this.#update(tx, kind, existing.id, r.data, undefined, position);
         await announceEntityChange(tx, kind, existing.id, existing.data, r.data);
         await audit('update', existing.id, r.key, existing.data, r.data);
       } else if (existing.position !== position) {
         // Same order, different numbering (gaps left by deletes): renumber quietly.
-        await tx.update(kind, existing.id, existing.data, undefined, position);
+        await this.#update(tx, kind, existing.id, existing.data, undefined, position);
       }
     }
   }
@@ -372,15 +446,26 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** Leaf-level differences between two JSON values, as dotted paths. */
-export function diffFields(before: unknown, after: unknown, path = ''): { path: string; before: unknown; after: unknown }[] {
+/**
+ * Leaf-level differences between two JSON values, as dotted paths. `shown`: the same two values as
+ * they may be reported (secrets redacted); the comparison is on `before` and `after`.
+ */
+export function diffFields(before: unknown, after: unknown, path = '', shown: { before: unknown; after: unknown } = { before, after }): { path: string; before: unknown; after: unknown }[] {
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (isObj(before) && isObj(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-    return keys.flatMap((k) => diffFields(before[k], after[k], path ? `${path}.${k}` : k));
+    const shownOf = (v: unknown, k: string) => (isObj(v) ? v[k] : undefined);
+    return keys.flatMap((k) => diffFields(before[k], after[k], path ? `${path}.${k}` : k, { before: shownOf(shown.before, k), after: shownOf(shown.after, k) }));
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path, before, after }];
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path, before: shown.before, after: shown.after }];
 }
+
+/** What a sealed secret is bound to: its entity and (appended) its pointer in the entity. */
+const sealContext = (kind: KindName, id: string) => `${kind}:${id}:`;
+
+const noSecretToKeep = (pointer: string): ConfigIssue => ({
+  pointer, path: pointerToPath(pointer), message: `${JSON.stringify(REDACTED)} keeps the secret stored here, and there is none: send the secret itself`,
+});
 
 /** Where an entity sits in an assembled document, as a JSON pointer. */
 function pointerOf(raw: Record<string, unknown>, kind: KindName, key: string, data: EntityData): string | undefined {

@@ -2,7 +2,7 @@
 // the checked-in OpenAPI document is generated from.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { masterKeyFingerprint } from '../core/identity/sealed.ts';
+import { ephemeralMasterKey, masterKeyFingerprint } from '../core/identity/sealed.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { openStore } from '../store/open.ts';
 import { AdminAuth } from './auth.ts';
@@ -25,7 +25,7 @@ function webhookService(store: ConstructorParameters<typeof WebhookService>[0]):
 
 export async function documentOperations(): Promise<{ operations: Operation[]; version: string }> {
   const store = await openStore('sqlite::memory:');
-  const service = new ConfigService(store, BUNDLED_CATALOG);
+  const service = new ConfigService(store, BUNDLED_CATALOG, ephemeralMasterKey());
   const operations = adminOperations({ service, auth: new AdminAuth(store), readOnly: false }, [...importOperations(service), ...graphqlOperations(service), ...circuitBreakerOperations(() => Promise.resolve([])), ...cacheOperations(undefined), ...webhookOperations(webhookService(store))]);
   await store.close();
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

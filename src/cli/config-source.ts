@@ -11,6 +11,7 @@ import type { StoredSpecRecord } from '../core/snapshot/specs.ts';
 import { specsFor } from '../admin/specs.ts';
 import type { CredentialRow, SigningKeyRow } from '../store/schema.ts';
 import type { MasterKey } from '../core/identity/sealed.ts';
+import { describeSecretPointer, documentSecretPaths, openAt, sealAt, SecretOpenError } from '../core/config/plugin-secrets.ts';
 import type { RevokedTokenRecord } from '../core/identity/token-issuer.ts';
 import { SigningKeys } from '../admin/signing-keys.ts';
 import { checkDocument, loadConfigDocument } from '../core/snapshot/check.ts';
@@ -85,6 +86,7 @@ export class StoreSource implements ConfigSource {
   #closed = false;
   readonly #onOpen: (() => Promise<void>)[] = [];
   readonly signingKeys: SigningKeys;
+  readonly #masterKey: MasterKey;
   #keyProblem: string | undefined;
 
   constructor(db: string, stateDir: string, logger: Logger, masterKey: MasterKey) {
@@ -93,7 +95,8 @@ export class StoreSource implements ConfigSource {
     this.#logger = logger;
     const loc = parseDbUrl(db);
     this.store = new DeferredStore(describeDb(loc), loc.dialect);
-    this.service = new ConfigService(this.store, BUNDLED_CATALOG);
+    this.service = new ConfigService(this.store, BUNDLED_CATALOG, masterKey);
+    this.#masterKey = masterKey;
     this.signingKeys = new SigningKeys(this.store, masterKey);
     this.store.feed.onChange(() => this.#onChange?.());
     this.store.feed.onHealth((health) => {
@@ -180,7 +183,7 @@ export class StoreSource implements ConfigSource {
       throw new PlatformError(`the config store (${this.location}) is unreachable (${this.store.feed.health().error ?? 'unknown error'}) and there is no last-known-good snapshot at ${this.#lastGoodFile}`);
     }
     try {
-      const { config } = checkDocument(saved.config, BUNDLED_CATALOG);
+      const { config } = checkDocument(this.#openLastGood(saved.config), BUNDLED_CATALOG);
       const gatewayConfig: GatewayConfig = { ...config, credentials: saved.credentials ?? [], ...this.#openKeys(saved.signing_keys ?? [], saved.revoked_tokens ?? []), ...(saved.specs && saved.specs.length > 0 ? { specs: saved.specs } : {}) };
       this.#servingLastGood = true;
       return { config: gatewayConfig, version: configVersion(gatewayConfig), revision: saved.revision };
@@ -190,7 +193,18 @@ export class StoreSource implements ConfigSource {
     }
   }
 
+  /** The saved document's plugin secrets opened (they are sealed on disk, bound to their place in it). */
+  #openLastGood(doc: unknown): unknown {
+    try {
+      return openAt(this.#masterKey, doc, documentSecretPaths(BUNDLED_CATALOG, doc), LAST_GOOD_CONTEXT);
+    } catch (err) {
+      if (!(err instanceof SecretOpenError)) throw err;
+      throw new PlatformError(`the last-known-good snapshot at ${this.#lastGoodFile}: ${describeSecretPointer(err.pointer)} cannot be opened: ${err.message}`);
+    }
+  }
+
   // Atomic: written beside, then renamed over, so a crash or a full disk never leaves half a file.
+  // Plugin secrets are sealed in it, as in the store.
   // Signing keys are saved as the store keeps them, private halves sealed: never in clear on disk.
   #saveLastGood({ credentials, signing_keys: _opened, revoked_tokens: _revoked, specs, ...config }: GatewayConfig, revision: number, oauth: { signing_keys: readonly SigningKeyRow[]; revoked_tokens: readonly RevokedTokenRecord[] }): void {
     const tmp = `${this.#lastGoodFile}.${process.pid}.tmp`;
@@ -198,7 +212,8 @@ export class StoreSource implements ConfigSource {
       mkdirSync(dirname(this.#lastGoodFile), { recursive: true });
       // Credential hashes too: with the store down, known keys keep working (RELIABILITY.md).
       // The stored specs the validator compiles from, so a cold start validates as before.
-      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config, credentials, ...oauth, ...(specs ? { specs } : {}) }), { mode: 0o600 });
+      const sealed = sealAt(this.#masterKey, config, documentSecretPaths(BUNDLED_CATALOG, config), LAST_GOOD_CONTEXT);
+      writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config: sealed, credentials, ...oauth, ...(specs ? { specs } : {}) }), { mode: 0o600 });
       renameSync(tmp, this.#lastGoodFile);
     } catch (err) {
       this.#logger.warn({ file: this.#lastGoodFile, error: (err as Error).message }, 'could not save the last-known-good snapshot');
@@ -221,6 +236,9 @@ export class StoreSource implements ConfigSource {
     await this.store.close();
   }
 }
+
+/** What the last-known-good file's sealed secrets are bound to (plus their pointer in the document). */
+const LAST_GOOD_CONTEXT = 'last-good-config:';
 
 function toCredentialRecord(r: CredentialRow): CredentialRecord {
   const record = { id: r.id, consumer: r.consumer, type: r.type, lookup: r.lookup, secret_hash: r.secret_hash, expires_at: r.expires_at, revoked_at: r.revoked_at };

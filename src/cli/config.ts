@@ -5,13 +5,14 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
-import { ConfigService, type PlannedChange } from '../admin/config-service.ts';
+import type { PlannedChange } from '../admin/config-service.ts';
 import { ConfigError, formatIssue } from '../core/config/errors.ts';
 import { parseYaml } from '../core/config/load.ts';
-import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { DEFAULT_DB, describeDb, openStore, parseDbUrl } from '../store/open.ts';
 import type { Store } from '../store/ports.ts';
 import { checkDb, UsageError } from './args.ts';
+import { PlatformError } from './errors.ts';
+import { storeConfigService, type StoreKeyOptions } from './store-master-key.ts';
 
 export interface Io {
   out(line: string): void;
@@ -73,7 +74,7 @@ export async function runConfig(argv: string[], io: Io, env: NodeJS.ProcessEnv =
   try {
     parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {
       db: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'exit-code': { type: 'boolean' },
-      output: { type: 'string', short: 'o' }, format: { type: 'string' },
+      output: { type: 'string', short: 'o' }, format: { type: 'string' }, 'state-dir': { type: 'string' },
     } });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -82,9 +83,9 @@ export async function runConfig(argv: string[], io: Io, env: NodeJS.ProcessEnv =
   const db = values.db ?? env.PORTCULLIS_DB ?? DEFAULT_DB;
   checkDb(db);
   try {
-    return await runConfigCommand(sub, values, positionals, db, io);
+    return await runConfigCommand(sub, values, positionals, { db, env, ...(values['state-dir'] !== undefined ? { stateDir: values['state-dir'] } : {}), notice: (line) => io.err(line) }, io);
   } catch (err) {
-    if (err instanceof StoreOpenError) {
+    if (err instanceof StoreOpenError || err instanceof PlatformError) {
       io.err(`portcullis: ${err.message}`);
       return 1;
     }
@@ -92,7 +93,8 @@ export async function runConfig(argv: string[], io: Io, env: NodeJS.ProcessEnv =
   }
 }
 
-async function runConfigCommand(sub: string | undefined, values: { 'dry-run'?: boolean; 'exit-code'?: boolean; output?: string; format?: string }, positionals: string[], db: string, io: Io): Promise<number> {
+async function runConfigCommand(sub: string | undefined, values: { 'dry-run'?: boolean; 'exit-code'?: boolean; output?: string; format?: string }, positionals: string[], keyOpts: StoreKeyOptions, io: Io): Promise<number> {
+  const { db } = keyOpts;
   switch (sub) {
     case 'diff':
     case 'apply': {
@@ -102,7 +104,7 @@ async function runConfigCommand(sub: string | undefined, values: { 'dry-run'?: b
       if (raw === undefined) return 1;
       try {
         return await withStore(db, async (store) => {
-          const service = new ConfigService(store, BUNDLED_CATALOG);
+          const service = await storeConfigService(store, keyOpts);
           const dryRun = sub === 'diff' || values['dry-run'] === true;
           const result = await service.apply(raw, { dryRun, actor: { name: actorName() } });
           for (const line of formatChanges(result.changes)) io.out(line);
@@ -119,7 +121,7 @@ async function runConfigCommand(sub: string | undefined, values: { 'dry-run'?: b
       if (positionals.length !== 0) throw new UsageError('config export takes no file argument (use -o FILE)');
       const format = values.format ?? (values.output?.endsWith('.json') ? 'json' : 'yaml');
       if (format !== 'yaml' && format !== 'json') throw new UsageError('--format must be yaml or json');
-      const { revision, document } = await withStore(db, (store) => new ConfigService(store, BUNDLED_CATALOG).export());
+      const { revision, document } = await withStore(db, async (store) => (await storeConfigService(store, keyOpts)).export());
       const text = format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : `# exported from ${describeDb(parseDbUrl(db))} at revision ${revision}\n${YAML.stringify(document)}`;
       if (values.output === undefined) io.out(text.replace(/\n$/, ''));
       else {

@@ -2,14 +2,15 @@
 // usage errors, the store named by --db, and one way of reporting the failures an import can meet
 // (exit 1 with readable lines on stderr; anything unexpected is a bug and is thrown).
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { ConfigService, type Actor } from '../admin/config-service.ts';
+import type { Actor, ConfigService } from '../admin/config-service.ts';
 import { OpenApiImportError } from '../admin/import/errors.ts';
 import type { ImportOutcome } from '../admin/import/outcome.ts';
 import { ConfigError, formatIssue } from '../core/config/errors.ts';
-import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { DEFAULT_DB, describeDb, parseDbUrl } from '../store/location.ts';
 import { checkDb, UsageError } from './args.ts';
 import { actorName, formatChanges, StoreOpenError, withStore, type Io } from './config.ts';
+import { PlatformError } from './errors.ts';
+import { storeConfigService } from './store-master-key.ts';
 
 type ImportArgsConfig<O extends ParseArgsOptionsConfig> = { args: string[]; options: O; allowPositionals: true; strict: true };
 
@@ -64,12 +65,13 @@ export type ImportFailureReport = (err: unknown) => readonly string[] | undefine
  * completes, 1 (with the lines on stderr) when the store does not open or `report` recognises the
  * error. Anything else is thrown.
  */
-export async function runOnStore(db: string, io: Io, work: (config: ConfigService) => Promise<void>, report: ImportFailureReport): Promise<number> {
+export async function runOnStore(db: string, io: Io, work: (config: ConfigService) => Promise<void>, report: ImportFailureReport, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
-    await withStore(db, (store) => work(new ConfigService(store, BUNDLED_CATALOG)));
+    // The nodes' master key (PORTCULLIS_SECRET_KEY, or secret.key in PORTCULLIS_STATE_DIR or beside the SQLite file).
+    await withStore(db, async (store) => work(await storeConfigService(store, { db, env, notice: (line) => io.err(line) })));
     return 0;
   } catch (err) {
-    const lines = err instanceof StoreOpenError ? [`portcullis: ${err.message}`] : report(err);
+    const lines = err instanceof StoreOpenError || err instanceof PlatformError ? [`portcullis: ${err.message}`] : report(err);
     if (lines === undefined) throw err;
     for (const line of lines) io.err(line);
     return 1;

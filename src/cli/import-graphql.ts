@@ -42,5 +42,5 @@ export async function runImportGraphql(argv: string[], io: Io, env: NodeJS.Proce
     if (err instanceof NotFoundError || err instanceof ApiProblem) return [`portcullis: ${err.message}`];
     if (err instanceof WriteValidationError || err instanceof ConfigError) return [`the schema of "${service}" cannot be stored:`, ...err.issues.map((issue) => `  ${formatIssue(issue)}`)];
     return undefined;
-  });
+  }, env);
 }

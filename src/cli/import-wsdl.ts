@@ -21,5 +21,5 @@ export async function runImportWsdl(rest: string[], io: Io, env: NodeJS.ProcessE
       summary: `wsdl (SOAP ${result.soap_version}): service "${result.service}" with ${plural(result.operations.length, 'operation')} and ${plural(result.routes.length, 'route')}`,
       stored: ids ? `; wsdl stored as ${ids.wsdl}${ids.openapi ? `, REST face as ${ids.openapi}` : ''}` : '',
     });
-  }, specImportFailure(source));
+  }, specImportFailure(source), env);
 }

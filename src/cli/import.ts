@@ -24,5 +24,5 @@ export async function runImport(argv: string[], io: Io, env: NodeJS.ProcessEnv =
       summary: `${result.format}: service "${result.service}" with ${plural(result.routes.length, 'route')}`,
       stored: result.spec_id ? `; spec stored as ${result.spec_id}` : '',
     });
-  }, specImportFailure(source));
+  }, specImportFailure(source), env);
 }

@@ -44,6 +44,9 @@ The first start on an empty store creates admin user "admin" and prints its toke
 
 Options for config, import, admin and webhooks:
       --db URL          the store to work on (default sqlite:./data/portcullis.db; env PORTCULLIS_DB)
+      --state-dir DIR   config, webhooks: where the nodes' master key (secret.key) is, which
+                        seals plugin and endpoint secrets (default: beside the SQLite file;
+                        env PORTCULLIS_STATE_DIR; PORTCULLIS_SECRET_KEY takes precedence)
 
 Options for import openapi (SPEC is a file or an http(s) URL; Swagger 2.0, OpenAPI 3.0/3.1):
       --service-name NAME   service name (default: from info.title)

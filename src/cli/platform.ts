@@ -39,7 +39,7 @@ import { installLocalCounters } from '../store/counters/local.ts';
 import { QuotaLedger } from '../store/quota/ledger.ts';
 import type { Config } from '../core/config/schema.ts';
 import { randomBytes } from 'node:crypto';
-import { masterKeyFingerprint } from '../core/identity/sealed.ts';
+import { ephemeralMasterKey, masterKeyFingerprint } from '../core/identity/sealed.ts';
 import { webhookOperations } from '../admin/api/webhooks.ts';
 import { WebhookService } from '../webhooks/service.ts';
 import { webhookSettings, WebhookSettingsError } from '../webhooks/settings.ts';
@@ -151,7 +151,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   } else if (hasAdmin) {
     if (opts.roles.includes('worker')) logger.info({}, 'webhooks need the store: in DB-less mode the worker role delivers nothing (run with --db)');
     mirror = await openStore('sqlite::memory:');
-    control = { service: new ConfigService(mirror, BUNDLED_CATALOG), auth: new AdminAuth(mirror), readOnly: true };
+    // The mirror lives in memory only: a key of its own seals its copy of the file's secrets.
+    control = { service: new ConfigService(mirror, BUNDLED_CATALOG, ephemeralMasterKey()), auth: new AdminAuth(mirror), readOnly: true };
     await announceBootstrap(await bootstrapAdmin(mirror, control.auth, opts.adminToken), logger, true);
   }
   const mirrorConfig = async (config: unknown) => {

@@ -11,7 +11,7 @@ import { openStore } from '../store/open.ts';
 import pino from 'pino';
 import { createPortal, type Portal } from './index.ts';
 import { portalSettings } from './settings.ts';
-import { masterKeyFingerprint } from '../core/identity/sealed.ts';
+import { ephemeralMasterKey, masterKeyFingerprint } from '../core/identity/sealed.ts';
 import { WebhookService } from '../webhooks/service.ts';
 import { compileSsrfPolicy } from '../webhooks/ssrf.ts';
 
@@ -40,7 +40,7 @@ export async function portalDocumentOperations(): Promise<{ operations: AnyOpera
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const key = randomBytes(32);
   const webhooks = new WebhookService(store, { key, fingerprint: masterKeyFingerprint(key) }, compileSsrfPolicy({ allow: [] }));
-  const portal = createPortal({ store, service: new ConfigService(store, BUNDLED_CATALOG), logger: pino({ level: 'silent' }), settings: portalSettings({}), webhooks });
+  const portal = createPortal({ store, service: new ConfigService(store, BUNDLED_CATALOG, ephemeralMasterKey()), logger: pino({ level: 'silent' }), settings: portalSettings({}), webhooks });
   await store.close();
   return { operations: [...portal.operations], version: pkg.version };
 }

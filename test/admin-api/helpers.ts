@@ -15,6 +15,7 @@ import { createAdminServer } from '../../src/admin/server.ts';
 import { BUNDLED_CATALOG } from '../../src/plugins/index.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { ephemeralMasterKey } from '../../src/core/identity/sealed.ts';
 
 export const PROBLEM_BASE = 'https://portcullis.dev/problems/';
 /** The admin token bootstrapped from "PORTCULLIS_ADMIN_TOKEN" (never appears in any response). */
@@ -80,7 +81,7 @@ const silent = pino({ level: 'silent' });
 
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const store = await openStore('sqlite::memory:');
-  const service = new ConfigService(store, BUNDLED_CATALOG);
+  const service = new ConfigService(store, BUNDLED_CATALOG, ephemeralMasterKey());
   const auth = new AdminAuth(store);
   const boot = await bootstrapAdmin(store, auth, BOOTSTRAP_TOKEN);
   assert.equal(boot.created, true);

@@ -16,7 +16,7 @@ import { createPortal, type Portal } from '../../src/portal/index.ts';
 import { portalMount } from '../../src/portal/openapi.ts';
 import { DEFAULT_THROTTLE, portalSettings, type PortalSettings } from '../../src/portal/settings.ts';
 import { openStore } from '../../src/store/open.ts';
-import { masterKeyFingerprint } from '../../src/core/identity/sealed.ts';
+import { ephemeralMasterKey, masterKeyFingerprint } from '../../src/core/identity/sealed.ts';
 import { WebhookService } from '../../src/webhooks/service.ts';
 import { compileSsrfPolicy } from '../../src/webhooks/ssrf.ts';
 import type { Store } from '../../src/store/ports.ts';
@@ -126,7 +126,7 @@ export interface PortalHarnessOptions {
 
 export async function createPortalHarness(opts: PortalHarnessOptions = {}): Promise<PortalHarness> {
   const store = await openStore(opts.db ?? 'sqlite::memory:');
-  const service = new ConfigService(store, BUNDLED_CATALOG);
+  const service = new ConfigService(store, BUNDLED_CATALOG, ephemeralMasterKey());
   const auth = new AdminAuth(store);
   await bootstrapAdmin(store, auth, ADMIN_TOKEN);
   let offset = 0;

@@ -43,7 +43,9 @@ export function entityOperations(service: ConfigService): Operation[] {
     const description = (kind.schema as { description?: string }).description;
     const inputSchema = Type.Object(kind.schema.properties, { additionalProperties: false, title: `${kind.title.replace(/ /g, '')}Input`, ...(description ? { description } : {}) });
     const filters: QueryParam[] = ['name', ...kind.columns].map((c) => ({ name: c, description: `Only ${kind.collection} whose ${c} equals this.`, schema: Type.String() }));
-    const withEtag = (e: StoredEntity, status = 200) => ({ status, body: present(e), headers: { etag: etagOf(e.version) } });
+    // Plugin secrets are shown as the REDACTED marker, never in clear or sealed.
+    const shown = (e: StoredEntity) => present(service.presentable(kind.kind, e));
+    const withEtag = (e: StoredEntity, status = 200) => ({ status, body: shown(e), headers: { etag: etagOf(e.version) } });
     return [
       {
         id: `list-${kind.collection}`, method: 'GET', path: base, tag: kind.title, role: 'viewer',
@@ -54,7 +56,7 @@ export function entityOperations(service: ConfigService): Operation[] {
           const page = pageParams(input.query);
           const filterValues = Object.fromEntries(filters.map((f) => [f.name, input.query[f.name]]).filter(([, v]) => v !== undefined)) as Record<string, string>;
           const result = await service.store.read().list(kind.kind, { ...page, ...sortParam(input.query.sort), filters: filterValues, ...(input.query.tag !== undefined ? { tag: input.query.tag } : {}) });
-          return { body: pageBody(result, present) };
+          return { body: pageBody(result, shown) };
         },
       },
       {

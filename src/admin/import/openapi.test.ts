@@ -13,6 +13,7 @@ import { BUNDLED_CATALOG } from '../../plugins/index.ts';
 import { openStore } from '../../store/open.ts';
 import { ConfigService } from '../config-service.ts';
 import { importOpenApi, OpenApiImportError, parseSpec, planImport, type ImportOptions } from './openapi.ts';
+import { ephemeralMasterKey } from '../../core/identity/sealed.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const CARRIER_EXAMPLE = fileURLToPath(new URL('../../../examples/carrier/openapi.yaml', import.meta.url));
@@ -21,7 +22,7 @@ const actor = { name: 'import-test' };
 async function freshConfig(t: TestContext): Promise<ConfigService> {
   const store = await openStore('sqlite::memory:');
   t.after(() => store.close());
-  return new ConfigService(store, BUNDLED_CATALOG);
+  return new ConfigService(store, BUNDLED_CATALOG, ephemeralMasterKey());
 }
 
 /** Loads (compiles) the store's config and asks its router who takes each request. */

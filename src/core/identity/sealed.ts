@@ -22,6 +22,15 @@ export function masterKeyFingerprint(masterKey: Uint8Array): string {
   return createHmac('sha256', masterKey).update('portcullis master key fingerprint').digest('hex').slice(0, 16);
 }
 
+/**
+ * A random master key that lives as long as the process: for stores that live no longer (the
+ * in-memory mirror of DB-less mode, the throwaway stores the API documents are generated from).
+ */
+export function ephemeralMasterKey(): MasterKey {
+  const key = randomBytes(MASTER_KEY_BYTES);
+  return { key, fingerprint: masterKeyFingerprint(key) };
+}
+
 /** `v1.<base64url(iv | tag | ciphertext)>` */
 export function seal(masterKey: Uint8Array, plaintext: string, context: string): string {
   if (masterKey.byteLength !== MASTER_KEY_BYTES) throw new SealError(`the master key must be ${MASTER_KEY_BYTES} bytes`);

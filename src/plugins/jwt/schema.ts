@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { HeaderNameSchema, QueryNameSchema } from '../shared/schema.ts';
 import { ScopeTokenSchema } from '../../core/entities/schemas.ts';
+import { SecretString } from '../../core/config/secret-fields.ts';
 
 /** Signature algorithms a token may use. `none` is not one of them, ever. */
 export const ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
@@ -17,10 +18,12 @@ const CookieName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,64}$' 
 const JwkSchema = Type.Object({
   kty: Type.String({ minLength: 1, maxLength: 16 }),
   kid: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  k: Type.Optional(SecretString({ minLength: 1, maxLength: 16384, description: 'The shared secret of an oct (HS) key, base64url.' })),
 }, { additionalProperties: true });
 
 const StaticKeySchema = Type.Union([
-  Type.String({ minLength: 1, maxLength: 16384, description: 'A PEM public key (-----BEGIN PUBLIC KEY-----), or for HS algorithms a shared secret (UTF-8, at least 32 bytes).' }),
+  // A shared secret is sealed at rest; a PEM public key is not secret and stays readable.
+  SecretString({ minLength: 1, maxLength: 16384, description: 'A PEM public key (-----BEGIN PUBLIC KEY-----), or for HS algorithms a shared secret (UTF-8, at least 32 bytes).' }, 'unless-pem'),
   JwkSchema,
 ]);
 

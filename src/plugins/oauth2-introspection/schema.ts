@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { HeaderNameSchema } from '../shared/schema.ts';
+import { SecretString } from '../../core/config/secret-fields.ts';
 
 /** Visible ASCII and space (RFC 6749's VSCHAR plus space): what client ids and secrets are made of. */
 const ClientCredential = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: '^[\\x20-\\x7e]+$', description });
@@ -10,7 +11,7 @@ const ScopeToken = Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,128}
 export const OAuth2IntrospectionSchema = Type.Object({
   introspection_url: Type.String({ format: 'http-url', description: 'The IdP\'s RFC 7662 introspection endpoint.' }),
   client_id: ClientCredential(256, 'Client id the gateway authenticates to the introspection endpoint with (client_secret_basic).'),
-  client_secret: ClientCredential(1024, 'Client secret sent with client_id. Sits in the plugin config; never logged.'),
+  client_secret: SecretString({ minLength: 1, maxLength: 1024, pattern: '^[\\x20-\\x7e]+$', description: 'Client secret sent with client_id. Sealed at rest in store mode; never logged.' }),
   token_type_hint: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'access_token', description: 'Sent as token_type_hint.' }),
   timeout_ms: Type.Integer({ minimum: 10, maximum: 30_000, default: 2000, description: 'Time allowed for one introspection call, connection to body.' }),
   cache_ttl_seconds: Type.Integer({ minimum: 0, maximum: 3600, default: 30, description: 'How long an active result is reused (never past the token\'s exp); 0 = no cache.' }),

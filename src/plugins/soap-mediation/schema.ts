@@ -1,5 +1,6 @@
 // soap-mediation's config: one SOAP operation, described by the element trees of its request and
 // response (what `portcullis import wsdl` writes from the WSDL's XSD types), plus WS-Security.
+import { SecretString } from '../../core/config/secret-fields.ts';
 import Type, { type Static } from 'typebox';
 
 /** XSD simple types the mediation converts; any other simple type is carried as a string. */
@@ -33,7 +34,7 @@ export type ElementModelConfig = Static<typeof ElementModelSchema>;
 
 export const WsSecuritySchema = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 256 }),
-  password: Type.String({ minLength: 1, maxLength: 1024, description: 'Sent to the upstream only (never logged); keep the config file private.' }),
+  password: SecretString({ minLength: 1, maxLength: 1024, description: 'Sent to the upstream only (never logged); sealed at rest in store mode; keep a config file private.' }),
   password_type: Type.Union([Type.Literal('PasswordDigest'), Type.Literal('PasswordText')], { default: 'PasswordDigest', description: 'PasswordDigest sends Base64(SHA-1(nonce + created + password)); PasswordText sends the password itself (only over TLS).' }),
 }, { additionalProperties: false, description: 'A WS-Security UsernameToken header on every request to the upstream.' });
 

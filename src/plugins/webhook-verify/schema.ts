@@ -1,11 +1,12 @@
 import Type, { type Static } from 'typebox';
+import { SecretString } from '../../core/config/secret-fields.ts';
 
 export const WebhookVerifySchema = Type.Object({
   scheme: Type.Union([Type.Literal('standard'), Type.Literal('github'), Type.Literal('stripe')], {
     default: 'standard',
     description: 'standard: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature; Svix\'s svix-* names too); github: X-Hub-Signature-256; stripe: Stripe-Signature.',
   }),
-  secrets: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), {
+  secrets: Type.Array(SecretString({ minLength: 1, maxLength: 1024 }), {
     minItems: 1, maxItems: 8,
     description: 'Signing secrets; a request signed with any one of them passes (rotation). standard: whsec_ + base64 of 24-64 bytes; github and stripe: the secret as given (at least 16 characters).',
   }),

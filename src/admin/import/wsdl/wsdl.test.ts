@@ -9,6 +9,7 @@ import { openStore } from '../../../store/open.ts';
 import { ConfigService } from '../../config-service.ts';
 import { ImportError, importWsdl, parseWsdl, planWsdlImport, restFaceOpenApi } from './index.ts';
 import { parseSpec } from '../openapi.ts';
+import { ephemeralMasterKey } from '../../../core/identity/sealed.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../../test/fixtures/soap/${name}`, import.meta.url), 'utf8');
 const CALC = fixture('calculator.wsdl');
@@ -139,7 +140,7 @@ test('unsafe or broken WSDLs are refused with one readable line each', () => {
 async function freshConfig(t: TestContext): Promise<ConfigService> {
   const store = await openStore('sqlite::memory:');
   t.after(() => store.close());
-  return new ConfigService(store, BUNDLED_CATALOG);
+  return new ConfigService(store, BUNDLED_CATALOG, ephemeralMasterKey());
 }
 
 test('import: dry run writes nothing; the real one stores the service, routes, WSDL and REST face; re-import is a no-op', async (t) => {
