@@ -7,7 +7,6 @@ import type { TradingPartner } from '../../core/entities/schemas.ts';
 import { isProblemResponse, type PluginResponse } from '../../core/pipeline/context.ts';
 import { compileConf, fakeContext } from '../test-helpers.ts';
 import { edi } from './plugin.ts';
-import { ControlNumbers } from './control-numbers.ts';
 
 const X850 = readFileSync(new URL('../../../test/fixtures/edi/850-purchase-order.edi', import.meta.url));
 const partner = (over: Partial<TradingPartner> = {}): TradingPartner => ({
@@ -42,19 +41,6 @@ test('a partner bound to a consumer sends only as that consumer (the envelope se
   assert.equal(problemOf(access([bound])), 'edi-partner-not-allowed', 'unauthenticated');
   assert.equal(problemOf(access([bound], 'someone-else')), 'edi-partner-not-allowed');
   assert.equal(problemOf(access([bound], 'xyz-consumer')), 'continue');
-});
-
-test('control numbers start from the clock and only increase, also when the clock goes back', () => {
-  let now = Date.UTC(2026, 0, 1);
-  const numbers = new ControlNumbers(() => now);
-  const a = numbers.next();
-  assert.equal(a, Math.floor((now - Date.UTC(2024, 0, 1)) / 1000));
-  assert.equal(numbers.next(), a + 1);
-  now -= 3_600_000;
-  assert.equal(numbers.next(), a + 2);
-  now += 7_200_000;
-  assert.equal(numbers.next(), a + 3600);
-  assert.ok(String(a).length <= 9);
 });
 
 test('each interchange is counted by route, direction, format and outcome', async () => {
