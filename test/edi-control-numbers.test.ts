@@ -90,12 +90,12 @@ test('store mode (SQLite), two workers: distinct numbers under concurrency; a re
 
   // At once, within the same seconds: a clock-seeded sequence would start below the numbers above.
   const second = await startStoreNode(db, t, 2);
-  const after: Numbers[] = [];
-  await serving(second.proxyUrl, after);
-  after.push(...await burst(second.proxyUrl));
-  assertDistinct(after, 'second run');
+  const later: Numbers[] = [];
+  await serving(second.proxyUrl, later);
+  later.push(...await burst(second.proxyUrl));
+  assertDistinct(later, 'second run');
   const highest = Math.max(...seen.map((x) => x.isa13));
-  assert.ok(after.every((x) => x.isa13 > highest), `after the restart every number is above ${highest}: ${after.map((x) => x.isa13).join(',')}`);
+  assert.ok(later.every((x) => x.isa13 > highest), `after the restart every number is above ${highest}: ${later.map((x) => x.isa13).join(',')}`);
 });
 
 test('DB-less mode, two workers: distinct numbers under concurrency (the supervisor’s sequence)', async (t) => {
