@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryControlNumbers, type ControlNumberBlock, type ControlNumberSource } from '../../store/counters/control-numbers.ts';
-import { ControlNumberBlocks, ControlNumbersUnavailable, scopeOf, withControlNumber, wrapped } from './control-numbers.ts';
+import { ControlNumberBlocks, ControlNumbersUnavailable, scopeOf, withControlNumber, withControlNumbers, wrapped } from './control-numbers.ts';
 
 const START = Date.UTC(2026, 0, 1);
 const FLOOR = Math.floor((START - Date.UTC(2024, 0, 1)) / 1000);
@@ -115,4 +115,14 @@ test('memory sequences: exact per scope, never behind the clock, bounded request
   await assert.rejects(mem.reserve('a', 0), RangeError);
   await assert.rejects(mem.reserve('a', 1e6), RangeError);
   await assert.rejects(mem.reserve('x'.repeat(201), 1), RangeError);
+});
+
+test('several numbers at once (one per X12 group): in order, distinct, also across a block boundary', async () => {
+  const src = new GatedSource();
+  src.open = true;
+  const blocks = new ControlNumberBlocks(() => src, { blockSize: 2 });
+  const got = await withControlNumbers('x12', { qualifier: 'ZZ', id: 'US' }, 5, (ns) => ({ status: 200, body: ns }), blocks);
+  assert.deepEqual(got, { status: 200, body: [1, 2, 3, 4, 5].map((i) => FLOOR + i) });
+  const next = await withControlNumbers('x12', { qualifier: 'ZZ', id: 'US' }, 2, (ns) => ({ status: 200, body: ns }), blocks);
+  assert.deepEqual(next, { status: 200, body: [FLOOR + 6, FLOOR + 7] });
 });

@@ -155,10 +155,28 @@ type Answer = PluginResponse | undefined;
  * the block in hand lasts, else once a block arrives (503 when none does in time).
  */
 export function withControlNumber(syntax: Syntax, sender: PartyId, use: (n: number) => Answer, numbers: ControlNumberBlocks = CONTROL_NUMBERS): Answer | Promise<Answer> {
-  const n = numbers.take(scopeOf(syntax, sender));
-  if (typeof n === 'number') return use(wrapped(syntax, n));
-  return n.then((v) => use(wrapped(syntax, v)), (err: unknown) => {
-    if (err instanceof ControlNumbersUnavailable) return UNAVAILABLE;
-    throw err;
-  });
+  return withControlNumbers(syntax, sender, 1, (ns) => use(ns[0]!), numbers);
+}
+
+/** As withControlNumber, with `count` numbers of the sequence (in order; not necessarily adjacent). */
+export function withControlNumbers(syntax: Syntax, sender: PartyId, count: number, use: (ns: number[]) => Answer, numbers: ControlNumberBlocks = CONTROL_NUMBERS): Answer | Promise<Answer> {
+  const scope = scopeOf(syntax, sender);
+  const taken: number[] = [];
+  while (taken.length < count) {
+    const n = numbers.take(scope);
+    if (typeof n !== 'number') return rest(n);
+    taken.push(wrapped(syntax, n));
+  }
+  return use(taken);
+
+  async function rest(waiting: Promise<number>): Promise<Answer> {
+    try {
+      taken.push(wrapped(syntax, await waiting));
+      while (taken.length < count) taken.push(wrapped(syntax, await numbers.take(scope)));
+    } catch (err) {
+      if (err instanceof ControlNumbersUnavailable) return UNAVAILABLE;
+      throw err;
+    }
+    return use(taken);
+  }
 }

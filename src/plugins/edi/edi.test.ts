@@ -71,3 +71,20 @@ test('JSON nesting is bounded without recursion', async () => {
   const ctx = fakeContext({ method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('['.repeat(100_000) + ']'.repeat(100_000)) });
   assert.equal(problemOf(edi.handlers.access!(ctx, conf) as PluginResponse | undefined), 'edi-invalid-document');
 });
+
+test('outbound: every functional group takes its own number, so no GS06 is used twice', async () => {
+  const conf = compileConf(edi, { direction: 'outbound', identity: { x12: { qualifier: 'ZZ', id: 'GROUPS' } } }, env([partner({ document_types: ['850', '856'] })]));
+  const documents = [
+    { type: '850', segments: [{ id: 'BEG', elements: ['00', 'SA', 'PO-1', '', '20251124'] }] },
+    { type: '856', segments: [{ id: 'BSN', elements: ['00', 'SHP-1', '20251124', '1200'] }] },
+  ];
+  const numbers: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const ctx = fakeContext({ method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ partner: 'xyz', documents })) });
+    assert.equal(await edi.handlers.access!(ctx, conf), undefined);
+    const segments = ctx.requestBody!.toString('utf8').split('~').map((s) => s.trim().split('*'));
+    assert.equal(segments.filter((s) => s[0] === 'GS').length, 2);
+    numbers.push(...segments.filter((s) => s[0] === 'GS').map((s) => s[6]!));
+  }
+  assert.equal(new Set(numbers).size, 6, numbers.join(','));
+});

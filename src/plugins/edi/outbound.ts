@@ -1,7 +1,7 @@
 // Outbound: canonical JSON from a client → an X12 or EDIFACT interchange for the partner's endpoint.
 // Either a whole generic interchange (written as given, then checked like an inbound one), or
 // documents the gateway envelopes with our identity and fresh control numbers.
-import { envelopeEdifact, envelopeX12 } from '../../core/edi/envelope.ts';
+import { envelopeEdifact, envelopeX12, x12GroupCount } from '../../core/edi/envelope.ts';
 import { parseEdi, writeEdi } from '../../core/edi/index.ts';
 import { controlNumberOf, partiesOf, unitsOf } from '../../core/edi/mapping.ts';
 import { partyKey } from '../../core/edi/partners.ts';
@@ -10,7 +10,7 @@ import { EdiWriteError } from '../../core/edi/segments.ts';
 import type { EdiInterchange } from '../../core/edi/types.ts';
 import { validate } from '../../core/config/validate.ts';
 import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
-import { withControlNumber } from './control-numbers.ts';
+import { withControlNumbers } from './control-numbers.ts';
 import { MAX_JSON_DEPTH, mediaTypeOf, nestedDeeperThan, type EdiConf, type Partner } from './compile.ts';
 import { EDIFACT_MEDIA, X12_MEDIA, invalid } from './inbound.ts';
 
@@ -47,9 +47,10 @@ export function outboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespon
   if (receiver === undefined) return NOT_ALLOWED;
   if (sender === undefined) return jsonIssue(`this route has no ${format} identity to send from`);
   const documents = v.value.documents;
-  // The interchange and its first group take the next number of our sender's sequence.
-  return withControlNumber(format, sender, (n) => {
-    const envelope = { sender, receiver, documents, interchange: n, group: n, test: conf.test, now: new Date() };
+  // The interchange and its first group take the next number of our sender's sequence, each further
+  // group one more: no group control number is used twice either.
+  return withControlNumbers(format, sender, format === 'x12' ? x12GroupCount(documents) : 1, (ns) => {
+    const envelope = { sender, receiver, documents, interchange: ns[0]!, groups: ns, test: conf.test, now: new Date() };
     const built = format === 'x12' ? envelopeX12(envelope) : envelopeEdifact(envelope);
     if (typeof built === 'string') return jsonIssue(built);
     return send(ctx, conf, built, partner);
