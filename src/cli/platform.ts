@@ -37,6 +37,8 @@ import { recordRevocation } from '../admin/signing-keys.ts';
 import type { AuthServerControl } from '../gateway/auth-server/endpoints.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
 import { QuotaLedger } from '../store/quota/ledger.ts';
+import { installControlNumbers, MemoryControlNumbers } from '../store/counters/control-numbers.ts';
+import { StoreControlNumbers } from '../store/edi/sequences.ts';
 import type { Config } from '../core/config/schema.ts';
 import { randomBytes } from 'node:crypto';
 import { ephemeralMasterKey, masterKeyFingerprint } from '../core/identity/sealed.ts';
@@ -202,6 +204,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     installLocalCounters({ quota: ledger });
     warnIfQuotaInMemory(config);
   }
+  // EDI control numbers of the whole node are reserved here, in blocks (workers ask over IPC): from
+  // the store's sequences, which no other node or restart repeats, or in DB-less mode from memory,
+  // never behind the clock.
+  if (gateway) installControlNumbers(source instanceof StoreSource ? new StoreControlNumbers(source.store) : new MemoryControlNumbers());
   const checker = new ActiveHealthChecker(health, logger);
   health.onChange((key, healthy) => {
     const [service, origin] = key.split('|') as [string, string];

@@ -8,6 +8,7 @@ import type { Config } from '../core/config/schema.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
 import { answerCounts } from './counter-channel.ts';
+import { answerReservation, isReserveMessage } from './control-number-channel.ts';
 import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
@@ -109,6 +110,9 @@ export class ClusterGateway implements GatewayRole {
         const answer = answerCounts(m, Date.now());
         if (answer instanceof Promise) void answer.then((a) => this.send(worker, a));
         else this.send(worker, answer);
+      } else if (m.type === 'portcullis:edi-reserve') {
+        // EDI control number blocks: every worker's come from the node's one source.
+        if (isReserveMessage(m)) void answerReservation(m).then((a) => this.send(worker, a));
       } else if (m.type === 'portcullis:revoke') this.revoke(worker, m.id, m.token);
       else if (m.type === 'portcullis:usage' && Array.isArray(m.rows)) this.opts.onUsage?.(m.rows.filter(isUsageRow));
     });

@@ -2,6 +2,7 @@
 import type { Config } from '../core/config/schema.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import type { CountedMessage, CountMessage } from './counter-channel.ts';
+import type { ReservedMessage, ReserveMessage } from './control-number-channel.ts';
 import type { BreakerReport } from '../plugins/circuit-breaker/registry.ts';
 import type { PurgeRequest } from '../store/cache/ports.ts';
 import type { UsageRow } from '../telemetry/usage/aggregate.ts';
@@ -15,6 +16,7 @@ export type ToWorker =
   | { type: 'portcullis:drain'; timeoutMs: number }
   | { type: 'portcullis:revoked'; id: number; ok: boolean; error?: string }
   | CountedMessage
+  | ReservedMessage
   | { type: 'portcullis:breakers'; id: number }
   | { type: 'portcullis:cache-purge'; id: number; request: PurgeRequest };
 
@@ -25,6 +27,7 @@ export type FromWorker =
   | { type: 'portcullis:apply-failed'; seq: number; message: string }
   | { type: 'portcullis:revoke'; id: number; token: RevokedToken }
   | CountMessage
+  | ReserveMessage
   | { type: 'portcullis:breaker-report'; id: number; breakers: BreakerReport[] }
   | { type: 'portcullis:cache-purged'; id: number; removed: number }
   /** The worker's usage aggregate since its last hand-off (usage metering). */

@@ -11,6 +11,8 @@ import { breakerReport } from './resilience.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { SupervisorCounters } from './counter-channel.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
+import { SupervisorControlNumbers } from './control-number-channel.ts';
+import { installControlNumbers } from '../store/counters/control-numbers.ts';
 import { purgeMemoryStores } from '../store/cache/memory.ts';
 import { localUsage } from '../telemetry/usage/recorder.ts';
 import { usageSettings } from '../telemetry/usage/settings.ts';
@@ -26,6 +28,9 @@ const send = (m: FromWorker) => process.send?.(m);
 // Rate limits and quotas are counted node-wide, in the supervisor: this worker asks it.
 const counters = new SupervisorCounters((m) => process.connected && process.send !== undefined && process.send(m));
 installLocalCounters({ rate: counters, quota: counters });
+// EDI control numbers come in blocks from the supervisor's sequences (the store's in store mode).
+const controlNumbers = new SupervisorControlNumbers((m) => process.connected && process.send !== undefined && process.send(m));
+installControlNumbers(controlNumbers);
 
 // Revocations go to the supervisor, which holds the store; each waits for its answer.
 const pendingRevocations = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
@@ -75,6 +80,9 @@ process.on('message', async (raw: unknown) => {
     }
     case 'portcullis:counted':
       counters.receive(m);
+      break;
+    case 'portcullis:edi-reserved':
+      controlNumbers.receive(m);
       break;
     case 'portcullis:revoked': {
       const pending = pendingRevocations.get(m.id);

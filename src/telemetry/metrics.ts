@@ -319,6 +319,6 @@ export const graphqlOperationCost = new client.Histogram({
 // --- EDI (the edi plugin) ----------------------------------------------------------------------
 export const ediInterchanges = new client.Counter({
   name: 'portcullis_edi_interchanges_total',
-  help: 'Interchanges handled by the edi plugin, by route, direction (inbound, outbound), format (x12, edifact, unknown) and outcome (forwarded, invalid, not_allowed, unsupported_media_type).',
+  help: 'Interchanges handled by the edi plugin, by route, direction (inbound, outbound), format (x12, edifact, unknown) and outcome (forwarded, invalid, not_allowed, unsupported_media_type, unavailable: no control number for the acknowledgement or envelope).',
   labelNames: ['route', 'direction', 'format', 'outcome'] as const,
 });

@@ -17,10 +17,20 @@ export interface EnvelopeInput {
   readonly documents: OutboundDocuments['documents'];
   /** Interchange control number (ISA13 / UNB05). */
   readonly interchange: number;
-  /** First group control number (GS06): one group per functional id, numbered from here. */
-  readonly group: number;
+  /**
+   * Group control numbers (GS06), one per group (a group per functional id, in the order the
+   * documents first name them: see x12GroupCount). X12 only; EDIFACT envelopes have no groups.
+   */
+  readonly groups: readonly number[];
   readonly test: boolean;
   readonly now: Date;
+}
+
+/** How many functional groups (GS…GE) envelopeX12 writes for these documents: one per functional id. */
+export function x12GroupCount(documents: EnvelopeInput['documents']): number {
+  const ids = new Set<string>();
+  for (const doc of documents) ids.add(doc.functional_id ?? (Object.hasOwn(FUNCTIONAL_IDS, doc.type) ? FUNCTIONAL_IDS[doc.type]! : `?${doc.type}`));
+  return ids.size;
 }
 
 /** An X12 004010 interchange; undefined (with a reason) when a document's functional id is unknown. */
@@ -39,7 +49,9 @@ export function envelopeX12(input: EnvelopeInput): X12Interchange | string {
     if (fid === undefined) return `documents of type ${doc.type} need a functional_id (GS01)`;
     let g = byId.get(fid);
     if (g === undefined) {
-      const number = String((input.group + groups.length) % 1_000_000_000);
+      const given = input.groups[groups.length];
+      if (given === undefined) return `${groups.length + 1} functional groups but ${input.groups.length} group control numbers`;
+      const number = String(given);
       g = { header: seg('GS', fid, input.sender.id, input.receiver.id, ccyymmdd, hhmm, number, 'X', '004010'), transactions: [], trailer: seg('GE', '0', number) };
       byId.set(fid, g);
       groups.push(g);

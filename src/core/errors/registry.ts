@@ -80,6 +80,7 @@ export const ERRORS = {
   'edi-partner-not-allowed': { status: 403, title: 'Trading Partner Not Allowed', detail: 'The sender is not a trading partner allowed to send this document type on this route.' },
   'edi-unsupported-media-type': { status: 415, title: 'Unsupported Media Type', detail: 'Send the interchange as application/edi-x12, application/edifact or text/plain.' },
   'edi-response-not-convertible': { status: 502, title: 'Bad Gateway', detail: 'The upstream answer could not be turned into an EDI document.' },
+  'edi-control-numbers-unavailable': { status: 503, title: 'Service Unavailable', detail: 'No interchange control number could be reserved in time; try again shortly.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -7,7 +7,6 @@ import type { TradingPartner } from '../../core/entities/schemas.ts';
 import { isProblemResponse, type PluginResponse } from '../../core/pipeline/context.ts';
 import { compileConf, fakeContext } from '../test-helpers.ts';
 import { edi } from './plugin.ts';
-import { ControlNumbers } from './control-numbers.ts';
 
 const X850 = readFileSync(new URL('../../../test/fixtures/edi/850-purchase-order.edi', import.meta.url));
 const partner = (over: Partial<TradingPartner> = {}): TradingPartner => ({
@@ -44,19 +43,6 @@ test('a partner bound to a consumer sends only as that consumer (the envelope se
   assert.equal(problemOf(access([bound], 'xyz-consumer')), 'continue');
 });
 
-test('control numbers start from the clock and only increase, also when the clock goes back', () => {
-  let now = Date.UTC(2026, 0, 1);
-  const numbers = new ControlNumbers(() => now);
-  const a = numbers.next();
-  assert.equal(a, Math.floor((now - Date.UTC(2024, 0, 1)) / 1000));
-  assert.equal(numbers.next(), a + 1);
-  now -= 3_600_000;
-  assert.equal(numbers.next(), a + 2);
-  now += 7_200_000;
-  assert.equal(numbers.next(), a + 3600);
-  assert.ok(String(a).length <= 9);
-});
-
 test('each interchange is counted by route, direction, format and outcome', async () => {
   const { registry } = await import('../../telemetry/metrics.ts');
   const value = async (outcome: string) => {
@@ -84,4 +70,21 @@ test('JSON nesting is bounded without recursion', async () => {
   const conf = compileConf(edi, { direction: 'outbound', identity: { x12: { qualifier: 'ZZ', id: 'US' } } }, env([partner()]));
   const ctx = fakeContext({ method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('['.repeat(100_000) + ']'.repeat(100_000)) });
   assert.equal(problemOf(edi.handlers.access!(ctx, conf) as PluginResponse | undefined), 'edi-invalid-document');
+});
+
+test('outbound: every functional group takes its own number, so no GS06 is used twice', async () => {
+  const conf = compileConf(edi, { direction: 'outbound', identity: { x12: { qualifier: 'ZZ', id: 'GROUPS' } } }, env([partner({ document_types: ['850', '856'] })]));
+  const documents = [
+    { type: '850', segments: [{ id: 'BEG', elements: ['00', 'SA', 'PO-1', '', '20251124'] }] },
+    { type: '856', segments: [{ id: 'BSN', elements: ['00', 'SHP-1', '20251124', '1200'] }] },
+  ];
+  const numbers: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const ctx = fakeContext({ method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ partner: 'xyz', documents })) });
+    assert.equal(await edi.handlers.access!(ctx, conf), undefined);
+    const segments = ctx.requestBody!.toString('utf8').split('~').map((s) => s.trim().split('*'));
+    assert.equal(segments.filter((s) => s[0] === 'GS').length, 2);
+    numbers.push(...segments.filter((s) => s[0] === 'GS').map((s) => s[6]!));
+  }
+  assert.equal(new Set(numbers).size, 6, numbers.join(','));
 });

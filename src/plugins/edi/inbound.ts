@@ -8,7 +8,7 @@ import { partyKey } from '../../core/edi/partners.ts';
 import { textOf } from '../../core/edi/segments.ts';
 import { issueText, type EdiInterchange, type EdiIssue } from '../../core/edi/types.ts';
 import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
-import { CONTROL_NUMBERS } from './control-numbers.ts';
+import { withControlNumber } from './control-numbers.ts';
 import { decodeEdi, mediaTypeOf, type AckMode, type EdiConf, type Partner } from './compile.ts';
 
 export const X12_MEDIA = 'application/edi-x12';
@@ -42,10 +42,15 @@ export function invalid(issues: readonly EdiIssue[], extensions: Record<string, 
 
 const NOT_ALLOWED: PluginResponse = { problem: 'edi-partner-not-allowed' };
 
-function ackFor(doc: EdiInterchange, issues: readonly EdiIssue[]): string {
-  const n = CONTROL_NUMBERS.next();
-  const numbers = { interchange: n, group: n };
-  return writeEdi(doc.format === 'x12' ? build997(doc, issues, numbers) : buildContrl(doc, issues, numbers));
+/**
+ * Answers with `answer(ack)`, the acknowledgement of `doc` numbered from our sequence (we are its
+ * sender: the receiver of what it acknowledges); a 503 instead when no number is to be had.
+ */
+function withAck(doc: EdiInterchange, issues: readonly EdiIssue[], answer: (ack: string) => PluginResponse | undefined): PluginResponse | undefined | Promise<PluginResponse | undefined> {
+  return withControlNumber(doc.format, partiesOf(doc).receiver, (n) => {
+    const numbers = { interchange: n, group: n };
+    return answer(writeEdi(doc.format === 'x12' ? build997(doc, issues, numbers) : buildContrl(doc, issues, numbers)));
+  });
 }
 
 /** A partner bound to a consumer sends only through requests authenticated as that consumer. */
@@ -53,7 +58,7 @@ export const authenticatedAs = (ctx: RequestContext, partner: Partner) => partne
 
 const samePartyAs = (a: PartyId, b: PartyId | undefined) => b === undefined || (a.id === b.id && a.qualifier === b.qualifier);
 
-export function inboundAccess(ctx: RequestContext, conf: EdiConf): PluginResponse | undefined {
+export function inboundAccess(ctx: RequestContext, conf: EdiConf): PluginResponse | undefined | Promise<PluginResponse | undefined> {
   const media = mediaTypeOf(ctx.headers['content-type']);
   if (!INBOUND_MEDIA.has(media)) return { problem: 'edi-unsupported-media-type' };
   const body = ctx.requestBody;
@@ -75,7 +80,8 @@ export function inboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespons
   const ack: AckMode = conf.ack === 'partner' ? partner.ack : conf.ack;
   const mediaType = doc.format === 'x12' ? X12_MEDIA : EDIFACT_MEDIA;
   if (parsed.issues.length > 0) {
-    return invalid(parsed.issues, ack === 'never' ? {} : { acknowledgement: ackFor(doc, parsed.issues), acknowledgement_type: mediaType });
+    if (ack === 'never') return invalid(parsed.issues);
+    return withAck(doc, parsed.issues, (text) => invalid(parsed.issues, { acknowledgement: text, acknowledgement_type: mediaType }));
   }
 
   const out: Record<string, unknown> = {
@@ -106,7 +112,12 @@ export function inboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespons
   h['x-edi-document-types'] = [...new Set(units.map((u) => u.type))].join(',');
   h['x-edi-interchange-control'] = controlNumberOf(doc);
   h['x-edi-control-numbers'] = units.slice(0, 50).map((u) => u.control).join(',');
-  const answer: InboundAnswer = { ack: ack === 'always' ? ackFor(doc, []) : undefined, mediaType, convert: conf.convertResponse };
-  if (answer.ack !== undefined || answer.convert) ctx.vars[VAR] = answer;
+  if (ack === 'always') {
+    return withAck(doc, [], (text) => {
+      ctx.vars[VAR] = { ack: text, mediaType, convert: conf.convertResponse } satisfies InboundAnswer;
+      return undefined;
+    });
+  }
+  if (conf.convertResponse) ctx.vars[VAR] = { ack: undefined, mediaType, convert: true } satisfies InboundAnswer;
   return undefined;
 }

@@ -3,7 +3,7 @@
 import type { Counter } from 'prom-client';
 import { ediInterchanges } from '../../telemetry/metrics.ts';
 
-export type EdiOutcome = 'forwarded' | 'invalid' | 'not_allowed' | 'unsupported_media_type';
+export type EdiOutcome = 'forwarded' | 'invalid' | 'not_allowed' | 'unsupported_media_type' | 'unavailable';
 export type EdiFormatLabel = 'x12' | 'edifact' | 'unknown';
 
 export type CountOutcome = (format: EdiFormatLabel, outcome: EdiOutcome) => void;

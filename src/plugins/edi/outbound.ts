@@ -1,7 +1,7 @@
 // Outbound: canonical JSON from a client → an X12 or EDIFACT interchange for the partner's endpoint.
 // Either a whole generic interchange (written as given, then checked like an inbound one), or
 // documents the gateway envelopes with our identity and fresh control numbers.
-import { envelopeEdifact, envelopeX12 } from '../../core/edi/envelope.ts';
+import { envelopeEdifact, envelopeX12, x12GroupCount } from '../../core/edi/envelope.ts';
 import { parseEdi, writeEdi } from '../../core/edi/index.ts';
 import { controlNumberOf, partiesOf, unitsOf } from '../../core/edi/mapping.ts';
 import { partyKey } from '../../core/edi/partners.ts';
@@ -10,14 +10,14 @@ import { EdiWriteError } from '../../core/edi/segments.ts';
 import type { EdiInterchange } from '../../core/edi/types.ts';
 import { validate } from '../../core/config/validate.ts';
 import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
-import { CONTROL_NUMBERS } from './control-numbers.ts';
+import { withControlNumbers } from './control-numbers.ts';
 import { MAX_JSON_DEPTH, mediaTypeOf, nestedDeeperThan, type EdiConf, type Partner } from './compile.ts';
 import { EDIFACT_MEDIA, X12_MEDIA, invalid } from './inbound.ts';
 
 const NOT_ALLOWED: PluginResponse = { problem: 'edi-partner-not-allowed' };
 const jsonIssue = (message: string) => invalid([{ reason: 'json', segment: 0, message }]);
 
-export function outboundAccess(ctx: RequestContext, conf: EdiConf): PluginResponse | undefined {
+export function outboundAccess(ctx: RequestContext, conf: EdiConf): PluginResponse | undefined | Promise<PluginResponse | undefined> {
   if (mediaTypeOf(ctx.headers['content-type']) !== 'application/json') return { problem: 'edi-unsupported-media-type', detail: 'Send the documents as application/json.' };
   let input: unknown;
   try {
@@ -27,33 +27,38 @@ export function outboundAccess(ctx: RequestContext, conf: EdiConf): PluginRespon
   }
   if (nestedDeeperThan(input, MAX_JSON_DEPTH)) return jsonIssue(`the JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
   const whole = input !== null && typeof input === 'object' && 'header' in input;
-  let doc: EdiInterchange;
-  let partner: Partner | undefined;
   if (whole) {
     const v = validate<EdiInterchange>(EdiInterchangeSchema, input);
     if (!v.ok) return jsonIssue(`not a canonical interchange: ${v.issues.slice(0, 3).map((i) => `${i.pointer || '/'} ${i.message}`).join('; ')}`);
-    doc = v.value;
+    const doc = v.value;
     const { sender, receiver } = partiesOf(doc);
     // Envelopes leave with our identity only: a client may not write someone else's sender id.
     const ours = conf.identity[doc.format];
     if (ours === undefined || partyKey(doc.format, sender) !== partyKey(doc.format, ours)) return jsonIssue(`the interchange's sender is not this route's ${doc.format} identity`);
-    partner = conf.byIdentity.get(partyKey(doc.format, receiver));
-  } else {
-    const v = validate<OutboundDocuments>(OutboundDocumentsSchema, input);
-    if (!v.ok) return jsonIssue(`not an outbound document list: ${v.issues.slice(0, 3).map((i) => `${i.pointer || '/'} ${i.message}`).join('; ')}`);
-    partner = conf.byName.get(v.value.partner);
-    if (partner === undefined) return NOT_ALLOWED;
-    const format = v.value.format ?? (partner.x12 !== undefined ? 'x12' : 'edifact');
-    const receiver = partner[format];
-    const sender = conf.identity[format];
-    if (receiver === undefined) return NOT_ALLOWED;
-    if (sender === undefined) return jsonIssue(`this route has no ${format} identity to send from`);
-    const n = CONTROL_NUMBERS.next();
-    const input2 = { sender, receiver, documents: v.value.documents, interchange: n, group: n, test: conf.test, now: new Date() };
-    const built = format === 'x12' ? envelopeX12(input2) : envelopeEdifact(input2);
-    if (typeof built === 'string') return jsonIssue(built);
-    doc = built;
+    return send(ctx, conf, doc, conf.byIdentity.get(partyKey(doc.format, receiver)));
   }
+  const v = validate<OutboundDocuments>(OutboundDocumentsSchema, input);
+  if (!v.ok) return jsonIssue(`not an outbound document list: ${v.issues.slice(0, 3).map((i) => `${i.pointer || '/'} ${i.message}`).join('; ')}`);
+  const partner = conf.byName.get(v.value.partner);
+  if (partner === undefined) return NOT_ALLOWED;
+  const format = v.value.format ?? (partner.x12 !== undefined ? 'x12' : 'edifact');
+  const receiver = partner[format];
+  const sender = conf.identity[format];
+  if (receiver === undefined) return NOT_ALLOWED;
+  if (sender === undefined) return jsonIssue(`this route has no ${format} identity to send from`);
+  const documents = v.value.documents;
+  // The interchange and its first group take the next number of our sender's sequence, each further
+  // group one more: no group control number is used twice either.
+  return withControlNumbers(format, sender, format === 'x12' ? x12GroupCount(documents) : 1, (ns) => {
+    const envelope = { sender, receiver, documents, interchange: ns[0]!, groups: ns, test: conf.test, now: new Date() };
+    const built = format === 'x12' ? envelopeX12(envelope) : envelopeEdifact(envelope);
+    if (typeof built === 'string') return jsonIssue(built);
+    return send(ctx, conf, built, partner);
+  });
+}
+
+/** The interchange written as EDI, checked, and made the request to the partner's endpoint. */
+function send(ctx: RequestContext, conf: EdiConf, doc: EdiInterchange, partner: Partner | undefined): PluginResponse | undefined {
   // No consumer check here: the route's own authentication decides who may send to partners.
   if (partner === undefined) return NOT_ALLOWED;
   const types = unitsOf(doc).map((u) => u.type);

@@ -26,6 +26,13 @@ export const edi = definePlugin<typeof EdiSchema, EdiConf>({
       // Inbound, the syntax is read before the body is replaced by JSON; outbound, after it is written.
       const inbound = conf.direction === 'inbound' ? inboundFormat(ctx) : undefined;
       const answer = inbound !== undefined ? inboundAccess(ctx, conf) : outboundAccess(ctx, conf);
+      if (answer instanceof Promise) {
+        // Waiting for a block of control numbers (rare): counted once the answer is known.
+        return answer.then((a) => {
+          conf.count(inbound ?? outboundFormat(ctx), outcomeOf(a));
+          return a;
+        });
+      }
       conf.count(inbound ?? outboundFormat(ctx), outcomeOf(answer));
       return answer;
     },
@@ -36,7 +43,12 @@ export const edi = definePlugin<typeof EdiSchema, EdiConf>({
 function outcomeOf(answer: PluginResponse | undefined): EdiOutcome {
   if (answer === undefined) return 'forwarded';
   if (!isProblemResponse(answer)) return 'forwarded';
-  return answer.problem === 'edi-partner-not-allowed' ? 'not_allowed' : answer.problem === 'edi-unsupported-media-type' ? 'unsupported_media_type' : 'invalid';
+  switch (answer.problem) {
+    case 'edi-partner-not-allowed': return 'not_allowed';
+    case 'edi-unsupported-media-type': return 'unsupported_media_type';
+    case 'edi-control-numbers-unavailable': return 'unavailable';
+    default: return 'invalid';
+  }
 }
 
 /** The syntax for the metric, from the body's first bytes. */
