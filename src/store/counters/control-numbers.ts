@@ -48,15 +48,12 @@ export class MemoryControlNumbers implements ControlNumberSource {
     this.#now = now;
   }
 
-  reserve(scope: string, count: number): Promise<ControlNumberBlock> {
-    try {
-      checkReservation(scope, count);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+  // async: a bad request is a rejected promise, as from any other source.
+  async reserve(scope: string, count: number): Promise<ControlNumberBlock> {
+    checkReservation(scope, count);
     const last = Math.max(this.#last.get(scope) ?? 0, clockFloor(this.#now())) + count;
     this.#last.set(scope, last);
-    return Promise.resolve({ first: last - count + 1, last });
+    return { first: last - count + 1, last };
   }
 }
 

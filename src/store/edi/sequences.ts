@@ -11,12 +11,8 @@ export class StoreControlNumbers implements ControlNumberSource {
     this.#now = now;
   }
 
-  reserve(scope: string, count: number): Promise<ControlNumberBlock> {
-    try {
-      checkReservation(scope, count);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+  async reserve(scope: string, count: number): Promise<ControlNumberBlock> {
+    checkReservation(scope, count);
     // The clock as a floor: a sequence first used in store mode continues above the numbers the
     // node issued before (DB-less mode and earlier versions start from the clock too).
     return this.#store.write((tx) => tx.ediControlNumbers.reserve(scope, count, clockFloor(this.#now())));
