@@ -16,3 +16,8 @@ export function clientBehindProxies(peer: string, xff: string | string[] | undef
   }
   return client;
 }
+
+/** The connection comes from a trusted proxy (its X-Forwarded-* fields are believed). */
+export function isTrustedPeer(peer: string, trusted: CidrSet): boolean {
+  return trusted.size > 0 && trusted.contains(peer);
+}

@@ -16,35 +16,21 @@ import { upstreamErrors, upstreamRetries } from '../telemetry/metrics.ts';
 import { acceptableRequestId, addForwardingHeaders, headerList, headerMapFromList, responseHeaderList, stripHopByHop, upstreamHeaders } from './headers.ts';
 import type { GatewayState } from './state.ts';
 import { authEndpointFor, serveOnGateway } from './auth-server/endpoints.ts';
-import { sendPluginResponse, sendProblem } from './respond.ts';
+import { rawPathOf, sendPluginResponse, sendProblem } from './respond.ts';
 import { upstreamPathOf, type GatewayRuntime, type ServiceRuntime } from './runtime.ts';
 import { BodyGuard } from './upstream/body-guard.ts';
-import { clientBehindProxies } from './client-ip.ts';
+import { clientBehindProxies, isTrustedPeer } from './client-ip.ts';
 import { edgeRefusal } from './edge-checks.ts';
 import { readWholeBody } from './request-body.ts';
 import { ResponseTap } from './response-tap.ts';
+import { closeIfLatest, connectionClosing, isEventStream, startOnConnection } from './client-connection.ts';
+import { pickTarget } from './upstream/pick.ts';
 import { Attempt, type AttemptOwner } from './upstream/attempt.ts';
 import { sendSoapFault, soapClientVersion } from './soap/fault.ts';
 import { backoffMs, mayRetry } from './upstream/retry.ts';
 import { classifyUpstreamError, ClientGoneError, UpstreamTimeoutError, type UpstreamFailure } from './upstream/errors.ts';
 import type { UpstreamTarget } from './upstream/target.ts';
 import { logExchange } from './exchange-log.ts';
-
-/**
- * Server-sent events (text/event-stream): the client must see the headers at once (EventSource
- * reports the connection open on them, and the first event may be minutes away), and no plugin
- * may buffer the body, which only ends when the connection does.
- */
-function isEventStream(contentType: string | string[] | undefined): boolean {
-  // A case-insensitive prefix test that allocates nothing (this runs on every response).
-  return typeof contentType === 'string' && EVENT_STREAM.test(contentType);
-}
-const EVENT_STREAM = /^text\/event-stream/i;
-
-/** Per client connection: requests started on it (pipelining), and whether a response will close it. */
-const STARTED = Symbol('portcullis.started');
-const CLOSING = Symbol('portcullis.closing');
-interface ClientSocket { [STARTED]?: number; [CLOSING]?: boolean }
 
 // Stages of the flow before the upstream call; see advance(). The access phase is cut in two
 // where a plugin asks for the buffered request body (STAGE_BODY reads it in between).
@@ -107,11 +93,10 @@ export class Exchange implements AttemptOwner {
     const settings = this.runtime.snapshot.settings;
     this.gw.inFlight++;
     res.on('close', () => this.onClientClose());
-    const socket = req.socket as ClientSocket;
-    this.seqOnSocket = socket[STARTED] = (socket[STARTED] ?? 0) + 1;
+    this.seqOnSocket = startOnConnection(req);
     // Pipelined behind a response that closes the connection (drain): it would be dropped with
     // the connection, so refuse it before anything is forwarded.
-    if (socket[CLOSING]) return this.problem('shutting-down', undefined, true);
+    if (connectionClosing(req)) return this.problem('shutting-down', undefined, true);
     const refused = edgeRefusal(req, settings);
     if (refused !== undefined) return this.problem(refused.code, refused.detail, true);
     const target = normalizeTarget(req.url ?? '/', { keepSemicolons: settings.semicolon_paths === 'keep' });
@@ -137,23 +122,14 @@ export class Exchange implements AttemptOwner {
     this.advance(STAGE_REWRITE);
   }
 
-  /**
-   * During drain, the latest request on a connection is answered with Connection: close; one
-   * pipelined ahead of another keeps the connection for the response behind it.
-   */
   private closeIfDraining(): void {
-    if (!this.gw.draining) return;
-    const socket = this.req.socket as ClientSocket;
-    if (socket[STARTED] !== this.seqOnSocket) return;
-    socket[CLOSING] = true;
-    this.res.shouldKeepAlive = false;
+    if (this.gw.draining) closeIfLatest(this.req, this.res, this.seqOnSocket);
   }
 
   private clientIp(): string {
     const peer = this.req.socket.remoteAddress ?? '';
-    const trusted = this.runtime.trustedProxies;
-    this.peerTrusted = trusted.size > 0 && trusted.contains(peer);
-    return this.peerTrusted ? clientBehindProxies(peer, this.req.headers['x-forwarded-for'], trusted) : peer;
+    this.peerTrusted = isTrustedPeer(peer, this.runtime.trustedProxies);
+    return this.peerTrusted ? clientBehindProxies(peer, this.req.headers['x-forwarded-for'], this.runtime.trustedProxies) : peer;
   }
 
   /** Runs the stages up to the upstream call; a plugin that returns a promise pauses the loop. */
@@ -290,12 +266,7 @@ export class Exchange implements AttemptOwner {
 
   /** Picks the target for the next attempt: healthy, admitted by the guard, not tried yet. */
   protected pickTarget(now: number): UpstreamTarget | undefined {
-    const service = this.service!;
-    const health = this.gw.health;
-    const guard = this.ctx.upstream.guard;
-    return guard === undefined
-      ? service.balancer.pick((t) => health.isHealthy(t.health, now), this.hashKey(), this.tried)
-      : service.balancer.pick((t) => health.isHealthy(t.health, now) && guard.admits(t.origin, now), this.hashKey(), this.tried);
+    return pickTarget(this.service!, this.gw.health, this.ctx.upstream.guard, this.req, this.ctx.clientIp, this.tried, now);
   }
 
   /** No target to try: the guard's answer when its breakers refused healthy targets, else 503. */
@@ -304,16 +275,6 @@ export class Exchange implements AttemptOwner {
     const health = this.gw.health;
     if (guard !== undefined && this.service!.targets.some((t) => t.weight > 0 && health.isHealthy(t.health, now))) return this.reply(guard.refusal(now));
     this.upstreamFailed('no-healthy-upstream', 'no-healthy-upstream');
-  }
-
-  private hashKey(): string {
-    const service = this.service!;
-    if (service.config.load_balancing.algorithm !== 'consistent-hash') return '';
-    if (service.hashHeader) {
-      const v = this.req.headers[service.hashHeader];
-      return Array.isArray(v) ? v.join(',') : (v ?? '');
-    }
-    return this.ctx.clientIp;
   }
 
   private attempt(): void {
@@ -571,13 +532,10 @@ export class Exchange implements AttemptOwner {
   protected problem(code: ErrorCode, detail?: string, close = false, extraHeaders?: Record<string, string>): void {
     if (this.done || this.res.headersSent) return;
     this.closeIfDraining();
+    const opts = { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.answerFields() };
     const soap = this.soapVersion();
-    if (soap !== undefined) {
-      // SOAP clients of a soap service get their errors as SOAP faults (docs/soap.md#faults).
-      this.bytesOut = sendSoapFault(this.res, soap, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.answerFields() }, detail, extraHeaders);
-      return;
-    }
-    this.bytesOut = sendProblem(this.res, code, { requestId: this.id, instance: this.instance(), close: close || this.bodyUnread(), headers: this.answerFields() }, detail);
+    // SOAP clients of a soap service get their errors as SOAP faults (docs/soap.md#faults).
+    this.bytesOut = soap === undefined ? sendProblem(this.res, code, opts, detail, extraHeaders) : sendSoapFault(this.res, soap, code, opts, detail, extraHeaders);
   }
 
   /** The SOAP version of a SOAP client of a soap service (its errors are faults), else undefined. */
@@ -595,10 +553,7 @@ export class Exchange implements AttemptOwner {
 
   /** The problem's `instance`: the normalised path, or (refused before that) the raw path, capped. */
   private instance(): string {
-    if (this.ctx) return this.ctx.path;
-    const url = this.req.url ?? '/';
-    const q = url.indexOf('?');
-    return (q === -1 ? url : url.slice(0, q)).slice(0, 1024);
+    return this.ctx ? this.ctx.path : rawPathOf(this.req.url);
   }
 
   private bodyUnread(): boolean {

@@ -15,6 +15,13 @@ export interface ReplyOptions {
   headers?: Readonly<Record<string, string>>;
 }
 
+/** A request target's path without its query (which may hold credentials), capped: for `instance`. */
+export function rawPathOf(url: string | undefined): string {
+  const target = url ?? '/';
+  const q = target.indexOf('?');
+  return (q === -1 ? target : target.slice(0, q)).slice(0, 1024);
+}
+
 /** Sends a problem document; returns the body size. */
 export function sendProblem(res: ServerResponse, code: ErrorCode, opts: ReplyOptions, detail?: string, extraHeaders?: Record<string, string>, extensions?: Readonly<Record<string, unknown>>): number {
   const body = problemJson(code, { detail, instance: opts.instance, requestId: opts.requestId, ...(extensions ? { extensions } : {}) });
