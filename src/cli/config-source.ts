@@ -16,6 +16,7 @@ import type { RevokedTokenRecord } from '../core/identity/token-issuer.ts';
 import { SigningKeys } from '../admin/signing-keys.ts';
 import { checkDocument, loadConfigDocument } from '../core/snapshot/check.ts';
 import { ConfigService } from '../admin/config-service.ts';
+import { scrubAuditSecrets } from '../admin/audit-scrub.ts';
 import { watchConfigFile } from '../gateway/config-watch.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { SchemaTooNewError } from '../store/migrations/index.ts';
@@ -88,6 +89,7 @@ export class StoreSource implements ConfigSource {
   readonly signingKeys: SigningKeys;
   readonly #masterKey: MasterKey;
   #keyProblem: string | undefined;
+  #scrub: Promise<void> | undefined;
 
   constructor(db: string, stateDir: string, logger: Logger, masterKey: MasterKey) {
     this.#db = db;
@@ -123,8 +125,23 @@ export class StoreSource implements ConfigSource {
       this.#logger.warn({ db: this.location, error: (err as Error).message }, 'config store unreachable');
       return false;
     }
+    this.#scrub ??= this.#scrubAudit();
     for (const fn of this.#onOpen.splice(0)) await fn();
     return true;
+  }
+
+  /**
+   * Once per store: secrets that the audit log holds in clear from before it redacted them are
+   * redacted now. In the background (a large log takes a while, and the node serves meanwhile);
+   * a failure or a shutdown leaves the rest to the next start.
+   */
+  async #scrubAudit(): Promise<void> {
+    try {
+      const outcome = await scrubAuditSecrets(this.store, BUNDLED_CATALOG, { stop: () => this.#closed });
+      if (outcome.finished) this.#logger.info({ redacted: outcome.total }, 'audit log checked for secrets written in clear before they were redacted there: done');
+    } catch (err) {
+      if (!this.#closed) this.#logger.warn({ error: (err as Error).message }, 'could not finish redacting old secrets in the audit log; the next start goes on');
+    }
   }
 
   /** Keeps trying to open the store in the background (after a degraded start). */
@@ -233,6 +250,7 @@ export class StoreSource implements ConfigSource {
     this.#closed = true;
     clearTimeout(this.#retry);
     await this.#opening;
+    await this.#scrub;
     await this.store.close();
   }
 }
