@@ -13,7 +13,7 @@ import type { Store } from '../store/ports.ts';
 import { auditText, plantOldAuditRows, storedSnapshots, type Planted } from '../../test/harness/old-audit-rows.ts';
 import { createTestDatabase, onCi, postgresUrl, POSTGRES_ENV } from '../../test/harness/postgres.ts';
 import { rawSql } from '../../test/harness/raw-sql.ts';
-import { AUDIT_SCRUB_SETTING, AUDIT_SCRUB_VERSION, scrubAuditSecrets } from './audit-scrub.ts';
+import { AUDIT_SCRUB_SETTING, AUDIT_SCRUB_VERSION, scrubAuditSecrets, scrubbedSnapshot } from './audit-scrub.ts';
 
 /** A migrated, empty database of the backend, removed when the test ends. */
 type Backend = (t: TestContext) => Promise<string>;
@@ -102,6 +102,13 @@ function suite(name: string, backend: Backend): void {
     assert.equal((await storedSnapshots(db, planted)).get(planted.rows[0]!.id)?.after, planted.rows[0]!.after, 'left to the newer version');
   });
 }
+
+test('a snapshot that is not JSON, or has no secret in clear, is not rewritten', () => {
+  assert.equal(scrubbedSnapshot(BUNDLED_CATALOG, 'plugin', 'not json'), undefined);
+  assert.equal(scrubbedSnapshot(BUNDLED_CATALOG, 'plugin', null), undefined);
+  assert.equal(scrubbedSnapshot(BUNDLED_CATALOG, 'plugin', JSON.stringify({ name: 'webhook-verify', config: { secrets: ['(sealed)'] } })), undefined);
+  assert.equal(scrubbedSnapshot(BUNDLED_CATALOG, 'plugin', JSON.stringify({ name: 'webhook-verify', config: { secrets: ['(sealed)', 'whsec_x'] } })), JSON.stringify({ name: 'webhook-verify', config: { secrets: ['(sealed)', '(sealed)'] } }));
+});
 
 suite('SQLite', sqliteFile);
 

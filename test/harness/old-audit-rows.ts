@@ -63,8 +63,6 @@ export async function plantOldAuditRows(db: string, copies = 1): Promise<Planted
     add('service', 'hooks', null, { name: 'hooks', secrets: 'a field of that name is only a secret where a schema marks it' });
     add('settings', 'gateway', null, gateway('redis://redis.internal:6379'));
   }
-  // Not JSON, which nothing this version writes: left alone.
-  rows.push({ id: uuidv7(), entity: 'plugin', entityKey: 'odd', before: 'not json', after: null, expected: { before: 'not json', after: null } });
   for (const r of rows) {
     await rawSql(db, 'insert into audit_log (id, at, actor, action, entity, entity_id, entity_key, before, after, request_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [r.id, new Date().toISOString(), 'old-admin', r.before === null ? 'create' : r.after === null ? 'delete' : 'update', r.entity, null, r.entityKey, r.before, r.after, null]);
