@@ -121,9 +121,9 @@ export class ConfigService {
   }
 
   /** REDACTED in a write keeps the secret `current` holds at that place; with none there it is refused. */
-  #withKeptSecrets(kind: KindName, data: EntityData, current: EntityData | undefined, refuse: (unresolved: string[]) => Error = (u) => new WriteValidationError(u.map(noSecretToKeep))): EntityData {
+  #withKeptSecrets(kind: KindName, data: EntityData, current: EntityData | undefined): EntityData {
     const { value, unresolved } = resolveMarkers(data, this.#secretPlaces(kind, data), current);
-    if (unresolved.length > 0) throw refuse(unresolved);
+    if (unresolved.length > 0) throw new WriteValidationError(unresolved.map(noSecretToKeep));
     return value;
   }
 
@@ -159,16 +159,6 @@ export class ConfigService {
     }
   }
 
-  /** `gateway` of a written document with REDACTED keeping the stored password (refused where none is stored). */
-  #withKeptSettingsSecrets(gateway: GatewaySettings, current: Partial<GatewaySettings> | undefined): GatewaySettings {
-    const { value, unresolved } = resolveMarkers(gateway, settingsSecretPlaces(gateway), current);
-    if (unresolved.length > 0) {
-      throw new ConfigError(unresolved.map((pointer) => ({
-        pointer: `/gateway${pointer}`, path: pointerToPath(`/gateway${pointer}`), message: `${JSON.stringify(REDACTED)} keeps the secret stored here, and there is none: write the secret itself`,
-      })));
-    }
-    return value;
-  }
 
   /** The store's current configuration, checked and compiled (what a gateway node serves). */
   async load(session: StoreSession = this.store.read()): Promise<LoadedConfig> {
@@ -333,12 +323,26 @@ export class ConfigService {
         const next = emptySets();
         const wantedOf = emptySets();
         const governs = (kind: KindName) => (r: { data: EntityData }) => present.has(kind === 'plugin' ? sectionOfPlugin(r.data) : SECTION_OF_KIND[kind]);
-        // A document exported from here shows secrets as REDACTED: each keeps the stored one.
+        // A document exported from here shows secrets as REDACTED: each keeps the stored one; a
+        // marker with nothing stored at its place is refused (all of them named at once).
         const storedSettings = await this.#settings(tx);
-        const gateway = present.has('gateway') ? this.#withKeptSettingsSecrets(config.gateway, storedSettings) : undefined;
-        desired.plugin = desired.plugin.map((r) => ({ ...r, data: this.#withKeptSecrets('plugin', r.data, stored.plugin.find((e) => e.key === r.key)?.data, (unresolved) => new ConfigError(unresolved.map((pointer) => ({
-          pointer: '', path: '', message: `plugin "${r.key}": ${describeSecretPointer(pointer)} is ${JSON.stringify(REDACTED)}, but the store holds no secret there to keep: write the secret itself`,
-        })))) }));
+        const dangling: ConfigIssue[] = [];
+        let gateway: GatewaySettings | undefined;
+        if (present.has('gateway')) {
+          const kept = resolveMarkers(config.gateway, settingsSecretPlaces(config.gateway), storedSettings);
+          gateway = kept.value;
+          for (const pointer of kept.unresolved) {
+            dangling.push({ pointer: `/gateway${pointer}`, path: pointerToPath(`/gateway${pointer}`), message: `${JSON.stringify(REDACTED)} keeps the secret stored here, and there is none: write the secret itself` });
+          }
+        }
+        desired.plugin = desired.plugin.map((r) => {
+          const kept = resolveMarkers(r.data, this.#secretPlaces('plugin', r.data), stored.plugin.find((e) => e.key === r.key)?.data);
+          for (const pointer of kept.unresolved) {
+            dangling.push({ pointer: '', path: '', message: `plugin "${r.key}": ${describeSecretPointer(pointer)} is ${JSON.stringify(REDACTED)}, but the store holds no secret there to keep: write the secret itself` });
+          }
+          return { ...r, data: kept.value };
+        });
+        if (dangling.length > 0) throw new ConfigError(dangling);
         for (const kind of KIND_NAMES) {
           wantedOf[kind] = desired[kind].filter(governs(kind));
           // merge: the document adds and updates, and removes nothing (OpenAPI import).
