@@ -41,7 +41,7 @@ export interface ScrubOutcome {
   readonly finished: boolean;
   /** Rows this call redacted. */
   readonly redacted: number;
-  /** Rows redacted since the scrub began, by every node (when `finished`). */
+  /** Rows redacted since the scrub began, by every node, as the store's record says (0 when stopped). */
   readonly total: number;
 }
 
