@@ -3,9 +3,10 @@
 // config write lock, rebuilds the whole document, checks it exactly as a reload would (schema,
 // references, plugin configs, route patterns, router build) and only then commits, writes the
 // audit log and bumps the revision, which every gateway node is told about.
-// Plugin secrets (fields their schema marks) are sealed at the store boundary: this service reads
-// them opened (plaintext, for the checks and the diff), writes them sealed, and shows them to
-// anyone (API answers, export, diff, audit log) only as the REDACTED marker.
+// Secrets (plugin fields their schema marks, the password in gateway.redis.url) are sealed at the
+// store boundary: this service reads them opened (plaintext, for the checks and the diff), writes
+// them sealed, and shows them to anyone (API answers, export, diff, audit log) only as the
+// REDACTED marker.
 import { ConfigError, pointerToPath, type ConfigIssue } from '../core/config/errors.ts';
 import type { Config, GatewaySettings } from '../core/config/schema.ts';
 import { ConfigSchema, GatewaySettingsSchema } from '../core/config/schema.ts';
@@ -19,8 +20,8 @@ import { specsFor } from './specs.ts';
 import type { Snapshot } from '../core/snapshot/compile.ts';
 import type { StoredEntity, Store, StoreSession } from '../store/ports.ts';
 import type { MasterKey } from '../core/identity/sealed.ts';
-import { describeSecretPointer, documentSecretPaths, instanceSecretPaths, openAt, redactAt, resolveMarkers, sealAt, SecretOpenError } from '../core/config/plugin-secrets.ts';
-import { REDACTED } from '../core/config/secret-fields.ts';
+import { describeSecretPointer, documentSecretPlaces, instanceSecretPlaces, openAt, redactAt, resolveMarkers, sealAt, SecretOpenError, settingsSecretPlaces } from '../core/config/plugin-secrets.ts';
+import { REDACTED, type SecretPlace } from '../core/config/secret-fields.ts';
 import { uuidv7 } from '../store/ids.ts';
 
 /** Who made a change, for the audit log. */
@@ -77,15 +78,20 @@ export class ConfigService {
     this.#master = masterKey;
   }
 
-  // --- plugin secrets ---------------------------------------------------------------------------
+  // --- secrets ----------------------------------------------------------------------------------
 
-  #secretPaths(kind: KindName | 'settings', data: unknown): string[] {
-    return kind === 'plugin' ? instanceSecretPaths(this.#catalog, data) : [];
+  #secretPlaces(kind: KindName, data: unknown): SecretPlace[] {
+    return kind === 'plugin' ? instanceSecretPlaces(this.#catalog, data) : [];
   }
 
   /** An entity's data as anyone may see it: plugin secrets REDACTED (sealed or not). */
   shown(kind: KindName, data: EntityData): EntityData {
-    return redactAt(data, this.#secretPaths(kind, data));
+    return redactAt(data, this.#secretPlaces(kind, data));
+  }
+
+  /** Gateway settings as anyone may see them: the Redis password REDACTED. */
+  shownSettings<T>(settings: T): T {
+    return redactAt(settings, settingsSecretPlaces(settings));
   }
 
   /** A stored entity for an API answer. */
@@ -93,17 +99,17 @@ export class ConfigService {
     return kind === 'plugin' ? { ...entity, data: this.shown(kind, entity.data) } : entity;
   }
 
-  /** A config document with every plugin secret REDACTED. */
+  /** A config document with every secret REDACTED. */
   redactDocument<T>(doc: T): T {
-    return redactAt(doc, documentSecretPaths(this.#catalog, doc));
+    return redactAt(doc, documentSecretPlaces(this.#catalog, doc));
   }
 
   /** A stored entity with its secrets opened; one that does not open fails the load, naming it. */
   #opened(kind: KindName, e: StoredEntity): StoredEntity {
-    const paths = this.#secretPaths(kind, e.data);
-    if (paths.length === 0) return e;
+    const places = this.#secretPlaces(kind, e.data);
+    if (places.length === 0) return e;
     try {
-      return { ...e, data: openAt(this.#master, e.data, paths, sealContext(kind, e.id)) };
+      return { ...e, data: openAt(this.#master, e.data, places, sealContext(kind, e.id)) };
     } catch (err) {
       if (!(err instanceof SecretOpenError)) throw err;
       throw new ConfigError([{ pointer: '', path: '', message: `plugin "${e.key}": ${describeSecretPointer(err.pointer)} cannot be opened: ${err.message}` }]);
@@ -111,13 +117,13 @@ export class ConfigService {
   }
 
   #sealed(kind: KindName, id: string, data: EntityData): EntityData {
-    return sealAt(this.#master, data, this.#secretPaths(kind, data), sealContext(kind, id));
+    return sealAt(this.#master, data, this.#secretPlaces(kind, data), sealContext(kind, id));
   }
 
   /** REDACTED in a write keeps the secret `current` holds at that place; with none there it is refused. */
-  #withKeptSecrets(kind: KindName, data: EntityData, current: EntityData | undefined, refuse: (unresolved: string[]) => Error = (u) => new WriteValidationError(u.map(noSecretToKeep))): EntityData {
-    const { value, unresolved } = resolveMarkers(data, this.#secretPaths(kind, data), current);
-    if (unresolved.length > 0) throw refuse(unresolved);
+  #withKeptSecrets(kind: KindName, data: EntityData, current: EntityData | undefined): EntityData {
+    const { value, unresolved } = resolveMarkers(data, this.#secretPlaces(kind, data), current);
+    if (unresolved.length > 0) throw new WriteValidationError(unresolved.map(noSecretToKeep));
     return value;
   }
 
@@ -142,9 +148,17 @@ export class ConfigService {
     return { sets, stored };
   }
 
+  /** The stored gateway settings, the Redis password opened; one that does not open fails the load. */
   async #settings(session: StoreSession): Promise<Partial<GatewaySettings> | undefined> {
-    return await session.getSettings('gateway') as Partial<GatewaySettings> | undefined;
+    const stored = await session.getSettings('gateway') as Partial<GatewaySettings> | undefined;
+    try {
+      return openAt(this.#master, stored, settingsSecretPlaces(stored), SETTINGS_CONTEXT);
+    } catch (err) {
+      if (!(err instanceof SecretOpenError)) throw err;
+      throw new ConfigError([{ pointer: '', path: '', message: `gateway.${describeSecretPointer(err.pointer)} cannot be opened: ${err.message}` }]);
+    }
   }
+
 
   /** The store's current configuration, checked and compiled (what a gateway node serves). */
   async load(session: StoreSession = this.store.read()): Promise<LoadedConfig> {
@@ -309,10 +323,26 @@ export class ConfigService {
         const next = emptySets();
         const wantedOf = emptySets();
         const governs = (kind: KindName) => (r: { data: EntityData }) => present.has(kind === 'plugin' ? sectionOfPlugin(r.data) : SECTION_OF_KIND[kind]);
-        // A document exported from here shows secrets as REDACTED: each keeps the stored one.
-        desired.plugin = desired.plugin.map((r) => ({ ...r, data: this.#withKeptSecrets('plugin', r.data, stored.plugin.find((e) => e.key === r.key)?.data, (unresolved) => new ConfigError(unresolved.map((pointer) => ({
-          pointer: '', path: '', message: `plugin "${r.key}": ${describeSecretPointer(pointer)} is ${JSON.stringify(REDACTED)}, but the store holds no secret there to keep: write the secret itself`,
-        })))) }));
+        // A document exported from here shows secrets as REDACTED: each keeps the stored one; a
+        // marker with nothing stored at its place is refused (all of them named at once).
+        const storedSettings = await this.#settings(tx);
+        const dangling: ConfigIssue[] = [];
+        let gateway: GatewaySettings | undefined;
+        if (present.has('gateway')) {
+          const kept = resolveMarkers(config.gateway, settingsSecretPlaces(config.gateway), storedSettings);
+          gateway = kept.value;
+          for (const pointer of kept.unresolved) {
+            dangling.push({ pointer: `/gateway${pointer}`, path: pointerToPath(`/gateway${pointer}`), message: `${JSON.stringify(REDACTED)} keeps the secret stored here, and there is none: write the secret itself` });
+          }
+        }
+        desired.plugin = desired.plugin.map((r) => {
+          const kept = resolveMarkers(r.data, this.#secretPlaces('plugin', r.data), stored.plugin.find((e) => e.key === r.key)?.data);
+          for (const pointer of kept.unresolved) {
+            dangling.push({ pointer: '', path: '', message: `plugin "${r.key}": ${describeSecretPointer(pointer)} is ${JSON.stringify(REDACTED)}, but the store holds no secret there to keep: write the secret itself` });
+          }
+          return { ...r, data: kept.value };
+        });
+        if (dangling.length > 0) throw new ConfigError(dangling);
         for (const kind of KIND_NAMES) {
           wantedOf[kind] = desired[kind].filter(governs(kind));
           // merge: the document adds and updates, and removes nothing (OpenAPI import).
@@ -321,17 +351,18 @@ export class ConfigService {
         }
         // The document's sections merged with the kept ones must hold together, before anything
         // is written (duplicates, references into the store, plugins, the router).
-        const merged = assemble(next, present.has('gateway') ? config.gateway : await this.#settings(tx));
+        const merged = assemble(next, gateway ?? storedSettings);
         checkDocument(merged, this.#catalog, await specsFor(tx, merged));
         for (const kind of KIND_NAMES) await this.#sync(tx, kind, stored[kind].filter(governs(kind)), wantedOf[kind], changes, opts);
-        if (present.has('gateway')) {
-          const before = validate<GatewaySettings>(GatewaySettingsSchema, (await this.#settings(tx)) ?? {});
+        if (gateway !== undefined) {
+          const before = validate<GatewaySettings>(GatewaySettingsSchema, storedSettings ?? {});
           const beforeValue = before.ok ? before.value : {};
-          const fields = diffFields(beforeValue, config.gateway);
+          // Compared opened (the password changed only when its plaintext did), shown redacted.
+          const fields = diffFields(beforeValue, gateway, '', { before: this.shownSettings(beforeValue), after: this.shownSettings(gateway) });
           if (fields.length > 0) {
             changes.push({ action: 'update', kind: 'settings', key: 'gateway', fields });
-            await tx.putSettings('gateway', config.gateway);
-            await tx.appendAudit({ actor: opts.actor.name, action: 'update', entity: 'settings', entity_id: null, entity_key: 'gateway', before: JSON.stringify(beforeValue), after: JSON.stringify(config.gateway), request_id: opts.actor.requestId ?? null });
+            await tx.putSettings('gateway', sealAt(this.#master, gateway, settingsSecretPlaces(gateway), SETTINGS_CONTEXT));
+            await tx.appendAudit({ actor: opts.actor.name, action: 'update', entity: 'settings', entity_id: null, entity_key: 'gateway', before: JSON.stringify(this.shownSettings(beforeValue)), after: JSON.stringify(this.shownSettings(gateway)), request_id: opts.actor.requestId ?? null });
           }
         }
         outcome = { changes, revision, applied: !opts.dryRun && changes.length > 0 };
@@ -462,6 +493,9 @@ export function diffFields(before: unknown, after: unknown, path = '', shown: { 
 
 /** What a sealed secret is bound to: its entity and (appended) its pointer in the entity. */
 const sealContext = (kind: KindName, id: string) => `${kind}:${id}:`;
+
+/** What a sealed secret of the stored gateway settings is bound to (plus its pointer in them). */
+const SETTINGS_CONTEXT = 'settings:gateway:';
 
 const noSecretToKeep = (pointer: string): ConfigIssue => ({
   pointer, path: pointerToPath(pointer), message: `${JSON.stringify(REDACTED)} keeps the secret stored here, and there is none: send the secret itself`,

@@ -11,11 +11,12 @@ import type { StoredSpecRecord } from '../core/snapshot/specs.ts';
 import { specsFor } from '../admin/specs.ts';
 import type { CredentialRow, SigningKeyRow } from '../store/schema.ts';
 import type { MasterKey } from '../core/identity/sealed.ts';
-import { describeSecretPointer, documentSecretPaths, openAt, sealAt, SecretOpenError } from '../core/config/plugin-secrets.ts';
+import { describeSecretPointer, documentSecretPlaces, openAt, sealAt, SecretOpenError } from '../core/config/plugin-secrets.ts';
 import type { RevokedTokenRecord } from '../core/identity/token-issuer.ts';
 import { SigningKeys } from '../admin/signing-keys.ts';
 import { checkDocument, loadConfigDocument } from '../core/snapshot/check.ts';
 import { ConfigService } from '../admin/config-service.ts';
+import { scrubAuditSecrets } from '../admin/audit-scrub.ts';
 import { watchConfigFile } from '../gateway/config-watch.ts';
 import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { SchemaTooNewError } from '../store/migrations/index.ts';
@@ -88,6 +89,7 @@ export class StoreSource implements ConfigSource {
   readonly signingKeys: SigningKeys;
   readonly #masterKey: MasterKey;
   #keyProblem: string | undefined;
+  #scrub: Promise<void> | undefined;
 
   constructor(db: string, stateDir: string, logger: Logger, masterKey: MasterKey) {
     this.#db = db;
@@ -123,8 +125,23 @@ export class StoreSource implements ConfigSource {
       this.#logger.warn({ db: this.location, error: (err as Error).message }, 'config store unreachable');
       return false;
     }
+    this.#scrub ??= this.#scrubAudit();
     for (const fn of this.#onOpen.splice(0)) await fn();
     return true;
+  }
+
+  /**
+   * Once per store: secrets that the audit log holds in clear from before it redacted them are
+   * redacted now. In the background (a large log takes a while, and the node serves meanwhile);
+   * a failure or a shutdown leaves the rest to the next start.
+   */
+  async #scrubAudit(): Promise<void> {
+    try {
+      const outcome = await scrubAuditSecrets(this.store, BUNDLED_CATALOG, { stop: () => this.#closed });
+      if (outcome.finished) this.#logger.info({ redacted: outcome.total }, 'audit log checked for secrets written in clear before they were redacted there: done');
+    } catch (err) {
+      if (!this.#closed) this.#logger.warn({ error: (err as Error).message }, 'could not finish redacting old secrets in the audit log; the next start goes on');
+    }
   }
 
   /** Keeps trying to open the store in the background (after a degraded start). */
@@ -193,10 +210,10 @@ export class StoreSource implements ConfigSource {
     }
   }
 
-  /** The saved document's plugin secrets opened (they are sealed on disk, bound to their place in it). */
+  /** The saved document's secrets opened (they are sealed on disk, bound to their place in it). */
   #openLastGood(doc: unknown): unknown {
     try {
-      return openAt(this.#masterKey, doc, documentSecretPaths(BUNDLED_CATALOG, doc), LAST_GOOD_CONTEXT);
+      return openAt(this.#masterKey, doc, documentSecretPlaces(BUNDLED_CATALOG, doc), LAST_GOOD_CONTEXT);
     } catch (err) {
       if (!(err instanceof SecretOpenError)) throw err;
       throw new PlatformError(`the last-known-good snapshot at ${this.#lastGoodFile}: ${describeSecretPointer(err.pointer)} cannot be opened: ${err.message}`);
@@ -204,7 +221,7 @@ export class StoreSource implements ConfigSource {
   }
 
   // Atomic: written beside, then renamed over, so a crash or a full disk never leaves half a file.
-  // Plugin secrets are sealed in it, as in the store.
+  // Secrets (plugin fields, the Redis password) are sealed in it, as in the store.
   // Signing keys are saved as the store keeps them, private halves sealed: never in clear on disk.
   #saveLastGood({ credentials, signing_keys: _opened, revoked_tokens: _revoked, specs, ...config }: GatewayConfig, revision: number, oauth: { signing_keys: readonly SigningKeyRow[]; revoked_tokens: readonly RevokedTokenRecord[] }): void {
     const tmp = `${this.#lastGoodFile}.${process.pid}.tmp`;
@@ -212,7 +229,7 @@ export class StoreSource implements ConfigSource {
       mkdirSync(dirname(this.#lastGoodFile), { recursive: true });
       // Credential hashes too: with the store down, known keys keep working (RELIABILITY.md).
       // The stored specs the validator compiles from, so a cold start validates as before.
-      const sealed = sealAt(this.#masterKey, config, documentSecretPaths(BUNDLED_CATALOG, config), LAST_GOOD_CONTEXT);
+      const sealed = sealAt(this.#masterKey, config, documentSecretPlaces(BUNDLED_CATALOG, config), LAST_GOOD_CONTEXT);
       writeFileSync(tmp, JSON.stringify({ revision, saved_at: new Date().toISOString(), config: sealed, credentials, ...oauth, ...(specs ? { specs } : {}) }), { mode: 0o600 });
       renameSync(tmp, this.#lastGoodFile);
     } catch (err) {
@@ -233,6 +250,7 @@ export class StoreSource implements ConfigSource {
     this.#closed = true;
     clearTimeout(this.#retry);
     await this.#opening;
+    await this.#scrub;
     await this.store.close();
   }
 }

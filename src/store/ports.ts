@@ -85,6 +85,12 @@ export interface StoreSession {
 
   getSettings(key: string): Promise<unknown>;
   putSettings(key: string, data: unknown): Promise<void>;
+  /**
+   * A setting, held to the end of the transaction: another transaction reading the same key this
+   * way waits until this one ends (a row lock on Postgres; SQLite write transactions are serial).
+   * A key with nothing stored is made, as null, so that there is something to hold.
+   */
+  getSettingsForUpdate(key: string): Promise<unknown>;
 
   listCredentials(query: ListQuery & { consumer?: string }): Promise<Page<CredentialRow>>;
   /** Every credential (what the gateway compiles into its identity directory). */
@@ -113,6 +119,11 @@ export interface StoreSession {
   touchAdminToken(id: string, at: string): Promise<void>;
 
   appendAudit(entry: AuditEntry): Promise<AuditRow>;
+  /**
+   * Replaces an entry's before and after snapshots; false when there is no such entry. The log is
+   * append-only otherwise: this is for redacting what should never have been written in clear.
+   */
+  rewriteAudit(id: string, snapshots: Pick<AuditRow, 'before' | 'after'>): Promise<boolean>;
   listAudit(query: ListQuery & { entity?: string; entity_id?: string; actor?: string; since?: string }): Promise<Page<AuditRow>>;
 
   insertSpec(row: Omit<SpecRow, 'id' | 'created_at'>): Promise<SpecRow>;

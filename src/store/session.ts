@@ -159,6 +159,18 @@ export class KyselySession implements StoreSession {
     return row ? JSON.parse(row.data) as unknown : undefined;
   }
 
+  async getSettingsForUpdate(key: string): Promise<unknown> {
+    // Only a row can be locked: one is made (null) when the key has none; a transaction making the
+    // same key at the same time waits for this one and then makes nothing.
+    await this.#db.insertInto('settings').values({ key, data: 'null', updated_at: this.#now() }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    // Postgres: a row lock to the end of the transaction. SQLite: the transaction already holds the
+    // database write lock (BEGIN IMMEDIATE).
+    let q = this.#db.selectFrom('settings').select('data').where('key', '=', key);
+    if (this.#dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirstOrThrow();
+    return JSON.parse(row.data) as unknown;
+  }
+
   async putSettings(key: string, data: unknown): Promise<void> {
     const values = { key, data: JSON.stringify(data), updated_at: this.#now() };
     await this.#db.insertInto('settings').values(values).onConflict((oc) => oc.column('key').doUpdateSet({ data: values.data, updated_at: values.updated_at })).execute();
@@ -318,6 +330,11 @@ export class KyselySession implements StoreSession {
     const row: AuditRow = { ...entry, id: uuidv7(), at: entry.at ?? this.#now() };
     await this.#db.insertInto('audit_log').values(row).execute();
     return row;
+  }
+
+  async rewriteAudit(id: string, snapshots: Pick<AuditRow, 'before' | 'after'>): Promise<boolean> {
+    const r = await this.#db.updateTable('audit_log').set({ before: snapshots.before, after: snapshots.after }).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   listAudit(query: ListQuery & { entity?: string; entity_id?: string; actor?: string; since?: string }): Promise<Page<AuditRow>> {

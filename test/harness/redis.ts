@@ -71,14 +71,20 @@ export interface PrivateRedis {
   resume(): void;
 }
 
+export interface RedisOptions {
+  /** Clients must AUTH with this password (the default user's); `url` does not carry it. */
+  readonly requirepass?: string;
+}
+
 /** A redis-server of this test's own on a free loopback port, without persistence. */
-export async function startRedis(): Promise<PrivateRedis> {
+export async function startRedis(opts: RedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-redis-'));
   let child: ChildProcess | undefined;
   const up = async () => {
     // In the foreground, as our child: its pid is known at once and its early exit (port taken) is seen.
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir], { stdio: 'ignore' });
+    const auth = opts.requirepass === undefined ? [] : ['--requirepass', opts.requirepass];
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...auth], { stdio: 'ignore' });
     child = proc;
     let exited = false;
     proc.once('exit', () => { exited = true; });
@@ -114,14 +120,14 @@ export async function startRedis(): Promise<PrivateRedis> {
  * A test that needs its own redis-server (outages: stop, start, pause). Without the binary it is
  * skipped locally and fails on CI. The server is stopped when the test ends.
  */
-export function testWithRedis(name: string, fn: (t: TestContext, redis: PrivateRedis) => Promise<void>): void {
+export function testWithRedis(name: string, fn: (t: TestContext, redis: PrivateRedis) => Promise<void>, opts: RedisOptions = {}): void {
   if (!hasRedisServer()) {
     if (onCi()) test(name, () => assert.fail('redis-server is not installed: CI must run the Redis tests'));
     else test(name, { skip: 'redis-server not installed' }, () => undefined);
     return;
   }
   test(name, async (t) => {
-    const redis = await startRedis();
+    const redis = await startRedis(opts);
     t.after(() => redis.stop());
     await fn(t, redis);
   });

@@ -1,11 +1,14 @@
-// Where plugin secrets sit in a config document or a stored plugin entity, and how one is sealed
-// at rest: AES-256-GCM under the node's master key (core/identity/sealed.ts), bound to its place
-// (entity id + JSON pointer), with the key's fingerprint in front so that a node holding another
-// key says so instead of failing on a tag mismatch. A stored value that is not a sealed string is
-// plaintext (rows written before sealing existed); it is sealed on its next write.
+// Where the secrets of a config sit (plugin instances' marked fields, the password in
+// gateway.redis.url) in a config document, a stored plugin entity or the stored gateway settings,
+// and how one is sealed at rest: AES-256-GCM under the node's master key (core/identity/sealed.ts),
+// bound to its place (entity id + JSON pointer), with the key's fingerprint in front so that a
+// node holding another key says so instead of failing on a tag mismatch. A stored value that is
+// not a sealed string is plaintext (rows written before sealing existed); it is sealed on its next
+// write.
 import type { PluginCatalog } from '../pipeline/compile.ts';
 import { SealError, seal, unseal, type MasterKey } from '../identity/sealed.ts';
-import { REDACTED, replaceAt, secretPaths, valueAt } from './secret-fields.ts';
+import { GatewaySettingsSchema } from './schema.ts';
+import { REDACTED, replaceSecrets, secretPlaces, secretsIn, valueAt, type SecretPlace } from './secret-fields.ts';
 
 const SEALED_PREFIX = 'sealed:';
 
@@ -43,42 +46,52 @@ export function openValue(master: MasterKey, stored: string, context: string): s
   return unseal(master.key, rest.slice(colon + 1), context);
 }
 
-/** Pointers of the secrets in one plugin instance (`{ name, config, … }`), under `base`. */
-export function instanceSecretPaths(catalog: PluginCatalog, instance: unknown, base = ''): string[] {
+/** Places of the secrets in one plugin instance (`{ name, config, … }`), under `base`. */
+export function instanceSecretPlaces(catalog: PluginCatalog, instance: unknown, base = ''): SecretPlace[] {
   if (!isObject(instance) || typeof instance.name !== 'string') return [];
   const plugin = catalog.get(instance.name);
   if (!plugin || instance.config === undefined) return [];
-  return secretPaths(plugin.configSchema, instance.config, `${base}/config`);
+  return secretPlaces(plugin.configSchema, instance.config, `${base}/config`);
 }
 
-/** Pointers of every plugin secret in a config document (global, service and route plugins). */
-export function documentSecretPaths(catalog: PluginCatalog, doc: unknown): string[] {
+/** Places of the secrets in the gateway settings (`gateway` of a document, the stored settings), under `base`. */
+export function settingsSecretPlaces(settings: unknown, base = ''): SecretPlace[] {
+  return isObject(settings) ? secretPlaces(GatewaySettingsSchema, settings, base) : [];
+}
+
+/** Places of every secret in a config document: gateway settings, global, service and route plugins. */
+export function documentSecretPlaces(catalog: PluginCatalog, doc: unknown): SecretPlace[] {
   if (!isObject(doc)) return [];
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  const out: string[] = [];
-  const plugins = (v: unknown, base: string) => list(v).forEach((inst, i) => out.push(...instanceSecretPaths(catalog, inst, `${base}/${i}`)));
+  const out: SecretPlace[] = [...settingsSecretPlaces(doc.gateway, '/gateway')];
+  const plugins = (v: unknown, base: string) => list(v).forEach((inst, i) => out.push(...instanceSecretPlaces(catalog, inst, `${base}/${i}`)));
   plugins(doc.plugins, '/plugins');
   for (const section of ['services', 'routes'] as const) list(doc[section]).forEach((owner, i) => { if (isObject(owner)) plugins(owner.plugins, `/${section}/${i}/plugins`); });
   return out;
 }
 
+/** True when some secret at `places` in `value` is stored sealed. */
+export function holdsSealed(value: unknown, places: readonly SecretPlace[]): boolean {
+  return places.some((p) => secretsIn(valueAt(value, p.pointer), p.kind).some((s) => isSealedValue(s.text)));
+}
+
 /** Every secret shown as REDACTED (no key needed: sealed or plaintext, nothing comes out). */
-export function redactAt<T>(value: T, pointers: readonly string[]): T {
-  return replaceAt(value, pointers, () => REDACTED) as T;
+export function redactAt<T>(value: T, places: readonly SecretPlace[]): T {
+  return replaceSecrets(value, places, () => REDACTED) as T;
 }
 
 /** Every plaintext secret sealed, bound to `context + pointer`; already sealed values are kept. */
-export function sealAt<T>(master: MasterKey, value: T, pointers: readonly string[], context: string): T {
-  return replaceAt(value, pointers, (v, p) => (isSealedValue(v) ? v : sealValue(master, v, `${context}${p}`))) as T;
+export function sealAt<T>(master: MasterKey, value: T, places: readonly SecretPlace[], context: string): T {
+  return replaceSecrets(value, places, (v, p) => (isSealedValue(v) ? v : sealValue(master, v, `${context}${p.pointer}`))) as T;
 }
 
 /** Every sealed secret opened; the first that does not open throws SecretOpenError naming its pointer. */
-export function openAt<T>(master: MasterKey, value: T, pointers: readonly string[], context: string): T {
-  return replaceAt(value, pointers, (v, p) => {
+export function openAt<T>(master: MasterKey, value: T, places: readonly SecretPlace[], context: string): T {
+  return replaceSecrets(value, places, (v, p) => {
     try {
-      return openValue(master, v, `${context}${p}`);
+      return openValue(master, v, `${context}${p.pointer}`);
     } catch (err) {
-      if (err instanceof SealError) throw new SecretOpenError(p, err.message);
+      if (err instanceof SealError) throw new SecretOpenError(p.pointer, err.message);
       throw err;
     }
   }) as T;
@@ -86,18 +99,20 @@ export function openAt<T>(master: MasterKey, value: T, pointers: readonly string
 
 /**
  * A written value with REDACTED at secret places: each marker takes the secret `current` holds at
- * the same pointer (opened). Returns the pointers of markers with nothing to stand for.
+ * the same place (opened; in a URL, the password in the same part of it). Returns the pointers of
+ * markers with nothing to stand for.
  */
-export function resolveMarkers<T>(value: T, pointers: readonly string[], current: unknown): { value: T; unresolved: string[] } {
-  const unresolved: string[] = [];
-  const markers = pointers.filter((p) => valueAt(value, p) === REDACTED);
-  const resolved = replaceAt(value, markers, (_v, p) => {
-    const kept = valueAt(current, p);
-    if (typeof kept === 'string' && kept !== REDACTED) return kept;
-    unresolved.push(p);
+export function resolveMarkers<T>(value: T, places: readonly SecretPlace[], current: unknown): { value: T; unresolved: string[] } {
+  const unresolved = new Set<string>();
+  const markers = places.filter((p) => secretsIn(valueAt(value, p.pointer), p.kind).some((s) => s.text === REDACTED));
+  const resolved = replaceSecrets(value, markers, (secret, place, role) => {
+    if (secret !== REDACTED) return secret;
+    const kept = secretsIn(valueAt(current, place.pointer), place.kind).find((s) => s.role === role)?.text;
+    if (kept !== undefined && kept !== REDACTED) return kept;
+    unresolved.add(place.pointer);
     return REDACTED;
   }) as T;
-  return { value: resolved, unresolved };
+  return { value: resolved, unresolved: [...unresolved] };
 }
 
 /** `/config/secrets/0` → `config.secrets[0]` (for messages). */

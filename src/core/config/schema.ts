@@ -2,6 +2,7 @@
 // TypeScript types (Static<>) used everywhere else. docs/configuration.md documents it.
 import Type, { type Static } from 'typebox';
 import { ConsumerSchema, PlanSchema, ProductSchema, ScopeTokenSchema, SubscriptionSchema, Tags, TradingPartnerSchema } from '../entities/schemas.ts';
+import { SecretString } from './secret-fields.ts';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'Identifier: letters, digits, ".", "_" and "-".' });
 const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description });
@@ -134,7 +135,8 @@ export const OAuth2ServerSchema = Type.Object({
 
 /** Redis, shared by the gateway nodes of a cluster for rate-limit and quota counters and the HTTP cache. */
 export const RedisSettingsSchema = Type.Object({
-  url: Type.String({ maxLength: 2048, pattern: '^rediss?://', description: 'redis://[[user]:password@]host[:port][/db] or rediss:// (TLS).' }),
+  // Its password is a secret: sealed in the store, shown as redis://user:(sealed)@host.
+  url: SecretString({ maxLength: 2048, pattern: '^rediss?://', description: 'redis://[[user]:password@]host[:port][/db] or rediss:// (TLS). In store mode the password is sealed at rest and shown as "(sealed)".' }, 'url-password'),
   command_timeout_ms: Type.Integer({ minimum: 5, maximum: 60000, default: 100, description: 'A command not answered in this time counts as Redis being down (the fail-open / fail-closed policies apply).' }),
   key_prefix: Type.String({ pattern: '^[A-Za-z0-9:._-]{0,64}$', default: 'portcullis:', description: 'Prefix of every key Portcullis writes (several installations can share one Redis).' }),
 }, { additionalProperties: false });

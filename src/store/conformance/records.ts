@@ -2,12 +2,12 @@
 // tokens, the audit log and stored API specs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DuplicateKeyError, VersionConflictError } from '../ports.ts';
+import { DuplicateKeyError, VersionConflictError, type Store } from '../ports.ts';
 import type { AuditRow, CredentialRow } from '../schema.ts';
-import { unique, nextMillisecond, allPages, plain, type SuiteContext } from './support.ts';
+import { unique, nextMillisecond, allPages, plain, isShareable, type SuiteContext } from './support.ts';
 
 export function recordTests(ctx: SuiteContext): void {
-  const { store } = ctx;
+  const { store, url, openAnother, closeAnother } = ctx;
   test('settings: get and put (upsert)', async () => {
     const s = store();
     const key = unique('settings');
@@ -23,6 +23,29 @@ export function recordTests(ctx: SuiteContext): void {
     const other = unique('settings');
     await s.write((tx) => tx.putSettings(other, 'x'));
     assert.deepEqual(await s.read().getSettings(key), false, 'keys are independent');
+  });
+
+  test('settings for update: made (null) when missing, held to the end of the transaction, even across stores', async () => {
+    const s = store();
+    const key = unique('settings-hold');
+    assert.equal(await s.write((tx) => tx.getSettingsForUpdate(key)), null, 'a key with nothing stored reads as null');
+    assert.equal(await s.read().getSettings(key), null, 'and now exists');
+    await s.write((tx) => tx.putSettings(key, { n: 1 }));
+    assert.deepEqual(await s.write((tx) => tx.getSettingsForUpdate(key)), { n: 1 });
+    // Read, then write what was read plus one, many at once on two stores (two nodes): without the
+    // hold, two transactions would read the same number and one increment would be lost.
+    const counter = unique('settings-hold');
+    const stores: Store[] = [s];
+    if (isShareable(url())) stores.push(await openAnother());
+    try {
+      await Promise.all(stores.flatMap((on) => Array.from({ length: 8 }, () => on.write(async (tx) => {
+        const n = await tx.getSettingsForUpdate(counter) as number | null;
+        await tx.putSettings(counter, (n ?? 0) + 1);
+      }))));
+      assert.equal(await s.read().getSettings(counter), stores.length * 8);
+    } finally {
+      if (stores[1]) await closeAnother(stores[1]);
+    }
   });
 
   test('credentials: insert, find by (type, lookup), update, list, delete, uniqueness', async () => {
@@ -167,6 +190,17 @@ export function recordTests(ctx: SuiteContext): void {
     assert.deepEqual(await ids({ entity, since: rows[5]!.at }), [rows[6]!.id, rows[5]!.id], 'since is inclusive');
     assert.deepEqual(await ids({ entity, entity_id: 'e1', actor: actorB, since: rows[2]!.at }), [rows[3]!.id]);
     assert.deepEqual(await ids({ entity: unique('audit-none') }), []);
+  });
+
+  test('audit log: an entry\'s snapshots can be rewritten (redaction); nothing else about it changes', async () => {
+    const s = store();
+    const entity = unique('audit-entity');
+    const row = await s.write((tx) => tx.appendAudit({ actor: unique('alice'), action: 'update', entity, entity_id: 'e1', entity_key: 'one', before: '{"secret":"a"}', after: '{"secret":"b"}', request_id: 'req-1' }));
+    const other = await s.write((tx) => tx.appendAudit({ actor: row.actor, action: 'update', entity, entity_id: 'e2', entity_key: 'two', before: '{"secret":"c"}', after: null, request_id: null }));
+    assert.equal(await s.write((tx) => tx.rewriteAudit(row.id, { before: '{"secret":"(sealed)"}', after: null })), true);
+    const rows = (await s.read().listAudit({ limit: 10, entity, descending: false })).data;
+    assert.deepEqual(plain(rows), [{ ...row, before: '{"secret":"(sealed)"}', after: null }, other]);
+    assert.equal(await s.write((tx) => tx.rewriteAudit(unique('audit-none'), { before: null, after: null })), false);
   });
 
   test('api specs: insert, list (without content) per service, get', async () => {

@@ -1448,7 +1448,7 @@ export interface components {
                 };
                 /** Redis for counters and the shared cache (plugins choose it with `backend: redis`). Absent: only the in-process backends are available. */
                 redis?: {
-                    /** redis://[[user]:password@]host[:port][/db] or rediss:// (TLS). */
+                    /** redis://[[user]:password@]host[:port][/db] or rediss:// (TLS). In store mode the password is sealed at rest and shown as "(sealed)". */
                     url: string;
                     /** A command not answered in this time counts as Redis being down (the fail-open / fail-closed policies apply). */
                     command_timeout_ms: number;
