@@ -179,6 +179,8 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits)
     const name = buf.toString('latin1', nameStart, p);
     const lower = name.toLowerCase();
     if (REFUSED_NAMES.has(lower)) return HANDOFF;
+    const isHost = lower === 'host';
+    if (isHost && ++hosts > 1) return HANDOFF;
     p++;
 
     while (p < end && isOws(buf[p]!)) p++;
@@ -197,8 +199,8 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits)
     p += 2;
 
     const value = buf.toString('latin1', valueStart, valueEnd);
-    if (lower === 'host') {
-      if (++hosts > 1 || value.length === 0) return HANDOFF;
+    if (isHost) {
+      if (value.length === 0) return HANDOFF;
     } else if (lower === 'connection') {
       const verdict = connectionVerdict(value);
       if (verdict === CONNECTION_REFUSED) return HANDOFF;
