@@ -152,12 +152,13 @@ test('framing, body and protocol-switch headers hand off, whatever their value o
   for (const line of lines) handedOff(withHeader(line), 'refused header');
 });
 
-test('Host: exactly one, non-empty', () => {
+test('Host: exactly one, non-empty, no comma', () => {
   handedOff('GET / HTTP/1.1\r\n\r\n', 'no Host');
   handedOff('GET / HTTP/1.1\r\nX: y\r\n\r\n', 'no Host');
   handedOff('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 'two Hosts');
   handedOff('GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n', 'the same Host twice');
   handedOff('GET / HTTP/1.1\r\nHost:\r\n\r\n', 'empty Host');
+  handedOff('GET / HTTP/1.1\r\nHost: a, b\r\n\r\n', 'one Host that looks like two joined');
   handedOff('GET / HTTP/1.1\r\nHost:  \t\r\n\r\n', 'whitespace-only Host');
 });
 

@@ -200,7 +200,8 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits)
 
     const value = buf.toString('latin1', valueStart, valueEnd);
     if (isHost) {
-      if (value.length === 0) return HANDOFF;
+      // A comma is how two joined Host fields look to the gateway (edge-checks.ts refuses it).
+      if (value.length === 0 || value.includes(',')) return HANDOFF;
     } else if (lower === 'connection') {
       const verdict = connectionVerdict(value);
       if (verdict === CONNECTION_REFUSED) return HANDOFF;
