@@ -187,7 +187,7 @@ test('a prefix that already breaks a rule hands off before the head is complete'
 
 test('pipelined requests: headEnd is where the next one starts, and parsing from there works', () => {
   const first = 'GET /one HTTP/1.1\r\nHost: a\r\n\r\n';
-  const second = 'HEAD /two HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n';
+  const second = 'HEAD /two HTTP/1.1\r\nHost: b\r\nConnection: x\r\n\r\n';
   const buf = Buffer.from(first + second + 'GET /thr', 'latin1');
   const r1 = parseRequestHead(buf, 0, LIMITS);
   assert.equal(r1.kind, 'request');
@@ -197,7 +197,7 @@ test('pipelined requests: headEnd is where the next one starts, and parsing from
   const r2 = parseRequestHead(buf, r1.headEnd, LIMITS);
   assert.equal(r2.kind, 'request');
   if (r2.kind !== 'request') return;
-  assert.deepEqual([r2.method, r2.url, r2.headers.host, r2.keepAlive], ['HEAD', '/two', 'b', false]);
+  assert.deepEqual([r2.method, r2.url, r2.headers.host, r2.keepAlive], ['HEAD', '/two', 'b', true]);
   assert.equal(r2.headEnd, first.length + second.length, 'an offset in buf, not from start');
   assert.equal(parseRequestHead(buf, r2.headEnd, LIMITS).kind, 'incomplete');
 });
@@ -223,4 +223,12 @@ test('maxHeaders: n fields accepted, n + 1 handed off', () => {
   const head = (fields: number) => `GET / HTTP/1.1\r\nHost: a\r\n${Array.from({ length: fields - 1 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`;
   assert.equal(accepted(head(n), { maxHeaderBytes: 4096, maxHeaders: n }).rawHeaders.length, 2 * n);
   handedOff(head(n + 1), 'n + 1 fields', { maxHeaderBytes: 4096, maxHeaders: n });
+});
+
+test('after "Connection: close", bytes already behind the head hand off (llhttp refuses them)', () => {
+  const close = 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n';
+  assert.equal(accepted(close).keepAlive, false);
+  handedOff(close + 'G', 'a byte after a close request');
+  handedOff(close + MIN, 'a pipelined request after a close request');
+  assert.equal(parse(MIN + 'G').kind, 'request', 'keep-alive: the caller parses on from headEnd');
 });

@@ -213,6 +213,9 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits)
     fields++;
   }
   if (hosts !== 1) return HANDOFF;
+  // After a request with "Connection: close", llhttp (strict) refuses any further byte on the
+  // connection (node answers 400 and may never answer this request): bytes already here → node.
+  if (!keepAlive && p < buf.length) return HANDOFF;
 
   return {
     kind: 'request',
