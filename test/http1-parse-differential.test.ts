@@ -2,8 +2,9 @@
 // server with the gateway's parser options (createProxyServer in src/gateway/server.ts) echoes
 // what it parsed; every input goes to it over a raw TCP socket. The property: whenever
 // parseRequestHead says `request`, node:http answered the same bytes as a request (not 400/431)
-// with the same method, url, headers, rawHeaders and keep-alive decision. Where node refuses,
-// the parser must therefore have handed off. The corpus: hand-written smuggling shapes, the real
+// with the same method, url, headers, rawHeaders and keep-alive decision, and frames it the same
+// way (no body; the next request starts at headEnd). Where node refuses, the parser must
+// therefore have handed off. The corpus: hand-written smuggling shapes, the real
 // header shapes of common clients, and a few thousand seeded mutations of those.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

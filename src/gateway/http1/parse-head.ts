@@ -103,7 +103,8 @@ function connectionVerdict(value: string): number {
 }
 
 /**
- * Parses the request head in `buf` from `start`. Pure and synchronous; allocates only the result.
+ * Parses the request head in `buf` from `start`. Pure and synchronous; allocates the result's
+ * strings, array and object (plus the lower-cased tokens of a Connection header), nothing else.
  * `headEnd` is an offset in `buf` (not relative to `start`).
  */
 export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits): HeadResult {
