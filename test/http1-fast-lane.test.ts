@@ -187,3 +187,19 @@ test('a client that goes away mid-answer: the exchange ends (logged 499), the pr
   const r = await exchange(get('/still', 'Connection: close\r\n'));
   assert.match(r.text, /^HTTP\/1\.1 200 /);
 });
+
+test('a head that trickles in over several reads goes to node:http (incremental parsing), and is served', async () => {
+  const handoffs = await metric('portcullis_http_fast_lane_handoffs_total');
+  const socket = connect(gw.proxyPort, '127.0.0.1');
+  let text = '';
+  socket.on('data', (c: Buffer) => { text += c.toString('latin1'); });
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  for (const piece of ['GET /trick', 'le HTTP/1.1\r\n', 'Host: gw.', 'example\r\n', 'Connection: close\r\n', '\r\n']) {
+    socket.write(piece);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  await waitFor(() => text.includes('"url":"/trickle"'), 3000, 'the answer');
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  assert.equal(await metric('portcullis_http_fast_lane_handoffs_total') - handoffs, 1);
+  socket.destroy();
+});

@@ -27,6 +27,15 @@ export interface FastLaneHost {
 /** Unread bytes beyond which the connection stops reading until its answer is out (pipelining floods). */
 const MAX_BUFFERED = 1024 * 1024;
 
+/**
+ * A head still incomplete after this many reads, or this many bytes, goes to node:http, whose
+ * parser is incremental: the fast lane's parses the head from its start on each read, which a
+ * client trickling a large head byte by byte would otherwise turn into quadratic work. Ordinary
+ * clients send a head in one packet.
+ */
+const MAX_PARTIAL_READS = 4;
+const MAX_PARTIAL_BYTES = 8 * 1024;
+
 export class FastConnection implements ResponseOwner {
   readonly socket: Socket;
   readonly #host: FastLaneHost;
@@ -43,6 +52,8 @@ export class FastConnection implements ResponseOwner {
   #since = Date.now();
   #gone = false;
   #paused = false;
+  /** Reads that ended with the current head still incomplete. */
+  #partialReads = 0;
   readonly #onData = (chunk: Buffer): void => this.#received(chunk);
   readonly #onClose = (): void => this.#closed();
   readonly #onError = (): void => {};
@@ -95,9 +106,11 @@ export class FastConnection implements ResponseOwner {
     if (unread === undefined || this.#gone) return;
     const head = parseRequestHead(unread, 0, this.#host.limits);
     if (head.kind === 'incomplete') {
+      if (++this.#partialReads >= MAX_PARTIAL_READS || unread.length > MAX_PARTIAL_BYTES) return this.#handOff();
       if (this.#waiting !== 'head') this.#wait('head');
       return;
     }
+    this.#partialReads = 0;
     if (head.kind === 'handoff') return this.#handOff();
     this.#unread = head.headEnd === unread.length ? undefined : unread.subarray(head.headEnd);
     this.#waiting = 'busy';

@@ -15,6 +15,34 @@ const CRLF = '\r\n';
 /** Up to this many body bytes are copied in with the head, so that the answer is one write. */
 const SMALL = 16 * 1024;
 
+const CLOSE_TOKEN = /(^|,)\s*close\s*(,|$)/;
+
+/** Header fields serialised for the wire, checked as node:http checks them, with the framing fields noted. */
+class HeadBlock {
+  text = '';
+  date = false;
+  contentLength = false;
+  transferEncoding = false;
+  /** The Connection field's value, lower-cased. */
+  connection: string | undefined;
+
+  add(name: string, value: string | number): void {
+    const text = typeof value === 'number' ? String(value) : value;
+    if (!TOKEN.test(name)) throw new InvalidHeaderError('ERR_INVALID_HTTP_TOKEN', name);
+    if (INVALID_VALUE.test(text)) throw new InvalidHeaderError('ERR_INVALID_CHAR', name);
+    this.text += `${name}: ${text}${CRLF}`;
+    switch (name.length) {
+      case 4: if (name.toLowerCase() === 'date') this.date = true; break;
+      case 10: if (name.toLowerCase() === 'connection') this.connection = text.toLowerCase(); break;
+      case 14: if (name.toLowerCase() === 'content-length') this.contentLength = true; break;
+      case 17: if (name.toLowerCase() === 'transfer-encoding') this.transferEncoding = true; break;
+    }
+  }
+}
+
+/** Serialised stored fields, by the (never changing) object they came from. */
+const STORED_BLOCKS = new WeakMap<object, HeadBlock>();
+
 /** A header field the gateway could not write (node:http throws the same on these). */
 export class InvalidHeaderError extends TypeError {
   readonly code: string;
@@ -71,46 +99,56 @@ export class FastResponse extends EventEmitter {
   }
 
   writeHead(status: number, headers?: Headers): this {
+    return this.#writeHead(status, undefined, headers);
+  }
+
+  /**
+   * writeHead with fields shared by many answers (a cache entry's stored fields, never changed once
+   * given: see PluginResponse.storedHeaders) plus this answer's own, which must not repeat a stored
+   * name. The stored fields are checked and serialised once per object.
+   */
+  writeHeadWithStored(status: number, stored: Readonly<Record<string, string>>, own: readonly string[]): this {
+    let block = STORED_BLOCKS.get(stored);
+    if (block === undefined) {
+      block = new HeadBlock();
+      for (const name in stored) block.add(name, stored[name]!);
+      STORED_BLOCKS.set(stored, block);
+    }
+    return this.#writeHead(status, block, own);
+  }
+
+  #writeHead(status: number, stored: HeadBlock | undefined, headers: Headers | undefined): this {
     if (this.headersSent) throw new Error('ERR_HTTP_HEADERS_SENT: headers already sent');
-    this.statusCode = status;
-    let head = `HTTP/1.1 ${status} ${this.statusMessage || STATUS_CODES[status] || 'unknown'}${CRLF}`;
-    let contentLength = false, transferEncoding = false, connection: string | undefined, date = false;
-    const add = (name: string, value: string | number): void => {
-      const text = typeof value === 'number' ? String(value) : value;
-      if (!TOKEN.test(name)) throw new InvalidHeaderError('ERR_INVALID_HTTP_TOKEN', name);
-      if (INVALID_VALUE.test(text)) throw new InvalidHeaderError('ERR_INVALID_CHAR', name);
-      head += `${name}: ${text}${CRLF}`;
-      switch (name.length) {
-        case 4: if (name.toLowerCase() === 'date') date = true; break;
-        case 10: if (name.toLowerCase() === 'connection') connection = text.toLowerCase(); break;
-        case 14: if (name.toLowerCase() === 'content-length') contentLength = true; break;
-        case 17: if (name.toLowerCase() === 'transfer-encoding') transferEncoding = true; break;
-      }
-    };
+    const fields = new HeadBlock();
     if (headers !== undefined) {
       if (Array.isArray(headers)) {
         const list = headers as readonly string[];
-        for (let i = 0; i < list.length; i += 2) add(list[i]!, list[i + 1]!);
+        for (let i = 0; i < list.length; i += 2) fields.add(list[i]!, list[i + 1]!);
       } else {
         const map = headers as Readonly<Record<string, HeaderValue>>;
         for (const name in map) {
           const value = map[name];
           if (value === undefined) continue;
-          if (typeof value === 'object') for (const v of value) add(name, v);
-          else add(name, value);
+          if (typeof value === 'object') for (const v of value) fields.add(name, v);
+          else fields.add(name, value);
         }
       }
     }
+    this.statusCode = status;
+    let head = `HTTP/1.1 ${status} ${this.statusMessage || STATUS_CODES[status] || 'unknown'}${CRLF}`;
+    if (stored !== undefined) head += stored.text;
+    head += fields.text;
+    const date = fields.date || (stored?.date ?? false);
+    const contentLength = fields.contentLength || (stored?.contentLength ?? false);
+    const transferEncoding = fields.transferEncoding || (stored?.transferEncoding ?? false);
+    const connection = fields.connection ?? stored?.connection;
     if (this.sendDate && !date) head += `Date: ${httpDate()}${CRLF}`;
-    this.#close = (!this.shouldKeepAlive && !this.#owner.hasUnread) || !this.#owner.canKeepAlive || (connection !== undefined && /(^|,)\s*close\s*(,|$)/.test(connection));
+    this.#close = (!this.shouldKeepAlive && !this.#owner.hasUnread) || !this.#owner.canKeepAlive || (connection !== undefined && CLOSE_TOKEN.test(connection));
     if (connection === undefined) head += this.#close ? `Connection: close${CRLF}` : `Connection: keep-alive${CRLF}Keep-Alive: timeout=${this.#owner.keepAliveSeconds}${CRLF}`;
     this.#hasBody = !this.#isHead && status !== 204 && status !== 304 && (status < 100 || status >= 200);
     if (this.#hasBody && !contentLength) {
-      if (transferEncoding) this.#chunked = true;
-      else {
-        head += `Transfer-Encoding: chunked${CRLF}`;
-        this.#chunked = true;
-      }
+      if (!transferEncoding) head += `Transfer-Encoding: chunked${CRLF}`;
+      this.#chunked = true;
     }
     this.#head = head + CRLF;
     this.headersSent = true;
