@@ -30,7 +30,9 @@
 #   CONNS=50 THREADS=2 TARGETS="direct nginx portcullis portcullis-key-auth portcullis-jwt"
 #     (also: portcullis-log = access log on; portcullis-rate-limit, portcullis-rate-limit-redis,
 #     portcullis-cache = the traffic-control plugins; all three: about 4 minutes more; node-http =
-#     node:http answering a cache hit's response from memory, the floor under the cache bar)
+#     node:http answering a cache hit's response from memory, the floor under the cache bar;
+#     portcullis-node-engine and portcullis-cache-node-engine = portcullis and portcullis-cache
+#     with gateway.http_engine: node instead of the fast lane, to show what the fast lane gains)
 #   LOADGEN_CPUS=0 UPSTREAM_CPUS=0 TARGET_CPUS=1 BASE_PORT=18280 QUIET_PCT=15 QUIET_WAIT=15
 #   SCRATCH=/tmp/portcullis-bench RESULTS_DIR=bench/results SHARED_BENCH=../shared/bench
 set -euo pipefail
@@ -93,7 +95,7 @@ i=0
 # (and for node-http, which serves what a hit of portcullis-cache sends).
 REDIS_PORT=$((BASE_PORT - 2))
 UP_CACHE_PORT=$((BASE_PORT - 3))
-PORTCULLIS_TARGETS="portcullis portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache"
+PORTCULLIS_TARGETS="portcullis portcullis-node-engine portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache portcullis-cache-node-engine"
 for t in "${TARGETS[@]}"; do
   case " direct nginx node-http $PORTCULLIS_TARGETS " in
     *" $t "*) ;;
@@ -103,7 +105,7 @@ for t in "${TARGETS[@]}"; do
   i=$((i + 1)); PORT_OF[$t]=$((BASE_PORT + i))
 done
 CACHEABLE_PORT=
-[[ -z ${PORT_OF[portcullis-cache]:-}${PORT_OF[node-http]:-} ]] || CACHEABLE_PORT=$UP_CACHE_PORT
+[[ -z ${PORT_OF[portcullis-cache]:-}${PORT_OF[portcullis-cache-node-engine]:-}${PORT_OF[node-http]:-} ]] || CACHEABLE_PORT=$UP_CACHE_PORT
 
 # --- prerequisites --------------------------------------------------------------------------
 missing=()
@@ -379,7 +381,7 @@ for t in "${TARGETS[@]}"; do
       # PORTCULLIS_BENCH_REDIS_URL: the Redis of portcullis-rate-limit-redis. portcullis-cache
       # proxies to the upstream's cacheable port.
       upstream=127.0.0.1:$UP_PORT
-      [[ $t != portcullis-cache ]] || upstream=127.0.0.1:$UP_CACHE_PORT
+      [[ $t != portcullis-cache* ]] || upstream=127.0.0.1:$UP_CACHE_PORT
       export PROJECT=$ROOT PORTCULLIS_BENCH_AUTH_DIR=$AUTH_DIR PORTCULLIS_BENCH_REDIS_URL=$REDIS_URL
       "$script" setup >"$SCRATCH/logs/$t.setup.log" 2>&1 || die "$t setup failed: $(tail -3 "$SCRATCH/logs/$t.setup.log")"
       VERSION_OF[$t]=$("$script" version)
@@ -408,7 +410,7 @@ for t in "${TARGETS[@]}"; do
   fi
   # The cache target must answer from its cache once a path has been fetched (the md5 check above
   # fetched each once): Cache-Status with "hit", and the upstream not asked again.
-  if [[ $t == portcullis-cache ]]; then
+  if [[ $t == portcullis-cache* ]]; then
     for p in /json /big; do
       u0=$(upstream_counters) status=
       for ((i = 0; i < 20; i++)); do   # (an entry is stored once its body has arrived: poll briefly)
@@ -574,7 +576,7 @@ ELAPSED=$((SECONDS - START_TS))
     [[ $t == portcullis* ]] && printf 'hwm_kb:%s\t%s\n' "$t" "$(hwm_kb "${PID_OF[$t]}")"
     # The traffic-control plugins' own counters (admin /metrics): every rate-limit decision should be
     # "allowed" (none "fallback": Redis answered in time), every cache lookup after the first a "hit".
-    if [[ $t == portcullis-rate-limit* || $t == portcullis-cache ]]; then
+    if [[ $t == portcullis-rate-limit* || $t == portcullis-cache* ]]; then
       printf 'plugin_metrics:%s\t%s\n' "$t" "$({ curl -s --max-time 2 "http://127.0.0.1:$((PORT_OF[$t] + 1000))/metrics" || true; } |
         awk '/^portcullis_(rate_limit_decisions|counter_backend_errors|cache_requests)_total[{ ]/ { printf "%s%s %s", (n++ ? ";" : ""), $1, $2 }')"
     fi

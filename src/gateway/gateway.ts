@@ -10,7 +10,8 @@ import { configInfo, trackInFlight } from '../telemetry/metrics.ts';
 import { HealthRegistry } from './health/registry.ts';
 import { retainResilience, watchResilience } from './resilience.ts';
 import { buildRuntime } from './runtime.ts';
-import { applyServerSettings, createProxyServer } from './server.ts';
+import { applyServerSettings, createProxyListener } from './server.ts';
+import type { FastLaneServer } from './http1/server.ts';
 import type { GatewayState } from './state.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { PoolRegistry } from './upstream/pools.ts';
@@ -31,7 +32,7 @@ export class Gateway {
   readonly state: GatewayState;
   private readonly pools = new PoolRegistry();
   private readonly catalog: PluginCatalog;
-  private server: Server | undefined;
+  private server: Server | FastLaneServer | undefined;
 
   constructor(config: Config, opts: GatewayOptions) {
     this.catalog = opts.catalog;
@@ -76,7 +77,7 @@ export class Gateway {
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
-    const server = createProxyServer(this.state, this.state.runtime.snapshot.settings);
+    const server = createProxyListener(this.state, this.state.runtime.snapshot.settings);
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);

@@ -1,7 +1,8 @@
 // The proxy listener: node:http (its llhttp parser rejects the request-smuggling shapes), with
 // the edge limits of RELIABILITY.md, and malformed requests answered 400 problem+json with
 // Connection: close, never forwarded.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { FastLaneServer } from './http1/server.ts';
 import type { Socket } from 'node:net';
 import type { GatewaySettings } from '../core/config/schema.ts';
 import { ERRORS, type ErrorCode } from '../core/errors/registry.ts';
@@ -27,9 +28,17 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     socket.destroy();
     return;
   }
-  const code = clientErrorCode(err);
   // Smuggling attempts and broken clients show up here; the parser's code says which.
   clientErrors.labels(err.code ?? 'unknown').inc();
+  answerOnSocket(socket, clientErrorCode(err));
+}
+
+/** A problem written to the socket, which then closes (no request object to answer through). */
+function answerOnSocket(socket: Socket, code: ErrorCode): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
   const def = ERRORS[code];
   const body = problemJson(code);
   socket.end(
@@ -66,7 +75,30 @@ export function createProxyServer(gw: GatewayState, settings: GatewaySettings): 
   return server;
 }
 
-export function applyServerSettings(server: Server, s: GatewaySettings): void {
+/**
+ * The proxy listener: node:http alone (gateway.http_engine "node"), or the fast lane in front of it
+ * ("fast", http1/server.ts): simple bodyless requests are served on the fast lane, and a connection
+ * moves to node:http at its first request that is not.
+ */
+export function createProxyListener(gw: GatewayState, settings: GatewaySettings): Server | FastLaneServer {
+  const http = createProxyServer(gw, settings);
+  if (settings.http_engine !== 'fast') return http;
+  return new FastLaneServer(settings, {
+    http,
+    serve: (req, res) => handleRequest(gw, req as unknown as IncomingMessage, res as unknown as ServerResponse),
+    draining: () => gw.draining,
+    timedOut: (socket) => {
+      clientErrors.labels('HPE_HEADERS_TIMEOUT').inc();
+      answerOnSocket(socket, 'request-timeout');
+    },
+  });
+}
+
+export function applyServerSettings(server: Server | FastLaneServer, s: GatewaySettings): void {
+  if (server instanceof FastLaneServer) {
+    server.applySettings(s);
+    return;
+  }
   server.requestTimeout = s.request_timeout_ms;
   server.headersTimeout = s.headers_timeout_ms;
   server.keepAliveTimeout = s.keep_alive_timeout_ms;

@@ -15,6 +15,16 @@ export const requestsTotal = new FastCounter('portcullis_http_requests_total', '
 export const requestDuration = new FastHistogram('portcullis_http_request_duration_seconds', 'Time from request arrival to the last response byte, by service, route and status class.', LATENCY_BUCKETS, registry);
 export const upstreamDuration = new FastHistogram('portcullis_upstream_response_seconds', 'Time from dispatch to upstream response headers, by service and target.', LATENCY_BUCKETS, registry);
 
+/** The fast lane (gateway.http_engine: fast): requests it served, and connections it handed to node:http. */
+export const fastLaneRequests = new client.Counter({
+  name: 'portcullis_http_fast_lane_requests_total',
+  help: 'Requests parsed and answered on the fast lane (gateway.http_engine: fast) rather than by node:http.',
+});
+export const fastLaneHandoffs = new client.Counter({
+  name: 'portcullis_http_fast_lane_handoffs_total',
+  help: 'Client connections the fast lane handed to node:http, at their first request it does not take (a body, an upgrade, anything unusual).',
+});
+
 export const clientErrors = new client.Counter({
   name: 'portcullis_http_client_errors_total',
   help: 'Connections answered 4xx by the HTTP parser before a request existed (framing errors, oversized headers, timeouts), by error code.',

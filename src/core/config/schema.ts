@@ -151,6 +151,7 @@ export const GatewaySettingsSchema = Type.Object({
   keep_alive_timeout_ms: Millis(60000, 'Idle client keep-alive timeout.'),
   max_connections: Type.Integer({ minimum: 1, default: 16384, description: 'Client connections per worker process.' }),
   trusted_proxies: Type.Array(Type.String(), { default: [], description: 'CIDRs whose X-Forwarded-* headers are believed.' }),
+  http_engine: Type.Union([Type.Literal('node'), Type.Literal('fast')], { default: 'fast', description: 'HTTP/1.1 server of the proxy port: "node" (node:http for every request) or "fast" (the fast lane: simple requests without a body are parsed and answered by Portcullis itself, and a connection moves to node:http at its first other request; docs/proxying.md#http-engine). Takes effect on restart.' }),
   semicolon_paths: Type.Union([Type.Literal('reject'), Type.Literal('keep')], { default: 'reject', description: 'What to do with ";" in request paths.' }),
   access_log: Type.Boolean({ default: true, description: 'One JSON line per request on stdout.' }),
   drain_timeout_ms: Millis(25000, 'How long SIGTERM waits for in-flight requests.'),

@@ -201,7 +201,17 @@ export type PluginResponse =
     /** RFC 9457 extension members (e.g. `errors`); they never replace the standard members. */
     readonly extensions?: Readonly<Record<string, unknown>>;
   }
-  | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: string | Uint8Array | object };
+  | {
+    readonly status: number;
+    readonly headers?: Record<string, string>;
+    /**
+     * Fields many answers share, e.g. a cache entry's stored fields: sent with `headers` (which
+     * win on a name in both). The object must never change once given: the gateway may keep its
+     * checked, serialised form for the next answer that gives the same object.
+     */
+    readonly storedHeaders?: Readonly<Record<string, string>>;
+    readonly body?: string | Uint8Array | object;
+  };
 
 export function isProblemResponse(r: PluginResponse): r is Extract<PluginResponse, { problem: ErrorCode }> {
   return 'problem' in r;

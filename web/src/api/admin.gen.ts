@@ -1421,6 +1421,8 @@ export interface components {
                 max_connections: number;
                 /** CIDRs whose X-Forwarded-* headers are believed. */
                 trusted_proxies: string[];
+                /** HTTP/1.1 server of the proxy port: "node" (node:http for every request) or "fast" (the fast lane: simple requests without a body are parsed and answered by Portcullis itself, and a connection moves to node:http at its first other request; docs/proxying.md#http-engine). Takes effect on restart. */
+                http_engine: "node" | "fast";
                 /** What to do with ";" in request paths. */
                 semicolon_paths: "reject" | "keep";
                 /** One JSON line per request on stdout. */
