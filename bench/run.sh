@@ -163,6 +163,7 @@ stop_pid() { # PID [START]
 
 cleanup() {
   local key pid
+  ! declare -F hold_others >/dev/null || hold_others ''   # stopped targets must run again to see the signal that ends them
   [[ -z $WRK_PID ]] || stop_pid "$WRK_PID"
   for pid in "${SAMPLERS[@]}"; do stop_pid "$pid"; done
   SAMPLERS=()
@@ -176,7 +177,10 @@ trap 'log "ERROR: line $LINENO: \"$BASH_COMMAND\" failed"' ERR
 
 start_bg() { # KEY CPUS CMD... : CMD pinned to CPUS, output to $SCRATCH/logs/KEY.log
   local key=$1 cpus=$2; shift 2
-  taskset -c "$cpus" "$@" >"$SCRATCH/logs/$key.log" 2>&1 &
+  # A session of its own: targets are stopped (SIGSTOP) while others are measured, and the kernel
+  # hangs up a process group that is orphaned (e.g. the terminal closes) while it holds stopped
+  # processes; this way that is never the script's group.
+  setsid taskset -c "$cpus" "$@" >"$SCRATCH/logs/$key.log" 2>&1 &
   PID_OF[$key]=$!
   START_OF[$key]=$(proc_start "$!" || true)
 }
@@ -516,6 +520,18 @@ measure() { # TARGET ROUND MODE PATH SECONDS RATE
   $alive || die "$t died during $mode $path (round $round): $(tail -3 "$SCRATCH/logs/$t.log")"
 }
 
+# Only the target being measured runs: the others (on the same core) are stopped with SIGSTOP
+# meanwhile, so that their timers (health checks, metrics, connection sweeps) cannot take the
+# core's time or caches in the middle of another target's measurement. hold_others '' resumes all.
+hold_others() { # TARGET
+  local o sig p
+  for o in "${TARGETS[@]}"; do
+    [[ -n ${PID_OF[$o]:-} ]] || continue
+    sig=CONT; [[ -n $1 && $o != "$1" ]] && sig=STOP
+    for p in "${PID_OF[$o]}" $(descendants "${PID_OF[$o]}"); do kill -s "$sig" "$p" 2>/dev/null || true; done
+  done
+}
+
 # Waits while processes outside this run use more than QUIET_PCT % of a core.
 QUIET_WAITED=0
 wait_quiet() {
@@ -538,6 +554,7 @@ START_TS=$SECONDS
 if ((PRIME > 0)); then
   for t in "${TARGETS[@]}"; do
     log "priming $t (${PRIME}s, /json and /big alternately)"
+    hold_others "$t"
     measure "$t" 0 prime /json "$PRIME" 0
     rss_mark "$t" "after prime"
   done
@@ -546,6 +563,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   for t in "${TARGETS[@]}"; do
     wait_quiet
     log "round $r/$ROUNDS: $t"
+    hold_others "$t"
     measure "$t" "$r" warmup /json "$WARMUP" 0
     for p in "${PATHS[@]}"; do measure "$t" "$r" max "$p" "$DURATION" 0; done
     ((RATE > 0)) && measure "$t" "$r" rate "$RATE_PATH" "$RATE_DURATION" "$RATE"
@@ -553,6 +571,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 ELAPSED=$((SECONDS - START_TS))
+hold_others ''
 
 # --- metadata, stop, report -----------------------------------------------------------------
 {
