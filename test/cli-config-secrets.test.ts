@@ -8,7 +8,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { SignJWT } from 'jose';
 import YAML from 'yaml';
 import { BIN } from './harness/gateway.ts';
 import { spawnNode, type NodeProcess } from './harness/node.ts';
+import { deliverSigned } from './harness/webhook-delivery.ts';
 import { createTestDatabase, onCi, postgresUrl, POSTGRES_ENV } from './harness/postgres.ts';
 import { rawSql } from './harness/raw-sql.ts';
 import { startUpstream } from './harness/upstream.ts';
@@ -55,14 +56,8 @@ function document(upstream: string, webhookSecret: string, hsKey: string, redisP
 }
 
 /** A Standard Webhooks delivery signed with `secret`; the status the gateway answers. */
-async function deliver(node: NodeProcess, secret: string): Promise<number> {
-  const id = `msg_${randomBytes(8).toString('hex')}`;
-  const ts = Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({ type: 'ping', id });
-  const signature = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${ts}.${body}`).digest('base64');
-  const res = await fetch(`${node.proxyUrl}/hooks`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${signature}` } });
-  await res.arrayBuffer();
-  return res.status;
+function deliver(node: NodeProcess, secret: string): Promise<number> {
+  return deliverSigned(node.proxyUrl, secret);
 }
 
 /** A request with an HS256 token signed with `key`; the status the gateway answers. */

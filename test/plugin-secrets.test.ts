@@ -6,13 +6,14 @@
 // start and says which plugin field it cannot open.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Client } from 'pg';
 import { launchNode, metricValue, spawnNode, until, type NodeProcess } from './harness/node.ts';
+import { deliverSigned } from './harness/webhook-delivery.ts';
 import { createTestDatabase, onCi, postgresUrl, POSTGRES_ENV } from './harness/postgres.ts';
 import { startUpstream } from './harness/upstream.ts';
 
@@ -21,14 +22,8 @@ const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 const newMasterKey = () => randomBytes(32).toString('base64');
 
 /** A Standard Webhooks delivery signed with `secret`; the status the gateway answers. */
-async function deliver(node: NodeProcess, secret: string): Promise<number> {
-  const id = `msg_${randomBytes(8).toString('hex')}`;
-  const ts = Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({ type: 'ping', id });
-  const signature = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${ts}.${body}`).digest('base64');
-  const res = await fetch(`${node.proxyUrl}/hooks`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${signature}` } });
-  await res.arrayBuffer();
-  return res.status;
+function deliver(node: NodeProcess, secret: string): Promise<number> {
+  return deliverSigned(node.proxyUrl, secret);
 }
 
 /** Waits until the node serves store revision `revision` or later. */
