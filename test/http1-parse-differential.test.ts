@@ -12,6 +12,8 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { parseRequestHead, type HeadLimits } from '../src/gateway/http1/parse-head.ts';
+// The bench's seeded PRNG (mulberry32): a failure names a reproducible case.
+import { prng } from '../bench/micro/lib.ts';
 
 interface Echo { method: string; url: string; headers: Record<string, unknown>; rawHeaders: string[]; keepAlive: boolean; bodyBytes: number }
 /** What node did with one connection's bytes: the statuses it sent and the requests it parsed. */
@@ -75,17 +77,6 @@ function askNode(echo: EchoServer, payload: Buffer): Promise<NodeAnswer> {
 
 // ── the corpus ──
 
-/** Deterministic PRNG (mulberry32), so a failure names a reproducible case. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
 
