@@ -44,12 +44,14 @@ export async function runStart(args: StartArgs, logger: Logger = createLogger({ 
     flushLogger(logger);
     process.exit(1);
   }
+  // Before the "running" line: whoever reads it may signal at once, and a SIGTERM arriving before
+  // the handlers exist takes the default action (death by signal, no drain, no store close).
+  installSignals(platform, logger);
   logger.info({ proxy: `http://${args.host}:${platform.proxyPort}`, admin: `http://${args.adminHost}:${platform.adminPort}`, workers: args.workers, ...(args.configFile !== undefined ? { config_file: args.configFile } : { db: describeDb(parseDbUrl(args.db)) }) }, 'portcullis is running');
   // `portcullis start` used to read ./portcullis.yaml by default; say so rather than ignore it.
   if (args.configFile === undefined && existsSync('portcullis.yaml')) {
     logger.warn({ file: 'portcullis.yaml' }, 'portcullis.yaml is not read in store mode: serve it with --config portcullis.yaml (DB-less), or load it into the store with `portcullis config apply portcullis.yaml`');
   }
-  installSignals(platform, logger);
   return platform;
 }
 
