@@ -96,6 +96,40 @@ export function usageTests(ctx: SuiteContext): void {
     assert.equal((await daily())[0]!.calls, 8);
   });
 
+  test('usage: minutes a node adds while their hour is being rolled up are never lost', async () => {
+    const s = store();
+    const consumer = unique('usage-race');
+    const minute = '2030-06-05T10:07:00.000Z';
+    // The hour is dirty already (an earlier flush): the flush below finds the mark there.
+    await s.write((tx) => tx.usage.addMinutes([row(minute, consumer)]));
+    const other = isShareable(ctx.url()) ? await ctx.openAnother() : undefined;
+    try {
+      let added!: () => void;
+      let commit!: () => void;
+      const minutesAdded = new Promise<void>((resolve) => { added = resolve; });
+      const committing = new Promise<void>((resolve) => { commit = resolve; });
+      // A node's flush, held open after its minutes and its mark are written…
+      const flush = s.write(async (tx) => {
+        await tx.usage.addMinutes([row(minute, consumer, { latencies: [1, 2] })]);
+        added();
+        await committing;
+      });
+      await minutesAdded;
+      // …while the worker rolls the hour up from another connection. It must either wait for the
+      // flush or leave the hour dirty: clearing the mark and summing without the flush's minutes
+      // would lose them for good. A roll-up that does not wait is done well within this bound.
+      const rollup = (other ?? s).write((tx) => tx.usage.rollUp('hour', minute));
+      await Promise.race([rollup, new Promise((resolve) => setTimeout(resolve, 500))]);
+      commit();
+      await Promise.all([flush, rollup]);
+    } finally {
+      if (other) await ctx.closeAnother(other);
+    }
+    await rollAll(s);
+    const hourly = await usageSeries(s.read().usage, { from: '2030-06-05T10:00:00.000Z', to: '2030-06-05T11:00:00.000Z', granularity: 'hour', filter: { consumers: [consumer] }, nowMs: Date.parse('2030-06-10T00:00:00.000Z') });
+    assert.deepEqual(hourly.map((p) => [p.start, p.calls]), [['2030-06-05T10:00:00.000Z', 3]]);
+  });
+
   test('usage: retention prunes each table by its own age', async () => {
     const s = store();
     const consumer = unique('usage-prune');

@@ -73,10 +73,17 @@ export class UsageStore {
     await this.#markDirty('hour', [...hours].sort());
   }
 
+  /**
+   * DO UPDATE (of nothing that changes), not DO NOTHING: on Postgres it locks a mark that is there
+   * already until this transaction ends. A roll-up's clearing of the mark then waits for the flush
+   * to commit, and its sums (a later statement, a new snapshot) include the flush's minutes.
+   * DO NOTHING takes no lock: the roll-up could clear the mark and sum without the uncommitted
+   * minutes, which would then never be rolled up.
+   */
   async #markDirty(level: 'hour' | 'day', buckets: readonly string[]): Promise<void> {
     if (buckets.length === 0) return;
     await this.#db.insertInto('usage_dirty').values(buckets.map((b) => ({ level, bucket_start: b })))
-      .onConflict((oc) => oc.columns(['level', 'bucket_start']).doNothing()).execute();
+      .onConflict((oc) => oc.columns(['level', 'bucket_start']).doUpdateSet({ level: sql`excluded.level` })).execute();
   }
 
   /** Buckets waiting for a roll-up, oldest first. */
@@ -94,7 +101,8 @@ export class UsageStore {
    * Recomputes one hour of usage_hour from usage_minute (or one day of usage_day from usage_hour):
    * delete then insert the sums, so running it again gives the same rows. Clears the bucket's dirty
    * mark first: a node adding minutes meanwhile marks it again (on Postgres its insert waits for
-   * this transaction), and the next round recomputes it.
+   * this transaction), and the next round recomputes it; a node whose flush marked it before and
+   * has not committed yet holds the mark's lock, so the clearing waits and the sums include it.
    */
   async rollUp(level: 'hour' | 'day', bucketStart: string): Promise<void> {
     const [target, source, span]: [UsageTable, UsageTable, number] = level === 'hour' ? ['usage_hour', 'usage_minute', HOUR_MS] : ['usage_day', 'usage_hour', DAY_MS];
