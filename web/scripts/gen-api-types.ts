@@ -152,9 +152,9 @@ function pathItemType(item: Record<string, Operation | unknown>, depth: number):
 // the `paths` / `operations` / `components` openapi-fetch expects (interfaces extending the
 // modules' interfaces: the same members, so the same types for every consumer). A module that
 // would outgrow MODULE_LINES continues in `<tag>-2.ts`, `<tag>-3.ts`, …, filled in document
-// order; operations without a tag go to `other.ts`. Modules import `components` / `operations`
-// from the index (type-only, so the cycle is harmless) exactly as the single file referred to
-// them. Every grouping comes from the document, so a change to one tag's operations or schemas
+// order; a path item goes with its first operation's tag, operations without a tag go to
+// `other.ts`. Modules refer to `components` / `operations` through the index (a type-only import,
+// so the cycle is harmless), as openapi-typescript's single file does. Every grouping comes from the document, so a change to one tag's operations or schemas
 // rewrites that tag's modules (and the index when modules come or go, or shared.ts when a schema
 // gains or loses users), not the rest.
 
