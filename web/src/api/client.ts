@@ -2,7 +2,7 @@
 // carry the session cookie (same origin) and the anti-CSRF header the server requires for
 // cookie-authenticated writes; errors come back as the API's problem+json.
 import createClient from 'openapi-fetch';
-import type { paths } from './admin.gen.ts';
+import type { paths } from './admin.gen/index.ts';
 
 export const CSRF_HEADER = { 'X-Requested-With': 'portcullis' } as const;
 

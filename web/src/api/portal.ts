@@ -2,7 +2,7 @@
 // is an HttpOnly cookie the browser sends on its own; every unsafe request also carries the
 // session's CSRF token (X-CSRF-Token), which the server hands out with the session.
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { paths } from './portal.gen.ts';
+import type { paths } from './portal.gen/index.ts';
 
 let csrfToken: string | undefined;
 

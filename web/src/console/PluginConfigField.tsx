@@ -2,7 +2,7 @@
 // from the chosen plugin's own JSON Schema (GET /admin/plugins/schemas).
 import { useEffect, useState } from 'react';
 import { admin, call } from '../api/client.ts';
-import type { components } from '../api/admin.gen.ts';
+import type { components } from '../api/admin.gen/index.ts';
 import { SelectField } from '../ui/Field.tsx';
 import { SchemaField, type WidgetProps } from './schema-form/SchemaForm.tsx';
 import type { Schema } from './schema-form/schema.ts';

@@ -2,7 +2,7 @@
 // HttpOnly cookie; the app keeps the account, the CSRF token (in api/portal.ts) and the teams.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { call, portal, setCsrfToken } from '../api/portal.ts';
-import type { components } from '../api/portal.gen.ts';
+import type { components } from '../api/portal.gen/index.ts';
 
 type Schemas = components['schemas'];
 export type Account = Schemas["PortalAccount"];

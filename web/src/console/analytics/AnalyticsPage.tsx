@@ -4,7 +4,7 @@
 // SVG (no chart library in the bundle) and each one has its data table.
 import { useMemo, useState } from 'react';
 import { admin, call } from '../../api/client.ts';
-import type { components } from '../../api/admin.gen.ts';
+import type { components } from '../../api/admin.gen/index.ts';
 import { Link } from '../../router.tsx';
 import { Button } from '../../ui/Button.tsx';
 import { SelectField } from '../../ui/Field.tsx';

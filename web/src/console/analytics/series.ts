@@ -1,7 +1,7 @@
 // Pure helpers of the analytics dashboards: the time ranges offered, the bucket grid of a series
 // (the API answers only buckets that had calls; charts need the empty ones as zeros), totals and
 // rates. No React here, so the arithmetic is easy to read and to test.
-import type { components } from '../../api/admin.gen.ts';
+import type { components } from '../../api/admin.gen/index.ts';
 
 export type Point = components['schemas']['UsagePoint'];
 export type Granularity = 'minute' | 'hour' | 'day' | 'month';

@@ -4,7 +4,7 @@
 // the portal serves). Viewers see everything read-only.
 import { useEffect, useState, type FormEvent } from 'react';
 import { admin, call, messageOf } from '../../api/client.ts';
-import type { components } from '../../api/admin.gen.ts';
+import type { components } from '../../api/admin.gen/index.ts';
 import { Badge } from '../../ui/Badge.tsx';
 import { Button } from '../../ui/Button.tsx';
 import { CheckboxField, TextField } from '../../ui/Field.tsx';

@@ -1,7 +1,7 @@
 // The audit log: who changed what, when; filtered by entity kind, actor and time, paginated.
 import { useState, type FormEvent } from 'react';
 import { admin, call } from '../../api/client.ts';
-import type { components } from '../../api/admin.gen.ts';
+import type { components } from '../../api/admin.gen/index.ts';
 import { Button } from '../../ui/Button.tsx';
 import { TextField } from '../../ui/Field.tsx';
 import { Pagination } from '../../ui/Pagination.tsx';

@@ -2,7 +2,7 @@
 // rotate a key (the new one shown once; the old one keeps working for the overlap), revoke.
 import { useState } from 'react';
 import { admin, call, messageOf } from '../../api/client.ts';
-import type { components } from '../../api/admin.gen.ts';
+import type { components } from '../../api/admin.gen/index.ts';
 import { Link } from '../../router.tsx';
 import { Badge } from '../../ui/Badge.tsx';
 import { Button } from '../../ui/Button.tsx';

@@ -4,7 +4,7 @@
 // own retry schedule.
 import { useState, type FormEvent } from 'react';
 import { admin, call, messageOf } from '../../api/client.ts';
-import type { components } from '../../api/admin.gen.ts';
+import type { components } from '../../api/admin.gen/index.ts';
 import { Badge, type Tone } from '../../ui/Badge.tsx';
 import { Button } from '../../ui/Button.tsx';
 import { Dialog } from '../../ui/Dialog.tsx';

@@ -4,7 +4,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { paths as docPaths } from '../../../../docs/admin-openapi.json';
 import { admin, ApiError, call, messageOf } from '../../api/client.ts';
-import type { components } from '../../api/admin.gen.ts';
+import type { components } from '../../api/admin.gen/index.ts';
 import { Badge } from '../../ui/Badge.tsx';
 import { Button } from '../../ui/Button.tsx';
 import { Dialog } from '../../ui/Dialog.tsx';

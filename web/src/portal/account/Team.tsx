@@ -2,7 +2,7 @@
 // Owner-only controls are not rendered for developers (the API refuses them anyway).
 import { useCallback, useEffect, useState } from 'react';
 import { call, messageOf, portal } from '../../api/portal.ts';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Badge } from '../../ui/Badge.tsx';
 import { Button } from '../../ui/Button.tsx';
 import { SelectField, TextField } from '../../ui/Field.tsx';

@@ -1,7 +1,7 @@
 // Building blocks the application pages share: typed shapes from the portal API, dates shown in
 // the reader's locale, a "shown once" secret dialog with a copy button, and a confirm dialog.
 import { useState, type ReactNode } from 'react';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Button } from '../../ui/Button.tsx';
 import { Dialog } from '../../ui/Dialog.tsx';
 

@@ -1,5 +1,5 @@
 // An invoice's lines and totals as a table (used by the preview and the invoice page).
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { DataTable } from '../../ui/Table.tsx';
 import { formatMoney, formatUnit } from './money.ts';
 

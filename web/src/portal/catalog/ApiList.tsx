@@ -1,6 +1,6 @@
 // The APIs of a product as the catalog lists them: name (linked to its page), protocol, version,
 // lifecycle state and description.
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Link } from '../../router.tsx';
 import { Badge } from '../../ui/Badge.tsx';
 import { StatusBadge } from './StatusBadge.tsx';

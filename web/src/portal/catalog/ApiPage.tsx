@@ -1,7 +1,7 @@
 // An API's page: what it is, the products that sell it, its versions with deprecation and sunset
 // notices, its documents (each opens the reference), and the changelog.
 import { call, portal } from '../../api/portal.ts';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Link } from '../../router.tsx';
 import { Badge } from '../../ui/Badge.tsx';
 import { DataTable } from '../../ui/Table.tsx';

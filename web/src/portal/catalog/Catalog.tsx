@@ -2,7 +2,7 @@
 // (?tag=), both kept in the URL so a search can be shared and the back button works.
 import { useEffect, useState } from 'react';
 import { call, portal } from '../../api/portal.ts';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Link, navigate } from '../../router.tsx';
 import { Badge } from '../../ui/Badge.tsx';
 import { Button } from '../../ui/Button.tsx';

@@ -1,6 +1,6 @@
 // A product's plans side by side: price, rate limits, quota, included calls, tiers, approval, and
 // a Subscribe link to the subscription page (apps/subscribe, another part of the portal).
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Link } from '../../router.tsx';
 import { Badge } from '../../ui/Badge.tsx';
 import { perWindow, priceHeadline, showsIncluded, tierRows, type Plan } from './format.ts';

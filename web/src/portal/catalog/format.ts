@@ -1,6 +1,6 @@
 // How a plan reads on the page: prices from minor units (cents) in the plan's currency, rate
 // limits and quotas in words. Pure functions, unit-tested in format.test.ts.
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 
 export type Plan = components['schemas']['CatalogPlan'];
 export type Price = Plan['price'];

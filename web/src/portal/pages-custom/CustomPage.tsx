@@ -3,7 +3,7 @@
 // inserted as is. Loading, not-found and error states in the page's place.
 import { useEffect, useState } from 'react';
 import { ApiError, call, messageOf, portal } from '../../api/portal.ts';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Link } from '../../router.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import type { PageProps } from '../routes.tsx';

@@ -4,7 +4,7 @@
 // arrives (or if it fails) the portal shows the default look.
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { call, portal } from '../../api/portal.ts';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import './branding.css';
 
 export type Branding = components['schemas']['PortalPublicBranding'];

@@ -2,7 +2,7 @@
 // each chart with its numbers in a table, the quota of each subscription, and a CSV download.
 import { useState } from 'react';
 import { call, portal } from '../../api/portal.ts';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { useAsync } from '../../console/useAsync.ts';
 import { SelectField } from '../../ui/Field.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';

@@ -3,7 +3,7 @@
 // what the endpoint missed since a time.
 import { useState, type FormEvent } from 'react';
 import { call, messageOf, portal } from '../../api/portal.ts';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Badge, type Tone } from '../../ui/Badge.tsx';
 import { Button } from '../../ui/Button.tsx';
 import { SelectField, TextField } from '../../ui/Field.tsx';

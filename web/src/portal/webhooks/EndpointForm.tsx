@@ -2,7 +2,7 @@
 // receives (the published types, from the portal API; none ticked = every type).
 import { useState, type FormEvent } from 'react';
 import { call, messageOf, portal } from '../../api/portal.ts';
-import type { components } from '../../api/portal.gen.ts';
+import type { components } from '../../api/portal.gen/index.ts';
 import { Button } from '../../ui/Button.tsx';
 import { CheckboxField, FieldGroup, TextField } from '../../ui/Field.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
