@@ -1,19 +1,26 @@
 // Rate counters in this process's memory: exact for everything that asks this process (the
-// supervisor answers for all workers of a node). Keys are dropped once both of their intervals
-// have passed; the number of keys is capped so that a flood of distinct keys (client IPs, header
-// values) cannot exhaust memory: past the cap the oldest keys are forgotten (their counts restart).
-import type { RateCounter, RateDecision, RateWindow, WindowState } from './ports.ts';
-import { judge, rolled, type WindowCounts } from './sliding-window.ts';
+// supervisor answers for all workers of a node). Keys are dropped once all of their windows'
+// intervals have passed; the number of keys is capped so that a flood of distinct keys (client
+// IPs, header values) cannot exhaust memory: past the cap the oldest keys are forgotten (their
+// counts restart). Every request of a rate-limited route comes through hit(), so it allocates
+// only what it returns: a key's windows are a short array of slots found by their length (one
+// to four, so a scan beats a map key per window), counted in place.
+import type { RateCounter, RateDecision, RateWindow } from './ports.ts';
+import { judge, rollForward, type WindowCounts, type WindowVerdict } from './sliding-window.ts';
 
-interface Slot {
-  interval: number;
-  previous: number;
-  current: number;
-  windowMs: number;
+interface Slot extends WindowCounts {
+  readonly windowMs: number;
+}
+
+function slotOf(slots: Slot[], windowMs: number, nowMs: number): Slot {
+  for (let i = 0; i < slots.length; i++) if (slots[i]!.windowMs === windowMs) return slots[i]!;
+  const slot: Slot = { windowMs, interval: Math.floor(nowMs / windowMs), previous: 0, current: 0 };
+  slots.push(slot);
+  return slot;
 }
 
 export class MemoryRateCounter implements RateCounter {
-  private readonly slots = new Map<string, Slot>();
+  private readonly keys = new Map<string, Slot[]>();
   private readonly maxKeys: number;
   private sweepAt = 0;
 
@@ -21,69 +28,56 @@ export class MemoryRateCounter implements RateCounter {
     this.maxKeys = opts.maxKeys ?? 1_000_000;
   }
 
+  /** Keys counted (each with its windows). */
   get size(): number {
-    return this.slots.size;
+    return this.keys.size;
   }
 
   hit(key: string, windows: readonly RateWindow[], nowMs: number, weight = 1): RateDecision {
     if (nowMs >= this.sweepAt) this.sweep(nowMs);
+    let slots = this.keys.get(key);
+    if (slots === undefined) {
+      if (this.keys.size >= this.maxKeys) this.forgetOldest();
+      slots = [];
+      this.keys.set(key, slots);
+    }
     const n = windows.length;
-    const states: WindowState[] = [];
-    const counts: WindowCounts[] = [];
-    const fits: boolean[] = [];
-    // Each window's slot is looked up once; the second pass counts into the same slots.
-    const keys: string[] = [];
-    const slots: (Slot | undefined)[] = [];
+    const verdicts: WindowVerdict[] = new Array<WindowVerdict>(n);
     let retryMs = 0;
     for (let i = 0; i < n; i++) {
       const w = windows[i]!;
-      const k = slotKey(key, w.seconds);
-      const stored = this.slots.get(k);
-      keys[i] = k;
-      slots[i] = stored;
-      const c = rolled(stored, Math.floor(nowMs / (w.seconds * 1000)));
-      counts[i] = c;
-      const verdict = judge(w, c, nowMs, weight);
-      states[i] = verdict.state;
-      fits[i] = verdict.allowed;
-      if (!verdict.allowed && verdict.retryMs > retryMs) retryMs = verdict.retryMs;
+      const slot = slotOf(slots, w.seconds * 1000, nowMs);
+      rollForward(slot, Math.floor(nowMs / slot.windowMs));
+      const v = judge(w, slot, nowMs, weight);
+      verdicts[i] = v;
+      if (!v.allowed && v.retryMs > retryMs) retryMs = v.retryMs;
     }
     if (retryMs > 0) {
       // Nothing is counted: windows that had room report it without this request.
-      for (let i = 0; i < n; i++) if (fits[i]) states[i] = { ...states[i]!, remaining: states[i]!.remaining + weight };
-      return { allowed: false, windows: states, retryAfter: Math.ceil(retryMs / 1000) };
-    }
-    for (let i = 0; i < n; i++) {
-      const c = counts[i]!;
-      const slot = slots[i];
-      if (slot === undefined) {
-        if (this.slots.size >= this.maxKeys) this.forgetOldest();
-        this.slots.set(keys[i]!, { interval: c.interval, previous: c.previous, current: c.current + weight, windowMs: windows[i]!.seconds * 1000 });
-      } else {
-        slot.interval = c.interval;
-        slot.previous = c.previous;
-        slot.current = c.current + weight;
+      for (let i = 0; i < n; i++) {
+        const v = verdicts[i]!;
+        if (v.allowed) verdicts[i] = { ...v, remaining: v.remaining + weight };
       }
+      return { allowed: false, windows: verdicts, retryAfter: Math.ceil(retryMs / 1000) };
     }
-    return { allowed: true, windows: states, retryAfter: 0 };
+    for (let i = 0; i < n; i++) slotOf(slots, windows[i]!.seconds * 1000, nowMs).current += weight;
+    return { allowed: true, windows: verdicts, retryAfter: 0 };
   }
 
-  /** Drops keys whose counts no longer matter (both intervals over); at most every 10 s. */
+  /** Drops keys whose counts no longer matter (every window's intervals over); at most every 10 s. */
   private sweep(nowMs: number): void {
     this.sweepAt = nowMs + 10_000;
-    for (const [k, slot] of this.slots) {
-      if (Math.floor(nowMs / slot.windowMs) > slot.interval + 1) this.slots.delete(k);
+    for (const [k, slots] of this.keys) {
+      if (slots.every((s) => Math.floor(nowMs / s.windowMs) > s.interval + 1)) this.keys.delete(k);
     }
   }
 
   private forgetOldest(): void {
     // Map iteration is insertion order: the first tenth are the longest-lived keys.
     let drop = Math.max(1, Math.floor(this.maxKeys / 10));
-    for (const k of this.slots.keys()) {
-      this.slots.delete(k);
+    for (const k of this.keys.keys()) {
+      this.keys.delete(k);
       if (--drop === 0) break;
     }
   }
 }
-
-const slotKey = (key: string, seconds: number) => `${seconds}\u0000${key}`;

@@ -2,21 +2,22 @@
 // promise a plan makes ("L per window") under constant hammering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judge, rolled } from './sliding-window.ts';
+import { judge, rollForward, type WindowCounts } from './sliding-window.ts';
 import { MemoryRateCounter } from './memory.ts';
 
 const MINUTE = { seconds: 60, limit: 10 };
 
 test('the previous interval fades out linearly; Retry-After is when one more request fits', () => {
   // 10 requests in interval 0, none yet in interval 1.
-  const counts = rolled({ interval: 0, previous: 0, current: 10 }, 1);
+  const counts = { interval: 0, previous: 0, current: 10 };
+  rollForward(counts, 1);
   assert.deepEqual(counts, { interval: 1, previous: 10, current: 0 });
   const atStart = judge(MINUTE, counts, 60_000);
   assert.equal(atStart.allowed, false, 'a fixed window would allow a second burst of 10 here');
   assert.equal(atStart.retryMs, 6000, 'after 10 % of the interval, 10 × 0.9 + 1 ≤ 10');
   assert.equal(judge(MINUTE, counts, 66_000).allowed, true);
-  assert.equal(judge(MINUTE, counts, 66_000).state.remaining, 0);
-  assert.equal(judge(MINUTE, counts, 90_000).state.remaining, 4, '10 × 0.5 + 0 + 1 ≤ 10 leaves 4 more');
+  assert.equal(judge(MINUTE, counts, 66_000).remaining, 0);
+  assert.equal(judge(MINUTE, counts, 90_000).remaining, 4, '10 × 0.5 + 0 + 1 ≤ 10 leaves 4 more');
 });
 
 test('the current interval full: wait for its end and then for its share to shrink', () => {
@@ -24,10 +25,11 @@ test('the current interval full: wait for its end and then for its share to shri
   const v = judge(MINUTE, full, 30_000);
   assert.equal(v.allowed, false);
   assert.equal(v.retryMs, 30_000 + 6000);
-  assert.equal(v.state.resetSeconds, 30);
+  assert.equal(v.resetSeconds, 30);
 });
 
 test('counts older than one interval are dropped', () => {
+  const rolled = (counts: WindowCounts, interval: number) => { rollForward(counts, interval); return counts; };
   assert.deepEqual(rolled({ interval: 3, previous: 5, current: 7 }, 5), { interval: 5, previous: 0, current: 0 });
   assert.deepEqual(rolled({ interval: 5, previous: 5, current: 7 }, 5), { interval: 5, previous: 5, current: 7 });
 });

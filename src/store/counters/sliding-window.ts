@@ -12,14 +12,14 @@ import type { RateWindow, WindowState } from './ports.ts';
 
 export interface WindowCounts {
   /** Index of the current interval: floor(now / windowMs). */
-  readonly interval: number;
-  readonly previous: number;
-  readonly current: number;
+  interval: number;
+  previous: number;
+  current: number;
 }
 
-export interface WindowVerdict {
+/** The window's state after (or, refused, without) the request; one object, as the caller keeps it. */
+export interface WindowVerdict extends WindowState {
   readonly allowed: boolean;
-  readonly state: WindowState;
   /** When refused: milliseconds until one more request fits. */
   readonly retryMs: number;
 }
@@ -33,9 +33,9 @@ export function judge(window: RateWindow, counts: WindowCounts, nowMs: number, w
   const resetSeconds = Math.max(1, Math.ceil((windowMs - intoMs) / 1000));
   const limit = window.limit;
   if (estimate + weight <= limit) {
-    return { allowed: true, state: { limit, remaining: Math.max(0, Math.floor(limit - estimate - weight)), resetSeconds }, retryMs: 0 };
+    return { allowed: true, limit, remaining: Math.max(0, Math.floor(limit - estimate - weight)), resetSeconds, retryMs: 0 };
   }
-  return { allowed: false, state: { limit, remaining: 0, resetSeconds }, retryMs: retryMs(limit, counts, elapsed, windowMs, weight) };
+  return { allowed: false, limit, remaining: 0, resetSeconds, retryMs: retryMs(limit, counts, elapsed, windowMs, weight) };
 }
 
 /** Time until previous × (1 − elapsed) + current + weight ≤ limit, counting no further requests. */
@@ -53,9 +53,14 @@ function retryMs(limit: number, counts: WindowCounts, elapsed: number, windowMs:
   return Math.max(1, Math.ceil(toNext + target * windowMs));
 }
 
-/** The counts as of `interval`, rolling stored counts forward when intervals have passed. */
-export function rolled(stored: WindowCounts | undefined, interval: number): WindowCounts {
-  if (stored === undefined || stored.interval < interval - 1) return { interval, previous: 0, current: 0 };
-  if (stored.interval === interval - 1) return { interval, previous: stored.current, current: 0 };
-  return stored;
+/**
+ * Moves stored counts forward to `interval` in place: one interval on, the current count becomes
+ * the previous one; more than one, both are zero. Rolling is only the passage of time, so it is
+ * right to keep even when the request is then refused.
+ */
+export function rollForward(counts: WindowCounts, interval: number): void {
+  if (counts.interval === interval) return;
+  counts.previous = counts.interval === interval - 1 ? counts.current : 0;
+  counts.current = 0;
+  counts.interval = interval;
 }
