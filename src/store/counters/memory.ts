@@ -42,14 +42,14 @@ export class MemoryRateCounter implements RateCounter {
       this.keys.set(key, slots);
     }
     const n = windows.length;
-    const verdicts: WindowVerdict[] = new Array<WindowVerdict>(n);
+    const verdicts: WindowVerdict[] = [];
     let retryMs = 0;
     for (let i = 0; i < n; i++) {
       const w = windows[i]!;
       const slot = slotOf(slots, w.seconds * 1000, nowMs);
       rollForward(slot, Math.floor(nowMs / slot.windowMs));
       const v = judge(w, slot, nowMs, weight);
-      verdicts[i] = v;
+      verdicts.push(v);
       if (!v.allowed && v.retryMs > retryMs) retryMs = v.retryMs;
     }
     if (retryMs > 0) {
