@@ -151,3 +151,30 @@ test('schema mapping: refs, literals, unions, nullables, objects, arrays, record
   // A description cannot close the doc comment early.
   assert.doesNotMatch(typeOf({ type: 'object', properties: { a: { type: 'string', description: 'evil */ code' } } }), /evil \*\/ code/);
 });
+
+test('responses: one media type and no headers is MediaResponse<…> (defined once in index.ts); others are written out', () => {
+  const doc = {
+    paths: {
+      '/things': {
+        get: {
+          operationId: 'get-things',
+          responses: {
+            200: { description: 'OK.', content: { 'application/json': { schema: { type: 'string' } } } },
+            201: { description: 'Created.', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: { type: 'string' } } } },
+            204: { description: 'Gone.' },
+            404: { description: 'Not found.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+          },
+        },
+      },
+    },
+    components: { schemas: { Problem: { type: 'object' } } },
+  };
+  const files = new Map(generate(doc, 'doc.json').map((f) => [f.name, f.text]));
+  const module = files.get('other.ts')!;
+  assert.match(module, /import type \{ components, operations, MediaResponse \} from '\.\/index\.ts';/);
+  assert.match(module, /200: MediaResponse<"application\/json", string>;/);
+  assert.match(module, /404: MediaResponse<"application\/problem\+json", components\["schemas"\]\["Problem"\]>;/);
+  assert.match(module, /201: \{\n {16}headers: \{\n {20}"Location"\?: string;/, 'declared headers are kept');
+  assert.match(module, /204: \{\n {16}headers: \{\n {20}\[name: string\]: unknown;\n {16}\};\n {16}content\?: never;/, 'no content stays content?: never');
+  assert.match(files.get('index.ts')!, /export type MediaResponse<Media extends string, Body> = \{\n {4}headers: \{\n {8}\[name: string\]: unknown;\n {4}\};\n {4}content: \{\n {8}\[M in Media\]: Body;/);
+});

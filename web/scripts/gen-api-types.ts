@@ -27,6 +27,7 @@ type Operation = {
   responses: Record<string, { description?: string; headers?: Record<string, { schema?: Schema }>; content?: Record<string, { schema?: Schema }> }>;
 };
 
+const MEDIA_RESPONSE = 'MediaResponse';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -126,8 +127,13 @@ function operationType(op: Operation, depth: number): string {
   if (op.requestBody) lines.push(`${pad(depth + 1)}requestBody${op.requestBody.required ? '' : '?'}: {\n${pad(depth + 2)}content: ${contentType(op.requestBody.content, depth + 2)};\n${pad(depth + 1)}};`);
   else lines.push(`${pad(depth + 1)}requestBody?: never;`);
   const responses = Object.entries(op.responses).map(([status, r]) => {
+    const name = `${doc(r.description, depth + 2)}${pad(depth + 2)}${/^\d+$/.test(status) ? status : JSON.stringify(status)}`;
+    // Most responses (every problem+json error, most JSON bodies) are this one shape: written once
+    // in index.ts rather than eight lines per status of every operation.
+    const media = r.content ? Object.keys(r.content) : [];
+    if (!r.headers && media.length === 1) return `${name}: ${MEDIA_RESPONSE}<${JSON.stringify(media[0])}, ${typeOf(r.content![media[0]!]!.schema, depth + 2)}>;`;
     const headers = r.headers ? `{\n${Object.entries(r.headers).map(([h, v]) => `${pad(depth + 4)}${JSON.stringify(h)}?: ${typeOf(v.schema, depth + 4)};`).join('\n')}\n${pad(depth + 4)}[name: string]: unknown;\n${pad(depth + 3)}}` : `{\n${pad(depth + 4)}[name: string]: unknown;\n${pad(depth + 3)}}`;
-    return `${doc(r.description, depth + 2)}${pad(depth + 2)}${/^\d+$/.test(status) ? status : JSON.stringify(status)}: {\n${pad(depth + 3)}headers: ${headers};\n${pad(depth + 3)}content${r.content ? '' : '?'}: ${contentType(r.content, depth + 3)};\n${pad(depth + 2)}};`;
+    return `${name}: {\n${pad(depth + 3)}headers: ${headers};\n${pad(depth + 3)}content${r.content ? '' : '?'}: ${contentType(r.content, depth + 3)};\n${pad(depth + 2)}};`;
   });
   lines.push(`${pad(depth + 1)}responses: {\n${responses.join('\n')}\n${pad(depth + 1)}};`);
   return `{\n${lines.join('\n')}\n${pad(depth)}}`;
@@ -169,7 +175,9 @@ const KINDS = ['paths', 'operations', 'schemas'] as const;
 type Kind = (typeof KINDS)[number];
 const KIND_NAME: Record<Kind, string> = { paths: 'Paths', operations: 'Operations', schemas: 'Schemas' };
 /** One member of a module's `<Prefix>Paths` / `Operations` / `Schemas` interface. */
-type Member = { kind: Kind; text: string; uses: ReadonlySet<'components' | 'operations'> };
+/** What a module may import from its index. */
+type IndexName = 'components' | 'operations' | typeof MEDIA_RESPONSE;
+type Member = { kind: Kind; text: string; uses: ReadonlySet<IndexName> };
 
 /** One generated file of a target's folder. */
 export type GeneratedFile = { readonly name: string; readonly text: string };
@@ -214,7 +222,10 @@ function groupsOf(document: Doc): Map<string, Member[]> {
     for (const op of ops) {
       const group = slugOf(op.tags?.[0]);
       const refs = refsIn(op);
-      add(group, { kind: 'operations', text: `${pad(1)}${JSON.stringify(op.operationId)}: ${operationType(op, 1)};`, uses: new Set(refs.size ? ['components'] : []) });
+      const text = `${pad(1)}${JSON.stringify(op.operationId)}: ${operationType(op, 1)};`;
+      const uses = new Set<IndexName>(refs.size ? ['components'] : []);
+      if (text.includes(`${MEDIA_RESPONSE}<`)) uses.add(MEDIA_RESPONSE);
+      add(group, { kind: 'operations', text, uses });
       for (const ref of refs) users.set(ref, (users.get(ref) ?? new Set()).add(group));
     }
   }
@@ -243,7 +254,7 @@ function groupsOf(document: Doc): Map<string, Member[]> {
 
 function moduleText(source: string, prefix: string, members: Member[]): string {
   const uses = new Set(members.flatMap((m) => [...m.uses]));
-  const imported = (['components', 'operations'] as const).filter((n) => uses.has(n));
+  const imported = (['components', 'operations', MEDIA_RESPONSE] as const).filter((n) => uses.has(n));
   const out = [header(source)];
   if (imported.length) out.push(`import type { ${imported.join(', ')} } from './index.ts';\n`);
   for (const kind of KINDS) {
@@ -297,6 +308,7 @@ export function generate(document: Doc, source: string): GeneratedFile[] {
   out.push(`${pad(1)}responses: never;\n${pad(1)}parameters: never;\n${pad(1)}requestBodies: never;\n${pad(1)}headers: never;\n${pad(1)}pathItems: never;`);
   out.push('}\n');
   out.push('export type $defs = Record<string, never>;\n');
+  out.push(`/** A response with no declared headers and one media type (the operations' usual shape). */\nexport type ${MEDIA_RESPONSE}<Media extends string, Body> = {\n${pad(1)}headers: {\n${pad(2)}[name: string]: unknown;\n${pad(1)}};\n${pad(1)}content: {\n${pad(2)}[M in Media]: Body;\n${pad(1)}};\n};\n`);
   out.push(`export interface operations${implementers(modules, 'operations')}\n`);
   out.push(`interface Schemas${implementers(modules, 'schemas')}\n`);
   files.push({ name: 'index.ts', text: out.join('\n') });
