@@ -92,6 +92,15 @@ function suite(name: string, backend: Backend): void {
     await assertScrubbed(db, planted);
   });
 
+  test(`${name}: a store scrubbed by an older version (fewer secret fields) is scrubbed again`, async (t) => {
+    const db = await backend(t);
+    const store = await opened(t, db);
+    await store.write((tx) => tx.putSettings(AUDIT_SCRUB_SETTING, { version: AUDIT_SCRUB_VERSION - 1, entity: 1, redacted: 3, done_at: '2026-01-01T00:00:00.000Z' }));
+    const planted = await plantOldAuditRows(db);
+    assert.deepEqual(await scrubAuditSecrets(store, BUNDLED_CATALOG), { finished: true, redacted: planted.withSecrets, total: planted.withSecrets });
+    await assertScrubbed(db, planted);
+  });
+
   test(`${name}: a record from a newer version's scrub is not undone`, async (t) => {
     const db = await backend(t);
     const store = await opened(t, db);

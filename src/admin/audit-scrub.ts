@@ -21,7 +21,8 @@ export const AUDIT_SCRUB_SETTING = 'audit-secrets-scrub';
  * Raise it when a field becomes secret that older versions wrote to the audit log in clear: every
  * store is then scrubbed again, from the start.
  */
-export const AUDIT_SCRUB_VERSION = 1;
+export const AUDIT_SCRUB_VERSION = 2;
+// 2: request-transformer's values under credential names (Authorization, X-API-Key, api_key…).
 
 /** The audit entities whose snapshots can hold secrets, in the order they are scrubbed. */
 const ENTITIES = ['plugin', 'settings'] as const;

@@ -56,6 +56,9 @@ export async function plantOldAuditRows(db: string, copies = 1): Promise<Planted
     const p3 = fresh('pw');
     add('settings', 'gateway', gateway(`redis://app:${p1}@redis-1.internal:6379/0`), gateway(`rediss://:${p2}@redis-2.internal:6380/1?password=${p3}`),
       { before: gateway(`redis://app:${MARKER}@redis-1.internal:6379/0`), after: gateway(`rediss://:${MARKER}@redis-2.internal:6380/1?password=${MARKER}`) });
+    // Upstream credentials a request-transformer adds (secrets since scrub version 2).
+    const transformer = (auth: string, key: string) => ({ name: 'request-transformer', enabled: true, route: 'hooks', config: { add: { headers: { Authorization: auth, 'X-Gateway': 'portcullis' }, querystring: { api_key: key, format: 'json' } } } });
+    add('plugin', 'request-transformer@route:hooks', null, transformer(`Bearer ${fresh('tok-')}`, fresh('key-')), { before: null, after: transformer(MARKER, MARKER) });
     // Rows that hold no secret in clear stay exactly as they are.
     add('plugin', 'cors@global', null, { name: 'cors', enabled: true, config: { origins: ['https://app.example'] } });
     add('plugin', 'webhook-verify@route:done', null, hook([MARKER]));
@@ -67,7 +70,7 @@ export async function plantOldAuditRows(db: string, copies = 1): Promise<Planted
     await rawSql(db, 'insert into audit_log (id, at, actor, action, entity, entity_id, entity_key, before, after, request_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [r.id, new Date().toISOString(), 'old-admin', r.before === null ? 'create' : r.after === null ? 'delete' : 'update', r.entity, null, r.entityKey, r.before, r.after, null]);
   }
-  return { rows, secrets, withSecrets: 5 * copies };
+  return { rows, secrets, withSecrets: 6 * copies };
 }
 
 /** The planted rows as stored now (id → snapshots). */

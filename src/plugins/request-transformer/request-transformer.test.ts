@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileConf, fakeContext, sentHeaders } from '../test-helpers.ts';
+import { REDACTED, redactSecrets, secretPlaces } from '../../core/config/secret-fields.ts';
 import { requestTransformer } from './plugin.ts';
+import { RequestTransformerSchema } from './schema.ts';
 
 const apply = (raw: unknown, ctxOver: Parameters<typeof fakeContext>[0] = {}) => {
   const conf = compileConf(requestTransformer, raw);
@@ -36,4 +38,29 @@ test('config refuses header injection and bad names', () => {
   assert.throws(() => compileConf(requestTransformer, { add: { headers: { 'x-a': 'v\r\nInjected: 1' } } }));
   assert.throws(() => compileConf(requestTransformer, { add: { headers: { 'bad name': 'v' } } }));
   assert.throws(() => compileConf(requestTransformer, { replace: { uri: 'no-slash' } }));
+});
+
+test('values under credential names are secrets (sealed at rest, shown as the marker); other values are not', () => {
+  const config = {
+    add: { headers: { Authorization: 'Bearer up-token', 'X-API-Key': 'k1', 'X-Gateway': 'portcullis' }, querystring: { api_key: 'q1', access_token: 't1', format: 'json' } },
+    append: { headers: { Cookie: 'session=s1' } },
+    replace: { headers: { 'proxy-authorization': 'Basic p1', Accept: 'application/json' }, querystring: { page: '1' } },
+    rename: { headers: { 'X-Token-Old': 'X-Token-New' } },
+    remove: { headers: ['authorization'] },
+  };
+  const places = secretPlaces(RequestTransformerSchema, config).map((p) => p.pointer).sort();
+  assert.deepEqual(places, [
+    '/add/headers/Authorization', '/add/headers/X-API-Key', '/add/querystring/access_token', '/add/querystring/api_key',
+    '/append/headers/Cookie', '/replace/headers/proxy-authorization',
+  ]);
+  assert.deepEqual(redactSecrets(RequestTransformerSchema, config), {
+    ...config,
+    add: { headers: { Authorization: REDACTED, 'X-API-Key': REDACTED, 'X-Gateway': 'portcullis' }, querystring: { api_key: REDACTED, access_token: REDACTED, format: 'json' } },
+    append: { headers: { Cookie: REDACTED } },
+    replace: { headers: { 'proxy-authorization': REDACTED, Accept: 'application/json' }, querystring: { page: '1' } },
+  }, 'names (rename, remove) are never secrets');
+  // A credential's value is held to the header value rules like any other.
+  assert.throws(() => compileConf(requestTransformer, { add: { headers: { Authorization: 'Bearer x\r\nX-Injected: 1' } } }), /add\.headers\.Authorization/);
+  // And the plugin sends it as given.
+  assert.equal(sentHeaders(apply({ add: { headers: { Authorization: 'Bearer up-token' } } }).headers).authorization, 'Bearer up-token');
 });

@@ -1,8 +1,10 @@
 import Type, { type Static } from 'typebox';
-import { HeaderNameSchema, HeaderValueSchema, QueryNameSchema, QueryValueSchema } from '../shared/schema.ts';
+import { HeaderNameSchema, HeaderValueSchema, mapWithCredentials, QueryNameSchema, QueryValueSchema } from '../shared/schema.ts';
 
-const headerMap = () => Type.Record(HeaderNameSchema, HeaderValueSchema, { default: {}, additionalProperties: false });
-const queryMap = () => Type.Record(QueryNameSchema, QueryValueSchema, { default: {} });
+// Values set under credential names (Authorization, X-API-Key, access_token…) are upstream
+// credentials: secrets, sealed at rest (shared/schema.ts).
+const headerMap = () => mapWithCredentials(HeaderNameSchema, HeaderValueSchema, { default: {}, additionalProperties: false });
+const queryMap = () => mapWithCredentials(QueryNameSchema, QueryValueSchema, { default: {} });
 const edits = () => Type.Object({ headers: headerMap(), querystring: queryMap() }, { additionalProperties: false, default: {} });
 
 export const RequestTransformerSchema = Type.Object({
