@@ -2,7 +2,8 @@
 // store mode through a real node on a SQLite store: sealed in the plugins row and the
 // last-known-good file, shown only as "(sealed)" in the 201, reads, export and audit log, sent to
 // the upstream in clear, kept when the marker is sent back, replaced when a new value is. The
-// generic sealing path (every marked field, Postgres too) is test/plugin-secrets.test.ts.
+// generic sealing path (every marked field, Postgres too) is test/plugin-secrets.test.ts. Also: a
+// node seals at start what stored rows hold in clear.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { metricValue, spawnNode, until, type NodeProcess } from './harness/node.ts';
+import { metricValue, randomToken, spawnNode, until, type NodeProcess } from './harness/node.ts';
 import { startUpstream } from './harness/upstream.ts';
 
 const MARKER = '(sealed)';
@@ -85,4 +86,54 @@ test('request-transformer: credentials it adds are sealed at rest, redacted on t
     assert.doesNotMatch(text, /sealed:/, `${path} shows a ciphertext`);
   }
   assert.equal(await node.stop(), 0);
+});
+
+test('a node seals, at start, the secrets that stored plugin rows hold in clear (written before they were secrets)', async (t) => {
+  const up = await startUpstream();
+  t.after(() => up.close());
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-rt-clear-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'portcullis.db');
+  // One master key and one admin token for the three starts of the node.
+  const opts = { db: `sqlite:${file}`, stateDir: join(dir, 'state'), env: { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64') }, adminToken: randomToken(), t };
+  const token = `up-${randomBytes(16).toString('hex')}`;
+  const first = await spawnNode(opts);
+  assert.equal((await first.admin('POST', '/admin/services', { name: 'carrier', targets: [{ url: up.url }] })).status, 201);
+  assert.equal((await first.admin('POST', '/admin/routes', { name: 'tracking', service: 'carrier', paths: ['/tracking'] })).status, 201);
+  assert.equal((await first.admin('POST', '/admin/plugins', { name: 'request-transformer', route: 'tracking', config: { add: { headers: { 'X-Gateway': 'portcullis' } } } })).status, 201);
+  assert.equal(await first.stop(), 0);
+
+  // The row as an older version wrote it: the credential in clear.
+  const db = new DatabaseSync(file);
+  const row = db.prepare("SELECT id, data, version FROM plugins WHERE plugin = 'request-transformer'").get() as { id: string; data: string; version: number };
+  const data = JSON.parse(row.data) as { config: { add: { headers: Record<string, string> } } };
+  data.config.add.headers.Authorization = `Bearer ${token}`;
+  db.prepare('UPDATE plugins SET data = ? WHERE id = ?').run(JSON.stringify(data), row.id);
+  db.close();
+
+  const node = await spawnNode(opts);
+  await until(async () => node.logs().includes('sealed secrets that stored configs held in clear'), 20_000, 'the sealing log line');
+  const line = JSON.parse(node.logs().split('\n').find((l) => l.includes('sealed secrets that stored configs held in clear'))!) as { rows: number };
+  assert.equal(line.rows, 1);
+  const after = new DatabaseSync(file, { readOnly: true });
+  const stored = after.prepare('SELECT data, version FROM plugins WHERE id = ?').get(row.id) as { data: string; version: number };
+  after.close();
+  assert.match(stored.data, /"Authorization":"sealed:/);
+  assert.ok(!stored.data.includes(token), 'the credential is still in clear in the row');
+  assert.equal(stored.version, row.version + 1);
+  await served(node);
+  const res = await fetch(`${node.proxyUrl}/tracking`);
+  assert.equal(res.status, 200);
+  await res.arrayBuffer();
+  assert.equal(up.received.at(-1)!.headers.authorization, `Bearer ${token}`, 'the sealed credential still reaches the upstream');
+  assert.equal(await node.stop(), 0);
+
+  // The next start finds nothing in clear: no write, no line.
+  const again = await spawnNode(opts);
+  await served(again);
+  const check = new DatabaseSync(file, { readOnly: true });
+  assert.equal((check.prepare('SELECT version FROM plugins WHERE id = ?').get(row.id) as { version: number }).version, row.version + 1);
+  check.close();
+  assert.ok(!again.logs().includes('sealed secrets that stored configs held in clear'));
+  assert.equal(await again.stop(), 0);
 });

@@ -137,6 +137,45 @@ export class ConfigService {
     return tx.update(kind, id, this.#sealed(kind, id, data), expectedVersion, position);
   }
 
+  /**
+   * Seals the secrets that stored rows still hold in clear: rows written before sealing existed,
+   * or before their field became a secret (request-transformer's credentials). A node opens a
+   * sealed value to the same plaintext, so this changes no config: nothing is audited. It runs
+   * under the config write lock (nodes starting at once take turns; the later ones find nothing
+   * left); the revision moves once when something was sealed. Returns the rows sealed.
+   */
+  async sealSecretsInClear(): Promise<number> {
+    const pending = await this.#withSecretsInClear(this.store.read());
+    if (pending.plugins.length === 0 && !pending.settings) return 0;
+    const NOTHING = Symbol('nothing-in-clear');
+    try {
+      return await this.store.write(async (tx) => {
+        const found = await this.#withSecretsInClear(tx);
+        for (const { entity, sealed } of found.plugins) await tx.update('plugin', entity.id, sealed, entity.version);
+        if (found.settings) await tx.putSettings('gateway', found.settings);
+        const rows = found.plugins.length + (found.settings ? 1 : 0);
+        if (rows === 0) throw NOTHING;
+        return rows;
+      }, { bump: true });
+    } catch (err) {
+      if (err === NOTHING) return 0;
+      throw err;
+    }
+  }
+
+  /** Plugin rows and gateway settings with a secret in clear, each with its sealed form. */
+  async #withSecretsInClear(session: StoreSession): Promise<{ plugins: { entity: StoredEntity; sealed: EntityData }[]; settings: unknown }> {
+    const plugins: { entity: StoredEntity; sealed: EntityData }[] = [];
+    for (const entity of await session.all('plugin')) {
+      const sealed = this.#sealed('plugin', entity.id, entity.data);
+      // Sealing leaves sealed values as they are: a difference is a secret in clear.
+      if (JSON.stringify(sealed) !== JSON.stringify(entity.data)) plugins.push({ entity, sealed });
+    }
+    const stored = await session.getSettings('gateway');
+    const sealed = sealAt(this.#master, stored, settingsSecretPlaces(stored), SETTINGS_CONTEXT);
+    return { plugins, settings: JSON.stringify(sealed) !== JSON.stringify(stored) ? sealed : undefined };
+  }
+
   #auditJson(kind: KindName, data: EntityData | null): string | null {
     return data === null ? null : JSON.stringify(this.shown(kind, data));
   }

@@ -125,7 +125,7 @@ export class StoreSource implements ConfigSource {
       this.#logger.warn({ db: this.location, error: (err as Error).message }, 'config store unreachable');
       return false;
     }
-    this.#scrub ??= this.#scrubAudit();
+    this.#scrub ??= Promise.all([this.#scrubAudit(), this.#sealSecretsInClear()]).then(() => undefined);
     for (const fn of this.#onOpen.splice(0)) await fn();
     return true;
   }
@@ -135,6 +135,19 @@ export class StoreSource implements ConfigSource {
    * redacted now. In the background (a large log takes a while, and the node serves meanwhile);
    * a failure or a shutdown leaves the rest to the next start.
    */
+  /**
+   * Secrets that stored plugin configs or gateway settings hold in clear (written before they were
+   * sealed) are sealed now, in the background; a failure leaves them to the next start.
+   */
+  async #sealSecretsInClear(): Promise<void> {
+    try {
+      const rows = await this.service.sealSecretsInClear();
+      if (rows > 0) this.#logger.info({ rows }, 'sealed secrets that stored configs held in clear');
+    } catch (err) {
+      if (!this.#closed) this.#logger.warn({ error: (err as Error).message }, 'could not seal the secrets that stored configs hold in clear; the next start tries again');
+    }
+  }
+
   async #scrubAudit(): Promise<void> {
     try {
       const outcome = await scrubAuditSecrets(this.store, BUNDLED_CATALOG, { stop: () => this.#closed });

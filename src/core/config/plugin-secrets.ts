@@ -3,8 +3,8 @@
 // and how one is sealed at rest: AES-256-GCM under the node's master key (core/identity/sealed.ts),
 // bound to its place (entity id + JSON pointer), with the key's fingerprint in front so that a
 // node holding another key says so instead of failing on a tag mismatch. A stored value that is
-// not a sealed string is plaintext (rows written before sealing existed); it is sealed on its next
-// write.
+// not a sealed string is plaintext (rows written before sealing existed, or before the field was
+// a secret); a node seals those at start (ConfigService.sealSecretsInClear) and on any write.
 import type { PluginCatalog } from '../pipeline/compile.ts';
 import { SealError, seal, unseal, type MasterKey } from '../identity/sealed.ts';
 import { GatewaySettingsSchema } from './schema.ts';
