@@ -4,7 +4,7 @@
 // the upstream in clear, kept when the marker is sent back, replaced when a new value is. The
 // generic sealing path (every marked field, Postgres too) is test/plugin-secrets.test.ts. Also: a
 // node seals at start what stored rows hold in clear.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { metricValue, randomToken, spawnNode, until, type NodeProcess } from './harness/node.ts';
-import { startUpstream } from './harness/upstream.ts';
+import { startUpstream, type Upstream } from './harness/upstream.ts';
 
 const MARKER = '(sealed)';
 
@@ -21,13 +21,17 @@ async function served(node: NodeProcess): Promise<void> {
   await until(async () => (metricValue(await node.metrics(), 'portcullis_config_revision') ?? 0) >= revision, 20_000, `revision ${revision} served`);
 }
 
-test('request-transformer: credentials it adds are sealed at rest, redacted on the way out, sent upstream in clear', async (t) => {
+/** An echoing upstream, and a SQLite file and state directory, all removed when the test ends. */
+async function fixtures(t: TestContext): Promise<{ up: Upstream; file: string; stateDir: string }> {
   const up = await startUpstream();
   t.after(() => up.close());
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-rt-secrets-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'portcullis.db');
-  const stateDir = join(dir, 'state');
+  return { up, file: join(dir, 'portcullis.db'), stateDir: join(dir, 'state') };
+}
+
+test('request-transformer: credentials it adds are sealed at rest, redacted on the way out, sent upstream in clear', async (t) => {
+  const { up, file, stateDir } = await fixtures(t);
   const token = `up-${randomBytes(16).toString('hex')}`;
   const apiKey = `key-${randomBytes(16).toString('hex')}`;
   const node = await spawnNode({ db: `sqlite:${file}`, stateDir, env: { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64') }, t });
@@ -89,13 +93,9 @@ test('request-transformer: credentials it adds are sealed at rest, redacted on t
 });
 
 test('a node seals, at start, the secrets that stored plugin rows hold in clear (written before they were secrets)', async (t) => {
-  const up = await startUpstream();
-  t.after(() => up.close());
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-rt-clear-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'portcullis.db');
+  const { up, file, stateDir } = await fixtures(t);
   // One master key and one admin token for the three starts of the node.
-  const opts = { db: `sqlite:${file}`, stateDir: join(dir, 'state'), env: { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64') }, adminToken: randomToken(), t };
+  const opts = { db: `sqlite:${file}`, stateDir, env: { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64') }, adminToken: randomToken(), t };
   const token = `up-${randomBytes(16).toString('hex')}`;
   const first = await spawnNode(opts);
   assert.equal((await first.admin('POST', '/admin/services', { name: 'carrier', targets: [{ url: up.url }] })).status, 201);
