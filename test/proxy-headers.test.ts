@@ -181,6 +181,15 @@ test('X-Forwarded-For is appended, X-Forwarded-Proto/Host are set (untrusted pee
   assert.equal(plain.got.headers.via, '1.1 portcullis');
 });
 
+test('Forwarded (RFC 7239) and X-Forwarded-Port: a client\'s values are replaced by this hop\'s (untrusted peer)', async () => {
+  const { got } = await through('/h', { headers: { Host: 'shop.example:8443', Forwarded: 'for=10.9.9.9;proto=https;host=evil.example', 'X-Forwarded-Port': '443' } });
+  assert.equal(got.headers.forwarded, `for=127.0.0.1;proto=http;host="shop.example:8443"`);
+  assert.equal(got.headers['x-forwarded-port'], String(gw.port), 'the gateway port the client connected to');
+  const plain = await through('/h', { headers: { Host: 'shop.example' } });
+  assert.equal(plain.got.headers.forwarded, 'for=127.0.0.1;proto=http;host=shop.example');
+  assert.equal(plain.got.headers['x-forwarded-port'], String(gw.port));
+});
+
 test('Host upstream: the target host:port by default, the client Host with preserve_host', async () => {
   assert.equal((await through('/h', { headers: { Host: 'shop.example:8443' } })).got.headers.host, `127.0.0.1:${up.port}`);
   assert.equal((await through('/preserve/x', { headers: { Host: 'shop.example:8443' } })).got.headers.host, 'shop.example:8443');

@@ -261,7 +261,8 @@ export class Exchange implements AttemptOwner {
     const { req, ctx } = this;
     // A stripped prefix is where the client sees this API; upstreams use it to build links.
     const stripped = this.route!.stripPath && this.matchedLength > 0 ? ctx.path.slice(0, this.matchedLength) : '';
-    addForwardingHeaders(headers, req.socket.remoteAddress ?? '', 'encrypted' in req.socket, this.peerTrusted, req.headers.host, stripped, this.id);
+    const socket = req.socket;
+    addForwardingHeaders(headers, { address: socket.remoteAddress ?? '', localPort: socket.localPort, tls: 'encrypted' in socket, trusted: this.peerTrusted }, req.headers.host, stripped, this.id);
   }
 
   /** Picks the target for the next attempt: healthy, admitted by the guard, not tried yet. */

@@ -102,16 +102,53 @@ export function acceptableRequestId(value: string | string[] | undefined): value
   return typeof value === 'string' && REQUEST_ID.test(value);
 }
 
+/** RFC 7239 §4: a value is a token, or else a quoted string. */
+const FORWARDED_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function forwardedValue(value: string): string {
+  return FORWARDED_TOKEN.test(value) ? value : `"${value.replace(/[\\"]/g, '\\$&')}"`;
+}
+
 /**
- * The forwarding fields of a request about to go upstream (the de-facto X-Forwarded-* family,
- * Via, the request id). From a trusted proxy, the X-Forwarded-Proto/-Host/-Prefix it
- * set are kept; from anyone else they are replaced. `strippedPrefix`: the part of the path the
- * route stripped ("" when none), which is where the client sees the API.
+ * This hop's element of the Forwarded field (RFC 7239): who connected (`for`, an IPv6 address in
+ * brackets, "unknown" when the socket no longer says), over what (`proto`) and for which `host`.
  */
-export function addForwardingHeaders(headers: HeaderMap, peerAddress: string, tls: boolean, trusted: boolean, host: string | undefined, strippedPrefix: string, requestId: string): void {
-  appendHeader(headers, 'x-forwarded-for', peerAddress);
-  if (!trusted || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = tls ? 'https' : 'http';
+export function forwardedElement(peerAddress: string, proto: 'http' | 'https', host: string | undefined): string {
+  const node = peerAddress === '' ? 'unknown' : peerAddress.includes(':') ? `"[${peerAddress}]"` : peerAddress;
+  return host === undefined || host === '' ? `for=${node};proto=${proto}` : `for=${node};proto=${proto};host=${forwardedValue(host)}`;
+}
+
+/** Where the client reached the gateway, for addForwardingHeaders. */
+export interface ForwardingPeer {
+  /** The address of the peer that connected ("" when unknown). */
+  readonly address: string;
+  /** The gateway's port the peer connected to. */
+  readonly localPort: number | undefined;
+  readonly tls: boolean;
+  /** The peer is a trusted proxy: the forwarding fields it set are believed. */
+  readonly trusted: boolean;
+}
+
+/**
+ * The forwarding fields of a request about to go upstream (Forwarded, the de-facto X-Forwarded-*
+ * family, Via, the request id). From a trusted proxy, the X-Forwarded-Proto/-Host/-Port/-Prefix it
+ * set are kept and this hop is appended to its Forwarded; from anyone else they are replaced (a
+ * client could otherwise tell the upstream it came over https, for another host, from another
+ * address). X-Forwarded-For is appended to in both cases, as proxies do: which of its entries to
+ * believe is the reader's choice (trusted_proxies here). `strippedPrefix`: the part of the path
+ * the route stripped ("" when none), which is where the client sees the API.
+ */
+export function addForwardingHeaders(headers: HeaderMap, peer: ForwardingPeer, host: string | undefined, strippedPrefix: string, requestId: string): void {
+  const trusted = peer.trusted;
+  const proto = peer.tls ? 'https' : 'http';
+  appendHeader(headers, 'x-forwarded-for', peer.address);
+  const element = forwardedElement(peer.address, proto, host);
+  if (trusted) appendHeader(headers, 'forwarded', element);
+  else headers.forwarded = element;
+  if (!trusted || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = proto;
   if (!trusted || headers['x-forwarded-host'] === undefined) headers['x-forwarded-host'] = host;
+  if (peer.localPort !== undefined && (!trusted || headers['x-forwarded-port'] === undefined)) headers['x-forwarded-port'] = String(peer.localPort);
+  else if (!trusted) removeHeader(headers, 'x-forwarded-port');
   if (strippedPrefix !== '' && (!trusted || headers['x-forwarded-prefix'] === undefined)) headers['x-forwarded-prefix'] = strippedPrefix;
   else if (!trusted) removeHeader(headers, 'x-forwarded-prefix');
   appendHeader(headers, 'via', VIA);
