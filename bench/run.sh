@@ -30,7 +30,9 @@
 #   CONNS=50 THREADS=2 TARGETS="direct nginx portcullis portcullis-key-auth portcullis-jwt"
 #     (also: portcullis-log = access log on; portcullis-rate-limit, portcullis-rate-limit-redis,
 #     portcullis-cache = the traffic-control plugins; all three: about 4 minutes more; node-http =
-#     node:http answering a cache hit's response from memory, the floor under the cache bar;
+#     node:http answering a cache hit's response from memory, the floor under the cache bar for a
+#     node:http server; node-net = the same on bare node:net (one read, one write), the floor under
+#     any Node.js server;
 #     portcullis-node-engine and portcullis-cache-node-engine = portcullis and portcullis-cache
 #     with gateway.http_engine: node instead of the fast lane, to show what the fast lane gains)
 #   LOADGEN_CPUS=0 UPSTREAM_CPUS=0 TARGET_CPUS=1 BASE_PORT=18280 QUIET_PCT=15 QUIET_WAIT=15
@@ -92,20 +94,20 @@ declare -A PORT_OF
 i=0
 # Used only when the target that needs them is listed: Redis for portcullis-rate-limit-redis, and
 # a second upstream port (same nginx) that marks its responses cacheable for portcullis-cache
-# (and for node-http, which serves what a hit of portcullis-cache sends).
+# (and for node-http and node-net, which serve what a hit of portcullis-cache sends).
 REDIS_PORT=$((BASE_PORT - 2))
 UP_CACHE_PORT=$((BASE_PORT - 3))
 PORTCULLIS_TARGETS="portcullis portcullis-node-engine portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache portcullis-cache-node-engine"
 for t in "${TARGETS[@]}"; do
-  case " direct nginx node-http $PORTCULLIS_TARGETS " in
+  case " direct nginx node-http node-net $PORTCULLIS_TARGETS " in
     *" $t "*) ;;
-    *) die "unknown target '$t' (direct nginx node-http $PORTCULLIS_TARGETS)" ;;
+    *) die "unknown target '$t' (direct nginx node-http node-net $PORTCULLIS_TARGETS)" ;;
   esac
   [[ -z ${PORT_OF[$t]:-} ]] || die "target '$t' listed twice"
   i=$((i + 1)); PORT_OF[$t]=$((BASE_PORT + i))
 done
 CACHEABLE_PORT=
-[[ -z ${PORT_OF[portcullis-cache]:-}${PORT_OF[portcullis-cache-node-engine]:-}${PORT_OF[node-http]:-} ]] || CACHEABLE_PORT=$UP_CACHE_PORT
+[[ -z ${PORT_OF[portcullis-cache]:-}${PORT_OF[portcullis-cache-node-engine]:-}${PORT_OF[node-http]:-}${PORT_OF[node-net]:-} ]] || CACHEABLE_PORT=$UP_CACHE_PORT
 
 # --- prerequisites --------------------------------------------------------------------------
 missing=()
@@ -278,7 +280,7 @@ write_static_conf() { # PREFIX PORT [STATUS_PORT [CACHEABLE_PORT]]
     location / { return 404; }
   }
 EOF
-    # The same content, marked cacheable: the upstream of portcullis-cache and node-http only (nginx and the
+    # The same content, marked cacheable: the upstream of portcullis-cache, node-http and node-net only (nginx and the
     # other targets get the responses above, which carry no Cache-Control or Expires).
     [[ -z $cacheable ]] || cat <<EOF
   server {
@@ -379,6 +381,11 @@ for t in "${TARGETS[@]}"; do
       # portcullis-cache sends (bench/targets/node-http.ts), fetched once from the cacheable port.
       start_bg "$t" "$TARGET_CPUS" "$NODE" "$BENCH/targets/node-http.ts" "$port" "127.0.0.1:$UP_CACHE_PORT"
       VERSION_OF[$t]="node:http on node@$("$NODE" -p process.versions.node), serving the stored response from memory" ;;
+    node-net)
+      # The floor under any Node.js server: the same answers on bare node:net, one read and one
+      # write per request (bench/targets/node-net.ts).
+      start_bg "$t" "$TARGET_CPUS" "$NODE" "$BENCH/targets/node-net.ts" "$port" "127.0.0.1:$UP_CACHE_PORT"
+      VERSION_OF[$t]="node:net on node@$("$NODE" -p process.versions.node), serving the stored response from memory" ;;
     portcullis*)
       script=$BENCH/targets/$t.sh
       # PORTCULLIS_BENCH_AUTH_DIR: the credentials, used by portcullis-key-auth and portcullis-jwt;

@@ -252,8 +252,24 @@ const RATE_LIMIT_BARS = [
 const rateLimitRows = costRows(RATE_LIMIT_BARS, AUTH_BASE);
 const CACHE_TARGET = 'portcullis-cache';
 const CACHE_REF = 'nginx';
-/** The floor reference: node:http answering the stored response from memory (bench/targets/node-http.ts). */
-const CACHE_FLOOR = 'node-http';
+/**
+ * The floor references, when they ran: node:http (bench/targets/node-http.ts) and bare node:net
+ * (bench/targets/node-net.ts) answering the stored response from memory and doing nothing else.
+ */
+const CACHE_FLOORS = [
+  { target: 'node-http', what: 'node:http answering, from memory, the same stored response with the same fields a hit adds, and doing nothing else (no routing, plugins, metrics or logs; bench/targets/node-http.ts). No gateway that reads its requests with node:http can serve a hit faster on this core; the fast lane (gateway.http_engine: fast, the default) reads simple requests itself and can go beyond it ("hit ×floor" above 1.00).' },
+  { target: 'node-net', what: 'the same answers on bare node:net: per request it finds the end of the head and the path, and writes head and body in one write (bench/targets/node-net.ts). The floor under any Node.js server on this core: one read and one write system call, the loopback delivery, libuv and node\'s socket streams. What a hit costs beyond it is the gateway\'s own work.' },
+] as const;
+
+/** A floor reference's figures beside the cache hit's, per path. */
+interface FloorFigures {
+  target: string;
+  rps: number;
+  rps_spread: number;
+  cpu_us_per_req: number;
+  /** Cache-hit req/s ÷ the floor's: the share of what the floor gets that the hit keeps. */
+  x_floor: number;
+}
 
 interface CacheRow {
   path: string;
@@ -271,12 +287,8 @@ interface CacheRow {
   x_portcullis: number;
   portcullis_cpu_us_per_req: number;
   upstream_reqs_per_req: number;
-  /** node-http (node:http answering the stored response from memory, nothing else), when it ran. */
-  floor_rps: number;
-  floor_rps_spread: number;
-  floor_cpu_us_per_req: number;
-  /** Cache-hit req/s ÷ node-http's: the share of what any node:http server gets that the hit keeps. */
-  x_floor: number;
+  /** The floor references that ran (CACHE_FLOORS). */
+  floors: FloorFigures[];
 }
 const cacheRows: CacheRow[] = [];
 for (const path of paths) {
@@ -284,7 +296,6 @@ for (const path of paths) {
   const ref = maxRows.find((r) => r.target === CACHE_REF && r.path === path);
   if (!row || !ref) continue;
   const plain = maxRows.find((r) => r.target === AUTH_BASE && r.path === path);
-  const floor = maxRows.find((r) => r.target === CACHE_FLOOR && r.path === path);
   const ratio = row.rps / ref.rps;
   cacheRows.push({
     path, rps: row.rps, rps_spread: row.rpsSpread, nginx_rps: ref.rps, nginx_rps_spread: ref.rpsSpread,
@@ -292,8 +303,10 @@ for (const path of paths) {
     cpu_us_per_req: row.cpu_us_per_req, nginx_cpu_us_per_req: ref.cpu_us_per_req,
     x_portcullis: plain ? row.rps / plain.rps : NaN, portcullis_cpu_us_per_req: plain?.cpu_us_per_req ?? NaN,
     upstream_reqs_per_req: row.upstream_reqs_per_req,
-    floor_rps: floor?.rps ?? NaN, floor_rps_spread: floor?.rpsSpread ?? NaN, floor_cpu_us_per_req: floor?.cpu_us_per_req ?? NaN,
-    x_floor: floor ? row.rps / floor.rps : NaN,
+    floors: CACHE_FLOORS.flatMap(({ target }) => {
+      const floor = maxRows.find((r) => r.target === target && r.path === path);
+      return floor ? [{ target, rps: floor.rps, rps_spread: floor.rpsSpread, cpu_us_per_req: floor.cpu_us_per_req, x_floor: row.rps / floor.rps }] : [];
+    }),
   });
 }
 /** The plugins' own counters from the targets' admin /metrics at the end of the run (run.sh). */
@@ -475,16 +488,16 @@ if (rateLimitRows.length > 0 || cacheRows.length > 0) {
       ]),
     ));
     out.push('');
-    const floors = cacheRows.filter((r) => Number.isFinite(r.floor_rps));
-    if (floors.length > 0) {
-      out.push(`**The node:http reference.** ${CACHE_FLOOR}: node:http answering, from memory, the same stored response with the same fields a hit adds, and doing nothing else (no routing, plugins, metrics or logs; bench/targets/node-http.ts). ` +
-        `No gateway that reads its requests with node:http can serve a hit faster on this core; the fast lane (gateway.http_engine: fast, the default) reads simple requests itself and can go beyond it ("hit ×floor" above 1.00).`, '');
+    for (const { target, what } of CACHE_FLOORS) {
+      const rows = cacheRows.flatMap((r) => r.floors.filter((f) => f.target === target).map((f) => ({ r, f })));
+      if (rows.length === 0) continue;
+      out.push(`**The ${target} reference.** ${target}: ${what}`, '');
       out.push(table(
-        ['path', `${CACHE_FLOOR} req/s`, `${CACHE_FLOOR} ×${CACHE_REF}`, `CPU µs/req (${CACHE_FLOOR} vs ${CACHE_REF})`, 'hit ×floor req/s', 'CPU µs/req (hit vs floor)'],
+        ['path', `${target} req/s`, `${target} ×${CACHE_REF}`, `CPU µs/req (${target} vs ${CACHE_REF})`, 'hit ×floor req/s', 'CPU µs/req (hit vs floor)'],
         'lrrrrr',
-        floors.map((r) => [
-          r.path, `${fmt(r.floor_rps)}${mark(CACHE_FLOOR, r.path)} ${fmtPct(r.floor_rps_spread)}`.trim(), fmt(r.floor_rps / r.nginx_rps, 2),
-          `${fmt(r.floor_cpu_us_per_req)} vs ${fmt(r.nginx_cpu_us_per_req)}`, fmt(r.x_floor, 2), `${fmt(r.cpu_us_per_req)} vs ${fmt(r.floor_cpu_us_per_req)}`,
+        rows.map(({ r, f }) => [
+          r.path, `${fmt(f.rps)}${mark(target, r.path)} ${fmtPct(f.rps_spread)}`.trim(), fmt(f.rps / r.nginx_rps, 2),
+          `${fmt(f.cpu_us_per_req)} vs ${fmt(r.nginx_cpu_us_per_req)}`, fmt(f.x_floor, 2), `${fmt(r.cpu_us_per_req)} vs ${fmt(f.cpu_us_per_req)}`,
         ]),
       ));
       out.push('');
