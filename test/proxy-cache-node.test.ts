@@ -1,6 +1,6 @@
 // proxy-cache on a real node (store mode, two gateway worker processes): authenticated responses
-// never cross consumers unless public, and purges through the admin API reach every worker's
-// memory cache (the supervisor broadcasts them over IPC).
+// never cross consumers unless public, and purges through the admin API and invalidations by
+// unsafe requests reach every worker's memory cache (the supervisor broadcasts them over IPC).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -110,6 +110,24 @@ test('proxy-cache on a node with two workers: no cross-consumer leaks; purge by 
     await warm('/open/b', {});
     assert.ok((await purge({ tag: 'b' })).removed.memory >= 1);
     await missesAfterPurge('/open/b');
+  });
+
+  await t.test('an unsafe request invalidates the URI in both workers, not only the one that forwarded it', async () => {
+    await warm('/open/items', {});
+    const storedUpTo = counts.get('/open/items')!;
+    const post = await send(`${node.proxyUrl}/open/items`, { method: 'POST' });
+    assert.equal(post.status, 200);
+    // The other worker hears of it from the supervisor, one IPC hop after the response.
+    await new Promise((r) => setTimeout(r, 200));
+    const answered = new Set<string>();
+    const stale: string[] = [];
+    await until(async () => {
+      const r = await call(node, '/open/items');
+      if (Number(/(\d+)$/.exec(r.body)?.[1]) <= storedUpTo) stale.push(`${r.body} (${String(r.headers['cache-status'])})`);
+      answered.add(String(r.headers['x-request-id']));
+      return workersOf(answered).size === 2;
+    }, 30_000, 'both workers answered after the POST');
+    assert.deepEqual(stale, [], 'no worker served what it had stored before the POST');
   });
 
   await t.test('purge needs the admin role and exactly one selector', async () => {

@@ -113,6 +113,9 @@ export class ClusterGateway implements GatewayRole {
       } else if (m.type === 'portcullis:edi-reserve') {
         // EDI control number blocks: every worker's come from the node's one source.
         if (isReserveMessage(m)) void answerReservation(m).then((a) => this.send(worker, a));
+      } else if (m.type === 'portcullis:cache-invalidate') {
+        // A memory cache invalidation (RFC 9111 §4.4) holds for the node: every other worker drops the key too.
+        if (typeof m.key === 'string') for (const other of this.live()) if (other.worker !== worker) this.send(other.worker, { type: 'portcullis:cache-invalidate', key: m.key });
       } else if (m.type === 'portcullis:revoke') this.revoke(worker, m.id, m.token);
       else if (m.type === 'portcullis:usage' && Array.isArray(m.rows)) this.opts.onUsage?.(m.rows.filter(isUsageRow));
     });

@@ -18,7 +18,9 @@ export type ToWorker =
   | CountedMessage
   | ReservedMessage
   | { type: 'portcullis:breakers'; id: number }
-  | { type: 'portcullis:cache-purge'; id: number; request: PurgeRequest };
+  | { type: 'portcullis:cache-purge'; id: number; request: PurgeRequest }
+  /** Another worker's invalidation (an unsafe request's response): drop the key from memory caches. */
+  | { type: 'portcullis:cache-invalidate'; key: string };
 
 export type FromWorker =
   | { type: 'portcullis:listening'; version: string; port: number }
@@ -30,6 +32,8 @@ export type FromWorker =
   | ReserveMessage
   | { type: 'portcullis:breaker-report'; id: number; breakers: BreakerReport[] }
   | { type: 'portcullis:cache-purged'; id: number; removed: number }
+  /** This worker invalidated a key in its memory caches: the others must too. */
+  | { type: 'portcullis:cache-invalidate'; key: string }
   /** The worker's usage aggregate since its last hand-off (usage metering). */
   | { type: 'portcullis:usage'; rows: UsageRow[] };
 

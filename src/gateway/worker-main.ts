@@ -13,7 +13,7 @@ import { SupervisorCounters } from './counter-channel.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
 import { SupervisorControlNumbers } from './control-number-channel.ts';
 import { installControlNumbers } from '../store/counters/control-numbers.ts';
-import { purgeMemoryStores } from '../store/cache/memory.ts';
+import { purgeMemoryStores, relayMemoryInvalidations } from '../store/cache/memory.ts';
 import { localUsage } from '../telemetry/usage/recorder.ts';
 import { usageSettings } from '../telemetry/usage/settings.ts';
 
@@ -31,6 +31,8 @@ installLocalCounters({ rate: counters, quota: counters });
 // EDI control numbers come in blocks from the supervisor's sequences (the store's in store mode).
 const controlNumbers = new SupervisorControlNumbers((m) => process.connected && process.send !== undefined && process.send(m));
 installControlNumbers(controlNumbers);
+// An unsafe request's invalidation must reach the copies the other workers' memory caches hold.
+relayMemoryInvalidations((key) => { if (process.connected) send({ type: 'portcullis:cache-invalidate', key }); });
 
 // Revocations go to the supervisor, which holds the store; each waits for its answer.
 const pendingRevocations = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
@@ -99,6 +101,9 @@ process.on('message', async (raw: unknown) => {
       send({ type: 'portcullis:cache-purged', id: m.id, removed });
       break;
     }
+    case 'portcullis:cache-invalidate':
+      void purgeMemoryStores({ key: m.key });
+      break;
     case 'portcullis:health':
       gateway?.state.health.setActive(m.key, m.healthy);
       break;

@@ -215,7 +215,7 @@ function ttlOf(meta: EntryMeta, now: number): number {
 function invalidate(ctx: RequestContext, conf: ProxyCacheConf, headers: HeaderMap): void {
   const host = headerText(ctx.headers.host);
   const store = conf.state.store;
-  const drop = (key: string) => { store.purge({ key }).catch(() => countBackendError(store.kind, 'purge')); };
+  const drop = (key: string) => { store.invalidate(key).catch(() => countBackendError(store.kind, 'purge')); };
   drop(uriKey(host, ctx.path, keyQuery(ctx.query, conf.key)));
   for (const name of ['location', 'content-location']) {
     const v = headers[name];

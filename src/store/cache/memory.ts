@@ -2,7 +2,8 @@
 // takes from the front) under a byte budget. A hit on an entry that is already among the newest
 // eighth of placements stays where it is: the order is LRU to within that eighth, and the hottest
 // entries (most hits) skip a Map delete and insert, whose holes make V8 rebuild the table often. It lives in ONE gateway process: with --workers N
-// every worker has its own copy (and its own budget), and purges are broadcast to all of them.
+// every worker has its own copy (and its own budget); purges and invalidations are broadcast to
+// all of them (relayMemoryInvalidations).
 import { entrySize, isKeyOrVariant, PARTITION_SEPARATOR, VARIANT_SEPARATOR, type CacheEntry, type CacheStore, type PurgeRequest } from './ports.ts';
 
 interface Slot<M> {
@@ -27,6 +28,16 @@ function familyOf(key: string): string {
 }
 
 /** Every live memory store of this process (weakly held), so a purge reaches them all. */
+let relay: ((key: string) => void) | undefined;
+
+/**
+ * A gateway worker passes on its invalidations to the node's other workers (through the
+ * supervisor), which drop the key from every memory store of theirs (purgeMemoryStores with the key).
+ */
+export function relayMemoryInvalidations(send: ((key: string) => void) | undefined): void {
+  relay = send;
+}
+
 const LIVE = new Set<WeakRef<MemoryCacheStore>>();
 const forget = new FinalizationRegistry<WeakRef<MemoryCacheStore>>((ref) => LIVE.delete(ref));
 
@@ -100,6 +111,11 @@ export class MemoryCacheStore<M = unknown> implements CacheStore<M> {
   delete(key: string): void {
     const slot = this.slots.get(key);
     if (slot !== undefined) this.remove(key, slot);
+  }
+
+  invalidate(key: string): Promise<number> {
+    relay?.(key);
+    return this.purge({ key });
   }
 
   purge(request: PurgeRequest): Promise<number> {

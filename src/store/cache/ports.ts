@@ -29,6 +29,11 @@ export interface CacheStore<M = unknown> {
   delete(key: string): void | Promise<void>;
   /** Purges what the request names in this store; resolves with the number of entries removed. */
   purge(request: PurgeRequest): Promise<number>;
+  /**
+   * Invalidates a key with its variants (RFC 9111 §4.4, after an unsafe request) wherever this
+   * backend keeps copies: for memory, this process and the node's other gateway workers.
+   */
+  invalidate(key: string): Promise<number>;
 }
 
 /** Byte size an entry is accounted at (body + key + serialised meta estimate). */

@@ -92,6 +92,11 @@ export class RedisCacheStore<M = unknown> implements CacheStore<M> {
     }
   }
 
+  invalidate(key: string): Promise<number> {
+    // Shared by every node already: one purge reaches all of them.
+    return this.purge({ key });
+  }
+
   purge(request: PurgeRequest): Promise<number> {
     return purgeRedis(this.conn, request, this.namespace);
   }
