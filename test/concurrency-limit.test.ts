@@ -3,10 +3,11 @@
 // when clients give up.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { request, type ClientRequest, type ServerResponse } from 'node:http';
 import { spawnGateway, waitFor, type GatewayProcess } from './harness/gateway.ts';
 import { get, type Reply } from './harness/http-get.ts';
-import { startUpstream, type Upstream } from './harness/upstream.ts';
+import { refusedPort, startUpstream, type Upstream } from './harness/upstream.ts';
 
 /** An upstream that holds every request until told to answer; records the most it held at once. */
 async function slowUpstream(t: TestContext) {
@@ -30,11 +31,12 @@ async function slowUpstream(t: TestContext) {
   };
 }
 
-async function gateway(t: TestContext, target: string, config: Record<string, unknown>): Promise<GatewayProcess> {
+async function gateway(t: TestContext, target: string, config: Record<string, unknown>, workers = 1): Promise<GatewayProcess> {
   const gw = await spawnGateway({
     services: [{ name: 's', targets: [{ url: target }] }],
     routes: [{ name: 'r', service: 's', paths: ['/'], plugins: [{ name: 'concurrency-limit', config }] }],
-  });
+  // A fixed port with several workers: workers that replace killed ones listen where they did.
+  }, workers === 1 ? {} : { workers, port: await refusedPort() });
   t.after(() => gw.stop());
   return gw;
 }
@@ -78,6 +80,56 @@ test('limit 2, queue 2: of 6 concurrent requests 4 succeed, 2 get 503; the upstr
   assert.match(metrics, /^portcullis_concurrency_limit_rejections_total\{scope="route",name="r",reason="queue-full"\} 2$/m);
   assert.match(metrics, /^portcullis_concurrency_limit_in_flight\{scope="route",name="r"\} 0$/m);
   assert.match(metrics, /^portcullis_concurrency_limit_queued\{scope="route",name="r"\} 0$/m);
+});
+
+/** The worker processes that answered requests whose path starts with `prefix` (from the access log). */
+function answeringWorkers(gw: GatewayProcess, prefix: string): Set<number> {
+  const workers = new Set<number>();
+  for (const line of gw.output().split('\n')) {
+    if (!line.includes('"log":"access"')) continue;
+    const entry = JSON.parse(line) as { worker: number; path: string };
+    if (entry.path.startsWith(prefix)) workers.add(entry.worker);
+  }
+  return workers;
+}
+
+test('three workers: the cap holds for the node, not per worker; slots of killed workers come back', async (t) => {
+  const slow = await slowUpstream(t);
+  const gw = await gateway(t, slow.up.url, { limit: 2, queue: 2, queue_timeout_ms: 30_000 }, 3);
+  // Each request on its own connection. The kernel picks the worker that accepts each one, and
+  // may give a whole burst to one worker: bursts repeat until one was spread over several.
+  let spread = 0;
+  for (let round = 0; round < 8 && spread < 2; round++) {
+    const received = slow.up.received.length;
+    const replies: Promise<Reply>[] = [];
+    for (let i = 0; i < 24; i++) replies.push(get(`${gw.url}/slow/${round}-${i}`));
+    await waitFor(() => slow.held === 2, 5000, 'two requests at the upstream');
+    await waitFor(async () => /portcullis_concurrency_limit_queued\{scope="route",name="r"\} 2$/m.test((await get(`${gw.adminUrl}/metrics`)).body), 5000, 'two queued, summed over the workers');
+    assert.match((await get(`${gw.adminUrl}/metrics`)).body, /^portcullis_concurrency_limit_in_flight\{scope="route",name="r"\} 2$/m);
+    while (slow.up.received.length < received + 4 || slow.held > 0) {
+      slow.releaseAll();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const statuses = (await Promise.all(replies)).map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 200).length, 4);
+    assert.equal(statuses.filter((s) => s === 503).length, 20);
+    assert.equal(slow.maxInFlight, 2, 'the upstream never saw more than 2 at once');
+    spread = answeringWorkers(gw, `/slow/${round}-`).size;
+  }
+  assert.ok(spread >= 2, 'no burst reached more than one worker');
+
+  // Every worker killed while requests hold both slots: the replacements find them free again.
+  const holders = [get(`${gw.url}/slow/x`), get(`${gw.url}/slow/y`)];
+  await waitFor(() => slow.held === 2, 5000, 'two requests holding the slots');
+  const pids = execFileSync('pgrep', ['-P', String(gw.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  await Promise.allSettled(holders);
+  slow.releaseAll();
+  await waitFor(async () => (await get(`${gw.url}/fast`).catch(() => ({ status: 0 }))).status === 200, 15_000, 'the replacement workers to serve');
+  const again = [get(`${gw.url}/slow/p`), get(`${gw.url}/slow/q`)];
+  await waitFor(() => slow.held === 2, 5000, 'both slots usable again');
+  slow.releaseAll();
+  assert.deepEqual((await Promise.all(again)).map((r) => r.status), [200, 200]);
 });
 
 test('slots and queue places come back when clients give up', async (t) => {

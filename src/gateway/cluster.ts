@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
 import { answerCounts } from './counter-channel.ts';
 import { answerReservation, isReserveMessage } from './control-number-channel.ts';
+import { isSlotMessage, NodeSlots } from './slot-channel.ts';
 import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
@@ -47,6 +48,8 @@ export class ClusterGateway implements GatewayRole {
   private breakerQueries = 0;
   private purges = 0;
   private stopping = false;
+  /** The node's concurrency-limit slots, claimed by every worker. */
+  private readonly concurrency = new NodeSlots();
   port = 0;
 
   constructor(opts: ClusterOptions) {
@@ -110,6 +113,9 @@ export class ClusterGateway implements GatewayRole {
         const answer = answerCounts(m, Date.now());
         if (answer instanceof Promise) void answer.then((a) => this.send(worker, a));
         else this.send(worker, answer);
+      } else if (m.type === 'portcullis:slots') {
+        // Concurrency caps of the whole node are kept here, in one place.
+        if (isSlotMessage(m)) this.concurrency.handle(worker.id, m, (a) => this.send(worker, a));
       } else if (m.type === 'portcullis:edi-reserve') {
         // EDI control number blocks: every worker's come from the node's one source.
         if (isReserveMessage(m)) void answerReservation(m).then((a) => this.send(worker, a));
@@ -120,6 +126,8 @@ export class ClusterGateway implements GatewayRole {
       else if (m.type === 'portcullis:usage' && Array.isArray(m.rows)) this.opts.onUsage?.(m.rows.filter(isUsageRow));
     });
     worker.once('exit', (code, signal) => {
+      // What it held of the node's concurrency caps goes back to the other workers.
+      this.concurrency.workerGone(worker.id);
       if (this.stopping || slot.worker !== worker) return;
       const now = Date.now();
       slot.restarts = slot.restarts.filter((t) => now - t < 60_000);
@@ -162,6 +170,7 @@ export class ClusterGateway implements GatewayRole {
       throw err;
     }
     this.version = version;
+    this.concurrency.dropIdle();
     return version;
   }
 

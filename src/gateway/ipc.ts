@@ -3,6 +3,7 @@ import type { Config } from '../core/config/schema.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import type { CountedMessage, CountMessage } from './counter-channel.ts';
 import type { ReservedMessage, ReserveMessage } from './control-number-channel.ts';
+import type { SlotMessage, SlottedMessage } from './slot-channel.ts';
 import type { BreakerReport } from '../plugins/circuit-breaker/registry.ts';
 import type { PurgeRequest } from '../store/cache/ports.ts';
 import type { UsageRow } from '../telemetry/usage/aggregate.ts';
@@ -16,6 +17,7 @@ export type ToWorker =
   | { type: 'portcullis:drain'; timeoutMs: number }
   | { type: 'portcullis:revoked'; id: number; ok: boolean; error?: string }
   | CountedMessage
+  | SlottedMessage
   | ReservedMessage
   | { type: 'portcullis:breakers'; id: number }
   | { type: 'portcullis:cache-purge'; id: number; request: PurgeRequest }
@@ -29,6 +31,7 @@ export type FromWorker =
   | { type: 'portcullis:apply-failed'; seq: number; message: string }
   | { type: 'portcullis:revoke'; id: number; token: RevokedToken }
   | CountMessage
+  | SlotMessage
   | ReserveMessage
   | { type: 'portcullis:breaker-report'; id: number; breakers: BreakerReport[] }
   | { type: 'portcullis:cache-purged'; id: number; removed: number }

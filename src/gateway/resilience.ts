@@ -3,7 +3,7 @@
 // log lines, and report breakers to the supervisor (admin API).
 import { BREAKERS, type BreakerReport } from '../plugins/circuit-breaker/registry.ts';
 import { STATE_NAMES } from '../plugins/circuit-breaker/breaker.ts';
-import { LIMITERS } from '../plugins/concurrency-limit/registry.ts';
+import { slotSource } from '../plugins/concurrency-limit/slots.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { breakerTransitions, setBreakerSource, setLimiterSource } from '../telemetry/metrics.ts';
 import type { GatewayRuntime } from './runtime.ts';
@@ -51,8 +51,9 @@ export function watchResilience(logger: Logger): void {
       }
       return s;
     };
-    for (const [key, rejected] of LIMITERS.rejectionTotals()) entry(key).rejected = rejected;
-    for (const [key, l] of LIMITERS.entries()) {
+    const slots = slotSource();
+    for (const [key, rejected] of slots.rejectionTotals()) entry(key).rejected = rejected;
+    for (const [key, l] of slots.entries()) {
       const s = entry(key);
       s.inFlight += l.inFlight;
       s.queued += l.queued;
@@ -70,7 +71,7 @@ export function retainResilience(runtime: GatewayRuntime): void {
   const services = new Set<string>();
   for (const route of runtime.snapshot.routes) if (route.chains.plugins.includes(BREAKER_PLUGIN)) services.add(route.service.name);
   BREAKERS.retainOnly(services, runtime.healthKeys);
-  LIMITERS.dropIdle();
+  slotSource().dropIdle();
 }
 
 /** Every breaker of this process, for the admin API. */

@@ -12,6 +12,8 @@ import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { SupervisorCounters } from './counter-channel.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
 import { SupervisorControlNumbers } from './control-number-channel.ts';
+import { SupervisorSlots } from './slot-channel.ts';
+import { installSlotSource } from '../plugins/concurrency-limit/slots.ts';
 import { installControlNumbers } from '../store/counters/control-numbers.ts';
 import { purgeMemoryStores, relayMemoryInvalidations } from '../store/cache/memory.ts';
 import { localUsage } from '../telemetry/usage/recorder.ts';
@@ -28,6 +30,9 @@ const send = (m: FromWorker) => process.send?.(m);
 // Rate limits and quotas are counted node-wide, in the supervisor: this worker asks it.
 const counters = new SupervisorCounters((m) => process.connected && process.send !== undefined && process.send(m));
 installLocalCounters({ rate: counters, quota: counters });
+// Concurrency caps hold for the node: slots are claimed from the supervisor's limiters.
+const slots = new SupervisorSlots((m) => process.connected && process.send !== undefined && process.send(m));
+installSlotSource(slots);
 // EDI control numbers come in blocks from the supervisor's sequences (the store's in store mode).
 const controlNumbers = new SupervisorControlNumbers((m) => process.connected && process.send !== undefined && process.send(m));
 installControlNumbers(controlNumbers);
@@ -82,6 +87,9 @@ process.on('message', async (raw: unknown) => {
     }
     case 'portcullis:counted':
       counters.receive(m);
+      break;
+    case 'portcullis:slotted':
+      slots.receive(m);
       break;
     case 'portcullis:edi-reserved':
       controlNumbers.receive(m);

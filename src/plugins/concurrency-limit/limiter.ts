@@ -1,6 +1,7 @@
 // A counting semaphore with a bounded FIFO queue and a queue timeout: at most `limit` holders,
 // at most `queue` waiters; a released slot goes straight to the oldest waiter. Each request holds
 // a Ticket, released exactly once whatever ends the request.
+import type { Claim } from './slots.ts';
 
 export type TimerFn = (fn: () => void, ms: number) => unknown;
 export type ClearFn = (timer: unknown) => void;
@@ -14,26 +15,38 @@ export interface LimiterSettings {
   readonly queueTimeoutMs: number;
 }
 
-/** Why a request was turned away. */
-export type Rejection = 'queue-full' | 'queue-timeout';
+/**
+ * Why a request was turned away: no room in the queue, too long in it, or (a gateway worker
+ * asking the node's limiter in its supervisor) no answer from the supervisor.
+ */
+export type Rejection = 'queue-full' | 'queue-timeout' | 'unanswered';
+
+/** Refusal totals, every reason at 0. */
+export function noRejections(): Record<Rejection, number> {
+  return { 'queue-full': 0, 'queue-timeout': 0, unanswered: 0 };
+}
 /** How a wait ended: a slot (undefined), turned away, or given up by the request itself. */
 export type WaitResult = Rejection | 'cancelled' | undefined;
 
 const HOLDING = 0, WAITING = 1, DONE = 2;
 
-/** One request's claim: holding a slot, waiting for one, or done. */
-export class Ticket {
+/** One request's claim on a limiter: holding a slot, waiting for one, or done. */
+export class Ticket implements Claim {
+  readonly limiter: Limiter;
   state: typeof HOLDING | typeof WAITING | typeof DONE;
   /** Resolves when a waiting ticket gets its slot (undefined) or is turned away. */
   settle: ((r: WaitResult) => void) | undefined;
   timer: unknown;
   prev: Ticket | undefined;
   next: Ticket | undefined;
-  constructor(state: typeof HOLDING | typeof WAITING) {
+  constructor(limiter: Limiter, state: typeof HOLDING | typeof WAITING) {
+    this.limiter = limiter;
     this.state = state;
   }
   get holding(): boolean { return this.state === HOLDING; }
   get waiting(): boolean { return this.state === WAITING; }
+  wait(): Promise<WaitResult> { return this.limiter.wait(this); }
+  release(): void { this.limiter.release(this); }
 }
 
 export class Limiter {
@@ -49,7 +62,7 @@ export class Limiter {
   private readonly setTimer: TimerFn;
   private readonly clearTimer: ClearFn;
 
-  constructor(settings: LimiterSettings, fingerprint: string, timers: { set: TimerFn; clear: ClearFn } = REAL_TIMERS, rejected: Record<Rejection, number> = { 'queue-full': 0, 'queue-timeout': 0 }) {
+  constructor(settings: LimiterSettings, fingerprint: string, timers: { set: TimerFn; clear: ClearFn } = REAL_TIMERS, rejected: Record<Rejection, number> = noRejections()) {
     this.settings = settings;
     this.fingerprint = fingerprint;
     this.rejected = rejected;
@@ -64,13 +77,13 @@ export class Limiter {
   acquire(): Ticket | 'queue-full' {
     if (this.inFlight < this.settings.limit) {
       this.inFlight++;
-      return new Ticket(HOLDING);
+      return new Ticket(this, HOLDING);
     }
     if (this.queued >= this.settings.queue) {
       this.rejected['queue-full']++;
       return 'queue-full';
     }
-    const t = new Ticket(WAITING);
+    const t = new Ticket(this, WAITING);
     this.queued++;
     if (this.tail === undefined) { this.head = this.tail = t; } else { t.prev = this.tail; this.tail.next = t; this.tail = t; }
     t.timer = this.setTimer(() => this.timeOut(t), this.settings.queueTimeoutMs);

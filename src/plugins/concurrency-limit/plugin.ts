@@ -2,8 +2,7 @@
 // request waits in a bounded FIFO queue; beyond the queue, or after the queue timeout, it gets 503.
 import { definePlugin } from '../../core/pipeline/plugin.ts';
 import type { PluginResponse, RequestContext } from '../../core/pipeline/context.ts';
-import type { Limiter, Ticket } from './limiter.ts';
-import { LIMITERS } from './registry.ts';
+import { slotSource, type Claim } from './slots.ts';
 import { ConcurrencyLimitSchema } from './schema.ts';
 
 /** Where a request keeps its ticket between `access` and `log`. */
@@ -15,8 +14,6 @@ interface CompiledLimit {
   readonly settings: { readonly limit: number; readonly queue: number; readonly queueTimeoutMs: number };
   readonly refusal: PluginResponse;
 }
-
-interface Held { readonly limiter: Limiter; readonly ticket: Ticket }
 
 export const concurrencyLimit = definePlugin({
   name: 'concurrency-limit',
@@ -36,13 +33,12 @@ export const concurrencyLimit = definePlugin({
   handlers: {
     access(ctx, conf) {
       const key = conf.scope === 'route' ? `route|${ctx.routeName}` : `service|${ctx.serviceName}`;
-      const limiter = LIMITERS.get(key, conf.fingerprint, conf.settings);
-      const ticket = limiter.acquire();
-      if (ticket === 'queue-full') return conf.refusal;
-      (ctx.vars as Record<string, Held>)[TICKET] = { limiter, ticket };
-      if (ticket.holding) return undefined;
-      // Only a queued request pays for a promise.
-      return limiter.wait(ticket).then((r) => (r === undefined ? undefined : conf.refusal));
+      const claim = slotSource().claim(key, conf.fingerprint, conf.settings);
+      if (claim === 'queue-full') return conf.refusal;
+      (ctx.vars as Record<string, Claim>)[TICKET] = claim;
+      if (claim.holding) return undefined;
+      // Only a request that waits (queued, or asking the node's limiter in the supervisor) pays for a promise.
+      return claim.wait().then((r) => (r === undefined ? undefined : conf.refusal));
     },
     // `log` runs once on every finish (response sent, client gone, upstream failure, a later
     // plugin answering): the one place the slot is given back, or the queue place left.
@@ -53,6 +49,5 @@ export const concurrencyLimit = definePlugin({
 });
 
 function release(ctx: RequestContext): void {
-  const held = ctx.vars[TICKET] as Held | undefined;
-  if (held !== undefined) held.limiter.release(held.ticket);
+  (ctx.vars[TICKET] as Claim | undefined)?.release();
 }

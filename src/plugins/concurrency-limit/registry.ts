@@ -1,9 +1,10 @@
 // The limiters of this process, by scope key ("route|name" or "service|name") and config, kept across config
-// reloads while their settings are the same. Each gateway worker has its own: a limit of N with W
-// workers admits up to N per worker.
-import { Limiter, type LimiterSettings, type Rejection } from './limiter.ts';
+// reloads while their settings are the same. They count for the node: used by a gateway running in
+// the supervisor's process (--workers 1), or by the supervisor on behalf of its workers.
+import { Limiter, noRejections, type LimiterSettings, type Rejection, type Ticket } from './limiter.ts';
+import type { SlotSource } from './slots.ts';
 
-export class LimiterRegistry {
+export class LimiterRegistry implements SlotSource {
   private readonly limiters = new Map<string, Limiter>();
   /** Refusal totals per scope key: counters that must not go back to 0 when a limiter is dropped. */
   private readonly rejections = new Map<string, Record<Rejection, number>>();
@@ -19,13 +20,17 @@ export class LimiterRegistry {
     if (limiter === undefined) {
       let rejected = this.rejections.get(key);
       if (rejected === undefined) {
-        rejected = { 'queue-full': 0, 'queue-timeout': 0 };
+        rejected = noRejections();
         this.rejections.set(key, rejected);
       }
       limiter = new Limiter(settings, fingerprint, undefined, rejected);
       this.limiters.set(full, limiter);
     }
     return limiter;
+  }
+
+  claim(key: string, fingerprint: string, settings: LimiterSettings): Ticket | 'queue-full' {
+    return this.get(key, fingerprint, settings).acquire();
   }
 
   /**
