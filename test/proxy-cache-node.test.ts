@@ -85,7 +85,7 @@ test('proxy-cache on a node with two workers: no cross-consumer leaks; purge by 
     assert.equal(counts.get('/api/public'), before);
   });
 
-  const purge = async (body: Record<string, string>) => expectStatus(await node.admin('POST', '/admin/cache/purge', body), `purge ${JSON.stringify(body)}`, 200).body as { removed: { memory: number } };
+  const purge = async (body: Record<string, string>) => expectStatus(await node.admin('POST', '/admin/cache/purge', body), `purge ${JSON.stringify(body)}`, 200).body as { removed: { memory: number }; other_nodes_notified: boolean };
   const missesAfterPurge = async (path: string, headers: Record<string, string> = {}) => {
     // Every worker lost it: the next calls (spread over both workers) are misses until re-stored.
     const r = await call(node, path, headers);
@@ -97,6 +97,7 @@ test('proxy-cache on a node with two workers: no cross-consumer leaks; purge by 
     const host = `127.0.0.1:${node.proxyPort}`;
     const out = await purge({ key: `GET ${host}/api/orders` });
     assert.ok(out.removed.memory >= 2, `removed ${out.removed.memory}`);
+    assert.equal(out.other_nodes_notified, false, 'SQLite: no other node shares the store');
     await missesAfterPurge('/api/orders', { apikey: alice });
   });
 

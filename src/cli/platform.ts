@@ -11,6 +11,7 @@ import { graphqlOperations } from '../admin/api/graphql.ts';
 import { circuitBreakerOperations } from '../admin/api/circuit-breakers.ts';
 import { cacheOperations, type CachePurger } from '../admin/api/cache.ts';
 import { purgeRedis } from '../store/cache/redis.ts';
+import { InvalidationAnnouncer } from '../store/cache/invalidation-announcer.ts';
 import { redisConnection } from '../store/redis/connection.ts';
 import { AdminAuth, bootstrapAdmin } from '../admin/auth.ts';
 import { ConfigService } from '../admin/config-service.ts';
@@ -40,7 +41,7 @@ import { QuotaLedger } from '../store/quota/ledger.ts';
 import { installControlNumbers, MemoryControlNumbers } from '../store/counters/control-numbers.ts';
 import { StoreControlNumbers } from '../store/edi/sequences.ts';
 import type { Config } from '../core/config/schema.ts';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ephemeralMasterKey, masterKeyFingerprint } from '../core/identity/sealed.ts';
 import { webhookOperations } from '../admin/api/webhooks.ts';
 import { WebhookService } from '../webhooks/service.ts';
@@ -183,12 +184,15 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     store: source instanceof StoreSource ? source.store : undefined, logger, flushMs: usageConf.flushMs, maxRows: usageConf.writerMaxRows,
     local: () => localUsage().take().rows,
   }) : undefined;
+  // Memory caches' invalidations (after unsafe requests) go to the other nodes sharing a Postgres store.
+  const nodeId = randomUUID();
+  const invalidations = source instanceof StoreSource && source.store.dialect === 'postgres' ? new InvalidationAnnouncer(source.store, nodeId, logger) : undefined;
   // The built-in OAuth2 server records revocations in the store, through this process.
   const authControl: AuthServerControl | undefined = source instanceof StoreSource ? { revokeToken: (token) => recordRevocation(source.store, token) } : undefined;
   const gateway: GatewayRole | undefined = !opts.roles.includes('gateway') ? undefined
     : opts.workers <= 1
-      ? new InProcessGateway({ logger, catalog: BUNDLED_CATALOG, health, port: opts.port, host: opts.host, ...(authControl ? { authControl } : {}) })
-      : new ClusterGateway({ logger, health, port: opts.port, host: opts.host, workers: opts.workers, ...(authControl ? { authControl } : {}), onUsage: (rows) => usageWriter?.add(rows) });
+      ? new InProcessGateway({ logger, catalog: BUNDLED_CATALOG, health, port: opts.port, host: opts.host, ...(authControl ? { authControl } : {}), ...(invalidations ? { onInvalidate: invalidations.add } : {}) })
+      : new ClusterGateway({ logger, health, port: opts.port, host: opts.host, workers: opts.workers, ...(authControl ? { authControl } : {}), onUsage: (rows) => usageWriter?.add(rows), ...(invalidations ? { onInvalidate: invalidations.add } : {}) });
   // Quotas of the whole node are counted here (workers ask over IPC), persisted to the store in the
   // background; the current periods' usage is loaded before the gateway serves its first request.
   const ledger = gateway ? new QuotaLedger({ store: source instanceof StoreSource ? source.store : undefined, logger }) : undefined;
@@ -253,9 +257,17 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   // Cache purges: the gateway processes' memory caches, and the shared Redis cache when configured.
+  // Nodes sharing a Postgres store pass purges on to each other's memory caches (NOTIFY).
+  if (gateway && source instanceof StoreSource) {
+    source.store.feed.onCachePurge((notice) => {
+      if (notice.origin === nodeId) return;
+      for (const request of notice.purges) void gateway.purgeCache(request);
+    });
+  }
   const purger: CachePurger = {
     purgeMemory: (request) => gateway ? gateway.purgeCache(request) : Promise.resolve(0),
     purgeRedis: async (request) => (config.gateway.redis === undefined ? undefined : purgeRedis(redisConnection(config.gateway.redis), request)),
+    announce: (request) => source instanceof StoreSource ? source.store.announceCachePurge({ origin: nodeId, purges: [request] }) : Promise.resolve(false),
   };
   // DB-less: the webhook API reads the (empty) mirror and refuses writes; nothing is sealed there.
   const webhookMaster = masterKey ?? (() => { const key = randomBytes(32); return { key, fingerprint: masterKeyFingerprint(key) }; })();

@@ -33,6 +33,8 @@ interface ClusterOptions {
   authControl?: AuthServerControl;
   /** Where workers' usage aggregates go (the node's usage writer). */
   onUsage?: (rows: readonly UsageRow[]) => void;
+  /** A worker's memory cache invalidated a key after an unsafe request (for the other nodes). */
+  onInvalidate?: (key: string) => void;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
@@ -121,7 +123,9 @@ export class ClusterGateway implements GatewayRole {
         if (isReserveMessage(m)) void answerReservation(m).then((a) => this.send(worker, a));
       } else if (m.type === 'portcullis:cache-invalidate') {
         // A memory cache invalidation (RFC 9111 §4.4) holds for the node: every other worker drops the key too.
-        if (typeof m.key === 'string') for (const other of this.live()) if (other.worker !== worker) this.send(other.worker, { type: 'portcullis:cache-invalidate', key: m.key });
+        if (typeof m.key !== 'string') return;
+        for (const other of this.live()) if (other.worker !== worker) this.send(other.worker, { type: 'portcullis:cache-invalidate', key: m.key });
+        this.opts.onInvalidate?.(m.key);
       } else if (m.type === 'portcullis:revoke') this.revoke(worker, m.id, m.token);
       else if (m.type === 'portcullis:usage' && Array.isArray(m.rows)) this.opts.onUsage?.(m.rows.filter(isUsageRow));
     });

@@ -8,7 +8,7 @@ import type { HealthRegistry } from './health/registry.ts';
 import { breakerReport } from './resilience.ts';
 import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
-import { purgeMemoryStores } from '../store/cache/memory.ts';
+import { purgeMemoryStores, relayMemoryInvalidations } from '../store/cache/memory.ts';
 import type { PurgeRequest } from '../store/cache/ports.ts';
 
 interface InProcessOptions {
@@ -18,6 +18,8 @@ interface InProcessOptions {
   port: number;
   host: string;
   authControl?: AuthServerControl;
+  /** A memory cache invalidated a key after an unsafe request (for the other nodes). */
+  onInvalidate?: (key: string) => void;
 }
 
 export class InProcessGateway implements GatewayRole {
@@ -27,6 +29,7 @@ export class InProcessGateway implements GatewayRole {
 
   constructor(opts: InProcessOptions) {
     this.opts = opts;
+    if (opts.onInvalidate !== undefined) relayMemoryInvalidations(opts.onInvalidate);
   }
 
   async start(config: Config): Promise<void> {

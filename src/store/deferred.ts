@@ -4,12 +4,14 @@
 import type { ChangeFeed, Store, StoreHealth, StoreSession } from './ports.ts';
 import { StoreUnavailableError } from './ports.ts';
 import type { Dialect } from './schema.ts';
+import type { CachePurgeNotice } from './cache/purge-notice.ts';
 
 export class DeferredStore implements Store {
   #target: Store | undefined;
   readonly #listeners = new Set<(revision: number) => void>();
   readonly #healthListeners = new Set<(health: StoreHealth) => void>();
   readonly #dueListeners = new Set<() => void>();
+  readonly #purgeListeners = new Set<(notice: CachePurgeNotice) => void>();
   readonly #location: string;
   readonly #dialect: Dialect;
   readonly #since = new Date().toISOString();
@@ -38,6 +40,10 @@ export class DeferredStore implements Store {
       this.#dueListeners.add(listener);
       return () => this.#dueListeners.delete(listener);
     },
+    onCachePurge: (listener) => {
+      this.#purgeListeners.add(listener);
+      return () => this.#purgeListeners.delete(listener);
+    },
   };
 
   failed(error: string): void { this.#error = error; }
@@ -47,6 +53,7 @@ export class DeferredStore implements Store {
     target.feed.onChange((revision) => { for (const l of this.#listeners) l(revision); });
     target.feed.onHealth((health) => { for (const l of this.#healthListeners) l(health); });
     target.feed.onWebhooksDue(() => { for (const l of this.#dueListeners) l(); });
+    target.feed.onCachePurge((notice) => { for (const l of this.#purgeListeners) l(notice); });
   }
 
   #need(): Store {
@@ -63,5 +70,6 @@ export class DeferredStore implements Store {
     }
   }
   ping(): Promise<void> { try { return this.#need().ping(); } catch (err) { return Promise.reject(err as Error); } }
+  announceCachePurge(notice: CachePurgeNotice): Promise<boolean> { try { return this.#need().announceCachePurge(notice); } catch (err) { return Promise.reject(err as Error); } }
   async close(): Promise<void> { await this.#target?.close(); }
 }

@@ -1,11 +1,13 @@
 // What every change feed shares: listeners, announcing each revision change once, and the
 // store's reachability as the feed last saw it.
 import type { ChangeFeed, StoreHealth } from './ports.ts';
+import type { CachePurgeNotice } from './cache/purge-notice.ts';
 
 export abstract class RevisionFeed implements ChangeFeed {
   readonly #listeners = new Set<(revision: number) => void>();
   readonly #healthListeners = new Set<(health: StoreHealth) => void>();
   readonly #dueListeners = new Set<() => void>();
+  readonly #purgeListeners = new Set<(notice: CachePurgeNotice) => void>();
   #last = -1;
   #seq = 0;
   #health: StoreHealth = { up: true, since: new Date().toISOString() };
@@ -29,6 +31,15 @@ export abstract class RevisionFeed implements ChangeFeed {
 
   protected announceWebhooksDue(): void {
     for (const l of this.#dueListeners) l();
+  }
+
+  onCachePurge(listener: (notice: CachePurgeNotice) => void): () => void {
+    this.#purgeListeners.add(listener);
+    return () => this.#purgeListeners.delete(listener);
+  }
+
+  protected announceCachePurge(notice: CachePurgeNotice): void {
+    for (const l of this.#purgeListeners) l(notice);
   }
 
   /** A write of this process committed: announce it without waiting for the database to tell. */

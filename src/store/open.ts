@@ -2,7 +2,7 @@
 //   sqlite:./data/portcullis.db (default) · a bare path · sqlite::memory: · postgres://user@host/db
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { migrate } from './migrations/index.ts';
 import type { ChangeFeed, Store } from './ports.ts';
 import type { Database, Dialect } from './schema.ts';
@@ -10,6 +10,7 @@ import { describeDb, parseDbUrl } from './location.ts';
 import { KyselySession } from './session.ts';
 import { ImmediateSqliteDialect, openSqlite } from './sqlite/driver.ts';
 import { SqliteChangeFeed } from './sqlite/feed.ts';
+import { CACHE_PURGE_CHANNEL, encodeCachePurgeNotice } from './cache/purge-notice.ts';
 
 export { DEFAULT_DB, describeDb, parseDbUrl, StoreConfigError, type DbLocation } from './location.ts';
 
@@ -84,6 +85,11 @@ function makeStore(
     },
     async ping() {
       await new KyselySession(db, dialect).revision();
+    },
+    async announceCachePurge(notice) {
+      if (dialect !== 'postgres') return false;
+      for (const payload of encodeCachePurgeNotice(notice)) await sql`select pg_notify(${CACHE_PURGE_CHANNEL}, ${payload})`.execute(db);
+      return true;
     },
     async close() {
       await stopFeed();

@@ -9,6 +9,7 @@ import type { InvoiceStore } from './billing/invoices.ts';
 import type { BrandingModel } from './branding/model.ts';
 import type { AdminTokenRow, AdminUserRow, AuditRow, CredentialRow, Dialect, EventRow, QuotaUsageRow, RevokedTokenRow, SigningKeyRow, SpecRow } from './schema.ts';
 import type { EdiControlNumbers } from './edi/control-numbers.ts';
+import type { CachePurgeNotice } from './cache/purge-notice.ts';
 
 export interface StoredEntity {
   readonly id: string;
@@ -198,6 +199,8 @@ export interface ChangeFeed {
   onHealth(listener: (health: StoreHealth) => void): () => void;
   /** Webhook deliveries were written by another process (Postgres NOTIFY; SQLite workers poll). */
   onWebhooksDue(listener: () => void): () => void;
+  /** A node sharing this store purged cache entries (Postgres NOTIFY; includes this node's own notices). */
+  onCachePurge(listener: (notice: CachePurgeNotice) => void): () => void;
 }
 
 export interface Store {
@@ -213,6 +216,11 @@ export interface Store {
    */
   write<T>(fn: (tx: StoreSession, revision: number) => Promise<T>, opts?: { bump?: boolean }): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * Tells the other nodes sharing this store to apply these cache purges to their memory caches.
+   * False when no other node can share it (SQLite: one node per database file).
+   */
+  announceCachePurge(notice: CachePurgeNotice): Promise<boolean>;
   close(): Promise<void>;
 }
 

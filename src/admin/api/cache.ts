@@ -1,6 +1,7 @@
 // Purging the proxy-cache: by exact key (with its per-consumer partitions and Vary variants), by
 // key prefix, or by tag. Memory caches live in the gateway processes (the purge is broadcast to
-// them); the shared Redis cache is purged directly from here.
+// them, and announced to the other nodes sharing a Postgres store); the shared Redis cache is
+// purged directly from here.
 import Type from 'typebox';
 import { validate } from '../../core/config/validate.ts';
 import type { PurgeRequest } from '../../store/cache/ports.ts';
@@ -12,6 +13,8 @@ export interface CachePurger {
   purgeMemory(request: PurgeRequest): Promise<number>;
   /** Entries removed from the shared Redis cache; undefined when the config has no gateway.redis. Throws when Redis fails. */
   purgeRedis(request: PurgeRequest): Promise<number | undefined>;
+  /** Tells the other nodes sharing the store to purge their memory caches: false when none can. Throws when the store fails. */
+  announce(request: PurgeRequest): Promise<boolean>;
 }
 
 const PurgeSchema = Type.Object({
@@ -25,13 +28,14 @@ const PurgeResultSchema = Type.Object({
     memory: Type.Integer({ description: 'Entries removed from memory caches, summed over gateway processes.' }),
     redis: Type.Optional(Type.Integer({ description: 'Entries removed from the shared Redis cache (absent without gateway.redis).' })),
   }),
+  other_nodes_notified: Type.Boolean({ description: 'True: the nodes sharing this node\'s Postgres store were told, and each purges its memory caches as the notice arrives (their counts are not in `removed`). False: no other node can share this store (SQLite, or a config file).' }),
 }, { title: 'CachePurgeResult' });
 
 export function cacheOperations(purger: CachePurger | undefined): Operation[] {
   return [{
     id: 'purge-cache', method: 'POST', path: '/admin/cache/purge', tag: 'Cache', role: 'admin',
     summary: 'Purge proxy-cache entries by key, prefix or tag',
-    description: 'Removes entries from every gateway process of this node (memory backends) and from the shared Redis cache (redis backends). Keys look like `GET api.example.com/path?query`; purging a key also purges its per-consumer and Vary variants. Other nodes\' memory caches are not reached (use the redis backend for clusters).',
+    description: 'Removes entries from every gateway process of this node (memory backends) and from the shared Redis cache (redis backends), and tells the other nodes sharing this node\'s Postgres store to purge their memory caches too. Keys look like `GET api.example.com/path?query`; purging a key also purges its per-consumer and Vary variants.',
     body: PurgeSchema,
     responses: { 200: { description: 'What was removed.', schema: PurgeResultSchema } },
     problems: ['cache-purge-failed'],
@@ -45,9 +49,15 @@ export function cacheOperations(purger: CachePurger | undefined): Operation[] {
       try {
         redis = purger ? await purger.purgeRedis(request) : undefined;
       } catch {
-        throw new ApiProblem('cache-purge-failed', undefined, undefined, { 'retry-after': '5' });
+        throw new ApiProblem('cache-purge-failed', 'The shared Redis cache could not be purged; this node\'s memory caches were. Repeat the purge.', undefined, { 'retry-after': '5' });
       }
-      return { body: { removed: { memory, ...(redis !== undefined ? { redis } : {}) } } };
+      let notified: boolean;
+      try {
+        notified = purger ? await purger.announce(request) : false;
+      } catch {
+        throw new ApiProblem('cache-purge-failed', 'The other nodes could not be told (the store is not reachable); this node\'s caches were purged. Repeat the purge.', undefined, { 'retry-after': '5' });
+      }
+      return { body: { removed: { memory, ...(redis !== undefined ? { redis } : {}) }, other_nodes_notified: notified } };
     },
   }];
 }

@@ -50,7 +50,7 @@ export const ERRORS = {
   'precondition-failed': { status: 412, title: 'Precondition Failed', detail: 'The resource changed since you read it (If-Match).' },
   'unsupported-media-type': { status: 415, title: 'Unsupported Media Type', detail: 'Send the body as application/json.' },
   'store-unavailable': { status: 503, title: 'Service Unavailable', detail: 'The config store is unreachable; try again shortly.' },
-  'cache-purge-failed': { status: 503, title: 'Service Unavailable', detail: 'The shared cache could not be purged; try again shortly.' },
+  'cache-purge-failed': { status: 503, title: 'Service Unavailable', detail: 'The shared cache or the other nodes could not be reached for the purge; try again shortly.' },
   'oauth2-invalid-request': { status: 400, title: 'Invalid OAuth2 Request', detail: 'The OAuth2 request is missing a parameter, repeats one, or is otherwise malformed.' },
   'oauth2-invalid-client': { status: 401, title: 'Invalid OAuth2 Client', detail: 'Client authentication failed.' },
   'oauth2-unsupported-grant-type': { status: 400, title: 'Unsupported Grant Type', detail: 'Only the client_credentials grant is supported.' },

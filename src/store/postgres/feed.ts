@@ -1,11 +1,12 @@
 // Postgres: the connection pool, and the change feed that makes a write on one node reach every
 // other node at once: each write NOTIFYs the new revision in its transaction; every node LISTENs
-// on a dedicated connection. A slow revision poll backs it up (a notification sent while a
+// on a dedicated connection (cache purges travel the same way, store/cache/purge-notice.ts). A slow revision poll backs it up (a notification sent while a
 // listener was reconnecting is otherwise missed) and tells whether the database is reachable.
 import { Client, Pool } from 'pg';
 import { RevisionFeed } from '../feed-base.ts';
 import { CONFIG_CHANNEL } from '../session.ts';
 import { WEBHOOK_CHANNEL } from '../webhooks/log.ts';
+import { CACHE_PURGE_CHANNEL, decodeCachePurgeNotice } from '../cache/purge-notice.ts';
 
 export function openPostgresPool(connectionString: string): Pool {
   const pool = new Pool({ connectionString, max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, query_timeout: 15_000, application_name: 'portcullis' });
@@ -48,6 +49,10 @@ export class PostgresChangeFeed extends RevisionFeed {
       const revision = Number(msg.payload);
       if (msg.channel === CONFIG_CHANNEL && Number.isFinite(revision)) this.announce(revision);
       if (msg.channel === WEBHOOK_CHANNEL) this.announceWebhooksDue();
+      if (msg.channel === CACHE_PURGE_CHANNEL) {
+        const notice = decodeCachePurgeNotice(msg.payload);
+        if (notice !== undefined) this.announceCachePurge(notice);
+      }
     });
     const lost = (err?: Error) => {
       if (this.#client !== client) return;
@@ -64,6 +69,7 @@ export class PostgresChangeFeed extends RevisionFeed {
       await client.connect();
       await client.query(`LISTEN ${CONFIG_CHANNEL}`);
       await client.query(`LISTEN ${WEBHOOK_CHANNEL}`);
+      await client.query(`LISTEN ${CACHE_PURGE_CHANNEL}`);
       this.#client = client;
       this.#retryMs = 250;
       this.setHealth(true);

@@ -68,5 +68,7 @@ export interface CacheSchemas {
             /** Entries removed from the shared Redis cache (absent without gateway.redis). */
             redis?: number;
         };
+        /** True: the nodes sharing this node's Postgres store were told, and each purges its memory caches as the notice arrives (their counts are not in `removed`). False: no other node can share this store (SQLite, or a config file). */
+        other_nodes_notified: boolean;
     };
 }
