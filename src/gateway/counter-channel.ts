@@ -3,6 +3,7 @@
 // same turn of a worker's event loop travel together in one IPC message each way, so under load
 // the cost per request is a small share of one message rather than a round trip each.
 import { localQuotaCounter, localRateCounter } from '../store/counters/local.ts';
+import { TurnBatch } from './turn-batch.ts';
 import type { QuotaAsk, QuotaCounter, QuotaDecision, RateCounter, RateDecision, RateWindow } from '../store/counters/ports.ts';
 
 export type CountRequest =
@@ -28,9 +29,8 @@ interface Pending {
 export class SupervisorCounters implements RateCounter, QuotaCounter {
   private readonly send: (m: CountMessage) => boolean;
   private readonly pending = new Map<number, Pending>();
-  private batch: CountRequest[] = [];
+  private readonly batch = new TurnBatch<CountRequest>((batch) => this.flush(batch));
   private nextId = 0;
-  private flushScheduled = false;
   private readonly timeoutMs: number;
 
   constructor(send: (m: CountMessage) => boolean, opts: { timeoutMs?: number } = {}) {
@@ -69,18 +69,10 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
     return new Promise((resolve) => {
       this.pending.set(req.id, { resolve });
       this.batch.push(req);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // After the current poll phase: every request parsed in this turn joins the batch.
-        setImmediate(() => this.flush());
-      }
     });
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.batch;
-    this.batch = [];
+  private flush(batch: CountRequest[]): void {
     const sent = this.send({ type: 'portcullis:count', batch });
     const fail = (error: string) => {
       for (const req of batch) {

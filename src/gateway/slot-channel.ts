@@ -6,6 +6,7 @@
 import { noRejections, type LimiterSettings, type Rejection, type WaitResult } from '../plugins/concurrency-limit/limiter.ts';
 import { LIMITERS, type LimiterRegistry } from '../plugins/concurrency-limit/registry.ts';
 import type { Claim, SlotCounts, SlotSource } from '../plugins/concurrency-limit/slots.ts';
+import { TurnBatch } from './turn-batch.ts';
 
 export type SlotOp =
   | { readonly id: number; readonly op: 'claim'; readonly key: string; readonly fingerprint: string; readonly settings: LimiterSettings }
@@ -73,9 +74,8 @@ export class SupervisorSlots implements SlotSource {
   private readonly claims = new Map<number, RemoteClaim>();
   private readonly counts = new Map<string, KeyCounts>();
   private readonly rejections = new Map<string, Record<Rejection, number>>();
-  private ops: SlotOp[] = [];
+  private readonly ops = new TurnBatch<SlotOp>((ops) => this.flush(ops));
   private nextId = 0;
-  private flushScheduled = false;
   private readonly answerTimeoutMs: number;
 
   constructor(send: (m: SlotMessage) => boolean, opts: { answerTimeoutMs?: number } = {}) {
@@ -90,7 +90,7 @@ export class SupervisorSlots implements SlotSource {
     if (rejected === undefined) this.rejections.set(key, (rejected = noRejections()));
     const claim = new RemoteClaim(this, ++this.nextId, counts, rejected, settings.queueTimeoutMs);
     this.claims.set(claim.id, claim);
-    this.push({ id: claim.id, op: 'claim', key, fingerprint, settings });
+    this.ops.push({ id: claim.id, op: 'claim', key, fingerprint, settings });
     return claim;
   }
 
@@ -101,7 +101,7 @@ export class SupervisorSlots implements SlotSource {
     if (state === HOLDING) claim.counts.inFlight--;
     // Asking or queued: the client left before its slot came. The supervisor frees whatever it
     // holds for this claim (a queue place, or a slot granted in the meantime).
-    this.push({ id: claim.id, op: 'release' });
+    this.ops.push({ id: claim.id, op: 'release' });
     if (state !== HOLDING) claim.finish('cancelled');
   }
 
@@ -135,7 +135,7 @@ export class SupervisorSlots implements SlotSource {
     if (claim.state !== ASKING && claim.state !== QUEUED) return;
     this.end(claim);
     claim.rejected.unanswered++;
-    this.push({ id: claim.id, op: 'release' });
+    this.ops.push({ id: claim.id, op: 'release' });
     claim.finish('unanswered');
   }
 
@@ -146,18 +146,7 @@ export class SupervisorSlots implements SlotSource {
     this.claims.delete(claim.id);
   }
 
-  private push(op: SlotOp): void {
-    this.ops.push(op);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // After the current poll phase: every claim and release of this turn joins the message.
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const ops = this.ops;
-    this.ops = [];
+  private flush(ops: SlotOp[]): void {
     const claimed = ops.filter((op) => op.op === 'claim').map((op) => op.id);
     if (!this.send({ type: 'portcullis:slots', ops })) {
       for (const id of claimed) { const c = this.claims.get(id); if (c !== undefined) this.unanswered(c); }
@@ -194,8 +183,7 @@ export class NodeSlots {
   /** Claims by worker, then by the worker's claim id. */
   private readonly byWorker = new Map<number, Map<number, Claim>>();
   /** Answers that came later (a queued claim's slot or timeout), by worker, sent once per turn. */
-  private readonly later = new Map<number, { reply: (m: SlottedMessage) => void; answers: { id: number; answer: SlotAnswer }[] }>();
-  private flushScheduled = false;
+  private readonly later = new Map<number, TurnBatch<{ id: number; answer: SlotAnswer }>>();
 
   constructor(registry: LimiterRegistry = LIMITERS) {
     this.registry = registry;
@@ -251,15 +239,8 @@ export class NodeSlots {
   private answerLater(worker: number, reply: (m: SlottedMessage) => void, id: number, answer: SlotAnswer): void {
     if (!this.byWorker.has(worker)) return;
     let out = this.later.get(worker);
-    if (out === undefined) this.later.set(worker, (out = { reply, answers: [] }));
-    out.answers.push({ id, answer });
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      for (const { reply: send, answers } of this.later.values()) send({ type: 'portcullis:slotted', answers });
-      this.later.clear();
-    });
+    if (out === undefined) this.later.set(worker, (out = new TurnBatch((answers) => { if (this.byWorker.has(worker)) reply({ type: 'portcullis:slotted', answers }); })));
+    out.push({ id, answer });
   }
 }
 
