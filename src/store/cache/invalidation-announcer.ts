@@ -2,19 +2,24 @@
 // nodes sharing its Postgres store, so that their memory caches drop the same keys. Keys are
 // gathered for a few milliseconds and sent together: a burst of writes costs one NOTIFY, not one
 // per request. Nothing waits for it: a store that cannot be reached costs a log line, not a request.
-import type { Logger } from '../../telemetry/logger.ts';
 import type { Store } from '../ports.ts';
+
+/** Where the announcer says it could not reach the store (the node's logger). */
+export interface AnnouncerLog {
+  warn(fields: object, msg: string): void;
+  info(fields: object, msg: string): void;
+}
 
 export class InvalidationAnnouncer {
   readonly #store: Pick<Store, 'announceCachePurge'>;
   readonly #origin: string;
-  readonly #logger: Pick<Logger, 'warn' | 'info'>;
+  readonly #logger: AnnouncerLog;
   readonly #delayMs: number;
   #keys = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #failing = false;
 
-  constructor(store: Pick<Store, 'announceCachePurge'>, origin: string, logger: Pick<Logger, 'warn' | 'info'>, delayMs = 5) {
+  constructor(store: Pick<Store, 'announceCachePurge'>, origin: string, logger: AnnouncerLog, delayMs = 5) {
     this.#store = store;
     this.#origin = origin;
     this.#logger = logger;

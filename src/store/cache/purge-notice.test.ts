@@ -38,7 +38,7 @@ test('invalidations are gathered and sent together; a failing store is logged on
   let up = true;
   const logs: string[] = [];
   const store = { announceCachePurge: async (n: CachePurgeNotice) => { if (!up) throw new Error('down'); sent.push(n); return true; } };
-  const announcer = new InvalidationAnnouncer(store, 'me', { warn: (_o: object, msg: string) => logs.push(`warn ${msg}`), info: (_o: object, msg: string) => logs.push(`info ${msg}`) } as never, 1);
+  const announcer = new InvalidationAnnouncer(store, 'me', { warn: (_o: object, msg: string) => logs.push(`warn ${msg}`), info: (_o: object, msg: string) => logs.push(`info ${msg}`) }, 1);
   announcer.add('GET h/a');
   announcer.add('GET h/b');
   announcer.add('GET h/a');
