@@ -161,6 +161,41 @@ test('every target open: fast 503 with Retry-After; a target taken out by health
   assert.equal(a.received.length, 2);
 });
 
+/** The workers that answered requests with this status (from their access log lines). */
+function workersAnswering(gw: GatewayProcess, status: number, pathPrefix: string): Set<number> {
+  const workers = new Set<number>();
+  for (const line of gw.output().split('\n')) {
+    if (!line.includes('"log":"access"')) continue;
+    const e = JSON.parse(line) as { worker: number; status: number; path: string };
+    if (e.status === status && e.path.startsWith(pathPrefix)) workers.add(e.worker);
+  }
+  return workers;
+}
+
+test('three workers share verdicts: when one opens the breaker every worker answers at once, and its probe closes it for all', async (t) => {
+  const up = await flakyUpstream(t);
+  const gw = await gateway(t, config([up.url], { min_requests: 3, failure_ratio: 0.5, cooldown_ms: 1500, half_open_max_probes: 1, half_open_successes: 1 }), 3);
+  up.mode.status = 503;
+  await waitFor(async () => (await get(`${gw.url}/x`)).headers['content-type'] === 'application/problem+json', 10_000, 'a worker to open its breaker');
+  const forwarded = up.received.length;
+  // The verdict reaches the other workers through the supervisor.
+  await new Promise((r) => setTimeout(r, 200));
+  // Bursts on new connections until more than one worker has answered.
+  for (let burst = 0; burst < 8 && workersAnswering(gw, 503, '/open/').size < 2; burst++) {
+    const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => get(`${gw.url}/open/${burst}-${i}`)));
+    for (const r of replies) assert.equal(r.headers['content-type'], 'application/problem+json', `forwarded instead of refused: ${r.status} ${r.body}`);
+  }
+  assert.ok(workersAnswering(gw, 503, '/open/').size >= 2, 'the refusals came from more than one worker');
+  assert.equal(up.received.length, forwarded, 'no worker forwarded anything once one had opened the breaker');
+
+  up.mode.status = 200;
+  await waitFor(async () => (await get(`${gw.url}/probe`)).status === 200, 10_000, 'a probe to close the breaker');
+  await new Promise((r) => setTimeout(r, 200));
+  const after = await Promise.all(Array.from({ length: 12 }, (_, i) => get(`${gw.url}/closed/${i}`)));
+  assert.deepEqual(after.map((r) => r.status), Array.from({ length: 12 }, () => 200), 'closed on every worker');
+  assert.ok(workersAnswering(gw, 200, '/closed/').size >= 1);
+});
+
 test('the admin endpoint lists the breakers of both worker processes', async (t) => {
   const up = await flakyUpstream(t);
   const gw = await gateway(t, config([up.url], { min_requests: 1000 }), 2);

@@ -126,6 +126,9 @@ export class ClusterGateway implements GatewayRole {
         if (typeof m.key !== 'string') return;
         for (const other of this.live()) if (other.worker !== worker) this.send(other.worker, { type: 'portcullis:cache-invalidate', key: m.key });
         this.opts.onInvalidate?.(m.key);
+      } else if (m.type === 'portcullis:breaker-verdict') {
+        // A worker's breaker opened or closed on its traffic: the node's other workers follow.
+        for (const other of this.live()) if (other.worker !== worker) this.send(other.worker, { type: 'portcullis:breaker-verdict', verdict: m.verdict });
       } else if (m.type === 'portcullis:revoke') this.revoke(worker, m.id, m.token);
       else if (m.type === 'portcullis:usage' && Array.isArray(m.rows)) this.opts.onUsage?.(m.rows.filter(isUsageRow));
     });

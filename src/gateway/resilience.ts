@@ -1,7 +1,8 @@
 // The gateway's side of the circuit-breaker and concurrency-limit plugins, whose state lives in
 // each process: drop what a new config no longer has, turn breaker transitions into metrics and
-// log lines, and report breakers to the supervisor (admin API).
-import { BREAKERS, type BreakerReport } from '../plugins/circuit-breaker/registry.ts';
+// log lines, share breaker verdicts with the node's other workers, and report breakers to the
+// supervisor (admin API).
+import { BREAKERS, BreakerRegistry, type BreakerReport, type BreakerVerdict } from '../plugins/circuit-breaker/registry.ts';
 import { STATE_NAMES } from '../plugins/circuit-breaker/breaker.ts';
 import { slotSource } from '../plugins/concurrency-limit/slots.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -28,10 +29,12 @@ let watching = false;
 export function watchResilience(logger: Logger): void {
   if (watching) return;
   watching = true;
-  BREAKERS.onTransition((entry, from, to, now) => {
+  BREAKERS.onTransition((entry, from, to, now, adopted) => {
     const target = entry.target === undefined ? '' : labelOf(entry.target);
-    breakerTransitions.labels(entry.service, target, STATE_NAMES[to]).inc();
     const fields = { service: entry.service, target: target || undefined, from: STATE_NAMES[from], to: STATE_NAMES[to], ...(to === 2 ? { retry_in_ms: entry.breaker.retryInMs(now) } : {}) };
+    // Another worker's verdict: that worker counted and logged the change already.
+    if (adopted) return logger.debug(fields, `circuit breaker ${STATE_NAMES[to]} (another worker's verdict)`);
+    breakerTransitions.labels(entry.service, target, STATE_NAMES[to]).inc();
     if (to === 2) logger.warn(fields, 'circuit breaker opened');
     else logger.info(fields, `circuit breaker ${STATE_NAMES[to]}`);
   });
@@ -72,6 +75,19 @@ export function retainResilience(runtime: GatewayRuntime): void {
   for (const route of runtime.snapshot.routes) if (route.chains.plugins.includes(BREAKER_PLUGIN)) services.add(route.service.name);
   BREAKERS.retainOnly(services, runtime.healthKeys);
   slotSource().dropIdle();
+}
+
+/** A gateway worker announces its breakers' own openings and closings to the node's other workers. */
+export function shareBreakerVerdicts(send: (verdict: BreakerVerdict) => void): void {
+  BREAKERS.onTransition((entry, _from, to, _now, adopted) => {
+    const verdict = BreakerRegistry.verdictOf(entry, to, adopted);
+    if (verdict !== undefined) send(verdict);
+  });
+}
+
+/** Another worker's verdict, as the supervisor relays it. */
+export function adoptBreakerVerdict(verdict: BreakerVerdict): void {
+  BREAKERS.adopt(verdict, Date.now());
 }
 
 /** Every breaker of this process, for the admin API. */

@@ -6,8 +6,8 @@ import { BUNDLED_CATALOG } from '../plugins/index.ts';
 import { createLogger, flushLogger } from '../telemetry/logger.ts';
 import { collectProcessMetrics } from '../telemetry/metrics.ts';
 import { Gateway } from './gateway.ts';
-import type { FromWorker, ToWorker } from './ipc.ts';
-import { breakerReport } from './resilience.ts';
+import { isBreakerVerdict, type FromWorker, type ToWorker } from './ipc.ts';
+import { adoptBreakerVerdict, breakerReport, shareBreakerVerdicts } from './resilience.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
 import { SupervisorCounters } from './counter-channel.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
@@ -38,6 +38,8 @@ const controlNumbers = new SupervisorControlNumbers((m) => process.connected && 
 installControlNumbers(controlNumbers);
 // An unsafe request's invalidation must reach the copies the other workers' memory caches hold.
 relayMemoryInvalidations((key) => { if (process.connected) send({ type: 'portcullis:cache-invalidate', key }); });
+// A breaker that opens (or closes) on this worker's traffic opens (closes) on the others too.
+shareBreakerVerdicts((verdict) => { if (process.connected) send({ type: 'portcullis:breaker-verdict', verdict }); });
 
 // Revocations go to the supervisor, which holds the store; each waits for its answer.
 const pendingRevocations = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
@@ -109,6 +111,9 @@ process.on('message', async (raw: unknown) => {
       send({ type: 'portcullis:cache-purged', id: m.id, removed });
       break;
     }
+    case 'portcullis:breaker-verdict':
+      if (isBreakerVerdict(m.verdict)) adoptBreakerVerdict(m.verdict);
+      break;
     case 'portcullis:cache-invalidate':
       void purgeMemoryStores({ key: m.key });
       break;

@@ -1,7 +1,10 @@
 // One circuit breaker: closed → open when the failure ratio over a rolling window crosses the
 // threshold; open → half-open after a cool-down; half-open lets a few probes through and closes
 // after enough successes, or opens again (with a longer cool-down, if configured) on a failure.
-// Pure: the clock is passed in, so every transition is testable without waiting.
+// Another worker's verdict can be adopted (adopt): its breaker opened, so this one opens until the
+// same time plus a grace, in which the worker that opened it probes first; or its probes closed
+// it, so this one closes too. Pure: the clock is passed in, so every transition is testable
+// without waiting.
 import { OUTCOME_FAILURE, OUTCOME_SUCCESS, type Outcome } from '../../core/pipeline/upstream-guard.ts';
 
 export const CLOSED = 0;
@@ -12,6 +15,13 @@ export const STATE_NAMES = ['closed', 'half-open', 'open'] as const;
 
 /** Window buckets: the window rolls off one tenth at a time. */
 const BUCKETS = 10;
+
+/**
+ * A breaker opened by another worker's verdict waits this much longer than that worker before it
+ * probes: the worker that opened it probes first, and its verdict (closed, or open again) usually
+ * arrives within the grace. Probing then costs the node one worker's probes, not every worker's.
+ */
+export const FOLLOWER_GRACE_MS = 1000;
 
 export interface BreakerSettings {
   readonly failureRatio: number;
@@ -31,7 +41,8 @@ export const REFUSED = -1;
 /** A permit taken while closed: its outcome goes into the window. */
 export const CLOSED_PERMIT = 0;
 
-export type TransitionListener = (breaker: CircuitBreaker, from: BreakerState, to: BreakerState, now: number) => void;
+/** `adopted`: the change follows another worker's verdict, not this breaker's own traffic. */
+export type TransitionListener = (breaker: CircuitBreaker, from: BreakerState, to: BreakerState, now: number, adopted: boolean) => void;
 
 export interface BreakerView {
   readonly state: (typeof STATE_NAMES)[number];
@@ -110,6 +121,26 @@ export class CircuitBreaker {
     }
   }
 
+  /** When this open breaker's cool-down ends (ms since the epoch); its current cool-down (ms). */
+  get retryAtMs(): number { return this.retryAt; }
+  get cooldownMs(): number { return this.cooldown; }
+
+  /**
+   * Another worker's verdict on the same upstream: `open` until `retryAt` (plus the follower's
+   * grace), with that cool-down; or `closed` (its probes succeeded). An open verdict never
+   * shortens an opening this breaker already has.
+   */
+  adopt(verdict: 'open' | 'closed', now: number, retryAt = 0, cooldownMs = this.cooldown): void {
+    if (verdict === 'closed') {
+      if (this.current !== CLOSED) this.close(now, true);
+      return;
+    }
+    const until = retryAt + FOLLOWER_GRACE_MS;
+    if (until <= now || (this.current === OPEN && this.retryAt >= until)) return;
+    this.cooldown = cooldownMs;
+    this.open(now, until, true);
+  }
+
   /** Milliseconds until an open breaker lets probes through (0 when not open). */
   retryInMs(now: number): number {
     return this.state(now) === OPEN ? this.retryAt - now : 0;
@@ -166,15 +197,15 @@ export class CircuitBreaker {
     this.totalFailures = 0;
   }
 
-  private open(now: number): void {
+  private open(now: number, retryAt = now + this.cooldown, adopted = false): void {
     const from = this.current;
     this.current = OPEN;
     this.openedAt = now;
-    this.retryAt = now + this.cooldown;
+    this.retryAt = retryAt;
     this.probes = 0;
     this.probeSuccesses = 0;
     this.resetWindow();
-    this.onTransition?.(this, from, OPEN, now);
+    this.onTransition?.(this, from, OPEN, now, adopted);
   }
 
   private halfOpen(now: number): void {
@@ -182,16 +213,17 @@ export class CircuitBreaker {
     this.generation++;
     this.probes = 0;
     this.probeSuccesses = 0;
-    this.onTransition?.(this, OPEN, HALF_OPEN, now);
+    this.onTransition?.(this, OPEN, HALF_OPEN, now, false);
   }
 
-  private close(now: number): void {
+  private close(now: number, adopted = false): void {
+    const from = this.current;
     this.current = CLOSED;
     this.cooldown = this.settings.cooldownMs;
     this.probes = 0;
     this.probeSuccesses = 0;
     this.resetWindow();
     this.head = Math.floor(now / this.bucketMs);
-    this.onTransition?.(this, HALF_OPEN, CLOSED, now);
+    this.onTransition?.(this, from, CLOSED, now, adopted);
   }
 }

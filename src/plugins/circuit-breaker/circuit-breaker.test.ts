@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OUTCOME_FAILURE, OUTCOME_NONE, OUTCOME_SUCCESS } from '../../core/pipeline/upstream-guard.ts';
 import { compileConf, fakeContext } from '../test-helpers.ts';
-import { CircuitBreaker, CLOSED, CLOSED_PERMIT, HALF_OPEN, OPEN, REFUSED, STATE_NAMES, type BreakerSettings } from './breaker.ts';
+import { CircuitBreaker, CLOSED, CLOSED_PERMIT, FOLLOWER_GRACE_MS, HALF_OPEN, OPEN, REFUSED, STATE_NAMES, type BreakerSettings } from './breaker.ts';
 import type { BreakerGuard } from './guard.ts';
 import { circuitBreaker } from './plugin.ts';
 import { BreakerRegistry, BREAKERS } from './registry.ts';
@@ -199,3 +199,47 @@ function fakeContextFor(service: string) {
   (ctx as { serviceName: string }).serviceName = service;
   return ctx;
 }
+
+test('another worker\'s verdicts: open until its retry time plus the follower grace, closed when its probes succeeded', () => {
+  const log: string[] = [];
+  const b = new CircuitBreaker(SETTINGS, (_b, from, to, now, adopted) => log.push(`${STATE_NAMES[from]}→${STATE_NAMES[to]}@${now}${adopted ? ' (adopted)' : ''}`));
+  b.adopt('open', 100, 1100, 1000);
+  assert.equal(b.state(100), OPEN);
+  assert.equal(b.acquire(200), REFUSED);
+  assert.equal(b.state(1100 + FOLLOWER_GRACE_MS - 1), OPEN, 'the worker that opened it probes first');
+  b.adopt('open', 150, 600, 1000);
+  assert.equal(b.retryAtMs, 1100 + FOLLOWER_GRACE_MS, 'an earlier verdict never shortens the opening');
+  b.adopt('closed', 1500);
+  assert.equal(b.state(1500), CLOSED);
+  assert.equal(b.acquire(1501), CLOSED_PERMIT);
+  assert.deepEqual(log, ['closed→open@100 (adopted)', 'open→closed@1500 (adopted)']);
+  // Without a verdict in time, it probes by itself after the grace.
+  b.adopt('open', 2000, 3000, 1000);
+  assert.equal(b.state(3000 + FOLLOWER_GRACE_MS), HALF_OPEN);
+  assert.ok(b.acquire(3000 + FOLLOWER_GRACE_MS) > 0, 'a probe permit');
+  // A verdict whose time has passed changes nothing.
+  const fresh = breaker().b;
+  fresh.adopt('open', 10_000, 5000, 1000);
+  assert.equal(fresh.state(10_000), CLOSED);
+});
+
+test('registry: own openings and closings become verdicts; adopted ones do not; verdicts reach breakers made later', () => {
+  const registry = new BreakerRegistry();
+  const verdicts: unknown[] = [];
+  registry.onTransition((entry, _from, to, _now, adopted) => { const v = BreakerRegistry.verdictOf(entry, to, adopted); if (v) verdicts.push(v); });
+  const group = registry.group('svc', 'fp', SETTINGS, 'both');
+  const target = group.target('http://a:1')!;
+  const now = Date.now();
+  for (let i = 0; i < 4; i++) call(target, false, now);
+  assert.deepEqual(verdicts, [{ service: 'svc', fingerprint: 'fp', target: 'http://a:1', verdict: 'open', retryAt: now + 1000, cooldownMs: 1000 }]);
+
+  registry.adopt({ service: 'svc', fingerprint: 'fp', target: null, verdict: 'open', retryAt: now + 5000, cooldownMs: 5000 }, now);
+  assert.equal(group.serviceBreaker!.state(now), OPEN, 'the service breaker adopted it');
+  assert.equal(verdicts.length, 1, 'an adopted change is not announced again');
+  registry.adopt({ service: 'svc', fingerprint: 'other config', target: 'http://b:1', verdict: 'open', retryAt: now + 5000, cooldownMs: 5000 }, now);
+  registry.adopt({ service: 'svc', fingerprint: 'fp', target: 'http://b:1', verdict: 'open', retryAt: now + 5000, cooldownMs: 5000 }, now);
+  assert.equal(group.target('http://b:1')!.state(now), OPEN, 'a breaker made after the verdict starts open');
+  registry.adopt({ service: 'svc', fingerprint: 'fp', target: 'http://c:1', verdict: 'open', retryAt: now + 5000, cooldownMs: 5000 }, now);
+  registry.adopt({ service: 'svc', fingerprint: 'fp', target: 'http://c:1', verdict: 'closed', retryAt: 0, cooldownMs: 0 }, now);
+  assert.equal(group.target('http://c:1')!.state(now), CLOSED, 'a closed verdict cancels the kept one');
+});
