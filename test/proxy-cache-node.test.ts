@@ -25,8 +25,13 @@ test('proxy-cache on a node with two workers: no cross-consumer leaks; purge by 
     const who = String(req.headers['x-consumer-username'] ?? 'nobody');
     const isPublic = path.startsWith('/api/public');
     const body = isPublic ? `public ${n}` : `data of ${who} ${n}`;
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'cache-control': isPublic ? 'public, max-age=300' : 'max-age=300', 'cache-tag': `all, ${path.split('/')[2]}` });
-    res.end(body);
+    const answer = () => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'cache-control': isPublic ? 'public, max-age=300' : 'max-age=300', 'cache-tag': `all, ${path.split('/')[2]}` });
+      res.end(body);
+    };
+    // A slow upstream, so that concurrent misses overlap.
+    if (path.startsWith('/open/slow')) setTimeout(answer, 400);
+    else answer();
   });
   t.after(() => up.close());
   const node = await spawnNode({ db: `sqlite:${join(dir, 'p.db')}`, workers: 2, t });
@@ -129,6 +134,21 @@ test('proxy-cache on a node with two workers: no cross-consumer leaks; purge by 
       return workersOf(answered).size === 2;
     }, 30_000, 'both workers answered after the POST');
     assert.deepEqual(stale, [], 'no worker served what it had stored before the POST');
+  });
+
+  await t.test('concurrent misses on both workers: one upstream request for the node, every client gets its response', async () => {
+    // Bursts on new connections until one reached both workers (the kernel picks who accepts).
+    for (let burst = 0; burst < 8; burst++) {
+      const path = `/open/slow-${burst}`;
+      const replies = await Promise.all(Array.from({ length: 40 }, () => call(node, path)));
+      assert.equal(counts.get(path), 1, `${path}: one upstream request for ${replies.length} concurrent misses`);
+      for (const r of replies) assert.equal(r.body, 'data of nobody 1');
+      const statuses = replies.map((r) => String(r.headers['cache-status']));
+      assert.equal(statuses.filter((s) => /stored/.test(s)).length, 1, 'one leader stored it');
+      assert.ok(statuses.every((s) => /stored|collapsed|hit/.test(s)), statuses.join(' | '));
+      if (workersOf(new Set(replies.map((r) => String(r.headers['x-request-id'])))).size === 2) return;
+    }
+    assert.fail('no burst reached both workers');
   });
 
   await t.test('purge needs the admin role and exactly one selector', async () => {

@@ -10,6 +10,7 @@ import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
 import { answerCounts } from './counter-channel.ts';
 import { answerReservation, isReserveMessage } from './control-number-channel.ts';
 import { isSlotMessage, NodeSlots } from './slot-channel.ts';
+import { isFlightRequest, NodeFlightRegistry } from './flight-channel.ts';
 import type { HealthRegistry } from './health/registry.ts';
 import type { GatewayRole, WorkerBreakers } from './role.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
@@ -52,6 +53,8 @@ export class ClusterGateway implements GatewayRole {
   private stopping = false;
   /** The node's concurrency-limit slots, claimed by every worker. */
   private readonly concurrency = new NodeSlots();
+  /** The node's cache misses in progress: one leader per key among the workers. */
+  private readonly flights = new NodeFlightRegistry();
   port = 0;
 
   constructor(opts: ClusterOptions) {
@@ -118,6 +121,8 @@ export class ClusterGateway implements GatewayRole {
       } else if (m.type === 'portcullis:slots') {
         // Concurrency caps of the whole node are kept here, in one place.
         if (isSlotMessage(m)) this.concurrency.handle(worker.id, m, (a) => this.send(worker, a));
+      } else if (m.type === 'portcullis:flight-join' || m.type === 'portcullis:flight-done') {
+        if (isFlightRequest(m)) this.flights.handle(worker.id, m, (a) => this.send(worker, a));
       } else if (m.type === 'portcullis:edi-reserve') {
         // EDI control number blocks: every worker's come from the node's one source.
         if (isReserveMessage(m)) void answerReservation(m).then((a) => this.send(worker, a));
@@ -135,6 +140,7 @@ export class ClusterGateway implements GatewayRole {
     worker.once('exit', (code, signal) => {
       // What it held of the node's concurrency caps goes back to the other workers.
       this.concurrency.workerGone(worker.id);
+      this.flights.workerGone(worker.id);
       if (this.stopping || slot.worker !== worker) return;
       const now = Date.now();
       slot.restarts = slot.restarts.filter((t) => now - t < 60_000);

@@ -4,6 +4,7 @@ import type { AuthServerControl } from './auth-server/endpoints.ts';
 import type { CountedMessage, CountMessage } from './counter-channel.ts';
 import type { ReservedMessage, ReserveMessage } from './control-number-channel.ts';
 import type { SlotMessage, SlottedMessage } from './slot-channel.ts';
+import type { FlightAnswer, FlightRequest } from './flight-channel.ts';
 import type { BreakerReport, BreakerVerdict } from '../plugins/circuit-breaker/registry.ts';
 import type { PurgeRequest } from '../store/cache/ports.ts';
 import type { UsageRow } from '../telemetry/usage/aggregate.ts';
@@ -18,6 +19,7 @@ export type ToWorker =
   | { type: 'portcullis:revoked'; id: number; ok: boolean; error?: string }
   | CountedMessage
   | SlottedMessage
+  | FlightAnswer
   | ReservedMessage
   | { type: 'portcullis:breakers'; id: number }
   | { type: 'portcullis:cache-purge'; id: number; request: PurgeRequest }
@@ -34,6 +36,7 @@ export type FromWorker =
   | { type: 'portcullis:revoke'; id: number; token: RevokedToken }
   | CountMessage
   | SlotMessage
+  | FlightRequest
   | ReserveMessage
   | { type: 'portcullis:breaker-report'; id: number; breakers: BreakerReport[] }
   | { type: 'portcullis:cache-purged'; id: number; removed: number }

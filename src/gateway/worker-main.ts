@@ -13,6 +13,8 @@ import { SupervisorCounters } from './counter-channel.ts';
 import { installLocalCounters } from '../store/counters/local.ts';
 import { SupervisorControlNumbers } from './control-number-channel.ts';
 import { SupervisorSlots } from './slot-channel.ts';
+import { SupervisorFlights } from './flight-channel.ts';
+import { installNodeFlights } from '../plugins/proxy-cache/node-flights.ts';
 import { installSlotSource } from '../plugins/concurrency-limit/slots.ts';
 import { installControlNumbers } from '../store/counters/control-numbers.ts';
 import { purgeMemoryStores, relayMemoryInvalidations } from '../store/cache/memory.ts';
@@ -33,6 +35,9 @@ installLocalCounters({ rate: counters, quota: counters });
 // Concurrency caps hold for the node: slots are claimed from the supervisor's limiters.
 const slots = new SupervisorSlots((m) => process.connected && process.send !== undefined && process.send(m));
 installSlotSource(slots);
+// Cache misses for one key are fetched once for the node: the supervisor names the leader.
+const flights = new SupervisorFlights((m) => process.connected && process.send !== undefined && process.send(m));
+installNodeFlights(flights);
 // EDI control numbers come in blocks from the supervisor's sequences (the store's in store mode).
 const controlNumbers = new SupervisorControlNumbers((m) => process.connected && process.send !== undefined && process.send(m));
 installControlNumbers(controlNumbers);
@@ -92,6 +97,9 @@ process.on('message', async (raw: unknown) => {
       break;
     case 'portcullis:slotted':
       slots.receive(m);
+      break;
+    case 'portcullis:flight-answer':
+      flights.receive(m);
       break;
     case 'portcullis:edi-reserved':
       controlNumbers.receive(m);

@@ -3,7 +3,8 @@
 // upstream-request (after every access check, so hits count against rate limits): look the
 //   request up; a usable entry answers (a hit, or stale-while-revalidate with a background
 //   refresh); a stale one with a validator turns the request into a conditional one; a miss
-//   either joins an in-flight request for the same key (coalescing) or leads one.
+//   either joins an in-flight request for the same key (coalescing) or leads one; a worker's
+//   leader asks the node whether another worker fetches it already (node-flights.ts).
 // upstream-response: a 304 to our conditional request answers with the refreshed entry; a 5xx
 //   may answer with a stale entry (stale-if-error); a storable response asks for its body
 //   (ResponseView.bodyTap) and is stored when it is complete; unsafe methods invalidate.
@@ -21,6 +22,7 @@ import { baseKey, keyQuery, partitionOf, uriKey, type KeySettings } from './key.
 import { countBackendError, countEvictions, countOutcome, countStored, trackMemoryBytes } from './metrics.ts';
 import { parseCacheControl, requestDirectives, staleIfErrorAllows, storability, varyNames, varyValues, verdict, type HeuristicSettings, type NotStorable, type RequestDirectives } from './rfc.ts';
 import { ProxyCacheSchema } from './schema.ts';
+import { nodeFlights, type SharedEntry } from './node-flights.ts';
 
 const VAR = 'proxy-cache';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -75,6 +77,8 @@ class RequestState {
   entry: Entry | undefined;
   entryKey = '';
   flight: Flight | undefined;
+  /** The node-wide flight this request leads (its outcome goes to the other workers' followers). */
+  nodeFlight: string | undefined;
   /** A waiter released by its leader (Cache-Status `collapsed` still applies to nobody: it went forward). */
   state: InstanceState | undefined;
 }
@@ -137,7 +141,12 @@ function addCacheStatus(res: ResponseView, value: string): void {
   res.headers['cache-status'] = prev === undefined ? value : `${headerText(prev)}, ${value}`;
 }
 
-function settle(st: RequestState, result: FlightResult | undefined): void {
+function settle(st: RequestState, result: FlightResult | undefined, shared?: SharedEntry): void {
+  const lead = st.nodeFlight;
+  if (lead !== undefined) {
+    st.nodeFlight = undefined;
+    nodeFlights().done(lead, result === undefined ? undefined : shared);
+  }
   const flight = st.flight;
   if (flight === undefined || flight.settled) return;
   flight.settled = true;
@@ -323,13 +332,37 @@ function decide(ctx: RequestContext, conf: ProxyCacheConf, base: string, partiti
       return serve(r.entry, ctx.headers, Date.now(), `portcullis; fwd=${st.fwd}; fwd-status=${r.entry.meta.status}; collapsed; ttl=${ttlOf(r.entry.meta, Date.now())}`);
     });
   }
-  if (ctx.method === 'GET') {
-    let resolve!: (r: FlightResult | undefined) => void;
-    const promise = new Promise<FlightResult | undefined>((r) => { resolve = r; });
-    st.flight = { key: flightKey, promise, resolve, settled: false };
-    flights.set(flightKey, st.flight);
+  if (ctx.method !== 'GET') return undefined;
+  let resolve!: (r: FlightResult | undefined) => void;
+  const promise = new Promise<FlightResult | undefined>((r) => { resolve = r; });
+  st.flight = { key: flightKey, promise, resolve, settled: false };
+  flights.set(flightKey, st.flight);
+  // This worker leads; the node's other workers may be fetching the same already.
+  const nodeKey = `${conf.id}\n${flightKey}`;
+  return then(nodeFlights().join(nodeKey), (joined) => {
+    if (joined === 'lead') { st.nodeFlight = nodeKey; return undefined; }
+    if (joined === undefined) return undefined; // the other worker got nothing storable: fetch
+    const shared = keepShared(conf, joined);
+    const result = { entry: shared, varyValues: joined.varyValues };
+    // This worker's own waiters check their Vary values themselves.
+    settle(st, result);
+    if (joined.meta.vary !== undefined && varyValues(joined.meta.vary, ctx.headers) !== joined.varyValues) return undefined;
+    ctx.vars[VAR] = undefined;
+    countOutcome(ctx.serviceName, 'collapsed');
+    const at = Date.now();
+    return serve(shared, ctx.headers, at, `portcullis; fwd=${st.fwd}; fwd-status=${shared.meta.status}; collapsed; ttl=${ttlOf(shared.meta, at)}`);
+  });
+}
+
+/** Another worker's stored response: a copy in this worker's memory cache too (Redis has it already). */
+function keepShared(conf: ProxyCacheConf, s: SharedEntry): Entry {
+  const entry: Entry = { meta: s.meta, body: s.body };
+  const store = conf.state.store;
+  if (store.kind === 'memory') {
+    if (s.meta.vary !== undefined) void store.set(s.primary, varyMarker(s.meta.vary, s.meta.public), s.ttlMs, s.meta.tags);
+    void store.set(s.key, entry, s.ttlMs, s.meta.tags);
   }
-  return undefined;
+  return entry;
 }
 
 function newState(ctx: RequestContext, conf: ProxyCacheConf, base: string, partition: string, dirs: RequestDirectives): RequestState {
@@ -381,7 +414,7 @@ function onResponse(ctx: RequestContext, conf: ProxyCacheConf): PluginResponse |
     limit: conf.maxEntry,
     complete(body: Buffer) {
       const stored = commit(ctx, conf, p, body);
-      settle(st, { entry: stored, varyValues: p.varyValues });
+      settle(st, { entry: stored, varyValues: p.varyValues }, { key: p.key, primary: p.primary, meta: p.meta, body, ttlMs: p.ttlMs, varyValues: p.varyValues });
     },
     abandoned() {
       settle(st, undefined);
