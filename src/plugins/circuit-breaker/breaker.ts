@@ -75,6 +75,8 @@ export class CircuitBreaker {
   private generation = 0;
   private probes = 0;
   private probeSuccesses = 0;
+  /** Open on another worker's verdict (it probes first), not on this breaker's own traffic. */
+  private following = false;
 
   constructor(settings: BreakerSettings, onTransition?: TransitionListener) {
     this.settings = settings;
@@ -137,6 +139,8 @@ export class CircuitBreaker {
     }
     const until = retryAt + FOLLOWER_GRACE_MS;
     if (until <= now || (this.current === OPEN && this.retryAt >= until)) return;
+    // Opened on its own traffic too (two workers at about the same time): it probes as planned.
+    if (this.current === OPEN && !this.following) return;
     this.cooldown = cooldownMs;
     this.open(now, until, true);
   }
@@ -200,6 +204,7 @@ export class CircuitBreaker {
   private open(now: number, retryAt = now + this.cooldown, adopted = false): void {
     const from = this.current;
     this.current = OPEN;
+    this.following = adopted;
     this.openedAt = now;
     this.retryAt = retryAt;
     this.probes = 0;

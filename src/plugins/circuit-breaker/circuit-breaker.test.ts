@@ -217,6 +217,11 @@ test('another worker\'s verdicts: open until its retry time plus the follower gr
   b.adopt('open', 2000, 3000, 1000);
   assert.equal(b.state(3000 + FOLLOWER_GRACE_MS), HALF_OPEN);
   assert.ok(b.acquire(3000 + FOLLOWER_GRACE_MS) > 0, 'a probe permit');
+  // Opened on its own traffic already: another worker's verdict does not make it wait longer.
+  const own = breaker({ minRequests: 1 }).b;
+  call(own, false, 5000);
+  own.adopt('open', 5001, 5500, 1000);
+  assert.equal(own.retryAtMs, 6000, 'it keeps its own cool-down and probes first');
   // A verdict whose time has passed changes nothing.
   const fresh = breaker().b;
   fresh.adopt('open', 10_000, 5000, 1000);
