@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { request, type ClientRequest, type ServerResponse } from 'node:http';
 import { spawnGateway, waitFor, type GatewayProcess } from './harness/gateway.ts';
 import { get, type Reply } from './harness/http-get.ts';
-import { refusedPort, startUpstream, type Upstream } from './harness/upstream.ts';
+import { startUpstream, type Upstream } from './harness/upstream.ts';
 
 /** An upstream that holds every request until told to answer; records the most it held at once. */
 async function slowUpstream(t: TestContext) {
@@ -35,8 +35,8 @@ async function gateway(t: TestContext, target: string, config: Record<string, un
   const gw = await spawnGateway({
     services: [{ name: 's', targets: [{ url: target }] }],
     routes: [{ name: 'r', service: 's', paths: ['/'], plugins: [{ name: 'concurrency-limit', config }] }],
-  // A fixed port with several workers: workers that replace killed ones listen where they did.
-  }, workers === 1 ? {} : { workers, port: await refusedPort() });
+  // Port 0 (chosen by the OS): workers that replace killed ones must listen where they did.
+  }, { workers });
   t.after(() => gw.stop());
   return gw;
 }
@@ -118,7 +118,8 @@ test('three workers: the cap holds for the node, not per worker; slots of killed
   }
   assert.ok(spread >= 2, 'no burst reached more than one worker');
 
-  // Every worker killed while requests hold both slots: the replacements find them free again.
+  // Every worker killed while requests hold both slots: the replacements listen on the same port
+  // (chosen by the OS at start) and find both slots free again.
   const holders = [get(`${gw.url}/slow/x`), get(`${gw.url}/slow/y`)];
   await waitFor(() => slow.held === 2, 5000, 'two requests holding the slots');
   const pids = execFileSync('pgrep', ['-P', String(gw.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);

@@ -22,6 +22,8 @@ interface WorkerSlot {
   worker: Worker | undefined;
   version: string | undefined;
   restarts: number[];
+  /** The port its worker was told to listen on (the key of the listening handle it shares). */
+  listenPort: number;
 }
 
 interface ClusterOptions {
@@ -80,7 +82,7 @@ export class ClusterGateway implements GatewayRole {
   }
 
   private newSlot(id: number): WorkerSlot {
-    const slot: WorkerSlot = { id, worker: undefined, version: undefined, restarts: [] };
+    const slot: WorkerSlot = { id, worker: undefined, version: undefined, restarts: [], listenPort: this.opts.port };
     this.slots.push(slot);
     return slot;
   }
@@ -105,8 +107,24 @@ export class ClusterGateway implements GatewayRole {
       const cleanup = () => { worker.off('message', onMessage); worker.off('exit', onExit); this.watch(slot, worker); };
       worker.on('message', onMessage);
       worker.once('exit', onExit);
-      worker.once('online', () => this.send(worker, { type: 'portcullis:start', config: this.config!, port: this.opts.port, host: this.opts.host, health: this.opts.health.snapshot() }));
+      worker.once('online', () => {
+        // Decided now, not at fork: workers killed together are all gone by the time it is online.
+        slot.listenPort = this.listenPort(slot);
+        this.send(worker, { type: 'portcullis:start', config: this.config!, port: slot.listenPort, host: this.opts.host, health: this.opts.health.snapshot() });
+      });
     });
+  }
+
+  /**
+   * The port a worker listens on. Workers share the primary's listening handle only when they ask
+   * for the same port: the one a listening worker asked for (the configured one, even 0). With
+   * port 0, once every worker has died the handle is gone, and asking for 0 again would bind a new
+   * random port: replacements then ask for the port the node has been serving on.
+   */
+  private listenPort(starting: WorkerSlot): number {
+    const holder = this.slots.find((s) => s !== starting && s.version !== undefined && s.worker !== undefined && !s.worker.isDead());
+    if (holder !== undefined) return holder.listenPort;
+    return this.port !== 0 ? this.port : this.opts.port;
   }
 
   /** Replaces a worker that dies while we are not stopping (backing off if it keeps dying). */
