@@ -522,7 +522,6 @@ export class Exchange implements AttemptOwner {
 
   // ---- answers and bookkeeping ---------------------------------------------------------
 
-
   private reply(r: PluginResponse): void {
     if (this.done || this.res.headersSent) return;
     if ('problem' in r && this.soapVersion() !== undefined) return this.problem(r.problem, r.detail, false, r.headers);
