@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EntryMeta } from '../plugins/proxy-cache/entry.ts';
 import type { JoinResult, SharedEntry } from '../plugins/proxy-cache/node-flights.ts';
-import { NodeFlightRegistry, SupervisorFlights } from './flight-channel.ts';
+import { MAX_SHARED_BODY_BYTES, NodeFlightRegistry, SupervisorFlights } from './flight-channel.ts';
 
 const settle = async () => { for (let i = 0; i < 6; i++) await new Promise((r) => setImmediate(r)); };
 
@@ -56,7 +56,7 @@ test('one leader per key for the node; followers get its stored response, bytes 
   assert.equal(again(), 'lead', 'the flight ended: the next miss leads a new one');
 });
 
-test('nothing storable, or the leader\'s worker gone: followers fetch themselves', async () => {
+test('nothing storable, the leader\'s worker gone, or a body too large to copy: followers fetch themselves', async () => {
   const { registry, worker } = node();
   const [a, b] = [worker(), worker()];
   track(a.flights.join('k'));
@@ -74,6 +74,14 @@ test('nothing storable, or the leader\'s worker gone: followers fetch themselves
   await settle();
   assert.equal(f2(), undefined);
   assert.equal(registry.size, 0);
+  // A body too large to copy over IPC: the followers fetch themselves.
+  track(b.flights.join('big'));
+  await settle();
+  const f3 = track(a.flights.join('big'));
+  await settle();
+  b.flights.done('big', { ...ENTRY, body: Buffer.alloc(MAX_SHARED_BODY_BYTES + 1) });
+  await settle();
+  assert.equal(f3(), undefined);
   // A follower's worker gone: the leader's result reaches nobody, and nothing breaks.
   const c = worker();
   track(b.flights.join('k3'));

@@ -29,6 +29,11 @@ export interface FlightAnswer { readonly type: 'portcullis:flight-answer'; reado
 const JOIN_TIMEOUT_MS = 2000;
 /** How long a follower waits for the leader's response (then it fetches itself). */
 const FOLLOW_TIMEOUT_MS = 60_000;
+/**
+ * Bodies larger than this are not copied to followers over IPC (base64 in JSON, once per waiting
+ * worker): they fetch for themselves instead, as if nothing had been storable.
+ */
+export const MAX_SHARED_BODY_BYTES = 4 * 1024 * 1024;
 
 function toWire(e: SharedEntry): WireEntry {
   return { key: e.key, primary: e.primary, meta: e.meta, body: e.body.toString('base64'), ttlMs: e.ttlMs, ...(e.varyValues !== undefined ? { varyValues: e.varyValues } : {}) };
@@ -59,7 +64,8 @@ export class SupervisorFlights implements NodeFlights {
   }
 
   done(flight: string, entry: SharedEntry | undefined): void {
-    this.send(entry === undefined ? { type: 'portcullis:flight-done', flight } : { type: 'portcullis:flight-done', flight, entry: toWire(entry) });
+    const shared = entry !== undefined && entry.body.length <= MAX_SHARED_BODY_BYTES ? entry : undefined;
+    this.send(shared === undefined ? { type: 'portcullis:flight-done', flight } : { type: 'portcullis:flight-done', flight, entry: toWire(shared) });
   }
 
   receive(m: FlightAnswer): void {
