@@ -147,6 +147,8 @@ export class ConfigService {
   async sealSecretsInClear(): Promise<number> {
     const pending = await this.#withSecretsInClear(this.store.read());
     if (pending.plugins.length === 0 && !pending.settings) return 0;
+    // Found nothing after all (another node sealed them first): throwing rolls the transaction,
+    // and with it the revision bump, back.
     const NOTHING = Symbol('nothing-in-clear');
     try {
       return await this.store.write(async (tx) => {

@@ -131,11 +131,6 @@ export class StoreSource implements ConfigSource {
   }
 
   /**
-   * Once per store: secrets that the audit log holds in clear from before it redacted them are
-   * redacted now. In the background (a large log takes a while, and the node serves meanwhile);
-   * a failure or a shutdown leaves the rest to the next start.
-   */
-  /**
    * Secrets that stored plugin configs or gateway settings hold in clear (written before they were
    * sealed) are sealed now, in the background; a failure leaves them to the next start.
    */
@@ -148,6 +143,11 @@ export class StoreSource implements ConfigSource {
     }
   }
 
+  /**
+   * Once per store: secrets that the audit log holds in clear from before it redacted them are
+   * redacted now. In the background (a large log takes a while, and the node serves meanwhile);
+   * a failure or a shutdown leaves the rest to the next start.
+   */
   async #scrubAudit(): Promise<void> {
     try {
       const outcome = await scrubAuditSecrets(this.store, BUNDLED_CATALOG, { stop: () => this.#closed });

@@ -144,3 +144,16 @@ test('queue timeout in the node\'s queue; no answer from the supervisor is a ref
   assert.equal(Object.fromEntries(deaf.slots.rejectionTotals())['route|r']!.unanswered, 1);
   assert.deepEqual(counts(deaf.slots), { 'route|r': [0, 0] });
 });
+
+test('a reload while a claim waits for its first answer keeps that key\'s counts', async () => {
+  const { worker } = node();
+  const a = worker();
+  const c = claim(a.slots);
+  a.slots.dropIdle(); // asking: nothing counted yet, but the key is in use
+  await settle();
+  assert.equal(c.result(), 'slot');
+  assert.deepEqual(counts(a.slots), { 'route|r': [1, 0] }, 'the slot it got is in the metrics');
+  c.claim.release();
+  a.slots.dropIdle();
+  assert.deepEqual(a.slots.entries(), []);
+});

@@ -170,7 +170,10 @@ export class SupervisorSlots implements SlotSource {
   }
 
   dropIdle(): void {
-    for (const [key, c] of this.counts) if (c.inFlight === 0 && c.queued === 0) this.counts.delete(key);
+    // A claim still waiting for its first answer counts nothing yet but will: its key stays.
+    const inUse = new Set<KeyCounts>();
+    for (const claim of this.claims.values()) inUse.add(claim.counts);
+    for (const [key, c] of this.counts) if (!inUse.has(c)) this.counts.delete(key);
   }
 }
 

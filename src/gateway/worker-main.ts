@@ -28,18 +28,28 @@ export const metricsResponder = new client.AggregatorRegistry();
 
 let gateway: Gateway | undefined;
 const send = (m: FromWorker) => process.send?.(m);
+/**
+ * Sends to the supervisor; false only when the channel is gone. process.send's own false means
+ * "backlog above a threshold", yet the message is queued and will arrive: a caller treating that
+ * as "not sent" would act twice (refuse a request the supervisor still counts, say).
+ */
+const toSupervisor = (m: FromWorker): boolean => {
+  if (!process.connected || process.send === undefined) return false;
+  process.send(m);
+  return true;
+};
 
 // Rate limits and quotas are counted node-wide, in the supervisor: this worker asks it.
-const counters = new SupervisorCounters((m) => process.connected && process.send !== undefined && process.send(m));
+const counters = new SupervisorCounters(toSupervisor);
 installLocalCounters({ rate: counters, quota: counters });
 // Concurrency caps hold for the node: slots are claimed from the supervisor's limiters.
-const slots = new SupervisorSlots((m) => process.connected && process.send !== undefined && process.send(m));
+const slots = new SupervisorSlots(toSupervisor);
 installSlotSource(slots);
 // Cache misses for one key are fetched once for the node: the supervisor names the leader.
-const flights = new SupervisorFlights((m) => process.connected && process.send !== undefined && process.send(m));
+const flights = new SupervisorFlights(toSupervisor);
 installNodeFlights(flights);
 // EDI control numbers come in blocks from the supervisor's sequences (the store's in store mode).
-const controlNumbers = new SupervisorControlNumbers((m) => process.connected && process.send !== undefined && process.send(m));
+const controlNumbers = new SupervisorControlNumbers(toSupervisor);
 installControlNumbers(controlNumbers);
 // An unsafe request's invalidation must reach the copies the other workers' memory caches hold.
 relayMemoryInvalidations((key) => { if (process.connected) send({ type: 'portcullis:cache-invalidate', key }); });

@@ -15,10 +15,10 @@ export const QueryValueSchema = Type.String({ maxLength: 8192 });
  * in store mode and shown as "(sealed)" (core/config/secret-fields.ts). A name that only looks like
  * one (X-Idempotency-Key) is merely shown sealed too; that errs on the safe side.
  */
-export const CREDENTIAL_NAME_WORDS = ['auth', 'token', 'secret', 'password', 'passwd', 'passphrase', 'key', 'cookie', 'session', 'signature', 'credential'] as const;
+const CREDENTIAL_NAME_WORDS = ['auth', 'token', 'secret', 'password', 'passwd', 'passphrase', 'key', 'cookie', 'session', 'signature', 'credential'] as const;
 
 /** Matches a name containing one of CREDENTIAL_NAME_WORDS, in any case (JSON Schema patterns have no flags). */
-export const CREDENTIAL_NAME_PATTERN = CREDENTIAL_NAME_WORDS.map((word) => [...word].map((c) => /[a-z]/.test(c) ? `[${c.toUpperCase()}${c}]` : c).join('')).join('|');
+const CREDENTIAL_NAME_PATTERN = CREDENTIAL_NAME_WORDS.map((word) => [...word].map((c) => /[a-z]/.test(c) ? `[${c.toUpperCase()}${c}]` : c).join('')).join('|');
 
 /**
  * A map of names to values (headers or query parameters a plugin sets) whose values under
