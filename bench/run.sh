@@ -97,7 +97,7 @@ i=0
 # (and for node-http and node-net, which serve what a hit of portcullis-cache sends).
 REDIS_PORT=$((BASE_PORT - 2))
 UP_CACHE_PORT=$((BASE_PORT - 3))
-PORTCULLIS_TARGETS="portcullis portcullis-node-engine portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache portcullis-cache-node-engine"
+PORTCULLIS_TARGETS="portcullis portcullis-node-engine portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache portcullis-cache-node-engine portcullis-workers portcullis-rate-limit-workers"
 for t in "${TARGETS[@]}"; do
   case " direct nginx node-http node-net $PORTCULLIS_TARGETS " in
     *" $t "*) ;;

@@ -59,6 +59,23 @@ test('one node, two workers: exactly the limit passes, the rest get 429 problems
   assert.equal(up.received.length, 40, 'the upstream saw exactly the allowed requests');
 });
 
+test('one node, two workers, a busy key: leases let workers admit without asking, and exactly the limit passes', async (t) => {
+  const up = await upstream(t);
+  const gw = await start(t, config(up.url, [{ name: 'r', path: '/', plugin: { limits: [{ window: 'hour', limit: 600 }], limit_by: 'ip' } }]), 2);
+  const admitted = await hammer([`${gw.url}/x`], 600, 32);
+  assert.deepEqual(statuses(admitted), { 200: 600 });
+  const workers = new Set(gw.output().split('\n').filter((l) => l.includes('"status":200')).map((l) => (JSON.parse(l) as { worker?: number }).worker));
+  assert.equal(workers.size, 2, `both workers admitted requests (${[...workers].join(', ')})`);
+  const metrics = (await get(`${gw.adminUrl}/metrics`)).body;
+  const leased = Number(/^portcullis_counter_leased_total (\d+)$/m.exec(metrics)?.[1]);
+  assert.ok(leased >= 300, `most admissions were decided from leases, without asking the supervisor (${leased} of 600)`);
+  // Past the limit: refused only once every lease is back, so exactly the limit passed.
+  const refused = await hammer([`${gw.url}/x`], 300, 32);
+  assert.deepEqual(statuses(refused), { 429: 300 });
+  assert.equal(up.received.length, 600, 'the upstream saw exactly the allowed requests');
+  assert.match(String(refused.at(-1)!.headers['ratelimit']), /^"hour";r=0;t=\d+$/);
+});
+
 testWithRedis('three nodes on one Redis: exactly the limit passes across all of them', async (t, redis) => {
   const up = await upstream(t);
   const raw = config(up.url, [{ name: 'r', path: '/', plugin: { limits: [{ window: 'hour', limit: 75 }], limit_by: 'ip', backend: 'redis', fail: 'closed' } }], redis.url);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Target: Portcullis, one process (--workers 1) proxying everything to the upstream.
+# Target: Portcullis, one process (--workers 1, unless PORTCULLIS_BENCH_WORKERS says otherwise)
+# proxying everything to the upstream.
 # Follows the target contract of the shared harness (../shared/bench/README.md, "Adding a
 # target") and is also what bench/run.sh starts:
 #   portcullis.sh setup | version | start PORT UPSTREAM_HOST:PORT
@@ -19,6 +20,9 @@
 # The client must then send the credential (apikey: KEY or Authorization: Bearer TOKEN).
 # PORTCULLIS_BENCH_HTTP_ENGINE=node|fast (gateway.http_engine; unset: the default, fast; what
 # portcullis-node-engine.sh and portcullis-cache-node-engine.sh set to node),
+# PORTCULLIS_BENCH_WORKERS=N (--workers N; default 1; portcullis-workers.sh and
+# portcullis-rate-limit-workers.sh set 2: the supervisor and both workers then share the target's
+# one core, so their CPU per request, summed, is what the node pays for the IPC between them),
 # PORTCULLIS_BENCH_TRAFFIC=rate-limit|rate-limit-redis|cache (one traffic-control plugin on the
 # route; what portcullis-rate-limit.sh, portcullis-rate-limit-redis.sh and portcullis-cache.sh set):
 #   rate-limit        rate-limiting, backend local (counted in this process), limit_by ip, one
@@ -41,6 +45,7 @@ AUTH_DIR=${PORTCULLIS_BENCH_AUTH_DIR:-}
 TRAFFIC=${PORTCULLIS_BENCH_TRAFFIC:-}
 REDIS_URL=${PORTCULLIS_BENCH_REDIS_URL:-}
 HTTP_ENGINE=${PORTCULLIS_BENCH_HTTP_ENGINE:-}
+WORKERS=${PORTCULLIS_BENCH_WORKERS:-1}
 
 fail() { echo "portcullis target: $*" >&2; exit 1; }
 
@@ -60,6 +65,7 @@ check() {
       done ;;
     *) fail "PORTCULLIS_BENCH_AUTH must be key-auth or jwt, not '$AUTH'" ;;
   esac
+  [[ $WORKERS =~ ^[1-9][0-9]*$ ]] || fail "PORTCULLIS_BENCH_WORKERS must be a positive integer, not '$WORKERS'"
   case $TRAFFIC in
     '' | rate-limit | cache) ;;
     rate-limit-redis)
@@ -97,6 +103,7 @@ case ${1:-} in
     note=
     if [[ $ACCESS_LOG == true ]]; then note=', access log on'; fi
     if [[ -n $HTTP_ENGINE ]]; then note+=", http_engine $HTTP_ENGINE"; fi
+    if [[ $WORKERS != 1 ]]; then note+=", --workers $WORKERS"; fi
     case $AUTH in
       key-auth) note+=', key-auth on the route (store mode, SQLite)' ;;
       jwt) note+=', jwt RS256 on the route (static key)' ;;
@@ -150,6 +157,6 @@ YAML
     if [[ $ACCESS_LOG == true ]]; then exec >"$work/logs/access.log"; fi
     cd "$PROJECT"
     exec "$NODE" bin/portcullis.ts start "${source_args[@]}" \
-      --port "$port" --admin-port "$admin_port" --host 127.0.0.1 --workers 1 ;;
+      --port "$port" --admin-port "$admin_port" --host 127.0.0.1 --workers "$WORKERS" ;;
   *) echo "usage: $0 setup|version|start PORT UPSTREAM_HOST:PORT" >&2; exit 2 ;;
 esac

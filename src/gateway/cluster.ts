@@ -7,7 +7,9 @@ import client from 'prom-client';
 import type { Config } from '../core/config/schema.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
-import { answerCounts } from './counter-channel.ts';
+import { answerCounts, isLeaseReturn, isLeaseReturnMessage } from './counter-channel.ts';
+import { RateLeases } from './rate-leases.ts';
+import { nodeMemoryRateCounter } from '../store/counters/local.ts';
 import { answerReservation, isReserveMessage } from './control-number-channel.ts';
 import { isSlotMessage, NodeSlots } from './slot-channel.ts';
 import { isFlightRequest, NodeFlightRegistry } from './flight-channel.ts';
@@ -55,6 +57,16 @@ export class ClusterGateway implements GatewayRole {
   private stopping = false;
   /** The node's concurrency-limit slots, claimed by every worker. */
   private readonly concurrency = new NodeSlots();
+  /** Rate-limit units lent to workers (counted here already), so that a hot key costs no IPC per request. */
+  private readonly leases = new RateLeases(nodeMemoryRateCounter(), {
+    workers: () => Math.max(1, this.live().length),
+    recall: (workerId, ids) => {
+      const slot = this.slots.find((s) => s.worker?.id === workerId);
+      if (slot?.worker === undefined || slot.worker.isDead()) return false;
+      this.send(slot.worker, { type: 'portcullis:lease-recall', ids });
+      return true;
+    },
+  });
   /** The node's cache misses in progress: one leader per key among the workers. */
   private readonly flights = new NodeFlightRegistry();
   port = 0;
@@ -133,9 +145,11 @@ export class ClusterGateway implements GatewayRole {
       if (!isFromWorker(m)) return;
       if (m.type === 'portcullis:count') {
         // Rate limits and quotas of the whole node are counted here, in one place.
-        const answer = answerCounts(m, Date.now());
+        const answer = answerCounts(m, Date.now(), { worker: worker.id, leases: this.leases });
         if (answer instanceof Promise) void answer.then((a) => this.send(worker, a));
         else this.send(worker, answer);
+      } else if (m.type === 'portcullis:lease-return') {
+        if (isLeaseReturnMessage(m)) for (const r of m.returns) if (isLeaseReturn(r)) this.leases.returned(worker.id, r);
       } else if (m.type === 'portcullis:slots') {
         // Concurrency caps of the whole node are kept here, in one place.
         if (isSlotMessage(m)) this.concurrency.handle(worker.id, m, (a) => this.send(worker, a));
@@ -158,6 +172,8 @@ export class ClusterGateway implements GatewayRole {
     worker.once('exit', (code, signal) => {
       // What it held of the node's concurrency caps goes back to the other workers.
       this.concurrency.workerGone(worker.id);
+      // Its rate-limit leases stay counted (it may have used them); nothing waits for them any more.
+      this.leases.workerGone(worker.id);
       this.flights.workerGone(worker.id);
       if (this.stopping || slot.worker !== worker) return;
       const now = Date.now();

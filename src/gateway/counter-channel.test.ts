@@ -1,22 +1,49 @@
 // The worker ↔ supervisor counting channel, both real sides wired back to back (the IPC pipe
-// replaced by a function call on the next turn): batching, node-wide exactness, failures.
+// replaced by a function call on the next turn): batching, node-wide exactness, failures, and the
+// rate-limit leases a worker is lent on a key it keeps counting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { answerCounts, SupervisorCounters, type CountMessage } from './counter-channel.ts';
+import { RateLeases } from './rate-leases.ts';
+import { MemoryRateCounter } from '../store/counters/memory.ts';
+import type { RateDecision, RateWindow } from '../store/counters/ports.ts';
 
-function wired(opts: { drop?: boolean; refuse?: boolean } = {}) {
+/** Workers wired to one supervisor; with `leases`, the supervisor lends leases from its own counter. */
+function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}) {
   const messages: CountMessage[] = [];
+  const workers: SupervisorCounters[] = [];
+  const counter = new MemoryRateCounter();
+  const leases = new RateLeases(counter, {
+    workers: () => workers.length,
+    recall: (id, ids) => { setImmediate(() => workers[id]!.recall({ type: 'portcullis:lease-recall', ids })); return true; },
+    recallTimeoutMs: 300,
+  });
   const make = () => {
+    const id = workers.length;
     const w: SupervisorCounters = new SupervisorCounters((m) => {
       if (opts.refuse) return false;
+      if (m.type === 'portcullis:lease-return') {
+        setImmediate(() => { for (const r of m.returns) leases.returned(id, r); });
+        return true;
+      }
       messages.push(m);
-      if (!opts.drop) setImmediate(async () => w.receive(await answerCounts(m, Date.now())));
+      if (!opts.drop) setImmediate(async () => w.receive(await answerCounts(m, Date.now(), opts.leases ? { worker: id, leases } : undefined)));
       return true;
     }, { timeoutMs: 200 });
+    workers.push(w);
     return w;
   };
-  return { messages, make };
+  return { messages, make, leases, counter };
 }
+
+/** `n` requests on one worker, `perTurn` at a time (as one event-loop turn of a busy worker counts them). */
+async function counts(w: SupervisorCounters, key: string, windows: readonly RateWindow[], n: number, perTurn = 5): Promise<RateDecision[]> {
+  const out: RateDecision[] = [];
+  while (out.length < n) out.push(...await Promise.all(Array.from({ length: Math.min(perTurn, n - out.length) }, () => w.hit(key, windows, Date.now()))));
+  return out;
+}
+
+const allowed = (ds: RateDecision[]) => ds.filter((d) => d.allowed).length;
 
 test('requests of one turn travel in one message, and two workers share the node’s count', async () => {
   const ch = wired();
@@ -32,9 +59,9 @@ test('requests of one turn travel in one message, and two workers share the node
 
 test('a supervisor that is gone or silent fails the count (the plugin’s fail policy decides)', async () => {
   const refused = wired({ refuse: true }).make();
-  await assert.rejects(refused.hit('k', [{ seconds: 60, limit: 1 }]), /not reachable/);
+  await assert.rejects(async () => refused.hit('k', [{ seconds: 60, limit: 1 }]), /not reachable/);
   const silent = wired({ drop: true }).make();
-  await assert.rejects(silent.hit('k', [{ seconds: 60, limit: 1 }]), /did not answer in time/);
+  await assert.rejects(async () => silent.hit('k', [{ seconds: 60, limit: 1 }]), /did not answer in time/);
 });
 
 test('quota asks without a quota counter on the node are answered with an error, not left hanging', async () => {
@@ -62,4 +89,126 @@ test('weights travel to the supervisor (rate and quota); a hostile weight counts
   } finally {
     installLocalCounters({ quota: before });
   }
+});
+
+test('a worker that keeps counting a key is lent a lease: it decides by itself, and the node stays exact', async () => {
+  const ch = wired({ leases: true });
+  const [a, b] = [ch.make(), ch.make()];
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 1000 }];
+  const [ra, rb] = await Promise.all([counts(a, key, windows, 700), counts(b, key, windows, 700)]);
+  assert.equal(allowed(ra) + allowed(rb), 1000, 'exactly the limit across both workers');
+  // Refusals are always asked (400 here); of the 1,000 admissions, most come from leases.
+  const asked = ch.messages.reduce((n, m) => n + m.batch.length, 0);
+  assert.ok(asked - 400 < 200, `most admissions came from leases (${asked} counts asked for, 400 of them refused)`);
+  assert.ok(allowed(ra) > 0 && allowed(rb) > 0);
+  // Refusals waited for every lease to come back: none is out, and the count is the limit.
+  assert.equal(ch.leases.outstanding, 0);
+  assert.equal(ch.counter.hit(key, windows, Date.now()).allowed, false);
+  // Decisions from a lease carry RateLimit figures that fall as it is used.
+  const leased = ra.filter((d) => d.allowed).map((d) => d.windows[0]!.remaining);
+  assert.ok(leased.every((r) => r >= 0 && r < 1000));
+  assert.ok(leased.at(-1)! < leased[0]!);
+});
+
+test('a request that does not fit waits for the other workers’ unused units, then gets them', async () => {
+  const ch = wired({ leases: true });
+  const [a, b] = [ch.make(), ch.make()];
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 100 }];
+  // A counts a few in quick turns and is lent a lease it then stops using.
+  await counts(a, key, windows, 4, 2);
+  assert.equal(a.leasesHeld, 1, 'A holds a lease');
+  assert.ok(ch.leases.outstanding === 1);
+  // B takes everything else: its refusals only come once A's lease is back, so B gets all 96.
+  const rb = await counts(b, key, windows, 150, 10);
+  assert.equal(allowed(rb), 96);
+  assert.equal(a.leasesHeld, 0, 'A gave its lease back when recalled');
+  assert.equal(ch.leases.outstanding, 0);
+});
+
+test('an expired lease goes back by itself, and what it did not use is counted no more', async () => {
+  const ch = wired({ leases: true });
+  const a = ch.make();
+  ch.make();
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 1000 }];
+  await counts(a, key, windows, 4, 2);
+  assert.equal(a.leasesHeld, 1);
+  // The supervisor counted the lease's units already.
+  const during = ch.counter.hit(key, windows, Date.now()).windows[0]!.remaining;
+  assert.ok(during < 995, `the lease's units are counted (remaining ${during})`);
+  // Leases last at most a second; the worker's sweep returns it.
+  const deadline = Date.now() + 3000;
+  while (ch.leases.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(ch.leases.outstanding, 0);
+  assert.equal(a.leasesHeld, 0);
+  // 4 counted by A and 1 by this test's own hit above; the next leaves 994.
+  assert.equal(ch.counter.hit(key, windows, Date.now()).windows[0]!.remaining, 994);
+});
+
+test('a lease serves only the windows it was lent for (a reload makes new ones), and weights it cannot cover are asked', async () => {
+  const ch = wired({ leases: true });
+  const a = ch.make();
+  ch.make();
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 1000 }];
+  await counts(a, key, windows, 4, 2);
+  const before = ch.messages.length;
+  assert.equal((a.hit(key, windows, Date.now()) as RateDecision).allowed, true, 'answered from the lease, at once');
+  assert.equal(ch.messages.length, before);
+  const reloaded = [{ seconds: 3600, limit: 1000 }];
+  assert.ok(a.hit(key, reloaded, Date.now()) instanceof Promise, 'other windows: asked');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.ok(a.hit(key, reloaded, Date.now(), 10_000) instanceof Promise, 'a weight beyond the lease: asked');
+});
+
+test('a worker that dies with a lease: its units stay counted, and nothing waits for it', async () => {
+  const counter = new MemoryRateCounter();
+  const sent: number[][] = [];
+  const leases = new RateLeases(counter, { workers: () => 2, recall: (_w, ids) => { sent.push(ids); return true; }, recallTimeoutMs: 60_000 });
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 10 }];
+  const first = leases.count(1, key, windows, Date.now(), 1, true);
+  assert.ok(!(first instanceof Promise) && first.lease !== undefined && first.lease.units === 2, 'room 9 among 2 workers: a lease of 2');
+  for (let i = 0; i < 7; i++) assert.equal((leases.count(2, key, windows, Date.now(), 1, false) as { decision: RateDecision }).decision.allowed, true);
+  const refused = leases.count(2, key, windows, Date.now(), 1, false);
+  assert.ok(refused instanceof Promise, 'full, with a lease out: waits for it');
+  assert.deepEqual(sent, [[first.lease.id]]);
+  leases.workerGone(1);
+  assert.equal((await refused).decision.allowed, false, 'the dead worker’s units stay counted');
+  assert.equal(leases.outstanding, 0);
+});
+
+test('refunds come off the interval they were counted in, also once it has become the previous one', () => {
+  const counter = new MemoryRateCounter();
+  const windowMs = 60_000;
+  const t0 = Math.floor(Date.now() / windowMs) * windowMs;
+  const windows = [{ seconds: 60, limit: 100 }];
+  counter.reserve('k', windows, t0 + 1000, 40);
+  counter.refund('k', [{ windowMs, interval: t0 / windowMs }], 30);
+  assert.equal(counter.hit('k', windows, t0 + 2000).windows[0]!.remaining, 89, '10 kept + this one');
+  counter.reserve('k', windows, t0 + 3000, 20);
+  // The next interval (its first hit rolls the counts): the 31 counted (10 + 1 + 20) are the previous
+  // interval's now, and the 20 come back from there.
+  assert.equal(counter.hit('k', windows, t0 + windowMs).windows[0]!.remaining, 100 - 31 - 1);
+  counter.refund('k', [{ windowMs, interval: t0 / windowMs }], 20);
+  const next = counter.hit('k', windows, t0 + windowMs + 1);
+  assert.equal(next.windows[0]!.remaining, 100 - 11 - 1 - 1, 'previous (11), this interval’s first and this one');
+});
+
+test('a recall right behind the answer that lent the lease finds it (held on receipt, not a tick later)', async () => {
+  const sent: Array<CountMessage | { type: 'portcullis:lease-return'; returns: readonly { id: number; unused: number }[] }> = [];
+  const w = new SupervisorCounters((m) => { sent.push(m); return true; });
+  const windows = [{ seconds: 3600, limit: 1000 }];
+  const decided = w.hit('k', windows, Date.now());
+  await new Promise((r) => setImmediate(r));
+  const ask = (sent[0] as CountMessage).batch[0]!;
+  const rate = { allowed: true, windows: [{ limit: 1000, remaining: 900, resetSeconds: 60 }], retryAfter: 0 };
+  // Both arrive in one read of the channel: handled one after the other, with no turn in between.
+  w.receive({ type: 'portcullis:counted', results: [{ id: ask.id, rate, lease: { id: 7, units: 50, until: Date.now() + 1000, remaining: [900] } }] });
+  w.recall({ type: 'portcullis:lease-recall', ids: [7] });
+  assert.deepEqual(sent.at(-1), { type: 'portcullis:lease-return', returns: [{ id: 7, unused: 50 }] }, 'all 50 units go back');
+  assert.equal((await decided).allowed, true);
+  assert.equal(w.leasesHeld, 0);
 });

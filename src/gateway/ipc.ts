@@ -1,7 +1,7 @@
 // Messages between the supervisor and gateway workers.
 import type { Config } from '../core/config/schema.ts';
 import type { AuthServerControl } from './auth-server/endpoints.ts';
-import type { CountedMessage, CountMessage } from './counter-channel.ts';
+import type { CountedMessage, CountMessage, LeaseRecallMessage, LeaseReturnMessage } from './counter-channel.ts';
 import type { ReservedMessage, ReserveMessage } from './control-number-channel.ts';
 import type { SlotMessage, SlottedMessage } from './slot-channel.ts';
 import type { FlightAnswer, FlightRequest } from './flight-channel.ts';
@@ -18,6 +18,7 @@ export type ToWorker =
   | { type: 'portcullis:drain'; timeoutMs: number }
   | { type: 'portcullis:revoked'; id: number; ok: boolean; error?: string }
   | CountedMessage
+  | LeaseRecallMessage
   | SlottedMessage
   | FlightAnswer
   | ReservedMessage
@@ -35,6 +36,7 @@ export type FromWorker =
   | { type: 'portcullis:apply-failed'; seq: number; message: string }
   | { type: 'portcullis:revoke'; id: number; token: RevokedToken }
   | CountMessage
+  | LeaseReturnMessage
   | SlotMessage
   | FlightRequest
   | ReserveMessage

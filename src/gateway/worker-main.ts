@@ -105,6 +105,9 @@ process.on('message', async (raw: unknown) => {
     case 'portcullis:counted':
       counters.receive(m);
       break;
+    case 'portcullis:lease-recall':
+      counters.recall(m);
+      break;
     case 'portcullis:slotted':
       slots.receive(m);
       break;

@@ -183,9 +183,11 @@ export const counterBackendErrors = new client.Counter({
 
 export const counterBackendCalls = new client.Counter({
   name: 'portcullis_counter_backend_calls_total',
-  help: 'Script calls sent to the shared counter backend (each carries the rate-limit counts of one event-loop turn), by backend.',
+  help: 'Calls to a counter backend, each carrying the counts of one event-loop turn, by backend: redis (script calls) or supervisor (IPC messages from a worker to the node-wide counter).',
   labelNames: ['backend'] as const,
 });
+
+export const counterLeased = new FastCounter('portcullis_counter_leased_total', 'Rate-limit counts a worker decided by itself from a lease the supervisor lent it on a busy key, without asking (several workers only).', registry);
 
 export const counterBackendUp = new client.Gauge({
   name: 'portcullis_counter_backend_up',

@@ -9,7 +9,13 @@ interface LocalCounters {
   quota: QuotaCounter | undefined;
 }
 
-const local: LocalCounters = { rate: new MemoryRateCounter(), quota: undefined };
+const memory = new MemoryRateCounter();
+const local: LocalCounters = { rate: memory, quota: undefined };
+
+/** This process's in-memory rate counts: the node's own in the supervisor, which lends leases on them. */
+export function nodeMemoryRateCounter(): MemoryRateCounter {
+  return memory;
+}
 
 /** The node-wide rate counter, as seen from this process. */
 export function localRateCounter(): RateCounter {

@@ -8,6 +8,12 @@
 import type { RateCounter, RateDecision, RateWindow } from './ports.ts';
 import { judge, rollForward, type WindowCounts, type WindowVerdict } from './sliding-window.ts';
 
+/** A window's length and the interval a reservation was counted in. */
+export interface LeaseSpan {
+  readonly windowMs: number;
+  readonly interval: number;
+}
+
 interface Slot extends WindowCounts {
   readonly windowMs: number;
 }
@@ -62,6 +68,36 @@ export class MemoryRateCounter implements RateCounter {
     }
     for (let i = 0; i < n; i++) slotOf(slots, windows[i]!.seconds * 1000, nowMs).current += weight;
     return { allowed: true, windows: verdicts, retryAfter: 0 };
+  }
+
+  /**
+   * Counts `units` more in every window of `key` now, without judging them: a lease the caller has
+   * already judged to fit (rate-leases in the gateway), whose requests are then admitted elsewhere.
+   */
+  reserve(key: string, windows: readonly RateWindow[], nowMs: number, units: number): void {
+    let slots = this.keys.get(key);
+    if (slots === undefined) this.keys.set(key, (slots = []));
+    for (const w of windows) {
+      const slot = slotOf(slots, w.seconds * 1000, nowMs);
+      rollForward(slot, Math.floor(nowMs / slot.windowMs));
+      slot.current += units;
+    }
+  }
+
+  /**
+   * Takes back `units` counted by reserve() in the intervals named by `spans` (one per window):
+   * from the current count while that interval is still current, from the previous one once it has
+   * become that; older intervals no longer count, so nothing is taken.
+   */
+  refund(key: string, spans: readonly LeaseSpan[], units: number): void {
+    const slots = this.keys.get(key);
+    if (slots === undefined || units <= 0) return;
+    for (const span of spans) {
+      const slot = slots.find((s) => s.windowMs === span.windowMs);
+      if (slot === undefined) continue;
+      if (slot.interval === span.interval) slot.current = Math.max(0, slot.current - units);
+      else if (slot.interval === span.interval + 1) slot.previous = Math.max(0, slot.previous - units);
+    }
   }
 
   /** Drops keys whose counts no longer matter (every window's intervals over); at most every 10 s. */
