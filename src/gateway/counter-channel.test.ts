@@ -117,12 +117,12 @@ test('a request that does not fit waits for the other workers’ unused units, t
   const key = `k-${Math.random()}`;
   const windows = [{ seconds: 3600, limit: 100 }];
   // A counts a few in quick turns and is lent a lease it then stops using.
-  await counts(a, key, windows, 4, 2);
+  await counts(a, key, windows, 6, 3);
   assert.equal(a.leasesHeld, 1, 'A holds a lease');
   assert.ok(ch.leases.outstanding === 1);
-  // B takes everything else: its refusals only come once A's lease is back, so B gets all 96.
+  // B takes everything else: its refusals only come once A's lease is back, so B gets all 94.
   const rb = await counts(b, key, windows, 150, 10);
-  assert.equal(allowed(rb), 96);
+  assert.equal(allowed(rb), 94);
   assert.equal(a.leasesHeld, 0, 'A gave its lease back when recalled');
   assert.equal(ch.leases.outstanding, 0);
 });
@@ -133,18 +133,20 @@ test('an expired lease goes back by itself, and what it did not use is counted n
   ch.make();
   const key = `k-${Math.random()}`;
   const windows = [{ seconds: 3600, limit: 1000 }];
-  await counts(a, key, windows, 4, 2);
+  // Turns of 10: the first lends a lease of 2 (sized by the one count before it), the second, once
+  // those 2 are used, one of 24 (twice the 12 counted before it), of which the third uses 10.
+  await counts(a, key, windows, 30, 10);
   assert.equal(a.leasesHeld, 1);
   // The supervisor counted the lease's units already.
   const during = ch.counter.hit(key, windows, Date.now()).windows[0]!.remaining;
-  assert.ok(during < 995, `the lease's units are counted (remaining ${during})`);
+  assert.equal(during, 1000 - 30 - 14 - 1, `the lease's 14 unused units are counted`);
   // Leases last at most a second; the worker's sweep returns it.
   const deadline = Date.now() + 3000;
   while (ch.leases.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(ch.leases.outstanding, 0);
   assert.equal(a.leasesHeld, 0);
-  // 4 counted by A and 1 by this test's own hit above; the next leaves 994.
-  assert.equal(ch.counter.hit(key, windows, Date.now()).windows[0]!.remaining, 994);
+  // 30 counted by A and 1 by this test's own hit above; the next leaves 968.
+  assert.equal(ch.counter.hit(key, windows, Date.now()).windows[0]!.remaining, 1000 - 30 - 1 - 1);
 });
 
 test('a lease serves only the windows it was lent for (a reload makes new ones), and weights it cannot cover are asked', async () => {
@@ -153,7 +155,7 @@ test('a lease serves only the windows it was lent for (a reload makes new ones),
   ch.make();
   const key = `k-${Math.random()}`;
   const windows = [{ seconds: 3600, limit: 1000 }];
-  await counts(a, key, windows, 4, 2);
+  await counts(a, key, windows, 30, 10);
   const before = ch.messages.length;
   assert.equal((a.hit(key, windows, Date.now()) as RateDecision).allowed, true, 'answered from the lease, at once');
   assert.equal(ch.messages.length, before);
@@ -169,10 +171,10 @@ test('a worker that dies with a lease: its units stay counted, and nothing waits
   const leases = new RateLeases(counter, { workers: () => 2, recall: (_w, ids) => { sent.push(ids); return true; }, recallTimeoutMs: 60_000 });
   const key = `k-${Math.random()}`;
   const windows = [{ seconds: 3600, limit: 10 }];
-  const first = leases.count(1, key, windows, Date.now(), 1, true);
+  const first = leases.count(1, key, windows, Date.now(), 1, 100);
   assert.ok(!(first instanceof Promise) && first.lease !== undefined && first.lease.units === 2, 'room 9 among 2 workers: a lease of 2');
-  for (let i = 0; i < 7; i++) assert.equal((leases.count(2, key, windows, Date.now(), 1, false) as { decision: RateDecision }).decision.allowed, true);
-  const refused = leases.count(2, key, windows, Date.now(), 1, false);
+  for (let i = 0; i < 7; i++) assert.equal((leases.count(2, key, windows, Date.now(), 1, 0) as { decision: RateDecision }).decision.allowed, true);
+  const refused = leases.count(2, key, windows, Date.now(), 1, 0);
   assert.ok(refused instanceof Promise, 'full, with a lease out: waits for it');
   assert.deepEqual(sent, [[first.lease.id]]);
   leases.workerGone(1);

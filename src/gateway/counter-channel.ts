@@ -12,8 +12,11 @@ import type { QuotaAsk, QuotaCounter, QuotaDecision, RateCounter, RateDecision, 
 export type CountRequest =
   | {
     readonly id: number; readonly op: 'rate'; readonly key: string; readonly windows: readonly RateWindow[]; readonly weight?: number;
-    /** The worker would take a lease on the key (it counted the key a moment ago). */
-    readonly lease?: true;
+    /**
+     * The worker would take a lease on the key: the units it counted on it in the last 100–200 ms
+     * (it counted the key a moment ago), which bound the lease's size.
+     */
+    readonly lease?: number;
     /** The worker's previous lease on the key, given back (used up, expired or not enough). */
     readonly ret?: LeaseReturn;
   }
@@ -63,10 +66,10 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   private nextId = 0;
   private readonly timeoutMs: number;
   private readonly leases = new Map<string, HeldLease>();
-  /** Keys counted in this and the previous HOT_MS: counting one again asks for a lease. */
-  private asked = new Set<string>();
-  private askedBefore = new Set<string>();
-  private askedSince = 0;
+  /** Units counted per key in this and the previous HOT_MS: a key counted again asks for a lease, sized by these. */
+  private counted = new Map<string, number>();
+  private countedBefore = new Map<string, number>();
+  private countedSince = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly calls = counterBackendCalls.labels('supervisor');
   private readonly leased = counterLeased.with({});
@@ -78,6 +81,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
 
   hit(key: string, windows: readonly RateWindow[], nowMs = Date.now(), weight = 1): RateDecision | Promise<RateDecision> {
     let ret: LeaseReturn | undefined;
+    const recent = this.markCounted(key, nowMs, weight);
     const held = this.leases.get(key);
     if (held !== undefined) {
       if (held.windows === windows && held.left >= weight && nowMs < held.until) {
@@ -88,11 +92,10 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
       this.leases.delete(key);
       ret = { id: held.id, unused: held.left };
     }
-    const hot = this.markCounted(key, nowMs);
     // A weight of 1 is left out of the message (the common case: plain request counting).
     const req: CountRequest = {
       id: ++this.nextId, op: 'rate', key, windows,
-      ...(weight === 1 ? {} : { weight }), ...(hot ? { lease: true as const } : {}), ...(ret === undefined ? {} : { ret }),
+      ...(weight === 1 ? {} : { weight }), ...(recent > 0 ? { lease: recent } : {}), ...(ret === undefined ? {} : { ret }),
     };
     return this.ask(req).then((r) => {
       if (!('rate' in r)) throw new Error('error' in r ? r.error : 'unexpected answer');
@@ -120,15 +123,16 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
     return this.leases.size;
   }
 
-  private markCounted(key: string, nowMs: number): boolean {
-    if (nowMs - this.askedSince >= HOT_MS) {
-      this.askedBefore = this.asked;
-      this.asked = new Set();
-      this.askedSince = nowMs;
+  /** Counts `weight` units of `key` now; answers how many were counted before, within the last 100–200 ms. */
+  private markCounted(key: string, nowMs: number, weight: number): number {
+    if (nowMs - this.countedSince >= HOT_MS) {
+      this.countedBefore = this.counted;
+      this.counted = new Map();
+      this.countedSince = nowMs;
     }
-    const hot = this.asked.has(key) || this.askedBefore.has(key);
-    this.asked.add(key);
-    return hot;
+    const now = this.counted.get(key) ?? 0;
+    this.counted.set(key, now + weight);
+    return now + (this.countedBefore.get(key) ?? 0);
   }
 
   private hold(key: string, windows: readonly RateWindow[], grant: LeaseGrant): void {
@@ -224,7 +228,7 @@ export function answerCounts(m: CountMessage, nowMs: number, from?: CountSource)
       if (req.op === 'rate') {
         if (from !== undefined) {
           if (isLeaseReturn(req.ret)) from.leases.returned(from.worker, req.ret);
-          const c = from.leases.count(from.worker, req.key, req.windows, nowMs, weightOf(req.weight), req.lease === true);
+          const c = from.leases.count(from.worker, req.key, req.windows, nowMs, weightOf(req.weight), typeof req.lease === 'number' && req.lease > 0 ? req.lease : 0);
           if (c instanceof Promise) { waiting = true; return c.then((d) => ({ id: req.id, rate: d.decision }), (err: Error) => ({ id: req.id, error: err.message })); }
           return c.lease === undefined ? { id: req.id, rate: c.decision } : { id: req.id, rate: c.decision, lease: c.lease };
         }

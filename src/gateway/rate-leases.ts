@@ -77,22 +77,24 @@ export class RateLeases {
   }
 
   /**
-   * Counts one request of `worker` and, when it asked for one (`wantLease`) and there is room, lends
-   * it a lease on the key. A request that does not fit while leases on its key are out waits for
-   * them to come back and is then judged again.
+   * Counts one request of `worker` and, when it asked for a lease and there is room, lends it one on
+   * the key. `recentUnits` is what the worker counted on the key in the last 100–200 ms (0: no
+   * lease wanted): a lease is at most twice that, so a worker that counts a key slowly does not
+   * hold much of it. A request that does not fit while leases on its key are out waits for them to
+   * come back and is then judged again.
    */
-  count(worker: number, key: string, windows: readonly RateWindow[], nowMs: number, weight: number, wantLease: boolean): { decision: RateDecision; lease?: LeaseGrant } | Promise<{ decision: RateDecision }> {
+  count(worker: number, key: string, windows: readonly RateWindow[], nowMs: number, weight: number, recentUnits: number): { decision: RateDecision; lease?: LeaseGrant } | Promise<{ decision: RateDecision }> {
     const decision = this.#counter.hit(key, windows, nowMs, weight);
     if (!decision.allowed) {
       if (!this.#byKey.has(key)) return { decision };
       // Judged again once they are back (and again if leases were lent before the recall began).
-      return this.#recallKey(key).then(() => this.count(worker, key, windows, Date.now(), weight, false));
+      return this.#recallKey(key).then(() => this.count(worker, key, windows, Date.now(), weight, 0));
     }
     // No lease while one on the key is being recalled: its units go to the requests that wait for them.
-    if (!wantLease || windows.length === 0 || this.#recalls.has(key) || this.#holds(worker, key)) return { decision };
+    if (!(recentUnits > 0) || windows.length === 0 || this.#recalls.has(key) || this.#holds(worker, key)) return { decision };
     let room = Infinity;
     for (const w of decision.windows) room = Math.min(room, w.remaining);
-    const units = Math.min(MAX_LEASE_UNITS, Math.floor(room / (2 * Math.max(1, this.#opts.workers()))));
+    const units = Math.min(MAX_LEASE_UNITS, 2 * Math.ceil(recentUnits), Math.floor(room / (2 * Math.max(1, this.#opts.workers()))));
     if (units < 1) return { decision };
     this.#counter.reserve(key, windows, nowMs, units);
     let until = nowMs + MAX_LEASE_MS;
