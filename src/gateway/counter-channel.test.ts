@@ -12,6 +12,7 @@ import type { RateDecision, RateWindow } from '../store/counters/ports.ts';
 function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}) {
   const messages: CountMessage[] = [];
   const workers: SupervisorCounters[] = [];
+  const returned = { n: 0 };
   const counter = new MemoryRateCounter();
   const leases = new RateLeases(counter, {
     workers: () => workers.length,
@@ -23,6 +24,7 @@ function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}
     const w: SupervisorCounters = new SupervisorCounters((m) => {
       if (opts.refuse) return false;
       if (m.type === 'portcullis:lease-return') {
+        returned.n += m.returns.length;
         setImmediate(() => { for (const r of m.returns) leases.returned(id, r); });
         return true;
       }
@@ -33,7 +35,7 @@ function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}
     workers.push(w);
     return w;
   };
-  return { messages, make, leases, counter };
+  return { messages, make, leases, counter, returned };
 }
 
 /** `n` requests on one worker, `perTurn` at a time (as one event-loop turn of a busy worker counts them). */
@@ -213,4 +215,27 @@ test('a recall right behind the answer that lent the lease finds it (held on rec
   assert.deepEqual(sent.at(-1), { type: 'portcullis:lease-return', returns: [{ id: 7, unused: 50 }] }, 'all 50 units go back');
   assert.equal((await decided).allowed, true);
   assert.equal(w.leasesHeld, 0);
+});
+
+test('a lease ends with the first of its windows’ intervals: its units are used in the interval they were counted in', async () => {
+  const leases = new RateLeases(new MemoryRateCounter(), { workers: () => 2, recall: () => true });
+  const windows = [{ seconds: 1, limit: 1000 }, { seconds: 60, limit: 100_000 }];
+  const boundary = (Math.floor(Date.now() / 1000) + 5) * 1000;
+  const near = leases.count(1, 'k', windows, boundary - 10, 1, 100);
+  assert.ok(!(near instanceof Promise) && near.lease !== undefined);
+  assert.equal(near.lease.until, boundary, 'ends where the second ends, not a second later');
+  const early = leases.count(2, 'k2', windows, boundary - 990, 1, 100);
+  assert.ok(!(early instanceof Promise) && early.lease !== undefined && early.lease.until === boundary);
+  // The worker does not use a lease at or past its end: that request is asked, and the lease goes back.
+  const sent: CountMessage[] = [];
+  const w = new SupervisorCounters((m) => { if (m.type === 'portcullis:count') sent.push(m); return true; });
+  const asked = w.hit('k', windows, boundary - 20);
+  await new Promise((r) => setImmediate(r));
+  const rate = { allowed: true, windows: [{ limit: 1000, remaining: 900, resetSeconds: 1 }, { limit: 100_000, remaining: 99_000, resetSeconds: 60 }], retryAfter: 0 };
+  w.receive({ type: 'portcullis:counted', results: [{ id: sent[0]!.batch[0]!.id, rate, lease: { id: 1, units: 50, until: boundary, remaining: [900, 99_000] } }] });
+  await asked;
+  assert.equal((w.hit('k', windows, boundary - 1) as RateDecision).allowed, true, 'from the lease, just before its end');
+  assert.ok(w.hit('k', windows, boundary) instanceof Promise, 'asked at its end');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual((sent.at(-1)!.batch[0] as { ret?: unknown }).ret, { id: 1, unused: 49 }, 'with the 49 units it did not use');
 });
