@@ -1,6 +1,7 @@
 // rate-limiting against real gateway processes: exact across the workers of one node (counted in
 // the supervisor), exact across three nodes on one real Redis, and the fail-open / fail-closed
 // policies while Redis is down, with counting back on Redis once it returns.
+import { execFileSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnGateway, waitFor, type GatewayProcess } from './harness/gateway.ts';
@@ -74,6 +75,26 @@ test('one node, two workers, a busy key: leases let workers admit without asking
   assert.deepEqual(statuses(refused), { 429: 300 });
   assert.equal(up.received.length, 600, 'the upstream saw exactly the allowed requests');
   assert.match(String(refused.at(-1)!.headers['ratelimit']), /^"hour";r=0;t=\d+$/);
+});
+
+test('a worker killed while it holds leases: the node never admits more than the limit, and keeps serving', async (t) => {
+  const up = await upstream(t);
+  const gw = await start(t, config(up.url, [{ name: 'r', path: '/', plugin: { limits: [{ window: 'hour', limit: 400 }], limit_by: 'ip' } }]), 2);
+  assert.deepEqual(statuses(await hammer([`${gw.url}/x`], 200, 32)), { 200: 200 });
+  const pids = execFileSync('pgrep', ['-P', String(gw.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  assert.equal(pids.length, 2);
+  process.kill(pids[0]!, 'SIGKILL');
+  await waitFor(() => /gateway worker died; replacing it/.test(gw.output()), 5000, 'the supervisor noticed');
+  await waitFor(async () => (await get(`${gw.adminUrl}/health`)).status === 200, 10_000, 'the node is healthy again');
+  const after = statuses(await hammer([`${gw.url}/x`], 400, 32));
+  const admitted = 200 + (after[200] ?? 0);
+  t.diagnostic(`admitted ${admitted} of 400 after the kill`);
+  // What the dead worker held and had not used stays counted (it may have used it): at most that is lost.
+  assert.ok(admitted <= 400, `never more than the limit (${admitted})`);
+  // A lease is at most the room over twice the workers: the dead worker held at most 100 of 400.
+  assert.ok(admitted >= 400 - 100, `at most one lease's units lost with the worker (${admitted})`);
+  assert.equal(up.received.length, admitted, 'the upstream saw exactly the admitted requests');
+  assert.equal((after[200] ?? 0) + (after[429] ?? 0), 400, 'every other request was refused with 429, none failed');
 });
 
 testWithRedis('three nodes on one Redis: exactly the limit passes across all of them', async (t, redis) => {

@@ -15,7 +15,7 @@ import type { MemoryRateCounter, LeaseSpan } from '../store/counters/memory.ts';
 import type { RateDecision, RateWindow } from '../store/counters/ports.ts';
 
 /** The most units one lease carries: bounds how far a worker's RateLimit fields can lag. */
-export const MAX_LEASE_UNITS = 256;
+export const MAX_LEASE_UNITS = 1024;
 /** The longest a lease lasts, even in long windows: unused units come back within this. */
 export const MAX_LEASE_MS = 1000;
 /** How long the supervisor waits for recalled units before counting them as used. */
