@@ -129,15 +129,23 @@ test('a request that does not fit waits for the other workers’ unused units, t
   assert.equal(ch.leases.outstanding, 0);
 });
 
-test('an expired lease goes back by itself, and what it did not use is counted no more', async () => {
+/**
+ * Two workers, worker A holding a lease on a fresh key after 30 counts in turns of 10: the first
+ * turn lends a lease of 2 (sized by the one count before it), the second, once those 2 are used,
+ * one of 24 (twice the 12 counted before it), of which the third uses 10.
+ */
+async function holdingLease() {
   const ch = wired({ leases: true });
   const a = ch.make();
   ch.make();
   const key = `k-${Math.random()}`;
   const windows = [{ seconds: 3600, limit: 1000 }];
-  // Turns of 10: the first lends a lease of 2 (sized by the one count before it), the second, once
-  // those 2 are used, one of 24 (twice the 12 counted before it), of which the third uses 10.
   await counts(a, key, windows, 30, 10);
+  return { ch, a, key, windows };
+}
+
+test('an expired lease goes back by itself, and what it did not use is counted no more', async () => {
+  const { ch, a, key, windows } = await holdingLease();
   assert.equal(a.leasesHeld, 1);
   // The supervisor counted the lease's units already.
   const during = ch.counter.hit(key, windows, Date.now()).windows[0]!.remaining;
@@ -152,12 +160,7 @@ test('an expired lease goes back by itself, and what it did not use is counted n
 });
 
 test('a lease serves only the windows it was lent for (a reload makes new ones), and weights it cannot cover are asked', async () => {
-  const ch = wired({ leases: true });
-  const a = ch.make();
-  ch.make();
-  const key = `k-${Math.random()}`;
-  const windows = [{ seconds: 3600, limit: 1000 }];
-  await counts(a, key, windows, 30, 10);
+  const { ch, a, key, windows } = await holdingLease();
   const before = ch.messages.length;
   assert.equal((a.hit(key, windows, Date.now()) as RateDecision).allowed, true, 'answered from the lease, at once');
   assert.equal(ch.messages.length, before);
