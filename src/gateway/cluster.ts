@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
 import { answerCounts, isLeaseReturn, isLeaseReturnMessage } from './counter-channel.ts';
 import { RateLeases } from './rate-leases.ts';
+import { LeaseBook } from './lease-book.ts';
 import { nodeMemoryRateCounter } from '../store/counters/local.ts';
 import { answerReservation, isReserveMessage } from './control-number-channel.ts';
 import { isSlotMessage, NodeSlots } from './slot-channel.ts';
@@ -57,9 +58,9 @@ export class ClusterGateway implements GatewayRole {
   private stopping = false;
   /** The node's concurrency-limit slots, claimed by every worker. */
   private readonly concurrency = new NodeSlots();
-  /** Rate-limit units lent to workers (counted here already), so that a hot key costs no IPC per request. */
-  private readonly leases = new RateLeases(nodeMemoryRateCounter(), {
-    workers: () => Math.max(1, this.live().length),
+  /** Units of rate-limit keys lent to workers (counted here already), so that a hot key costs no IPC per request. */
+  private readonly leaseBook = new LeaseBook({
+    workers: () => this.live().length,
     recall: (workerId, ids) => {
       const slot = this.slots.find((s) => s.worker?.id === workerId);
       if (slot?.worker === undefined || slot.worker.isDead()) return false;
@@ -67,6 +68,7 @@ export class ClusterGateway implements GatewayRole {
       return true;
     },
   });
+  private readonly rateLeases = new RateLeases(nodeMemoryRateCounter(), this.leaseBook);
   /** The node's cache misses in progress: one leader per key among the workers. */
   private readonly flights = new NodeFlightRegistry();
   port = 0;
@@ -145,11 +147,11 @@ export class ClusterGateway implements GatewayRole {
       if (!isFromWorker(m)) return;
       if (m.type === 'portcullis:count') {
         // Rate limits and quotas of the whole node are counted here, in one place.
-        const answer = answerCounts(m, Date.now(), { worker: worker.id, leases: this.leases });
+        const answer = answerCounts(m, Date.now(), { worker: worker.id, book: this.leaseBook, rate: this.rateLeases });
         if (answer instanceof Promise) void answer.then((a) => this.send(worker, a));
         else this.send(worker, answer);
       } else if (m.type === 'portcullis:lease-return') {
-        if (isLeaseReturnMessage(m)) for (const r of m.returns) if (isLeaseReturn(r)) this.leases.returned(worker.id, r);
+        if (isLeaseReturnMessage(m)) for (const r of m.returns) if (isLeaseReturn(r)) this.leaseBook.returned(worker.id, r);
       } else if (m.type === 'portcullis:slots') {
         // Concurrency caps of the whole node are kept here, in one place.
         if (isSlotMessage(m)) this.concurrency.handle(worker.id, m, (a) => this.send(worker, a));
@@ -173,7 +175,7 @@ export class ClusterGateway implements GatewayRole {
       // What it held of the node's concurrency caps goes back to the other workers.
       this.concurrency.workerGone(worker.id);
       // Its rate-limit leases stay counted (it may have used them); nothing waits for them any more.
-      this.leases.workerGone(worker.id);
+      this.leaseBook.workerGone(worker.id);
       this.flights.workerGone(worker.id);
       if (this.stopping || slot.worker !== worker) return;
       const now = Date.now();

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { answerCounts, SupervisorCounters, type CountMessage } from './counter-channel.ts';
 import { RateLeases } from './rate-leases.ts';
+import { LeaseBook } from './lease-book.ts';
 import { MemoryRateCounter } from '../store/counters/memory.ts';
 import type { RateDecision, RateWindow } from '../store/counters/ports.ts';
 
@@ -14,11 +15,12 @@ function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}
   const workers: SupervisorCounters[] = [];
   const returned = { n: 0 };
   const counter = new MemoryRateCounter();
-  const leases = new RateLeases(counter, {
+  const leases = new LeaseBook({
     workers: () => workers.length,
     recall: (id, ids) => { setImmediate(() => workers[id]!.recall({ type: 'portcullis:lease-recall', ids })); return true; },
     recallTimeoutMs: 300,
   });
+  const rate = new RateLeases(counter, leases);
   const make = () => {
     const id = workers.length;
     const w: SupervisorCounters = new SupervisorCounters((m) => {
@@ -29,7 +31,7 @@ function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}
         return true;
       }
       messages.push(m);
-      if (!opts.drop) setImmediate(async () => w.receive(await answerCounts(m, Date.now(), opts.leases ? { worker: id, leases } : undefined)));
+      if (!opts.drop) setImmediate(async () => w.receive(await answerCounts(m, Date.now(), opts.leases ? { worker: id, book: leases, rate } : undefined)));
       return true;
     }, { timeoutMs: 200 });
     workers.push(w);
@@ -173,7 +175,8 @@ test('a lease serves only the windows it was lent for (a reload makes new ones),
 test('a worker that dies with a lease: its units stay counted, and nothing waits for it', async () => {
   const counter = new MemoryRateCounter();
   const sent: number[][] = [];
-  const leases = new RateLeases(counter, { workers: () => 2, recall: (_w, ids) => { sent.push(ids); return true; }, recallTimeoutMs: 60_000 });
+  const book = new LeaseBook({ workers: () => 2, recall: (_w, ids) => { sent.push(ids); return true; }, recallTimeoutMs: 60_000 });
+  const leases = new RateLeases(counter, book);
   const key = `k-${Math.random()}`;
   const windows = [{ seconds: 3600, limit: 10 }];
   const first = leases.count(1, key, windows, Date.now(), 1, 100);
@@ -182,9 +185,9 @@ test('a worker that dies with a lease: its units stay counted, and nothing waits
   const refused = leases.count(2, key, windows, Date.now(), 1, 0);
   assert.ok(refused instanceof Promise, 'full, with a lease out: waits for it');
   assert.deepEqual(sent, [[first.lease.id]]);
-  leases.workerGone(1);
+  book.workerGone(1);
   assert.equal((await refused).decision.allowed, false, 'the dead worker’s units stay counted');
-  assert.equal(leases.outstanding, 0);
+  assert.equal(book.outstanding, 0);
 });
 
 test('refunds come off the interval they were counted in, also once it has become the previous one', () => {
@@ -221,7 +224,7 @@ test('a recall right behind the answer that lent the lease finds it (held on rec
 });
 
 test('a lease ends with the first of its windows’ intervals: its units are used in the interval they were counted in', async () => {
-  const leases = new RateLeases(new MemoryRateCounter(), { workers: () => 2, recall: () => true });
+  const leases = new RateLeases(new MemoryRateCounter(), new LeaseBook({ workers: () => 2, recall: () => true }));
   const windows = [{ seconds: 1, limit: 1000 }, { seconds: 60, limit: 100_000 }];
   const boundary = (Math.floor(Date.now() / 1000) + 5) * 1000;
   const near = leases.count(1, 'k', windows, boundary - 10, 1, 100);

@@ -6,7 +6,8 @@
 import { localQuotaCounter, localRateCounter } from '../store/counters/local.ts';
 import { counterBackendCalls, counterLeased } from '../telemetry/metrics.ts';
 import { TurnBatch } from './turn-batch.ts';
-import type { LeaseGrant, LeaseReturn, RateLeases } from './rate-leases.ts';
+import type { LeaseGrant, RateLeases } from './rate-leases.ts';
+import type { LeaseBook, LeaseReturn } from './lease-book.ts';
 import type { QuotaAsk, QuotaCounter, QuotaDecision, RateCounter, RateDecision, RateWindow, WindowState } from '../store/counters/ports.ts';
 
 export type CountRequest =
@@ -215,7 +216,8 @@ function leasedDecision(held: HeldLease, nowMs: number): RateDecision {
 /** Who asks, for the supervisor's leases: without it (one process, tests), no lease is granted. */
 export interface CountSource {
   readonly worker: number;
-  readonly leases: RateLeases;
+  readonly book: LeaseBook;
+  readonly rate: RateLeases;
 }
 
 /** The supervisor's side: answers a worker's batch from this process's counters. */
@@ -227,8 +229,8 @@ export function answerCounts(m: CountMessage, nowMs: number, from?: CountSource)
     try {
       if (req.op === 'rate') {
         if (from !== undefined) {
-          if (isLeaseReturn(req.ret)) from.leases.returned(from.worker, req.ret);
-          const c = from.leases.count(from.worker, req.key, req.windows, nowMs, weightOf(req.weight), typeof req.lease === 'number' && req.lease > 0 ? req.lease : 0);
+          if (isLeaseReturn(req.ret)) from.book.returned(from.worker, req.ret);
+          const c = from.rate.count(from.worker, req.key, req.windows, nowMs, weightOf(req.weight), typeof req.lease === 'number' && req.lease > 0 ? req.lease : 0);
           if (c instanceof Promise) { waiting = true; return c.then((d) => ({ id: req.id, rate: d.decision }), (err: Error) => ({ id: req.id, error: err.message })); }
           return c.lease === undefined ? { id: req.id, rate: c.decision } : { id: req.id, rate: c.decision, lease: c.lease };
         }
