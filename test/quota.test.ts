@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { expectStatus, randomToken, spawnNode, until, type NodeProcess } from './harness/node.ts';
-import type { Reply } from './harness/http-get.ts';
+import { get, type Reply } from './harness/http-get.ts';
+import { spawnGateway } from './harness/gateway.ts';
 import { request } from 'node:http';
 import { startUpstream } from './harness/upstream.ts';
 
@@ -147,3 +148,26 @@ for (const workers of [1, 2]) {
     assert.doesNotMatch(metrics, /portcullis_quota_requests_total\{[^}]*acme/, 'no consumer names in labels');
   });
 }
+
+test('two workers, a busy consumer (DB-less): quota leases keep the allowance exact, most requests decided in the workers', async (t) => {
+  const up = await startUpstream();
+  t.after(() => up.close());
+  const gw = await spawnGateway({
+    gateway: { access_log: false },
+    services: [{ name: 'echo', targets: [{ url: up.url }], retries: 0 }],
+    consumers: [{ name: 'guest' }],
+    routes: [{ name: 'm', service: 'echo', paths: ['/'], plugins: [{ name: 'key-auth', config: { anonymous: 'guest' } }, { name: 'quota', config: { source: 'config', period: 'month', limit: 600 } }] }],
+  }, { workers: 2 });
+  t.after(() => gw.stop());
+  const hammer = async (n: number) => {
+    const out: number[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: 32 }, async () => { while (next++ < n) out.push((await get(`${gw.url}/x`)).status); }));
+    return out.reduce<Record<number, number>>((acc, s) => { acc[s] = (acc[s] ?? 0) + 1; return acc; }, {});
+  };
+  assert.deepEqual(await hammer(600), { 200: 600 });
+  const leased = Number(/^portcullis_counter_leased_total (\d+)$/m.exec((await get(`${gw.adminUrl}/metrics`)).body)?.[1]);
+  assert.ok(leased >= 200, `most requests were decided from leases, without asking the supervisor (${leased} of 600)`);
+  assert.deepEqual(await hammer(200), { 429: 200 }, 'the allowance is used up exactly: every lease came back before a refusal');
+  assert.equal(up.received.length, 600, 'the upstream saw exactly the allowance');
+});

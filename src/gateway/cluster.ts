@@ -10,6 +10,7 @@ import { isFromWorker, type FromWorker, type ToWorker } from './ipc.ts';
 import { answerCounts, isLeaseReturn, isLeaseReturnMessage } from './counter-channel.ts';
 import { RateLeases } from './rate-leases.ts';
 import { LeaseBook } from './lease-book.ts';
+import { QuotaLeases } from './quota-leases.ts';
 import { nodeMemoryRateCounter } from '../store/counters/local.ts';
 import { answerReservation, isReserveMessage } from './control-number-channel.ts';
 import { isSlotMessage, NodeSlots } from './slot-channel.ts';
@@ -58,7 +59,7 @@ export class ClusterGateway implements GatewayRole {
   private stopping = false;
   /** The node's concurrency-limit slots, claimed by every worker. */
   private readonly concurrency = new NodeSlots();
-  /** Units of rate-limit keys lent to workers (counted here already), so that a hot key costs no IPC per request. */
+  /** Units of rate-limit keys and quota allowances lent to workers (counted here already), so that a busy key costs no IPC per request. */
   private readonly leaseBook = new LeaseBook({
     workers: () => this.live().length,
     recall: (workerId, ids) => {
@@ -69,6 +70,8 @@ export class ClusterGateway implements GatewayRole {
     },
   });
   private readonly rateLeases = new RateLeases(nodeMemoryRateCounter(), this.leaseBook);
+  /** Units of quota allowances lent to workers the same way (consumed in the node's ledger already). */
+  private readonly quotaLeases = new QuotaLeases(this.leaseBook);
   /** The node's cache misses in progress: one leader per key among the workers. */
   private readonly flights = new NodeFlightRegistry();
   port = 0;
@@ -147,9 +150,7 @@ export class ClusterGateway implements GatewayRole {
       if (!isFromWorker(m)) return;
       if (m.type === 'portcullis:count') {
         // Rate limits and quotas of the whole node are counted here, in one place.
-        const answer = answerCounts(m, Date.now(), { worker: worker.id, book: this.leaseBook, rate: this.rateLeases });
-        if (answer instanceof Promise) void answer.then((a) => this.send(worker, a));
-        else this.send(worker, answer);
+        answerCounts(m, Date.now(), (a) => this.send(worker, a), { worker: worker.id, book: this.leaseBook, rate: this.rateLeases, quota: this.quotaLeases });
       } else if (m.type === 'portcullis:lease-return') {
         if (isLeaseReturnMessage(m)) for (const r of m.returns) if (isLeaseReturn(r)) this.leaseBook.returned(worker.id, r);
       } else if (m.type === 'portcullis:slots') {

@@ -3,11 +3,12 @@
 // rate-limit leases a worker is lent on a key it keeps counting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerCounts, SupervisorCounters, type CountMessage } from './counter-channel.ts';
+import { answerCounts, SupervisorCounters, type CountedMessage, type CountMessage } from './counter-channel.ts';
 import { RateLeases } from './rate-leases.ts';
 import { LeaseBook } from './lease-book.ts';
+import { QuotaLeases } from './quota-leases.ts';
 import { MemoryRateCounter } from '../store/counters/memory.ts';
-import type { RateDecision, RateWindow } from '../store/counters/ports.ts';
+import type { QuotaDecision, RateDecision, RateWindow } from '../store/counters/ports.ts';
 
 /** Workers wired to one supervisor; with `leases`, the supervisor lends leases from its own counter. */
 function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}) {
@@ -21,6 +22,7 @@ function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}
     recallTimeoutMs: 300,
   });
   const rate = new RateLeases(counter, leases);
+  const quota = new QuotaLeases(leases);
   const make = () => {
     const id = workers.length;
     const w: SupervisorCounters = new SupervisorCounters((m) => {
@@ -31,7 +33,8 @@ function wired(opts: { drop?: boolean; refuse?: boolean; leases?: boolean } = {}
         return true;
       }
       messages.push(m);
-      if (!opts.drop) setImmediate(async () => w.receive(await answerCounts(m, Date.now(), opts.leases ? { worker: id, book: leases, rate } : undefined)));
+      // Answers and recalls reach the worker in the order they are sent, a turn later (as over IPC).
+      if (!opts.drop) setImmediate(() => answerCounts(m, Date.now(), (a) => setImmediate(() => w.receive(a)), opts.leases ? { worker: id, book: leases, rate, quota } : undefined));
       return true;
     }, { timeoutMs: 200 });
     workers.push(w);
@@ -70,7 +73,7 @@ test('a supervisor that is gone or silent fails the count (the plugin’s fail p
 
 test('quota asks without a quota counter on the node are answered with an error, not left hanging', async () => {
   const w = wired().make();
-  await assert.rejects(w.consume({ subject: 's', period: 'day', timeZone: 'UTC', limit: 1, consumer: 'c', plan: undefined }), /not counted on this node|quota/);
+  await assert.rejects(async () => w.consume({ subject: 's', period: 'day', timeZone: 'UTC', limit: 1, consumer: 'c', plan: undefined }), /not counted on this node|quota/);
 });
 
 test('weights travel to the supervisor (rate and quota); a hostile weight counts as 1', async () => {
@@ -88,7 +91,7 @@ test('weights travel to the supervisor (rate and quota); a hostile weight counts
     assert.equal(ch.messages.at(-1)!.batch[0]!.weight, 3);
     const ask = { subject: `s-${Math.random()}`, period: 'day' as const, timeZone: 'UTC', limit: 10, consumer: 'c', plan: undefined };
     assert.deepEqual([(await w.consume(ask, Date.now(), 9)).used, (await w.consume(ask, Date.now(), 2)).allowed], [9, false]);
-    const forged = await answerCounts({ type: 'portcullis:count', batch: [{ id: 1, op: 'rate', key: `f-${Math.random()}`, windows, weight: -5 }] }, Date.now());
+    const forged = await new Promise<CountedMessage>((resolve) => answerCounts({ type: 'portcullis:count', batch: [{ id: 1, op: 'rate', key: `f-${Math.random()}`, windows, weight: -5 }] }, Date.now(), resolve));
     assert.equal(('rate' in forged.results[0]! && forged.results[0].rate.windows[0]!.remaining), 9);
   } finally {
     installLocalCounters({ quota: before });
@@ -184,6 +187,7 @@ test('a worker that dies with a lease: its units stay counted, and nothing waits
   for (let i = 0; i < 7; i++) assert.equal((leases.count(2, key, windows, Date.now(), 1, 0) as { decision: RateDecision }).decision.allowed, true);
   const refused = leases.count(2, key, windows, Date.now(), 1, 0);
   assert.ok(refused instanceof Promise, 'full, with a lease out: waits for it');
+  await Promise.resolve(); // the recall goes out a microtask later
   assert.deepEqual(sent, [[first.lease.id]]);
   book.workerGone(1);
   assert.equal((await refused).decision.allowed, false, 'the dead worker’s units stay counted');
@@ -245,3 +249,72 @@ test('a lease ends with the first of its windows’ intervals: its units are use
   await new Promise((r) => setImmediate(r));
   assert.deepEqual((sent.at(-1)!.batch[0] as { ret?: unknown }).ret, { id: 1, unused: 49 }, 'with the 49 units it did not use');
 });
+
+/** Runs `body` with a QuotaLedger (memory only) as this process's quota counter, as the supervisor has. */
+async function withLedger(body: (ledger: import('../store/quota/ledger.ts').QuotaLedger) => Promise<void>): Promise<void> {
+  const { installLocalCounters, localQuotaCounter } = await import('../store/counters/local.ts');
+  const { QuotaLedger } = await import('../store/quota/ledger.ts');
+  const before = localQuotaCounter();
+  const ledger = new QuotaLedger({ logger: { info: () => undefined, warn: () => undefined } });
+  installLocalCounters({ quota: ledger });
+  try {
+    await body(ledger);
+  } finally {
+    installLocalCounters({ quota: before });
+  }
+}
+
+const quotaAsk = (limit: number) => ({ subject: `s-${Math.random()}`, period: 'month' as const, timeZone: 'UTC', limit, consumer: 'c', plan: 'gold' });
+
+test('quota leases: two workers consuming one subject stay exact, most requests decided by the workers themselves', () => withLedger(async (ledger) => {
+  const ch = wired({ leases: true });
+  const [a, b] = [ch.make(), ch.make()];
+  const ask = quotaAsk(2000);
+  const run = async (w: SupervisorCounters) => {
+    const out: QuotaDecision[] = [];
+    while (out.length < 1500) out.push(...await Promise.all(Array.from({ length: 10 }, () => w.consume(ask, Date.now()))));
+    return out;
+  };
+  const [ra, rb] = await Promise.all([run(a), run(b)]);
+  assert.equal([...ra, ...rb].filter((d) => d.allowed).length, 2000, 'exactly the allowance across both workers');
+  const asked = ch.messages.reduce((n, m) => n + m.batch.length, 0);
+  assert.ok(asked - 1000 < 600, `most of the 2,000 admissions came from leases (${asked} asked, 1,000 of them refused)`);
+  assert.equal(ch.leases.outstanding, 0, 'every lease came back before the refusals');
+  assert.equal((ledger.consume(ask, Date.now()) as QuotaDecision).used, 2000, 'the ledger holds exactly what was used');
+  const used = ra.filter((d) => d.allowed).map((d) => d.used);
+  assert.ok(used.every((u) => u >= 1 && u <= 2000));
+}));
+
+test('quota leases stop short of the next event threshold, and unused units come off the ledger', () => withLedger(async (ledger) => {
+  const book = new LeaseBook({ workers: () => 2, recall: () => true });
+  const leases = new QuotaLeases(book);
+  const ask = quotaAsk(1000);
+  ledger.consume(ask, Date.now(), 689);
+  // Used 690 after this request: the 80 % event is at 800, so at most (800 − 1 − 690) / 4 = 27 units.
+  const c = leases.consume(ledger, 1, ask, Date.now(), 1, 50);
+  assert.ok(!(c instanceof Promise) && c.lease !== undefined);
+  assert.equal(c.decision.used, 690);
+  assert.equal(c.lease.units, 27);
+  assert.equal((ledger.consume(ask, Date.now(), 0) as QuotaDecision).used, 717, 'the lease is consumed in the ledger');
+  book.returned(1, { id: c.lease.id, unused: 20 });
+  assert.equal((ledger.consume(ask, Date.now(), 0) as QuotaDecision).used, 697, 'and its unused units taken off when it comes back');
+  // Just below a threshold, and at the end of the allowance, nothing is lent.
+  ledger.consume(ask, Date.now(), 800 - 697 - 3);
+  const near = leases.consume(ledger, 1, ask, Date.now(), 1, 50);
+  assert.ok(!(near instanceof Promise) && near.decision.used === 798 && near.lease === undefined);
+  ledger.consume(ask, Date.now(), 1000 - 798 - 2);
+  const last = leases.consume(ledger, 1, ask, Date.now(), 1, 50);
+  assert.ok(!(last instanceof Promise) && last.decision.allowed && last.lease === undefined);
+}));
+
+test('quota leases: a request that does not fit waits for the other worker’s unused units, then gets them', () => withLedger(async () => {
+  const ch = wired({ leases: true });
+  const [a, b] = [ch.make(), ch.make()];
+  const ask = quotaAsk(200);
+  // A consumes a few in quick turns and is lent a lease it then stops using.
+  for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 4 }, () => a.consume(ask, Date.now())));
+  assert.equal(a.leasesHeld, 1, 'A holds a lease');
+  const taken = (await Promise.all(Array.from({ length: 300 }, () => b.consume(ask, Date.now())))).filter((d) => d.allowed).length;
+  assert.equal(taken, 200 - 12, 'B gets everything A did not use');
+  assert.equal(a.leasesHeld, 0, 'A gave its lease back when recalled');
+}));

@@ -8,6 +8,8 @@ import { counterBackendCalls, counterLeased } from '../telemetry/metrics.ts';
 import { TurnBatch } from './turn-batch.ts';
 import type { LeaseGrant, RateLeases } from './rate-leases.ts';
 import type { LeaseBook, LeaseReturn } from './lease-book.ts';
+import type { QuotaLeaseGrant, QuotaLeases } from './quota-leases.ts';
+import { HeldLeases, RecentCounts, type Held } from './held-leases.ts';
 import type { QuotaAsk, QuotaCounter, QuotaDecision, RateCounter, RateDecision, RateWindow, WindowState } from '../store/counters/ports.ts';
 
 export type CountRequest =
@@ -21,11 +23,16 @@ export type CountRequest =
     /** The worker's previous lease on the key, given back (used up, expired or not enough). */
     readonly ret?: LeaseReturn;
   }
-  | { readonly id: number; readonly op: 'quota'; readonly ask: QuotaAsk; readonly weight?: number };
+  | {
+    readonly id: number; readonly op: 'quota'; readonly ask: QuotaAsk; readonly weight?: number;
+    /** As for rate counts: units counted on the subject lately; a lease on it is wanted. */
+    readonly lease?: number;
+    readonly ret?: LeaseReturn;
+  };
 
 export type CountResult =
   | { readonly id: number; readonly rate: RateDecision; readonly lease?: LeaseGrant }
-  | { readonly id: number; readonly quota: QuotaDecision }
+  | { readonly id: number; readonly quota: QuotaDecision; readonly lease?: QuotaLeaseGrant }
   | { readonly id: number; readonly error: string };
 
 export interface CountMessage { readonly type: 'portcullis:count'; readonly batch: readonly CountRequest[] }
@@ -38,25 +45,32 @@ export interface LeaseReturnMessage { readonly type: 'portcullis:lease-return'; 
 /** How long a worker waits for the supervisor before the count fails (the plugin's policy applies). */
 const ANSWER_TIMEOUT_MS = 2000;
 
-/** A key counted again within this long asks for a lease (two generations of this age are kept). */
-const HOT_MS = 100;
 /** How often held leases are checked for expiry (expired ones go back to the supervisor). */
 const LEASE_SWEEP_MS = 250;
 
 interface Pending {
   resolve(r: CountResult): void;
-  /** A rate ask's key and windows: a lease in its answer is held for them. */
+  /** A rate ask's key and windows, or a quota ask: a lease in its answer is held for them. */
   readonly key?: string;
   readonly windows?: readonly RateWindow[];
+  readonly ask?: QuotaAsk;
 }
 
-interface HeldLease {
-  readonly id: number;
+interface HeldRateLease extends Held {
   /** The windows asked with: the lease serves only the same (a reload makes new ones). */
   readonly windows: readonly RateWindow[];
-  left: number;
-  readonly until: number;
   readonly remaining: readonly number[];
+}
+
+interface HeldQuotaLease extends Held {
+  /** The allowance asked for: the lease serves only the same (a plan change makes another). */
+  readonly period: QuotaAsk['period'];
+  readonly timeZone: string;
+  readonly limit: number;
+  readonly units: number;
+  /** Used in the period when the lease was lent, this worker's first request included. */
+  readonly used: number;
+  readonly resetsAt: number;
 }
 
 /** The worker's side: node-wide counters that live in the supervisor. */
@@ -66,11 +80,11 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   private readonly batch = new TurnBatch<CountRequest>((batch) => this.flush(batch));
   private nextId = 0;
   private readonly timeoutMs: number;
-  private readonly leases = new Map<string, HeldLease>();
-  /** Units counted per key in this and the previous HOT_MS: a key counted again asks for a lease, sized by these. */
-  private counted = new Map<string, number>();
-  private countedBefore = new Map<string, number>();
-  private countedSince = 0;
+  private readonly rateLeases = new HeldLeases<HeldRateLease>();
+  private readonly quotaLeases = new HeldLeases<HeldQuotaLease>();
+  /** Units counted lately per rate key and per quota subject: counting one again asks for a lease, sized by these. */
+  private readonly rateRecent = new RecentCounts();
+  private readonly quotaRecent = new RecentCounts();
   private sweeper: NodeJS.Timeout | undefined;
   private readonly calls = counterBackendCalls.labels('supervisor');
   private readonly leased = counterLeased.with({});
@@ -82,16 +96,15 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
 
   hit(key: string, windows: readonly RateWindow[], nowMs = Date.now(), weight = 1): RateDecision | Promise<RateDecision> {
     let ret: LeaseReturn | undefined;
-    const recent = this.markCounted(key, nowMs, weight);
-    const held = this.leases.get(key);
+    const recent = this.rateRecent.mark(key, nowMs, weight);
+    const held = this.rateLeases.get(key);
     if (held !== undefined) {
       if (held.windows === windows && held.left >= weight && nowMs < held.until) {
         held.left -= weight;
         this.leased.inc();
         return leasedDecision(held, nowMs);
       }
-      this.leases.delete(key);
-      ret = { id: held.id, unused: held.left };
+      ret = this.rateLeases.release(key, held);
     }
     // A weight of 1 is left out of the message (the common case: plain request counting).
     const req: CountRequest = {
@@ -104,67 +117,71 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
     });
   }
 
+  consume(ask: QuotaAsk, nowMs = Date.now(), weight = 1): QuotaDecision | Promise<QuotaDecision> {
+    let ret: LeaseReturn | undefined;
+    const recent = this.quotaRecent.mark(ask.subject, nowMs, weight);
+    const held = this.quotaLeases.get(ask.subject);
+    if (held !== undefined) {
+      if (held.period === ask.period && held.timeZone === ask.timeZone && held.limit === ask.limit && held.left >= weight && nowMs < held.until) {
+        held.left -= weight;
+        this.leased.inc();
+        return { allowed: true, used: held.used + held.units - held.left, limit: held.limit, resetsAt: held.resetsAt };
+      }
+      ret = this.quotaLeases.release(ask.subject, held);
+    }
+    const req: CountRequest = {
+      id: ++this.nextId, op: 'quota', ask,
+      ...(weight === 1 ? {} : { weight }), ...(recent > 0 ? { lease: recent } : {}), ...(ret === undefined ? {} : { ret }),
+    };
+    return this.ask(req).then((r) => {
+      if ('quota' in r) return r.quota;
+      throw new Error('error' in r ? r.error : 'unexpected answer');
+    });
+  }
+
   /** The supervisor wants these leases back: they stop serving now, and their unused units go back. */
   recall(m: LeaseRecallMessage): void {
     const ids = new Set(m.ids);
     const returns: LeaseReturn[] = [];
-    for (const [key, held] of this.leases) {
-      if (!ids.has(held.id)) continue;
-      this.leases.delete(key);
-      ids.delete(held.id);
-      returns.push({ id: held.id, unused: held.left });
-    }
+    this.rateLeases.recall(ids, returns);
+    this.quotaLeases.recall(ids, returns);
     // Ids no longer held were given back already (an ask on their way): the supervisor ignores these.
     for (const id of ids) returns.push({ id, unused: 0 });
     this.send({ type: 'portcullis:lease-return', returns });
   }
 
-  /** Leases held now (for tests and metrics). */
+  /** Leases held now (for tests). */
   get leasesHeld(): number {
-    return this.leases.size;
+    return this.rateLeases.size + this.quotaLeases.size;
   }
 
-  /** Counts `weight` units of `key` now; answers how many were counted before, within the last 100–200 ms. */
-  private markCounted(key: string, nowMs: number, weight: number): number {
-    if (nowMs - this.countedSince >= HOT_MS) {
-      this.countedBefore = this.counted;
-      this.counted = new Map();
-      this.countedSince = nowMs;
-    }
-    const now = this.counted.get(key) ?? 0;
-    this.counted.set(key, now + weight);
-    return now + (this.countedBefore.get(key) ?? 0);
+  private holdRate(key: string, windows: readonly RateWindow[], grant: LeaseGrant): void {
+    this.keep(this.rateLeases.hold(key, { id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining }));
   }
 
-  private hold(key: string, windows: readonly RateWindow[], grant: LeaseGrant): void {
-    const previous = this.leases.get(key);
-    // Two answers for one key in one turn can each carry a lease: keep one, give the other back.
-    if (previous !== undefined) this.send({ type: 'portcullis:lease-return', returns: [{ id: previous.id, unused: previous.left }] });
-    this.leases.set(key, { id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining });
+  private holdQuota(ask: QuotaAsk, grant: QuotaLeaseGrant): void {
+    this.keep(this.quotaLeases.hold(ask.subject, {
+      id: grant.id, left: grant.units, until: grant.until, period: ask.period, timeZone: ask.timeZone, limit: ask.limit,
+      units: grant.units, used: grant.used, resetsAt: grant.resetsAt,
+    }));
+  }
+
+  /** After a lease is held: one it replaced goes back, and expiry is watched. */
+  private keep(replaced: LeaseReturn | undefined): void {
+    if (replaced !== undefined) this.send({ type: 'portcullis:lease-return', returns: [replaced] });
     this.sweeper ??= setInterval(() => this.sweepExpired(Date.now()), LEASE_SWEEP_MS).unref();
   }
 
   /** Expired leases go back, so that what they did not use counts no longer. */
   private sweepExpired(nowMs: number): void {
     const returns: LeaseReturn[] = [];
-    for (const [key, held] of this.leases) {
-      if (nowMs < held.until) continue;
-      this.leases.delete(key);
-      returns.push({ id: held.id, unused: held.left });
-    }
+    this.rateLeases.expire(nowMs, returns);
+    this.quotaLeases.expire(nowMs, returns);
     if (returns.length > 0) this.send({ type: 'portcullis:lease-return', returns });
-    if (this.leases.size === 0 && this.sweeper !== undefined) {
+    if (this.leasesHeld === 0 && this.sweeper !== undefined) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
     }
-  }
-
-  consume(ask: QuotaAsk, _nowMs?: number, weight = 1): Promise<QuotaDecision> {
-    const req: CountRequest = weight === 1 ? { id: ++this.nextId, op: 'quota', ask } : { id: ++this.nextId, op: 'quota', ask, weight };
-    return this.ask(req).then((r) => {
-      if ('quota' in r) return r.quota;
-      throw new Error('error' in r ? r.error : 'unexpected answer');
-    });
   }
 
   /** The supervisor's answers. */
@@ -174,14 +191,15 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
       if (p === undefined) continue; // timed out already
       this.pending.delete(r.id);
       // Held now, not when the promise settles: a recall right behind this answer must find it.
-      if ('lease' in r && r.lease !== undefined && p.key !== undefined) this.hold(p.key, p.windows!, r.lease);
+      if ('rate' in r && r.lease !== undefined && p.key !== undefined) this.holdRate(p.key, p.windows!, r.lease);
+      else if ('quota' in r && r.lease !== undefined && p.ask !== undefined) this.holdQuota(p.ask, r.lease);
       p.resolve(r);
     }
   }
 
   private ask(req: CountRequest): Promise<CountResult> {
     return new Promise((resolve) => {
-      this.pending.set(req.id, req.op === 'rate' ? { resolve, key: req.key, windows: req.windows } : { resolve });
+      this.pending.set(req.id, req.op === 'rate' ? { resolve, key: req.key, windows: req.windows } : { resolve, ask: req.ask });
       this.batch.push(req);
     });
   }
@@ -203,7 +221,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
 }
 
 /** A decision made from a lease: what remained when it was granted, plus what is left of it. */
-function leasedDecision(held: HeldLease, nowMs: number): RateDecision {
+function leasedDecision(held: HeldRateLease, nowMs: number): RateDecision {
   const windows: WindowState[] = [];
   for (let i = 0; i < held.windows.length; i++) {
     const w = held.windows[i]!;
@@ -218,36 +236,53 @@ export interface CountSource {
   readonly worker: number;
   readonly book: LeaseBook;
   readonly rate: RateLeases;
+  readonly quota: QuotaLeases;
 }
 
-/** The supervisor's side: answers a worker's batch from this process's counters. */
-export function answerCounts(m: CountMessage, nowMs: number, from?: CountSource): CountedMessage | Promise<CountedMessage> {
+/**
+ * The supervisor's side: answers a worker's batch from this process's counters. Counts decided now
+ * are answered at once, before anything else is sent to the worker; those that wait (a refusal
+ * waiting for recalled leases) follow in a second answer. So a lease lent in a batch always reaches
+ * its worker before a recall of it, which the lease book sends a microtask later.
+ */
+export function answerCounts(m: CountMessage, nowMs: number, reply: (answer: CountedMessage) => void, from?: CountSource): void {
   const rate = localRateCounter();
   const quota = localQuotaCounter();
-  let waiting = false;
-  const results = m.batch.map((req): CountResult | Promise<CountResult> => {
+  const now: CountResult[] = [];
+  const later: Promise<CountResult>[] = [];
+  const failed = (id: number) => (err: Error): CountResult => ({ id, error: err.message });
+  for (const req of m.batch) {
     try {
+      const wanted = typeof req.lease === 'number' && req.lease > 0 ? req.lease : 0;
+      if (from !== undefined && isLeaseReturn(req.ret)) from.book.returned(from.worker, req.ret);
       if (req.op === 'rate') {
         if (from !== undefined) {
-          if (isLeaseReturn(req.ret)) from.book.returned(from.worker, req.ret);
-          const c = from.rate.count(from.worker, req.key, req.windows, nowMs, weightOf(req.weight), typeof req.lease === 'number' && req.lease > 0 ? req.lease : 0);
-          if (c instanceof Promise) { waiting = true; return c.then((d) => ({ id: req.id, rate: d.decision }), (err: Error) => ({ id: req.id, error: err.message })); }
-          return c.lease === undefined ? { id: req.id, rate: c.decision } : { id: req.id, rate: c.decision, lease: c.lease };
+          const c = from.rate.count(from.worker, req.key, req.windows, nowMs, weightOf(req.weight), wanted);
+          if (c instanceof Promise) later.push(c.then((d) => ({ id: req.id, rate: d.decision }), failed(req.id)));
+          else now.push(c.lease === undefined ? { id: req.id, rate: c.decision } : { id: req.id, rate: c.decision, lease: c.lease });
+          continue;
         }
         const r = rate.hit(req.key, req.windows, nowMs, weightOf(req.weight));
-        if (r instanceof Promise) { waiting = true; return r.then((d) => ({ id: req.id, rate: d }), (err: Error) => ({ id: req.id, error: err.message })); }
-        return { id: req.id, rate: r };
+        if (r instanceof Promise) later.push(r.then((d) => ({ id: req.id, rate: d }), failed(req.id)));
+        else now.push({ id: req.id, rate: r });
+        continue;
       }
-      if (quota === undefined) return { id: req.id, error: 'quotas are not counted on this node' };
+      if (quota === undefined) { now.push({ id: req.id, error: 'quotas are not counted on this node' }); continue; }
+      if (from !== undefined) {
+        const c = from.quota.consume(quota, from.worker, req.ask, nowMs, weightOf(req.weight), wanted);
+        if (c instanceof Promise) later.push(c.then((d) => ({ id: req.id, quota: d.decision }), failed(req.id)));
+        else now.push(c.lease === undefined ? { id: req.id, quota: c.decision } : { id: req.id, quota: c.decision, lease: c.lease });
+        continue;
+      }
       const q = quota.consume(req.ask, nowMs, weightOf(req.weight));
-      if (q instanceof Promise) { waiting = true; return q.then((d) => ({ id: req.id, quota: d }), (err: Error) => ({ id: req.id, error: err.message })); }
-      return { id: req.id, quota: q };
+      if (q instanceof Promise) later.push(q.then((d) => ({ id: req.id, quota: d }), failed(req.id)));
+      else now.push({ id: req.id, quota: q });
     } catch (err) {
-      return { id: req.id, error: (err as Error).message };
+      now.push({ id: req.id, error: (err as Error).message });
     }
-  });
-  if (!waiting) return { type: 'portcullis:counted', results: results as CountResult[] };
-  return Promise.all(results).then((all) => ({ type: 'portcullis:counted', results: all }));
+  }
+  if (now.length > 0) reply({ type: 'portcullis:counted', results: now });
+  if (later.length > 0) void Promise.all(later).then((results) => reply({ type: 'portcullis:counted', results }));
 }
 
 /** A weight from a worker's message: a positive integer, else 1. */

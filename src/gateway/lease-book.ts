@@ -115,7 +115,8 @@ export class LeaseBook {
     this.#recalls.set(key, recall);
     const byWorker = new Map<number, number[]>();
     for (const lease of leases) byWorker.set(lease.worker, [...(byWorker.get(lease.worker) ?? []), lease.id]);
-    for (const [worker, ids] of byWorker) if (!this.#opts.recall(worker, ids)) this.workerGone(worker);
+    // A microtask later: the answer that lent a lease in the batch being answered goes out first.
+    queueMicrotask(() => { for (const [worker, ids] of byWorker) if (!this.#opts.recall(worker, ids)) this.workerGone(worker); });
     return done;
   }
 

@@ -64,4 +64,9 @@ export interface QuotaDecision {
 export interface QuotaCounter {
   /** Counts one request (or `weight` units, default 1) against the subject's allowance unless they do not all fit. */
   consume(ask: QuotaAsk, nowMs: number, weight?: number): MaybePromise<QuotaDecision>;
+  /**
+   * Takes back `units` consumed at `atMs` and never used (a lease's unused units, gateway/quota-leases.ts),
+   * from the period that contained `atMs`. Counters that cannot are lent no leases.
+   */
+  refund?(ask: QuotaAsk, atMs: number, units: number): void;
 }

@@ -113,3 +113,22 @@ test('a finished period is flushed, then forgotten; stop flushes what is left', 
   await ledger.stop();
   assert.equal((await store.read().currentQuotaUsage(new Date(now).toISOString())).find((r) => r.subject === 'sub-p')?.used, 1);
 });
+
+test('refunds: units consumed and never used come off, also once they were flushed to the store', async (t) => {
+  const { store } = await withStore(t);
+  const ledger = new QuotaLedger({ store, logger: quiet, now: () => JAN });
+  await ledger.start();
+  ledger.consume(ask('r', 100), JAN, 10);
+  ledger.refund(ask('r', 100), JAN, 3);
+  await ledger.sync();
+  const row = async () => (await store.read().currentQuotaUsage(new Date(JAN).toISOString())).find((x) => x.subject === 'r')!.used;
+  assert.equal(await row(), 7, 'refunded before the flush');
+  ledger.refund(ask('r', 100), JAN, 2);
+  assert.equal(ledger.consume(ask('r', 100), JAN, 0).used, 5, 'counted off at once');
+  await ledger.sync();
+  assert.equal(await row(), 5, 'refunded after the flush: a negative delta');
+  ledger.refund(ask('r', 100), Date.parse('2031-03-01T00:00:00Z'), 4);
+  await ledger.sync();
+  assert.equal(await row(), 5, 'a refund for another period touches nothing here');
+  await ledger.stop();
+});

@@ -15,12 +15,12 @@
 //   crash (kill -9) loses what was counted since the last flush (≤ 1 s). A graceful stop flushes.
 // - Without a store (DB-less mode) the same ledger counts in memory only.
 import { PeriodClock, type CalendarPeriod } from '../../core/quota/periods.ts';
+import { QUOTA_THRESHOLDS as THRESHOLDS } from '../../core/quota/thresholds.ts';
 import type { QuotaAsk, QuotaCounter, QuotaDecision } from '../counters/ports.ts';
 import type { QuotaDelta, Store, StoreSession } from '../ports.ts';
 
-export const QUOTA_EVENTS = { warning: 'quota.warning', exhausted: 'quota.exhausted' } as const;
-/** Thresholds (percent of the limit) and the event each publishes, lowest first. */
-const THRESHOLDS: readonly (readonly [number, string])[] = [[80, QUOTA_EVENTS.warning], [100, QUOTA_EVENTS.exhausted]];
+export { QUOTA_EVENTS } from '../../core/quota/thresholds.ts';
+
 /** Deltas per transaction: keeps each one short on a busy node. */
 const FLUSH_CHUNK = 500;
 
@@ -123,6 +123,12 @@ export class QuotaLedger implements QuotaCounter {
     return { allowed: true, used: used + weight, limit: ask.limit, resetsAt: bounds.end };
   }
 
+  refund(ask: QuotaAsk, atMs: number, units: number): void {
+    const e = this.entries.get(keyOf(ask.subject, this.clock.bounds(ask.period, ask.timeZone, atMs).start));
+    // Pending may go below zero when the units were flushed already: the next flush takes them off.
+    if (e !== undefined && units > 0) e.pending -= units;
+  }
+
   /** Loads the current periods' usage (before the gateway serves), then syncs in the background. */
   async start(): Promise<void> {
     if (this.store !== undefined) {
@@ -182,7 +188,7 @@ export class QuotaLedger implements QuotaCounter {
 
   private async flush(store: Store): Promise<void> {
     // Sorted: every node locks rows in the same order, so concurrent flushes cannot deadlock.
-    const batch = [...this.entries.values()].filter((e) => e.pending > 0).sort((a, b) => a.periodStart - b.periodStart || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
+    const batch = [...this.entries.values()].filter((e) => e.pending !== 0).sort((a, b) => a.periodStart - b.periodStart || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
     for (let i = 0; i < batch.length; i += FLUSH_CHUNK) {
       const chunk = batch.slice(i, i + FLUSH_CHUNK);
       for (const e of chunk) { e.flushing = e.pending; e.pending = 0; }

@@ -1,0 +1,72 @@
+// The worker's side of leases (lease-book.ts): what it holds and how much of each it has used, and
+// how often it has counted each key lately (which decides whether, and how much, it asks to hold).
+import type { LeaseReturn } from './lease-book.ts';
+
+/** A key counted again within this long asks for a lease (two generations of this age are kept). */
+const HOT_MS = 100;
+
+export interface Held {
+  readonly id: number;
+  left: number;
+  /** Epoch ms at which the lease ends. */
+  readonly until: number;
+}
+
+/** Units counted per key in the last 100–200 ms, in two generations (no timer, no per-key clock). */
+export class RecentCounts {
+  #now = new Map<string, number>();
+  #before = new Map<string, number>();
+  #since = 0;
+
+  /** Counts `weight` units of `key` at `nowMs`; answers how many were counted on it before, lately. */
+  mark(key: string, nowMs: number, weight: number): number {
+    if (nowMs - this.#since >= HOT_MS) {
+      this.#before = this.#now;
+      this.#now = new Map();
+      this.#since = nowMs;
+    }
+    const n = this.#now.get(key) ?? 0;
+    this.#now.set(key, n + weight);
+    return n + (this.#before.get(key) ?? 0);
+  }
+}
+
+/** The leases a worker holds, one per key. */
+export class HeldLeases<L extends Held> {
+  readonly #byKey = new Map<string, L>();
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  get(key: string): L | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** Stops holding `key`'s lease; answers what goes back. */
+  release(key: string, lease: L): LeaseReturn {
+    this.#byKey.delete(key);
+    return { id: lease.id, unused: lease.left };
+  }
+
+  /** Holds a new lease; a lease already held on the key (two answers in one turn) is given back. */
+  hold(key: string, lease: L): LeaseReturn | undefined {
+    const previous = this.#byKey.get(key);
+    this.#byKey.set(key, lease);
+    return previous === undefined ? undefined : { id: previous.id, unused: previous.left };
+  }
+
+  /** Gives back the leases with these ids (removing them from `ids`). */
+  recall(ids: Set<number>, into: LeaseReturn[]): void {
+    for (const [key, lease] of this.#byKey) {
+      if (!ids.has(lease.id)) continue;
+      ids.delete(lease.id);
+      into.push(this.release(key, lease));
+    }
+  }
+
+  /** Gives back the leases that have ended. */
+  expire(nowMs: number, into: LeaseReturn[]): void {
+    for (const [key, lease] of this.#byKey) if (nowMs >= lease.until) into.push(this.release(key, lease));
+  }
+}
