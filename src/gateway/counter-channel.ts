@@ -1,8 +1,9 @@
 // Counting across the worker processes of one node: workers send each request's count to the
 // supervisor, which holds the node's counters (memory) and answers. Requests that arrive in the
 // same turn of a worker's event loop travel together in one IPC message each way. A worker that
-// keeps counting one rate-limit key is lent a lease on it (rate-leases.ts): it then admits that
-// many requests by itself, with no message at all, and gives back what it did not use.
+// keeps counting one rate-limit key or quota subject is lent a lease on it (rate-leases.ts,
+// quota-leases.ts): it then admits that many requests by itself, with no message at all, and gives
+// back what it did not use.
 import { localQuotaCounter, localRateCounter } from '../store/counters/local.ts';
 import { counterBackendCalls, counterLeased } from '../telemetry/metrics.ts';
 import { TurnBatch } from './turn-batch.ts';

@@ -187,7 +187,7 @@ export const counterBackendCalls = new client.Counter({
   labelNames: ['backend'] as const,
 });
 
-export const counterLeased = new FastCounter('portcullis_counter_leased_total', 'Rate-limit counts a worker decided by itself from a lease the supervisor lent it on a busy key, without asking (several workers only).', registry);
+export const counterLeased = new FastCounter('portcullis_counter_leased_total', 'Rate-limit and quota counts a worker decided by itself from a lease the supervisor lent it on a busy key or subject, without asking (several workers only).', registry);
 
 export const counterBackendUp = new client.Gauge({
   name: 'portcullis_counter_backend_up',
