@@ -4,6 +4,10 @@
 // recalls every lease on a key before a request on that key is refused. Rate and quota leases share
 // one book, so their ids never collide and one recall and one return message serve both.
 
+/** The most units one lease carries: bounds how far a worker's RateLimit fields can lag. */
+export const MAX_LEASE_UNITS = 1024;
+/** The longest a lease lasts, even in long windows and periods: unused units come back within this. */
+export const MAX_LEASE_MS = 1000;
 /** How long the supervisor waits for recalled units before counting them as used. */
 const RECALL_TIMEOUT_MS = 1000;
 
@@ -53,6 +57,15 @@ export class LeaseBook {
 
   get workers(): number {
     return Math.max(1, this.#opts.workers());
+  }
+
+  /**
+   * How many units to lend a worker that counted `recentUnits` lately, out of `room`: at most twice
+   * its recent count (a worker that sees a key now and then holds little of it), the room divided
+   * among twice the workers (leases shrink as the limit nears and stop before it), and MAX_LEASE_UNITS.
+   */
+  leaseSize(recentUnits: number, room: number): number {
+    return Math.min(MAX_LEASE_UNITS, 2 * Math.ceil(recentUnits), Math.floor(room / (2 * this.workers)));
   }
 
   /** Leases on `key` are out (a refusal on it must wait for them). */

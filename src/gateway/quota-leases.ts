@@ -8,8 +8,7 @@
 // units other workers hold at that moment.
 import type { QuotaAsk, QuotaCounter, QuotaDecision } from '../store/counters/ports.ts';
 import { nextThresholdCount } from '../core/quota/thresholds.ts';
-import type { LeaseBook } from './lease-book.ts';
-import { MAX_LEASE_MS, MAX_LEASE_UNITS } from './rate-leases.ts';
+import { MAX_LEASE_MS, type LeaseBook } from './lease-book.ts';
 
 /** What a worker is told it may admit by itself. */
 export interface QuotaLeaseGrant {
@@ -44,9 +43,8 @@ export class QuotaLeases {
       return this.#book.recall(bookKey).then(() => this.consume(ledger, worker, ask, Date.now(), weight, 0));
     }
     if (!(recentUnits > 0) || ledger.refund === undefined || !this.#book.mayLend(worker, bookKey)) return { decision: r };
-    const share = 2 * this.#book.workers;
     const toThreshold = nextThresholdCount(r.used, r.limit) - 1 - r.used;
-    const units = Math.min(MAX_LEASE_UNITS, 2 * Math.ceil(recentUnits), Math.floor((r.limit - r.used) / share), Math.floor(toThreshold / share));
+    const units = this.#book.leaseSize(recentUnits, Math.min(r.limit - r.used, toThreshold));
     // A few units save little and make the RateLimit fields skip: small allowances are counted one by one.
     if (units < MIN_LEASE_UNITS) return { decision: r };
     const reserved = ledger.consume(ask, nowMs, units);

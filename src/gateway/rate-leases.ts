@@ -13,12 +13,8 @@
 // limit still holds, and at most its unreturned units are lost for the rest of their interval.
 import type { MemoryRateCounter, LeaseSpan } from '../store/counters/memory.ts';
 import type { RateDecision, RateWindow } from '../store/counters/ports.ts';
-import type { LeaseBook } from './lease-book.ts';
+import { MAX_LEASE_MS, type LeaseBook } from './lease-book.ts';
 
-/** The most units one lease carries: bounds how far a worker's RateLimit fields can lag. */
-export const MAX_LEASE_UNITS = 1024;
-/** The longest a lease lasts, even in long windows: unused units come back within this. */
-export const MAX_LEASE_MS = 1000;
 /** What a worker is told it may admit by itself. */
 export interface LeaseGrant {
   readonly id: number;
@@ -56,7 +52,7 @@ export class RateLeases {
     if (!(recentUnits > 0) || windows.length === 0 || !this.#book.mayLend(worker, bookKey)) return { decision };
     let room = Infinity;
     for (const w of decision.windows) room = Math.min(room, w.remaining);
-    const units = Math.min(MAX_LEASE_UNITS, 2 * Math.ceil(recentUnits), Math.floor(room / (2 * this.#book.workers)));
+    const units = this.#book.leaseSize(recentUnits, room);
     if (units < 1) return { decision };
     this.#counter.reserve(key, windows, nowMs, units);
     let until = nowMs + MAX_LEASE_MS;
