@@ -175,7 +175,7 @@ export class ClusterGateway implements GatewayRole {
     worker.once('exit', (code, signal) => {
       // What it held of the node's concurrency caps goes back to the other workers.
       this.concurrency.workerGone(worker.id);
-      // Its rate-limit leases stay counted (it may have used them); nothing waits for them any more.
+      // Its rate-limit and quota leases stay counted (it may have used them); nothing waits for them any more.
       this.leaseBook.workerGone(worker.id);
       this.flights.workerGone(worker.id);
       if (this.stopping || slot.worker !== worker) return;
