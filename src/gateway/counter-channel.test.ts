@@ -3,7 +3,7 @@
 // rate-limit leases a worker is lent on a key it keeps counting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerCounts, SupervisorCounters, type CountedMessage, type CountMessage } from './counter-channel.ts';
+import { answerCounts, SupervisorCounters, type CountedMessage, type CountMessage, type LeaseReturnMessage } from './counter-channel.ts';
 import { RateLeases } from './rate-leases.ts';
 import { LeaseBook } from './lease-book.ts';
 import { QuotaLeases } from './quota-leases.ts';
@@ -135,9 +135,8 @@ test('a request that does not fit waits for the other workers’ unused units, t
 });
 
 /**
- * Two workers, worker A holding a lease on a fresh key after 30 counts in turns of 10: the first
- * turn lends a lease of 2 (sized by the one count before it), the second, once those 2 are used,
- * one of 24 (twice the 12 counted before it), of which the third uses 10.
+ * Two workers, worker A holding a lease on a fresh key after 30 counts in turns of 10 (the first
+ * turn lends a lease of 2, sized by the one count before it; leases grow and are renewed from there).
  */
 async function holdingLease() {
   const ch = wired({ leases: true });
@@ -152,9 +151,12 @@ async function holdingLease() {
 test('an expired lease goes back by itself, and what it did not use is counted no more', async () => {
   const { ch, a, key, windows } = await holdingLease();
   assert.equal(a.leasesHeld, 1);
+  await new Promise((r) => setTimeout(r, 20)); // a renewal on its way is in
+  const unused = a.unusedUnits;
+  assert.ok(unused > 0);
   // The supervisor counted the lease's units already.
   const during = ch.counter.hit(key, windows, Date.now()).windows[0]!.remaining;
-  assert.equal(during, 1000 - 30 - 14 - 1, `the lease's 14 unused units are counted`);
+  assert.equal(during, 1000 - 30 - unused - 1, `the lease's ${unused} unused units are counted`);
   // Leases last at most a second; the worker's sweep returns it.
   const deadline = Date.now() + 3000;
   while (ch.leases.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -318,3 +320,112 @@ test('quota leases: a request that does not fit waits for the other worker’s u
   assert.equal(taken, 200 - 12, 'B gets everything A did not use');
   assert.equal(a.leasesHeld, 0, 'A gave its lease back when recalled');
 }));
+
+/** Turns of the event loop: what the wired supervisor sends arrives within three. */
+const turns = async (n = 3) => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };
+
+test('a busy worker renews its lease when half is used: it never waits for the supervisor again, and the count stays exact', async () => {
+  const ch = wired({ leases: true });
+  const a = ch.make();
+  ch.make();
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 1_000_000 }];
+  // Turns of 50 requests, the loop turning between them (so answers come in as over IPC).
+  let waited = 0;
+  let waitedLate = 0;
+  for (let turn = 0; turn < 100; turn++) {
+    const results = Array.from({ length: 50 }, () => a.hit(key, windows, Date.now()));
+    const asked = results.filter((r) => r instanceof Promise).length;
+    waited += asked;
+    if (turn >= 10) waitedLate += asked;
+    await Promise.all(results);
+    await turns();
+  }
+  // The first turns ask while the lease grows to its full size; after that, renewals keep it topped up.
+  assert.equal(waitedLate, 0, `no request waited once the lease was renewed ahead (${waited} waited in the first turns)`);
+  const renewals = ch.messages.flatMap((m) => m.batch).filter((r) => r.renew !== undefined).length;
+  assert.ok(renewals >= 5, `renewed ${renewals} times`);
+  await turns();
+  // Exact: the supervisor counted the 5,000 requests plus what the worker holds unused.
+  assert.equal(ch.counter.hit(key, windows, Date.now(), 0).windows[0]!.remaining, 1_000_000 - 5000 - a.unusedUnits);
+});
+
+/** One worker whose messages reach the supervisor only when the test delivers them, in order. */
+function byHand() {
+  const counter = new MemoryRateCounter();
+  const recalls: number[][] = [];
+  const book = new LeaseBook({ workers: () => 2, recall: (_w, ids) => { recalls.push(ids); return true; } });
+  const source = { worker: 0, book, rate: new RateLeases(counter, book), quota: new QuotaLeases(book) };
+  const inbox: (CountMessage | LeaseReturnMessage)[] = [];
+  const w = new SupervisorCounters((m) => { inbox.push(m); return true; });
+  /** The supervisor handles what the worker sent so far, at `nowMs`; its answers reach the worker at once. */
+  const deliver = (nowMs: number) => {
+    for (const m of inbox.splice(0)) {
+      if (m.type === 'portcullis:count') answerCounts(m, nowMs, (answer) => w.receive(answer), source);
+      else for (const r of m.returns) book.returned(0, r);
+    }
+  };
+  return { w, counter, book, inbox, deliver, recalls };
+}
+
+test('a lease that ends while its renewal is on its way goes back only after the answer, with the renewed units', async () => {
+  const { w, counter, book, inbox, deliver } = byHand();
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 100_000 }];
+  // Lent 990 ms ago (so it ends 10 ms from now): 50 counts in one turn; the second is lent 2 units.
+  const t0 = Date.now() - 990;
+  const first = Array.from({ length: 50 }, () => w.hit(key, windows, t0));
+  await turns(1);
+  deliver(t0);
+  await Promise.all(first);
+  assert.equal(w.leasesHeld, 1);
+  // One unit used: half of the lease, so a renewal is asked for; the supervisor does not see it yet.
+  assert.equal((w.hit(key, windows, t0 + 1) as RateDecision).allowed, true);
+  await turns(1);
+  assert.equal(inbox.length, 1);
+  // The lease ends, and the worker's sweep (every 250 ms) passes: it must not give back the lease
+  // now, as the supervisor, reading in order, would renew it first and then lose the new units.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(inbox.length, 1, 'nothing given back while the renewal is out');
+  deliver(t0 + 2); // renewed: more units counted on the lease
+  assert.equal(w.leasesHeld, 0, 'given back as soon as the answer came, the lease having ended');
+  deliver(Date.now());
+  assert.equal(book.outstanding, 0);
+  // The 51 requests stay counted, and nothing else.
+  assert.equal(counter.hit(key, windows, t0 + 3, 0).windows[0]!.remaining, 100_000 - 51);
+});
+
+test('renewals lend only onto the asking worker’s own lease while it lasts, never during a recall, never waiting', () => {
+  const counter = new MemoryRateCounter();
+  const book = new LeaseBook({ workers: () => 2, recall: () => true, recallTimeoutMs: 60_000 });
+  const leases = new RateLeases(counter, book);
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 100 }];
+  const now = Date.now();
+  const lent = leases.count(1, key, windows, now, 1, 10);
+  assert.ok(!(lent instanceof Promise) && lent.lease !== undefined);
+  const id = lent.lease.id;
+  assert.equal(lent.lease.units, 20, 'twice the 10 counted lately');
+  assert.equal(leases.renew(2, key, windows, now, id, 10).lease, undefined, 'not another worker’s lease');
+  assert.equal(leases.renew(1, key, windows, lent.lease.until, id, 10).lease, undefined, 'not once it has ended');
+  const renewed = leases.renew(1, key, windows, now, id, 10);
+  assert.equal(renewed.lease?.id, id);
+  assert.equal(renewed.lease.units, 19, 'room 79 among 2 workers, halved: 19');
+  assert.equal(renewed.decision.windows[0]!.remaining, 100 - 1 - 20 - 19, 'no request counted, the units are');
+  // Everything lent on the lease comes back with it.
+  book.returned(1, { id, unused: 39 });
+  assert.equal(counter.hit(key, windows, now, 0).windows[0]!.remaining, 99);
+  // During a recall of the key, nothing is lent onto a lease.
+  const again = leases.count(1, key, windows, now, 1, 10);
+  assert.ok(!(again instanceof Promise) && again.lease !== undefined);
+  void book.recall(`rate\n${key}`);
+  assert.equal(leases.renew(1, key, windows, now, again.lease.id, 10).lease, undefined, 'not during a recall');
+  book.returned(1, { id: again.lease.id, unused: 20 });
+  // A full key lends nothing, at once: no recall, no wait (the worker's next request is counted here).
+  const third = leases.count(1, key, windows, now, 1, 10);
+  assert.ok(!(third instanceof Promise) && third.lease !== undefined);
+  counter.reserve(key, windows, now, 1000);
+  const full = leases.renew(1, key, windows, now, third.lease.id, 10);
+  assert.ok(full.lease === undefined && !full.decision.allowed);
+  assert.equal(book.outstanding, 1, 'nothing recalled');
+});

@@ -10,7 +10,7 @@ import { TurnBatch } from './turn-batch.ts';
 import type { LeaseGrant, RateLeases } from './rate-leases.ts';
 import type { LeaseBook, LeaseReturn } from './lease-book.ts';
 import type { QuotaLeaseGrant, QuotaLeases } from './quota-leases.ts';
-import { HeldLeases, RecentCounts, type Held } from './held-leases.ts';
+import { HeldLeases, RecentCounts, wantsRenewal, type Held } from './held-leases.ts';
 import type { QuotaAsk, QuotaCounter, QuotaDecision, RateCounter, RateDecision, RateWindow, WindowState } from '../store/counters/ports.ts';
 
 export type CountRequest =
@@ -23,12 +23,18 @@ export type CountRequest =
     readonly lease?: number;
     /** The worker's previous lease on the key, given back (used up, expired or not enough). */
     readonly ret?: LeaseReturn;
+    /**
+     * No request: the id of the lease the worker holds on the key, half used; more units are lent
+     * onto it if there is room (`lease` sizes them), so that the worker never waits for a new one.
+     */
+    readonly renew?: number;
   }
   | {
     readonly id: number; readonly op: 'quota'; readonly ask: QuotaAsk; readonly weight?: number;
     /** As for rate counts: units counted on the subject lately; a lease on it is wanted. */
     readonly lease?: number;
     readonly ret?: LeaseReturn;
+    readonly renew?: number;
   };
 
 export type CountResult =
@@ -51,7 +57,10 @@ const LEASE_SWEEP_MS = 250;
 
 interface Pending {
   resolve(r: CountResult): void;
-  /** A rate ask's key and windows, or a quota ask: a lease in its answer is held for them. */
+  /**
+   * A rate ask's key and windows, or a quota ask: a lease in its answer is held for them. A
+   * renewal has none: its resolve adds the units to the lease already held.
+   */
   readonly key?: string;
   readonly windows?: readonly RateWindow[];
   readonly ask?: QuotaAsk;
@@ -60,7 +69,8 @@ interface Pending {
 interface HeldRateLease extends Held {
   /** The windows asked with: the lease serves only the same (a reload makes new ones). */
   readonly windows: readonly RateWindow[];
-  readonly remaining: readonly number[];
+  /** Per window, what remained at the last grant, the lease's units not included. */
+  remaining: readonly number[];
 }
 
 interface HeldQuotaLease extends Held {
@@ -68,7 +78,8 @@ interface HeldQuotaLease extends Held {
   readonly period: QuotaAsk['period'];
   readonly timeZone: string;
   readonly limit: number;
-  readonly units: number;
+  /** All units lent on the lease, its renewals' included. */
+  units: number;
   /** Used in the period when the lease was lent, this worker's first request included. */
   readonly used: number;
   readonly resetsAt: number;
@@ -97,15 +108,18 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
 
   hit(key: string, windows: readonly RateWindow[], nowMs = Date.now(), weight = 1): RateDecision | Promise<RateDecision> {
     let ret: LeaseReturn | undefined;
-    const recent = this.rateRecent.mark(key, nowMs, weight);
+    let recent = this.rateRecent.mark(key, nowMs, weight);
     const held = this.rateLeases.get(key);
     if (held !== undefined) {
       if (held.windows === windows && held.left >= weight && nowMs < held.until) {
         held.left -= weight;
         this.leased.inc();
+        if (wantsRenewal(held, nowMs)) this.renewRate(key, windows, held, recent);
         return leasedDecision(held, nowMs);
       }
-      ret = this.rateLeases.release(key, held);
+      // Being renewed, it stays until the answer (which may add to it); this request is counted alone.
+      if (held.renewing) recent = 0;
+      else ret = this.rateLeases.release(key, held);
     }
     // A weight of 1 is left out of the message (the common case: plain request counting).
     const req: CountRequest = {
@@ -120,15 +134,17 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
 
   consume(ask: QuotaAsk, nowMs = Date.now(), weight = 1): QuotaDecision | Promise<QuotaDecision> {
     let ret: LeaseReturn | undefined;
-    const recent = this.quotaRecent.mark(ask.subject, nowMs, weight);
+    let recent = this.quotaRecent.mark(ask.subject, nowMs, weight);
     const held = this.quotaLeases.get(ask.subject);
     if (held !== undefined) {
       if (held.period === ask.period && held.timeZone === ask.timeZone && held.limit === ask.limit && held.left >= weight && nowMs < held.until) {
         held.left -= weight;
         this.leased.inc();
+        if (wantsRenewal(held, nowMs)) this.renewQuota(ask, held, recent);
         return { allowed: true, used: held.used + held.units - held.left, limit: held.limit, resetsAt: held.resetsAt };
       }
-      ret = this.quotaLeases.release(ask.subject, held);
+      if (held.renewing) recent = 0;
+      else ret = this.quotaLeases.release(ask.subject, held);
     }
     const req: CountRequest = {
       id: ++this.nextId, op: 'quota', ask,
@@ -156,15 +172,56 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
     return this.rateLeases.size + this.quotaLeases.size;
   }
 
+  /** Units held and not used yet, over all leases (for tests). */
+  get unusedUnits(): number {
+    return this.rateLeases.unused() + this.quotaLeases.unused();
+  }
+
   private holdRate(key: string, windows: readonly RateWindow[], grant: LeaseGrant): void {
-    this.keep(this.rateLeases.hold(key, { id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining }));
+    this.keep(this.rateLeases.hold(key, { id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining, granted: grant.units, renewing: false }));
   }
 
   private holdQuota(ask: QuotaAsk, grant: QuotaLeaseGrant): void {
     this.keep(this.quotaLeases.hold(ask.subject, {
       id: grant.id, left: grant.units, until: grant.until, period: ask.period, timeZone: ask.timeZone, limit: ask.limit,
-      units: grant.units, used: grant.used, resetsAt: grant.resetsAt,
+      units: grant.units, used: grant.used, resetsAt: grant.resetsAt, granted: grant.units, renewing: false,
     }));
+  }
+
+  private renewRate(key: string, windows: readonly RateWindow[], held: HeldRateLease, recent: number): void {
+    this.renew({ id: ++this.nextId, op: 'rate', key, windows, lease: recent, renew: held.id }, this.rateLeases, key, held, (r) => {
+      if (!('rate' in r) || r.lease?.id !== held.id) return;
+      held.left += r.lease.units;
+      held.granted = r.lease.units;
+      held.remaining = r.lease.remaining;
+    });
+  }
+
+  private renewQuota(ask: QuotaAsk, held: HeldQuotaLease, recent: number): void {
+    this.renew({ id: ++this.nextId, op: 'quota', ask, lease: recent, renew: held.id }, this.quotaLeases, ask.subject, held, (r) => {
+      if (!('quota' in r) || r.lease?.id !== held.id) return;
+      held.left += r.lease.units;
+      held.granted = r.lease.units;
+      held.units += r.lease.units;
+    });
+  }
+
+  /**
+   * Asks for more units on a half-used lease; no request waits for the answer, which adds them to
+   * the lease if it is still held (a recall may have taken it back: then nothing was lent). A lease
+   * that ended meanwhile goes back once the answer (or its failure) is in.
+   */
+  private renew<L extends Held>(req: CountRequest, leases: HeldLeases<L>, key: string, held: L, add: (r: CountResult) => void): void {
+    held.renewing = true;
+    this.pending.set(req.id, {
+      resolve: (r) => {
+        held.renewing = false;
+        if (leases.get(key) !== held) return;
+        add(r);
+        if (Date.now() >= held.until) this.send({ type: 'portcullis:lease-return', returns: [leases.release(key, held)] });
+      },
+    });
+    this.batch.push(req);
   }
 
   /** After a lease is held: one it replaced goes back, and expiry is watched. */
@@ -255,27 +312,34 @@ export function answerCounts(m: CountMessage, nowMs: number, reply: (answer: Cou
   for (const req of m.batch) {
     try {
       const wanted = typeof req.lease === 'number' && req.lease > 0 ? req.lease : 0;
+      // A renewal counts no request (without leases, it is answered with the count as it stands).
+      const renewal = typeof req.renew === 'number' ? req.renew : undefined;
+      const weight = renewal === undefined ? weightOf(req.weight) : 0;
       if (from !== undefined && isLeaseReturn(req.ret)) from.book.returned(from.worker, req.ret);
       if (req.op === 'rate') {
         if (from !== undefined) {
-          const c = from.rate.count(from.worker, req.key, req.windows, nowMs, weightOf(req.weight), wanted);
+          const c = renewal === undefined
+            ? from.rate.count(from.worker, req.key, req.windows, nowMs, weight, wanted)
+            : from.rate.renew(from.worker, req.key, req.windows, nowMs, renewal, wanted);
           if (c instanceof Promise) later.push(c.then((d) => ({ id: req.id, rate: d.decision }), failed(req.id)));
           else now.push(c.lease === undefined ? { id: req.id, rate: c.decision } : { id: req.id, rate: c.decision, lease: c.lease });
           continue;
         }
-        const r = rate.hit(req.key, req.windows, nowMs, weightOf(req.weight));
+        const r = rate.hit(req.key, req.windows, nowMs, weight);
         if (r instanceof Promise) later.push(r.then((d) => ({ id: req.id, rate: d }), failed(req.id)));
         else now.push({ id: req.id, rate: r });
         continue;
       }
       if (quota === undefined) { now.push({ id: req.id, error: 'quotas are not counted on this node' }); continue; }
       if (from !== undefined) {
-        const c = from.quota.consume(quota, from.worker, req.ask, nowMs, weightOf(req.weight), wanted);
+        const c = renewal === undefined
+          ? from.quota.consume(quota, from.worker, req.ask, nowMs, weight, wanted)
+          : from.quota.renew(quota, from.worker, req.ask, nowMs, renewal, wanted);
         if (c instanceof Promise) later.push(c.then((d) => ({ id: req.id, quota: d.decision }), failed(req.id)));
         else now.push(c.lease === undefined ? { id: req.id, quota: c.decision } : { id: req.id, quota: c.decision, lease: c.lease });
         continue;
       }
-      const q = quota.consume(req.ask, nowMs, weightOf(req.weight));
+      const q = quota.consume(req.ask, nowMs, weight);
       if (q instanceof Promise) later.push(q.then((d) => ({ id: req.id, quota: d }), failed(req.id)));
       else now.push({ id: req.id, quota: q });
     } catch (err) {

@@ -10,6 +10,18 @@ export interface Held {
   left: number;
   /** Epoch ms at which the lease ends. */
   readonly until: number;
+  /** Units of the last grant (the lease's first, or its last renewal): half used, it is renewed. */
+  granted: number;
+  /** A renewal is on its way: the lease does not go back before its answer (which may add to it). */
+  renewing: boolean;
+}
+
+/** A lease is not renewed this close to its end (the units would come back unused). */
+const RENEW_MIN_MS = 25;
+
+/** Whether a lease just used should ask for more now: half of its last grant is used. */
+export function wantsRenewal(lease: Held, nowMs: number): boolean {
+  return !lease.renewing && lease.left * 2 <= lease.granted && lease.until - nowMs > RENEW_MIN_MS;
 }
 
 /** Units counted per key in the last 100–200 ms, in two generations (no timer, no per-key clock). */
@@ -39,6 +51,13 @@ export class HeldLeases<L extends Held> {
     return this.#byKey.size;
   }
 
+  /** Units held and not used yet. */
+  unused(): number {
+    let n = 0;
+    for (const lease of this.#byKey.values()) n += lease.left;
+    return n;
+  }
+
   get(key: string): L | undefined {
     return this.#byKey.get(key);
   }
@@ -56,7 +75,10 @@ export class HeldLeases<L extends Held> {
     return previous === undefined ? undefined : { id: previous.id, unused: previous.left };
   }
 
-  /** Gives back the leases with these ids (removing them from `ids`). */
+  /**
+   * Gives back the leases with these ids (removing them from `ids`), those being renewed too: the
+   * supervisor renews nothing on a key it is recalling, and a renewal it made before arrived first.
+   */
   recall(ids: Set<number>, into: LeaseReturn[]): void {
     for (const [key, lease] of this.#byKey) {
       if (!ids.has(lease.id)) continue;
@@ -65,8 +87,8 @@ export class HeldLeases<L extends Held> {
     }
   }
 
-  /** Gives back the leases that have ended. */
+  /** Gives back the leases that have ended (one being renewed goes back when its renewal is answered). */
   expire(nowMs: number, into: LeaseReturn[]): void {
-    for (const [key, lease] of this.#byKey) if (nowMs >= lease.until) into.push(this.release(key, lease));
+    for (const [key, lease] of this.#byKey) if (nowMs >= lease.until && !lease.renewing) into.push(this.release(key, lease));
   }
 }

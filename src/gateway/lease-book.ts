@@ -20,7 +20,10 @@ interface Lease {
   readonly id: number;
   readonly key: string;
   readonly worker: number;
-  readonly units: number;
+  /** Units lent so far (a renewal adds to them). */
+  units: number;
+  /** Epoch ms at which the lease ends: its units were counted in the intervals (or period) before. */
+  readonly until: number;
   /** Takes `unused` units off the count they were counted in. */
   readonly refund: (unused: number) => void;
 }
@@ -85,9 +88,30 @@ export class LeaseBook {
     return true;
   }
 
-  /** Records units of `key` lent to `worker` (the caller has counted them); returns the lease's id. */
-  lend(worker: number, key: string, units: number, refund: (unused: number) => void): number {
-    const lease: Lease = { id: ++this.#nextId, key, worker, units, refund };
+  /**
+   * Whether `worker`'s lease `id` on `key` may be renewed now (lent more units, which the worker
+   * adds to what it has left, so that it never waits for a new lease): it is still out and has not
+   * ended (its intervals are still the current ones), and no lease on the key is being recalled.
+   */
+  mayRenew(worker: number, key: string, id: number, nowMs: number): boolean {
+    if (this.#recalls.has(key)) return false;
+    const lease = this.#byId.get(id);
+    return lease !== undefined && lease.worker === worker && lease.key === key && nowMs < lease.until;
+  }
+
+  /** Adds `units` (the caller has counted them) to a lease mayRenew allowed; returns when it ends. */
+  renew(id: number, units: number): number {
+    const lease = this.#byId.get(id)!;
+    lease.units += units;
+    return lease.until;
+  }
+
+  /**
+   * Records units of `key` lent to `worker` until `until` (the caller has counted them); returns
+   * the lease's id.
+   */
+  lend(worker: number, key: string, units: number, until: number, refund: (unused: number) => void): number {
+    const lease: Lease = { id: ++this.#nextId, key, worker, units, until, refund };
     this.#byId.set(lease.id, lease);
     let set = this.#byKey.get(key);
     if (set === undefined) this.#byKey.set(key, (set = new Set()));

@@ -43,13 +43,35 @@ export class QuotaLeases {
       return this.#book.recall(bookKey).then(() => this.consume(ledger, worker, ask, Date.now(), weight, 0));
     }
     if (!(recentUnits > 0) || ledger.refund === undefined || !this.#book.mayLend(worker, bookKey)) return { decision: r };
-    const toThreshold = nextThresholdCount(r.used, r.limit) - 1 - r.used;
-    const units = this.#book.leaseSize(recentUnits, Math.min(r.limit - r.used, toThreshold));
+    const units = this.#sizeFor(r, recentUnits);
     // A few units save little and make the RateLimit fields skip: small allowances are counted one by one.
     if (units < MIN_LEASE_UNITS) return { decision: r };
     const reserved = ledger.consume(ask, nowMs, units);
     if (reserved instanceof Promise || !reserved.allowed) return { decision: r };
-    const id = this.#book.lend(worker, bookKey, units, (unused) => ledger.refund!(ask, nowMs, unused));
-    return { decision: r, lease: { id, units, until: Math.min(nowMs + MAX_LEASE_MS, r.resetsAt), used: r.used, resetsAt: r.resetsAt } };
+    const until = Math.min(nowMs + MAX_LEASE_MS, r.resetsAt);
+    const id = this.#book.lend(worker, bookKey, units, until, (unused) => ledger.refund!(ask, nowMs, unused));
+    return { decision: r, lease: { id, units, until, used: r.used, resetsAt: r.resetsAt } };
+  }
+
+  /**
+   * Lends more units onto `worker`'s lease `leaseId` on the subject, consuming no request (as
+   * RateLeases.renew): within the lease's period, short of the next threshold, never waiting.
+   */
+  renew(ledger: QuotaCounter, worker: number, ask: QuotaAsk, nowMs: number, leaseId: number, recentUnits: number): Consumed | Promise<Consumed> {
+    const bookKey = `quota\n${ask.subject}`;
+    const r = ledger.consume(ask, nowMs, 0);
+    if (r instanceof Promise) return r.then((decision) => ({ decision }));
+    if (!r.allowed || !(recentUnits > 0) || ledger.refund === undefined || !this.#book.mayRenew(worker, bookKey, leaseId, nowMs)) return { decision: r };
+    const units = this.#sizeFor(r, recentUnits);
+    if (units < MIN_LEASE_UNITS) return { decision: r };
+    const reserved = ledger.consume(ask, nowMs, units);
+    if (reserved instanceof Promise || !reserved.allowed) return { decision: r };
+    return { decision: r, lease: { id: leaseId, units, until: this.#book.renew(leaseId, units), used: r.used, resetsAt: r.resetsAt } };
+  }
+
+  /** A lease's size: short of the allowance and of the next event threshold. */
+  #sizeFor(r: QuotaDecision, recentUnits: number): number {
+    const toThreshold = nextThresholdCount(r.used, r.limit) - 1 - r.used;
+    return this.#book.leaseSize(recentUnits, Math.min(r.limit - r.used, toThreshold));
   }
 }

@@ -41,7 +41,7 @@ export class RateLeases {
    * hold much of it. A request that does not fit while leases on its key are out waits for them to
    * come back and is then judged again.
    */
-  count(worker: number, key: string, windows: readonly RateWindow[], nowMs: number, weight: number, recentUnits: number): { decision: RateDecision; lease?: LeaseGrant } | Promise<{ decision: RateDecision }> {
+  count(worker: number, key: string, windows: readonly RateWindow[], nowMs: number, weight: number, recentUnits: number): Counted | Promise<{ decision: RateDecision }> {
     const bookKey = `rate\n${key}`;
     const decision = this.#counter.hit(key, windows, nowMs, weight);
     if (!decision.allowed) {
@@ -50,9 +50,7 @@ export class RateLeases {
       return this.#book.recall(bookKey).then(() => this.count(worker, key, windows, Date.now(), weight, 0));
     }
     if (!(recentUnits > 0) || windows.length === 0 || !this.#book.mayLend(worker, bookKey)) return { decision };
-    let room = Infinity;
-    for (const w of decision.windows) room = Math.min(room, w.remaining);
-    const units = this.#book.leaseSize(recentUnits, room);
+    const units = this.#book.leaseSize(recentUnits, roomOf(decision));
     if (units < 1) return { decision };
     this.#counter.reserve(key, windows, nowMs, units);
     let until = nowMs + MAX_LEASE_MS;
@@ -63,11 +61,42 @@ export class RateLeases {
       spans.push({ windowMs, interval });
       until = Math.min(until, (interval + 1) * windowMs);
     }
-    const id = this.#book.lend(worker, bookKey, units, (unused) => this.#counter.refund(key, spans, unused));
-    const remaining = decision.windows.map((w) => w.remaining - units);
-    return {
-      decision: { ...decision, windows: decision.windows.map((w, i) => ({ ...w, remaining: remaining[i]! })) },
-      lease: { id, units, until, remaining },
-    };
+    const id = this.#book.lend(worker, bookKey, units, until, (unused) => this.#counter.refund(key, spans, unused));
+    return withLease(decision, id, units, until);
   }
+
+  /**
+   * Lends more units onto `worker`'s lease `leaseId` on the key, counting no request: a worker asks
+   * when half its lease is used, so that a busy key never waits for a new one. Nothing is lent when
+   * the key has no room (the worker's next request is then counted here, and refused or not) or
+   * while its leases are being recalled; a renewal never waits.
+   */
+  renew(worker: number, key: string, windows: readonly RateWindow[], nowMs: number, leaseId: number, recentUnits: number): Counted {
+    const bookKey = `rate\n${key}`;
+    const decision = this.#counter.hit(key, windows, nowMs, 0);
+    if (!decision.allowed || !(recentUnits > 0) || windows.length === 0 || !this.#book.mayRenew(worker, bookKey, leaseId, nowMs)) return { decision };
+    const units = this.#book.leaseSize(recentUnits, roomOf(decision));
+    if (units < 1) return { decision };
+    // Same intervals as the lease's first units (it has not ended): its refund covers these too.
+    this.#counter.reserve(key, windows, nowMs, units);
+    return withLease(decision, leaseId, units, this.#book.renew(leaseId, units));
+  }
+}
+
+type Counted = { decision: RateDecision; lease?: LeaseGrant };
+
+/** The smallest room among a decision's windows. */
+function roomOf(decision: RateDecision): number {
+  let room = Infinity;
+  for (const w of decision.windows) room = Math.min(room, w.remaining);
+  return room;
+}
+
+/** The decision as the worker sees it (the lent units taken off what remains) and the grant. */
+function withLease(decision: RateDecision, id: number, units: number, until: number): Counted {
+  const remaining = decision.windows.map((w) => w.remaining - units);
+  return {
+    decision: { ...decision, windows: decision.windows.map((w, i) => ({ ...w, remaining: remaining[i]! })) },
+    lease: { id, units, until, remaining },
+  };
 }
