@@ -429,3 +429,30 @@ test('renewals lend only onto the asking worker’s own lease while it lasts, ne
   assert.ok(full.lease === undefined && !full.decision.allowed);
   assert.equal(book.outstanding, 1, 'nothing recalled');
 });
+
+test('quota renewals stop short of the next event threshold, and what they add comes back with the lease', () => withLedger(async (ledger) => {
+  const book = new LeaseBook({ workers: () => 2, recall: () => true });
+  const leases = new QuotaLeases(book);
+  const ask = quotaAsk(1000);
+  ledger.consume(ask, Date.now(), 599);
+  const now = Date.now();
+  const c = leases.consume(ledger, 1, ask, now, 1, 20);
+  assert.ok(!(c instanceof Promise) && c.lease !== undefined);
+  assert.equal(c.lease.units, 40, 'twice the 20 counted lately');
+  // 640 used now (600 + the lease's 40): the 80 % event is at 800, so a renewal lends at most
+  // min(40, (800 − 1 − 640) / 4 = 39) units, and counts no request.
+  const r = leases.renew(ledger, 1, ask, now, c.lease.id, 20);
+  assert.ok(!(r instanceof Promise) && r.lease?.id === c.lease.id);
+  assert.equal(r.lease.units, 39);
+  assert.equal((ledger.consume(ask, now, 0) as QuotaDecision).used, 679);
+  assert.equal(leases.renew(ledger, 2, ask, now, c.lease.id, 20).lease, undefined, 'not another worker’s lease');
+  // Up to everything lent on the lease, the first grant's and the renewal's, comes back.
+  book.returned(1, { id: c.lease.id, unused: 79 });
+  assert.equal((ledger.consume(ask, now, 0) as QuotaDecision).used, 600);
+  // Right below a threshold, a renewal lends nothing.
+  const again = leases.consume(ledger, 1, ask, now, 1, 20);
+  assert.ok(!(again instanceof Promise) && again.lease !== undefined);
+  ledger.consume(ask, now, 798 - 601 - again.lease.units);
+  const near = leases.renew(ledger, 1, ask, now, again.lease.id, 20);
+  assert.ok(!(near instanceof Promise) && near.lease === undefined && near.decision.used === 798);
+}));
