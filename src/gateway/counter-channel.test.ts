@@ -445,7 +445,8 @@ test('quota renewals stop short of the next event threshold, and what they add c
   assert.ok(!(r instanceof Promise) && r.lease?.id === c.lease.id);
   assert.equal(r.lease.units, 39);
   assert.equal((ledger.consume(ask, now, 0) as QuotaDecision).used, 679);
-  assert.equal(leases.renew(ledger, 2, ask, now, c.lease.id, 20).lease, undefined, 'not another worker’s lease');
+  const other = leases.renew(ledger, 2, ask, now, c.lease.id, 20);
+  assert.ok(!(other instanceof Promise) && other.lease === undefined, 'not another worker’s lease');
   // Up to everything lent on the lease, the first grant's and the renewal's, comes back.
   book.returned(1, { id: c.lease.id, unused: 79 });
   assert.equal((ledger.consume(ask, now, 0) as QuotaDecision).used, 600);
@@ -456,3 +457,24 @@ test('quota renewals stop short of the next event threshold, and what they add c
   const near = leases.renew(ledger, 1, ask, now, again.lease.id, 20);
   assert.ok(!(near instanceof Promise) && near.lease === undefined && near.decision.used === 798);
 }));
+
+test('a key counted a few times a second (one consumer among many) is lent leases too', async () => {
+  const { w, deliver } = byHand();
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 100_000 }];
+  const t0 = Date.now() - 1000;
+  // Five requests 200 ms apart, each answered before the next: the second is lent a lease (the
+  // first was counted within the second before), which decides the next three by itself.
+  // Another key counted in between keeps the worker's clock of recent counts turning, as traffic does.
+  let atOnce = 0;
+  for (let i = 0; i < 5; i++) {
+    const r = w.hit(key, windows, t0 + i * 200);
+    if (!(r instanceof Promise)) atOnce++;
+    const other = w.hit(`other-${i}`, windows, t0 + i * 200 + 100);
+    await turns(1);
+    deliver(t0 + i * 200);
+    await Promise.all([r, other]);
+  }
+  assert.equal(atOnce, 3);
+  assert.equal(w.leasesHeld, 1);
+});

@@ -17,7 +17,7 @@ export type CountRequest =
   | {
     readonly id: number; readonly op: 'rate'; readonly key: string; readonly windows: readonly RateWindow[]; readonly weight?: number;
     /**
-     * The worker would take a lease on the key: the units it counted on it in the last 100–200 ms
+     * The worker would take a lease on the key: the units it counted on it in the last 1–2 s
      * (it counted the key a moment ago), which bound the lease's size.
      */
     readonly lease?: number;

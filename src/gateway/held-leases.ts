@@ -2,8 +2,13 @@
 // how often it has counted each key lately (which decides whether, and how much, it asks to hold).
 import type { LeaseReturn } from './lease-book.ts';
 
-/** A key counted again within this long asks for a lease (two generations of this age are kept). */
-const HOT_MS = 100;
+/**
+ * A key counted again within this long asks for a lease (two generations of this age are kept). A
+ * second, as long as a lease can last: a key counted a few times a second (one consumer among many)
+ * is lent a lease sized for its next second or two, not for its next 200 ms, which with 1,000 such
+ * keys on two workers took the rate-limited route from 0.52× to 0.66× the requests/s without it.
+ */
+const HOT_MS = 1000;
 
 export interface Held {
   readonly id: number;
@@ -24,7 +29,7 @@ export function wantsRenewal(lease: Held, nowMs: number): boolean {
   return !lease.renewing && lease.left * 2 <= lease.granted && lease.until - nowMs > RENEW_MIN_MS;
 }
 
-/** Units counted per key in the last 100–200 ms, in two generations (no timer, no per-key clock). */
+/** Units counted per key in the last 1–2 s, in two generations (no timer, no per-key clock). */
 export class RecentCounts {
   #now = new Map<string, number>();
   #before = new Map<string, number>();

@@ -36,7 +36,7 @@ export class RateLeases {
 
   /**
    * Counts one request of `worker` and, when it asked for a lease and there is room, lends it one on
-   * the key. `recentUnits` is what the worker counted on the key in the last 100–200 ms (0: no
+   * the key. `recentUnits` is what the worker counted on the key in the last 1–2 s (0: no
    * lease wanted): a lease is at most twice that, so a worker that counts a key slowly does not
    * hold much of it. A request that does not fit while leases on its key are out waits for them to
    * come back and is then judged again.
