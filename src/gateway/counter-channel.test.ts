@@ -478,3 +478,28 @@ test('a key counted a few times a second (one consumer among many) is lent lease
   assert.equal(atOnce, 3);
   assert.equal(w.leasesHeld, 1);
 });
+
+test('a lease is renewed only if, at the pace it is used, it would run out before it ends', async () => {
+  const { w, inbox, deliver } = byHand();
+  const windows = [{ seconds: 3600, limit: 100_000 }];
+  /** A lease of 2 units on a fresh key (10 counts in one turn: the second is lent 2), lent now for a second. */
+  const leased = async (key: string) => {
+    const rs = Array.from({ length: 10 }, () => w.hit(key, windows, Date.now()));
+    await turns(1);
+    deliver(Date.now());
+    await Promise.all(rs);
+  };
+  const [slow, fast] = [`slow-${Math.random()}`, `fast-${Math.random()}`];
+  await leased(slow);
+  await leased(fast);
+  const now = Date.now();
+  // Half used 700 ms into its second: the other half lasts till it ends. No message.
+  assert.equal((w.hit(slow, windows, now + 700) as RateDecision).allowed, true);
+  await turns(1);
+  assert.equal(inbox.length, 0, 'not renewed');
+  // Half used 100 ms into its second: it would run dry long before. Renewed.
+  assert.equal((w.hit(fast, windows, now + 100) as RateDecision).allowed, true);
+  await turns(1);
+  assert.equal(inbox.length, 1);
+  assert.equal((inbox[0] as CountMessage).batch[0]!.renew !== undefined, true);
+});

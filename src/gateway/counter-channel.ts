@@ -178,13 +178,13 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   }
 
   private holdRate(key: string, windows: readonly RateWindow[], grant: LeaseGrant): void {
-    this.keep(this.rateLeases.hold(key, { id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining, granted: grant.units, renewing: false }));
+    this.keep(this.rateLeases.hold(key, { id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining, granted: grant.units, grantedAt: Date.now(), renewing: false }));
   }
 
   private holdQuota(ask: QuotaAsk, grant: QuotaLeaseGrant): void {
     this.keep(this.quotaLeases.hold(ask.subject, {
       id: grant.id, left: grant.units, until: grant.until, period: ask.period, timeZone: ask.timeZone, limit: ask.limit,
-      units: grant.units, used: grant.used, resetsAt: grant.resetsAt, granted: grant.units, renewing: false,
+      units: grant.units, used: grant.used, resetsAt: grant.resetsAt, granted: grant.units, grantedAt: Date.now(), renewing: false,
     }));
   }
 
@@ -193,6 +193,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
       if (!('rate' in r) || r.lease?.id !== held.id) return;
       held.left += r.lease.units;
       held.granted = r.lease.units;
+      held.grantedAt = Date.now();
       held.remaining = r.lease.remaining;
     });
   }
@@ -202,6 +203,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
       if (!('quota' in r) || r.lease?.id !== held.id) return;
       held.left += r.lease.units;
       held.granted = r.lease.units;
+      held.grantedAt = Date.now();
       held.units += r.lease.units;
     });
   }

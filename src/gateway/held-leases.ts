@@ -15,8 +15,10 @@ export interface Held {
   left: number;
   /** Epoch ms at which the lease ends. */
   readonly until: number;
-  /** Units of the last grant (the lease's first, or its last renewal): half used, it is renewed. */
+  /** Units of the last grant (the lease's first, or its last renewal): half used, it may be renewed. */
   granted: number;
+  /** Epoch ms at which the last grant arrived: with what was used since, the pace of use. */
+  grantedAt: number;
   /** A renewal is on its way: the lease does not go back before its answer (which may add to it). */
   renewing: boolean;
 }
@@ -24,9 +26,17 @@ export interface Held {
 /** A lease is not renewed this close to its end (the units would come back unused). */
 const RENEW_MIN_MS = 25;
 
-/** Whether a lease just used should ask for more now: half of its last grant is used. */
+/**
+ * Whether a lease just used should ask for more now: half of its last grant is used, and at the
+ * pace it was used since that grant, what is left runs out before the lease ends. A key counted a
+ * few times a second holds enough till its interval ends: renewing it would only add messages.
+ */
 export function wantsRenewal(lease: Held, nowMs: number): boolean {
-  return !lease.renewing && lease.left * 2 <= lease.granted && lease.until - nowMs > RENEW_MIN_MS;
+  if (lease.renewing || lease.left * 2 > lease.granted) return false;
+  const toEnd = lease.until - nowMs;
+  if (toEnd <= RENEW_MIN_MS) return false;
+  // left ÷ (used ÷ elapsed) < toEnd, without dividing.
+  return lease.left * Math.max(1, nowMs - lease.grantedAt) < (lease.granted - lease.left) * toEnd;
 }
 
 /** Units counted per key in the last 1–2 s, in two generations (no timer, no per-key clock). */
