@@ -406,26 +406,30 @@ test('renewals lend only onto the asking worker’s own lease while it lasts, ne
   assert.ok(!(lent instanceof Promise) && lent.lease !== undefined);
   const id = lent.lease.id;
   assert.equal(lent.lease.units, 20, 'twice the 10 counted lately');
-  assert.equal(leases.renew(2, key, windows, now, id, 10).lease, undefined, 'not another worker’s lease');
-  assert.equal(leases.renew(1, key, windows, lent.lease.until, id, 10).lease, undefined, 'not once it has ended');
-  const renewed = leases.renew(1, key, windows, now, id, 10);
+  assert.equal(leases.renew(2, key, windows, now, id, 10, 0).lease, undefined, 'not another worker’s lease');
+  assert.equal(leases.renew(1, key, windows, lent.lease.until, id, 10, 0).lease, undefined, 'not once it has ended');
+  // Half a second on, with 15 of the 20 left: topped up to what a new lease would be, and made to
+  // last a second from now (the hour's interval goes on).
+  const renewed = leases.renew(1, key, windows, now + 500, id, 10, 15);
   assert.equal(renewed.lease?.id, id);
-  assert.equal(renewed.lease.units, 19, 'room 79 among 2 workers, halved: 19');
-  assert.equal(renewed.decision.windows[0]!.remaining, 100 - 1 - 20 - 19, 'no request counted, the units are');
+  assert.equal(renewed.lease.units, 19 - 15, 'room 79 among 2 workers, halved: 19, less the 15 held');
+  assert.equal(renewed.lease.until, Math.min(now + 1500, (Math.floor(now / 3_600_000) + 1) * 3_600_000));
+  assert.equal(renewed.decision.windows[0]!.remaining, 100 - 1 - 20 - 4, 'no request counted, the units are');
+  assert.equal(leases.renew(1, key, windows, now + 600, id, 10, 30).lease?.units, 0, 'holding enough: only made to last');
   // Everything lent on the lease comes back with it.
-  book.returned(1, { id, unused: 39 });
+  book.returned(1, { id, unused: 24 });
   assert.equal(counter.hit(key, windows, now, 0).windows[0]!.remaining, 99);
   // During a recall of the key, nothing is lent onto a lease.
   const again = leases.count(1, key, windows, now, 1, 10);
   assert.ok(!(again instanceof Promise) && again.lease !== undefined);
   void book.recall(`rate\n${key}`);
-  assert.equal(leases.renew(1, key, windows, now, again.lease.id, 10).lease, undefined, 'not during a recall');
+  assert.equal(leases.renew(1, key, windows, now, again.lease.id, 10, 0).lease, undefined, 'not during a recall');
   book.returned(1, { id: again.lease.id, unused: 20 });
   // A full key lends nothing, at once: no recall, no wait (the worker's next request is counted here).
   const third = leases.count(1, key, windows, now, 1, 10);
   assert.ok(!(third instanceof Promise) && third.lease !== undefined);
   counter.reserve(key, windows, now, 1000);
-  const full = leases.renew(1, key, windows, now, third.lease.id, 10);
+  const full = leases.renew(1, key, windows, now, third.lease.id, 10, 0);
   assert.ok(full.lease === undefined && !full.decision.allowed);
   assert.equal(book.outstanding, 1, 'nothing recalled');
 });
@@ -441,21 +445,22 @@ test('quota renewals stop short of the next event threshold, and what they add c
   assert.equal(c.lease.units, 40, 'twice the 20 counted lately');
   // 640 used now (600 + the lease's 40): the 80 % event is at 800, so a renewal lends at most
   // min(40, (800 − 1 − 640) / 4 = 39) units, and counts no request.
-  const r = leases.renew(ledger, 1, ask, now, c.lease.id, 20);
+  const r = leases.renew(ledger, 1, ask, now, c.lease.id, 20, 0);
   assert.ok(!(r instanceof Promise) && r.lease?.id === c.lease.id);
   assert.equal(r.lease.units, 39);
   assert.equal((ledger.consume(ask, now, 0) as QuotaDecision).used, 679);
-  const other = leases.renew(ledger, 2, ask, now, c.lease.id, 20);
+  const other = leases.renew(ledger, 2, ask, now, c.lease.id, 20, 0);
   assert.ok(!(other instanceof Promise) && other.lease === undefined, 'not another worker’s lease');
   // Up to everything lent on the lease, the first grant's and the renewal's, comes back.
   book.returned(1, { id: c.lease.id, unused: 79 });
   assert.equal((ledger.consume(ask, now, 0) as QuotaDecision).used, 600);
-  // Right below a threshold, a renewal lends nothing.
+  // Right below a threshold, a renewal lends nothing (it only makes the lease last).
   const again = leases.consume(ledger, 1, ask, now, 1, 20);
   assert.ok(!(again instanceof Promise) && again.lease !== undefined);
   ledger.consume(ask, now, 798 - 601 - again.lease.units);
-  const near = leases.renew(ledger, 1, ask, now, again.lease.id, 20);
-  assert.ok(!(near instanceof Promise) && near.lease === undefined && near.decision.used === 798);
+  const near = leases.renew(ledger, 1, ask, now, again.lease.id, 20, 0);
+  assert.ok(!(near instanceof Promise) && near.lease?.units === 0 && near.decision.used === 798);
+  assert.equal((ledger.consume(ask, now, 0) as QuotaDecision).used, 798);
 }));
 
 test('a key counted a few times a second (one consumer among many) is lent leases too', async () => {
@@ -502,4 +507,27 @@ test('a lease is renewed only if, at the pace it is used, it would run out befor
   await turns(1);
   assert.equal(inbox.length, 1);
   assert.equal((inbox[0] as CountMessage).batch[0]!.renew !== undefined, true);
+});
+
+test('a lease in use on a long window is made to last past its first second: no request waits for a new one', async () => {
+  const { w, inbox, deliver } = byHand();
+  const key = `k-${Math.random()}`;
+  const windows = [{ seconds: 3600, limit: 100_000 }];
+  const t0 = Date.now();
+  const first = Array.from({ length: 10 }, () => w.hit(key, windows, t0));
+  await turns(1);
+  deliver(t0);
+  await Promise.all(first);
+  assert.equal(w.leasesHeld, 1, 'lent for a second');
+  // 800 ms on, used again: it ends within 250 ms and the hour goes on, so it asks to last longer.
+  assert.equal((w.hit(key, windows, t0 + 800) as RateDecision).allowed, true);
+  await turns(1);
+  assert.equal(inbox.length, 0, 'not at once: such renewals of many keys share a message');
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(inbox.length, 1, 'a renewal');
+  deliver(t0 + 800);
+  // Past its first second, the worker still decides by itself.
+  const later = w.hit(key, windows, t0 + 1500);
+  assert.ok(!(later instanceof Promise), 'decided from the lease, made to last');
+  assert.equal(later.allowed, true);
 });

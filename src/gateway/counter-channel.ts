@@ -24,10 +24,12 @@ export type CountRequest =
     /** The worker's previous lease on the key, given back (used up, expired or not enough). */
     readonly ret?: LeaseReturn;
     /**
-     * No request: the id of the lease the worker holds on the key, half used; more units are lent
-     * onto it if there is room (`lease` sizes them), so that the worker never waits for a new one.
+     * No request: the id of the lease the worker holds on the key, to renew (topped up if there is
+     * room, `lease` sizing it, and made to last longer), so that the worker never waits for a new one.
      */
     readonly renew?: number;
+    /** With `renew`: the units the worker has left of the lease. */
+    readonly held?: number;
   }
   | {
     readonly id: number; readonly op: 'quota'; readonly ask: QuotaAsk; readonly weight?: number;
@@ -35,6 +37,7 @@ export type CountRequest =
     readonly lease?: number;
     readonly ret?: LeaseReturn;
     readonly renew?: number;
+    readonly held?: number;
   };
 
 export type CountResult =
@@ -54,6 +57,9 @@ const ANSWER_TIMEOUT_MS = 2000;
 
 /** How often held leases are checked for expiry (expired ones go back to the supervisor). */
 const LEASE_SWEEP_MS = 250;
+
+/** How long a renewal that only makes a lease last longer may wait for others to share its message. */
+const LAZY_RENEWAL_MS = 50;
 
 interface Pending {
   resolve(r: CountResult): void;
@@ -98,6 +104,9 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   private readonly rateRecent = new RecentCounts();
   private readonly quotaRecent = new RecentCounts();
   private sweeper: NodeJS.Timeout | undefined;
+  /** Renewals that only make leases last longer, sent together every LAZY_RENEWAL_MS. */
+  private readonly lazy: CountRequest[] = [];
+  private lazyTimer: NodeJS.Timeout | undefined;
   private readonly calls = counterBackendCalls.labels('supervisor');
   private readonly leased = counterLeased.with({});
 
@@ -114,7 +123,8 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
       if (held.windows === windows && held.left >= weight && nowMs < held.until) {
         held.left -= weight;
         this.leased.inc();
-        if (wantsRenewal(held, nowMs)) this.renewRate(key, windows, held, recent);
+        const due = wantsRenewal(held, nowMs);
+        if (due !== undefined) this.renewRate(key, windows, held, recent, due === 'extend');
         return leasedDecision(held, nowMs);
       }
       // Being renewed, it stays until the answer (which may add to it); this request is counted alone.
@@ -140,7 +150,8 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
       if (held.period === ask.period && held.timeZone === ask.timeZone && held.limit === ask.limit && held.left >= weight && nowMs < held.until) {
         held.left -= weight;
         this.leased.inc();
-        if (wantsRenewal(held, nowMs)) this.renewQuota(ask, held, recent);
+        const due = wantsRenewal(held, nowMs);
+        if (due !== undefined) this.renewQuota(ask, held, recent, due === 'extend');
         return { allowed: true, used: held.used + held.units - held.left, limit: held.limit, resetsAt: held.resetsAt };
       }
       if (held.renewing) recent = 0;
@@ -178,31 +189,36 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   }
 
   private holdRate(key: string, windows: readonly RateWindow[], grant: LeaseGrant): void {
-    this.keep(this.rateLeases.hold(key, { id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining, granted: grant.units, grantedAt: Date.now(), renewing: false }));
+    this.keep(this.rateLeases.hold(key, {
+      id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining, granted: grant.units, grantedAt: Date.now(), renewing: false,
+      lastsAtMost: intervalsEnd(windows, grant.until),
+    }));
   }
 
   private holdQuota(ask: QuotaAsk, grant: QuotaLeaseGrant): void {
     this.keep(this.quotaLeases.hold(ask.subject, {
       id: grant.id, left: grant.units, until: grant.until, period: ask.period, timeZone: ask.timeZone, limit: ask.limit,
-      units: grant.units, used: grant.used, resetsAt: grant.resetsAt, granted: grant.units, grantedAt: Date.now(), renewing: false,
+      units: grant.units, used: grant.used, resetsAt: grant.resetsAt, granted: grant.units, grantedAt: Date.now(), renewing: false, lastsAtMost: grant.resetsAt,
     }));
   }
 
-  private renewRate(key: string, windows: readonly RateWindow[], held: HeldRateLease, recent: number): void {
-    this.renew({ id: ++this.nextId, op: 'rate', key, windows, lease: recent, renew: held.id }, this.rateLeases, key, held, (r) => {
+  private renewRate(key: string, windows: readonly RateWindow[], held: HeldRateLease, recent: number, lazy: boolean): void {
+    this.renew({ id: ++this.nextId, op: 'rate', key, windows, lease: recent, renew: held.id, held: held.left }, lazy, this.rateLeases, key, held, (r) => {
       if (!('rate' in r) || r.lease?.id !== held.id) return;
       held.left += r.lease.units;
-      held.granted = r.lease.units;
+      held.until = r.lease.until;
+      held.granted = held.left;
       held.grantedAt = Date.now();
       held.remaining = r.lease.remaining;
     });
   }
 
-  private renewQuota(ask: QuotaAsk, held: HeldQuotaLease, recent: number): void {
-    this.renew({ id: ++this.nextId, op: 'quota', ask, lease: recent, renew: held.id }, this.quotaLeases, ask.subject, held, (r) => {
+  private renewQuota(ask: QuotaAsk, held: HeldQuotaLease, recent: number, lazy: boolean): void {
+    this.renew({ id: ++this.nextId, op: 'quota', ask, lease: recent, renew: held.id, held: held.left }, lazy, this.quotaLeases, ask.subject, held, (r) => {
       if (!('quota' in r) || r.lease?.id !== held.id) return;
       held.left += r.lease.units;
-      held.granted = r.lease.units;
+      held.until = r.lease.until;
+      held.granted = held.left;
       held.grantedAt = Date.now();
       held.units += r.lease.units;
     });
@@ -213,7 +229,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
    * the lease if it is still held (a recall may have taken it back: then nothing was lent). A lease
    * that ended meanwhile goes back once the answer (or its failure) is in.
    */
-  private renew<L extends Held>(req: CountRequest, leases: HeldLeases<L>, key: string, held: L, add: (r: CountResult) => void): void {
+  private renew<L extends Held>(req: CountRequest, lazy: boolean, leases: HeldLeases<L>, key: string, held: L, add: (r: CountResult) => void): void {
     held.renewing = true;
     this.pending.set(req.id, {
       resolve: (r) => {
@@ -223,7 +239,13 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
         if (Date.now() >= held.until) this.send({ type: 'portcullis:lease-return', returns: [leases.release(key, held)] });
       },
     });
-    this.batch.push(req);
+    if (!lazy) return this.batch.push(req);
+    // Only to last longer, with EXTEND_BEFORE_MS to spare: such renewals of many keys share one message.
+    this.lazy.push(req);
+    this.lazyTimer ??= setTimeout(() => {
+      this.lazyTimer = undefined;
+      this.flush(this.lazy.splice(0));
+    }, LAZY_RENEWAL_MS).unref();
   }
 
   /** After a lease is held: one it replaced goes back, and expiry is watched. */
@@ -280,6 +302,16 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   }
 }
 
+/** The end of the first of `windows`' intervals that ends after `atMs`: no lease on them lasts past it. */
+function intervalsEnd(windows: readonly RateWindow[], atMs: number): number {
+  let end = Infinity;
+  for (const w of windows) {
+    const windowMs = w.seconds * 1000;
+    end = Math.min(end, Math.ceil(atMs / windowMs) * windowMs);
+  }
+  return end;
+}
+
 /** A decision made from a lease: what remained when it was granted, plus what is left of it. */
 function leasedDecision(held: HeldRateLease, nowMs: number): RateDecision {
   const windows: WindowState[] = [];
@@ -317,12 +349,13 @@ export function answerCounts(m: CountMessage, nowMs: number, reply: (answer: Cou
       // A renewal counts no request (without leases, it is answered with the count as it stands).
       const renewal = typeof req.renew === 'number' ? req.renew : undefined;
       const weight = renewal === undefined ? weightOf(req.weight) : 0;
+      const held = typeof req.held === 'number' && Number.isSafeInteger(req.held) && req.held > 0 ? req.held : 0;
       if (from !== undefined && isLeaseReturn(req.ret)) from.book.returned(from.worker, req.ret);
       if (req.op === 'rate') {
         if (from !== undefined) {
           const c = renewal === undefined
             ? from.rate.count(from.worker, req.key, req.windows, nowMs, weight, wanted)
-            : from.rate.renew(from.worker, req.key, req.windows, nowMs, renewal, wanted);
+            : from.rate.renew(from.worker, req.key, req.windows, nowMs, renewal, wanted, held);
           if (c instanceof Promise) later.push(c.then((d) => ({ id: req.id, rate: d.decision }), failed(req.id)));
           else now.push(c.lease === undefined ? { id: req.id, rate: c.decision } : { id: req.id, rate: c.decision, lease: c.lease });
           continue;
@@ -336,7 +369,7 @@ export function answerCounts(m: CountMessage, nowMs: number, reply: (answer: Cou
       if (from !== undefined) {
         const c = renewal === undefined
           ? from.quota.consume(quota, from.worker, req.ask, nowMs, weight, wanted)
-          : from.quota.renew(quota, from.worker, req.ask, nowMs, renewal, wanted);
+          : from.quota.renew(quota, from.worker, req.ask, nowMs, renewal, wanted, held);
         if (c instanceof Promise) later.push(c.then((d) => ({ id: req.id, quota: d.decision }), failed(req.id)));
         else now.push(c.lease === undefined ? { id: req.id, quota: c.decision } : { id: req.id, quota: c.decision, lease: c.lease });
         continue;

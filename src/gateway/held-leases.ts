@@ -13,8 +13,10 @@ const HOT_MS = 1000;
 export interface Held {
   readonly id: number;
   left: number;
-  /** Epoch ms at which the lease ends. */
-  readonly until: number;
+  /** Epoch ms at which the lease ends (a renewal may make it later). */
+  until: number;
+  /** The latest it can be made to last: the end of the intervals (or period) its units count in. */
+  readonly lastsAtMost: number;
   /** Units of the last grant (the lease's first, or its last renewal): half used, it may be renewed. */
   granted: number;
   /** Epoch ms at which the last grant arrived: with what was used since, the pace of use. */
@@ -26,17 +28,24 @@ export interface Held {
 /** A lease is not renewed this close to its end (the units would come back unused). */
 const RENEW_MIN_MS = 25;
 
+/** How long before its end a lease in use asks to last longer (its answer must come back in time). */
+const EXTEND_BEFORE_MS = 250;
+
 /**
- * Whether a lease just used should ask for more now: half of its last grant is used, and at the
- * pace it was used since that grant, what is left runs out before the lease ends. A key counted a
- * few times a second holds enough till its interval ends: renewing it would only add messages.
+ * Whether a lease just used should be renewed now: when half of what it held at its last grant is
+ * used and, at the pace it was used since, the rest runs out before the lease ends (a key counted a
+ * few times a second holds enough, and renewing it would only add messages); or when it ends within
+ * EXTEND_BEFORE_MS, was used since its last grant, and could last longer (its intervals go on).
  */
-export function wantsRenewal(lease: Held, nowMs: number): boolean {
-  if (lease.renewing || lease.left * 2 > lease.granted) return false;
+export function wantsRenewal(lease: Held, nowMs: number): 'dry' | 'extend' | undefined {
+  if (lease.renewing) return undefined;
   const toEnd = lease.until - nowMs;
-  if (toEnd <= RENEW_MIN_MS) return false;
+  if (toEnd <= RENEW_MIN_MS) return undefined;
+  const used = lease.granted - lease.left;
   // left ÷ (used ÷ elapsed) < toEnd, without dividing.
-  return lease.left * Math.max(1, nowMs - lease.grantedAt) < (lease.granted - lease.left) * toEnd;
+  if (lease.left * 2 <= lease.granted && lease.left * Math.max(1, nowMs - lease.grantedAt) < used * toEnd) return 'dry';
+  if (toEnd < EXTEND_BEFORE_MS && used > 0 && lease.until < lease.lastsAtMost) return 'extend';
+  return undefined;
 }
 
 /** Units counted per key in the last 1–2 s, in two generations (no timer, no per-key clock). */

@@ -22,8 +22,11 @@ interface Lease {
   readonly worker: number;
   /** Units lent so far (a renewal adds to them). */
   units: number;
-  /** Epoch ms at which the lease ends: its units were counted in the intervals (or period) before. */
-  readonly until: number;
+  /**
+   * Epoch ms at which the lease ends: its units were counted in the intervals (or period) before,
+   * which a renewal may extend it up to, never past.
+   */
+  until: number;
   /** Takes `unused` units off the count they were counted in. */
   readonly refund: (unused: number) => void;
 }
@@ -99,10 +102,15 @@ export class LeaseBook {
     return lease !== undefined && lease.worker === worker && lease.key === key && nowMs < lease.until;
   }
 
-  /** Adds `units` (the caller has counted them) to a lease mayRenew allowed; returns when it ends. */
-  renew(id: number, units: number): number {
+  /**
+   * Adds `units` (the caller has counted them) to a lease mayRenew allowed, and lets it last until
+   * `until` if that is later (the caller keeps it within the intervals its units were counted in);
+   * returns when it ends.
+   */
+  renew(id: number, units: number, until: number): number {
     const lease = this.#byId.get(id)!;
     lease.units += units;
+    lease.until = Math.max(lease.until, until);
     return lease.until;
   }
 

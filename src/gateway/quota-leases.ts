@@ -54,19 +54,24 @@ export class QuotaLeases {
   }
 
   /**
-   * Lends more units onto `worker`'s lease `leaseId` on the subject, consuming no request (as
-   * RateLeases.renew): within the lease's period, short of the next threshold, never waiting.
+   * Renews `worker`'s lease `leaseId` on the subject, consuming no request (as RateLeases.renew):
+   * topped up to the size a new lease would have (`held`: what the worker has left of it), short of
+   * the next threshold, and lasting until a new one would (within the period); never waiting.
    */
-  renew(ledger: QuotaCounter, worker: number, ask: QuotaAsk, nowMs: number, leaseId: number, recentUnits: number): Consumed | Promise<Consumed> {
+  renew(ledger: QuotaCounter, worker: number, ask: QuotaAsk, nowMs: number, leaseId: number, recentUnits: number, held: number): Consumed | Promise<Consumed> {
     const bookKey = `quota\n${ask.subject}`;
     const r = ledger.consume(ask, nowMs, 0);
     if (r instanceof Promise) return r.then((decision) => ({ decision }));
     if (!r.allowed || !(recentUnits > 0) || ledger.refund === undefined || !this.#book.mayRenew(worker, bookKey, leaseId, nowMs)) return { decision: r };
-    const units = this.#sizeFor(r, recentUnits);
-    if (units < MIN_LEASE_UNITS) return { decision: r };
-    const reserved = ledger.consume(ask, nowMs, units);
-    if (reserved instanceof Promise || !reserved.allowed) return { decision: r };
-    return { decision: r, lease: { id: leaseId, units, until: this.#book.renew(leaseId, units), used: r.used, resetsAt: r.resetsAt } };
+    let units = Math.max(0, this.#sizeFor(r, recentUnits) - held);
+    if (units < MIN_LEASE_UNITS) units = 0;
+    if (units > 0) {
+      const reserved = ledger.consume(ask, nowMs, units);
+      if (reserved instanceof Promise || !reserved.allowed) return { decision: r };
+    }
+    // Within the period the lease's units were consumed in, so its refund covers these too.
+    const until = this.#book.renew(leaseId, units, Math.min(nowMs + MAX_LEASE_MS, r.resetsAt));
+    return { decision: r, lease: { id: leaseId, units, until, used: r.used, resetsAt: r.resetsAt } };
   }
 
   /** A lease's size: short of the allowance and of the next event threshold. */

@@ -53,34 +53,41 @@ export class RateLeases {
     const units = this.#book.leaseSize(recentUnits, roomOf(decision));
     if (units < 1) return { decision };
     this.#counter.reserve(key, windows, nowMs, units);
-    let until = nowMs + MAX_LEASE_MS;
-    const spans: LeaseSpan[] = [];
-    for (const w of windows) {
-      const windowMs = w.seconds * 1000;
-      const interval = Math.floor(nowMs / windowMs);
-      spans.push({ windowMs, interval });
-      until = Math.min(until, (interval + 1) * windowMs);
-    }
+    const spans: LeaseSpan[] = windows.map((w) => ({ windowMs: w.seconds * 1000, interval: Math.floor(nowMs / (w.seconds * 1000)) }));
+    const until = leaseEnd(windows, nowMs);
     const id = this.#book.lend(worker, bookKey, units, until, (unused) => this.#counter.refund(key, spans, unused));
     return withLease(decision, id, units, until);
   }
 
   /**
-   * Lends more units onto `worker`'s lease `leaseId` on the key, counting no request: a worker asks
-   * when half its lease is used, so that a busy key never waits for a new one. Nothing is lent when
-   * the key has no room (the worker's next request is then counted here, and refused or not) or
-   * while its leases are being recalled; a renewal never waits.
+   * Renews `worker`'s lease `leaseId` on the key, counting no request: a worker asks when the lease
+   * would run dry before it ends, or when it is about to end and could last longer (its windows'
+   * intervals go on). The lease is topped up to the size a new one would have (`held`: what the
+   * worker has left of it) and lasts until a new one would, so a key in use never waits for a new
+   * lease within its intervals. Nothing is lent when the key has no room (the worker's next request
+   * is then counted here, and refused or not) or while its leases are being recalled; a renewal
+   * never waits.
    */
-  renew(worker: number, key: string, windows: readonly RateWindow[], nowMs: number, leaseId: number, recentUnits: number): Counted {
+  renew(worker: number, key: string, windows: readonly RateWindow[], nowMs: number, leaseId: number, recentUnits: number, held: number): Counted {
     const bookKey = `rate\n${key}`;
     const decision = this.#counter.hit(key, windows, nowMs, 0);
     if (!decision.allowed || !(recentUnits > 0) || windows.length === 0 || !this.#book.mayRenew(worker, bookKey, leaseId, nowMs)) return { decision };
-    const units = this.#book.leaseSize(recentUnits, roomOf(decision));
-    if (units < 1) return { decision };
-    // Same intervals as the lease's first units (it has not ended): its refund covers these too.
-    this.#counter.reserve(key, windows, nowMs, units);
-    return withLease(decision, leaseId, units, this.#book.renew(leaseId, units));
+    const units = Math.max(0, this.#book.leaseSize(recentUnits, roomOf(decision)) - held);
+    // Same intervals as the lease's first units (it has not ended, and leaseEnd stops at their end):
+    // its refund covers these too.
+    if (units > 0) this.#counter.reserve(key, windows, nowMs, units);
+    return withLease(decision, leaseId, units, this.#book.renew(leaseId, units, leaseEnd(windows, nowMs)));
   }
+}
+
+/** When a lease lent at `nowMs` ends: the first of its windows' intervals to end, or MAX_LEASE_MS. */
+export function leaseEnd(windows: readonly RateWindow[], nowMs: number): number {
+  let until = nowMs + MAX_LEASE_MS;
+  for (const w of windows) {
+    const windowMs = w.seconds * 1000;
+    until = Math.min(until, (Math.floor(nowMs / windowMs) + 1) * windowMs);
+  }
+  return until;
 }
 
 type Counted = { decision: RateDecision; lease?: LeaseGrant };
