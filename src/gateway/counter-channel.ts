@@ -28,7 +28,11 @@ export type CountRequest =
      * room, `lease` sizing it, and made to last longer), so that the worker never waits for a new one.
      */
     readonly renew?: number;
-    /** With `renew`: the units the worker has left of the lease. */
+    /**
+     * With `renew`, for a lease about to end (not one running dry): the units the worker has left
+     * of it, which the renewal only tops up. A lease running dry is lent a new lease's size on top
+     * of what it has left, so that a busy key asks once per lease's worth of requests.
+     */
     readonly held?: number;
   }
   | {
@@ -203,31 +207,31 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   }
 
   private renewRate(key: string, windows: readonly RateWindow[], held: HeldRateLease, recent: number, lazy: boolean): void {
-    this.renew({ id: ++this.nextId, op: 'rate', key, windows, lease: recent, renew: held.id, held: held.left }, lazy, this.rateLeases, key, held, (r) => {
+    this.renew({ id: ++this.nextId, op: 'rate', key, windows, lease: recent, renew: held.id, ...(lazy ? { held: held.left } : {}) }, lazy, this.rateLeases, key, held, (r) => {
       if (!('rate' in r) || r.lease?.id !== held.id) return;
       held.left += r.lease.units;
       held.until = r.lease.until;
-      held.granted = held.left;
+      held.granted = lazy ? held.left : r.lease.units;
       held.grantedAt = Date.now();
       held.remaining = r.lease.remaining;
     });
   }
 
   private renewQuota(ask: QuotaAsk, held: HeldQuotaLease, recent: number, lazy: boolean): void {
-    this.renew({ id: ++this.nextId, op: 'quota', ask, lease: recent, renew: held.id, held: held.left }, lazy, this.quotaLeases, ask.subject, held, (r) => {
+    this.renew({ id: ++this.nextId, op: 'quota', ask, lease: recent, renew: held.id, ...(lazy ? { held: held.left } : {}) }, lazy, this.quotaLeases, ask.subject, held, (r) => {
       if (!('quota' in r) || r.lease?.id !== held.id) return;
       held.left += r.lease.units;
       held.until = r.lease.until;
-      held.granted = held.left;
+      held.granted = lazy ? held.left : r.lease.units;
       held.grantedAt = Date.now();
       held.units += r.lease.units;
     });
   }
 
   /**
-   * Asks for more units on a half-used lease; no request waits for the answer, which adds them to
-   * the lease if it is still held (a recall may have taken it back: then nothing was lent). A lease
-   * that ended meanwhile goes back once the answer (or its failure) is in.
+   * Asks to renew a lease (`lazy`: only to make it last longer); no request waits for the answer,
+   * which adds its units and its end to the lease if it is still held (a recall may have taken it
+   * back: then nothing was lent). A lease that ended meanwhile goes back once the answer is in.
    */
   private renew<L extends Held>(req: CountRequest, lazy: boolean, leases: HeldLeases<L>, key: string, held: L, add: (r: CountResult) => void): void {
     held.renewing = true;
