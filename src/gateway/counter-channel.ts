@@ -2,15 +2,15 @@
 // supervisor, which holds the node's counters (memory) and answers. Requests that arrive in the
 // same turn of a worker's event loop travel together in one IPC message each way. A worker that
 // keeps counting one rate-limit key or quota subject is lent a lease on it (rate-leases.ts,
-// quota-leases.ts): it then admits that many requests by itself, with no message at all, and gives
-// back what it did not use.
+// quota-leases.ts): it then admits that many requests by itself, with no message at all, renews the
+// lease before it runs dry or ends (held-leases.ts wantsRenewal), and gives back what it did not use.
 import { localQuotaCounter, localRateCounter } from '../store/counters/local.ts';
 import { counterBackendCalls, counterLeased } from '../telemetry/metrics.ts';
 import { TurnBatch } from './turn-batch.ts';
-import type { LeaseGrant, RateLeases } from './rate-leases.ts';
+import { intervalsEnd, type LeaseGrant, type RateLeases } from './rate-leases.ts';
 import type { LeaseBook, LeaseReturn } from './lease-book.ts';
 import type { QuotaLeaseGrant, QuotaLeases } from './quota-leases.ts';
-import { HeldLeases, RecentCounts, wantsRenewal, type Held } from './held-leases.ts';
+import { HeldLeases, RecentCounts, grow, wantsRenewal, type Held } from './held-leases.ts';
 import type { QuotaAsk, QuotaCounter, QuotaDecision, RateCounter, RateDecision, RateWindow, WindowState } from '../store/counters/ports.ts';
 
 export type CountRequest =
@@ -62,7 +62,7 @@ const ANSWER_TIMEOUT_MS = 2000;
 /** How often held leases are checked for expiry (expired ones go back to the supervisor). */
 const LEASE_SWEEP_MS = 250;
 
-/** How long a renewal that only makes a lease last longer may wait for others to share its message. */
+/** How long a renewal that only makes a lease last longer may wait for others (EXTEND_BEFORE_MS leaves room). */
 const LAZY_RENEWAL_MS = 50;
 
 interface Pending {
@@ -108,9 +108,8 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   private readonly rateRecent = new RecentCounts();
   private readonly quotaRecent = new RecentCounts();
   private sweeper: NodeJS.Timeout | undefined;
-  /** Renewals that only make leases last longer, sent together every LAZY_RENEWAL_MS. */
-  private readonly lazy: CountRequest[] = [];
-  private lazyTimer: NodeJS.Timeout | undefined;
+  /** Renewals that only make leases last longer: nobody waits, so those of many turns share a message. */
+  private readonly lazy = new TurnBatch<CountRequest>((batch) => this.flush(batch), LAZY_RENEWAL_MS);
   private readonly calls = counterBackendCalls.labels('supervisor');
   private readonly leased = counterLeased.with({});
 
@@ -195,7 +194,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   private holdRate(key: string, windows: readonly RateWindow[], grant: LeaseGrant): void {
     this.keep(this.rateLeases.hold(key, {
       id: grant.id, windows, left: grant.units, until: grant.until, remaining: grant.remaining, granted: grant.units, grantedAt: Date.now(), renewing: false,
-      lastsAtMost: intervalsEnd(windows, grant.until),
+      lastsAtMost: intervalsEnd(windows, grant.until - 1),
     }));
   }
 
@@ -209,10 +208,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   private renewRate(key: string, windows: readonly RateWindow[], held: HeldRateLease, recent: number, lazy: boolean): void {
     this.renew({ id: ++this.nextId, op: 'rate', key, windows, lease: recent, renew: held.id, ...(lazy ? { held: held.left } : {}) }, lazy, this.rateLeases, key, held, (r) => {
       if (!('rate' in r) || r.lease?.id !== held.id) return;
-      held.left += r.lease.units;
-      held.until = r.lease.until;
-      held.granted = lazy ? held.left : r.lease.units;
-      held.grantedAt = Date.now();
+      grow(held, r.lease, lazy);
       held.remaining = r.lease.remaining;
     });
   }
@@ -220,10 +216,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
   private renewQuota(ask: QuotaAsk, held: HeldQuotaLease, recent: number, lazy: boolean): void {
     this.renew({ id: ++this.nextId, op: 'quota', ask, lease: recent, renew: held.id, ...(lazy ? { held: held.left } : {}) }, lazy, this.quotaLeases, ask.subject, held, (r) => {
       if (!('quota' in r) || r.lease?.id !== held.id) return;
-      held.left += r.lease.units;
-      held.until = r.lease.until;
-      held.granted = lazy ? held.left : r.lease.units;
-      held.grantedAt = Date.now();
+      grow(held, r.lease, lazy);
       held.units += r.lease.units;
     });
   }
@@ -243,13 +236,7 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
         if (Date.now() >= held.until) this.send({ type: 'portcullis:lease-return', returns: [leases.release(key, held)] });
       },
     });
-    if (!lazy) return this.batch.push(req);
-    // Only to last longer, with EXTEND_BEFORE_MS to spare: such renewals of many keys share one message.
-    this.lazy.push(req);
-    this.lazyTimer ??= setTimeout(() => {
-      this.lazyTimer = undefined;
-      this.flush(this.lazy.splice(0));
-    }, LAZY_RENEWAL_MS).unref();
+    (lazy ? this.lazy : this.batch).push(req);
   }
 
   /** After a lease is held: one it replaced goes back, and expiry is watched. */
@@ -304,16 +291,6 @@ export class SupervisorCounters implements RateCounter, QuotaCounter {
     if (!sent) return fail('the supervisor is not reachable');
     setTimeout(() => fail('the supervisor did not answer in time'), this.timeoutMs).unref();
   }
-}
-
-/** The end of the first of `windows`' intervals that ends after `atMs`: no lease on them lasts past it. */
-function intervalsEnd(windows: readonly RateWindow[], atMs: number): number {
-  let end = Infinity;
-  for (const w of windows) {
-    const windowMs = w.seconds * 1000;
-    end = Math.min(end, Math.ceil(atMs / windowMs) * windowMs);
-  }
-  return end;
 }
 
 /** A decision made from a lease: what remained when it was granted, plus what is left of it. */

@@ -17,7 +17,10 @@ export interface Held {
   until: number;
   /** The latest it can be made to last: the end of the intervals (or period) its units count in. */
   readonly lastsAtMost: number;
-  /** Units of the last grant (the lease's first, or its last renewal): half used, it may be renewed. */
+  /**
+   * What its use is measured from: the units of its first grant or of its last renewal, or all it
+   * held after a renewal made to last (half used at a pace that runs dry before its end, it is renewed).
+   */
   granted: number;
   /** Epoch ms at which the last grant arrived: with what was used since, the pace of use. */
   grantedAt: number;
@@ -46,6 +49,17 @@ export function wantsRenewal(lease: Held, nowMs: number): 'dry' | 'extend' | und
   if (lease.left * 2 <= lease.granted && lease.left * Math.max(1, nowMs - lease.grantedAt) < used * toEnd) return 'dry';
   if (toEnd < EXTEND_BEFORE_MS && used > 0 && lease.until < lease.lastsAtMost) return 'extend';
   return undefined;
+}
+
+/**
+ * A renewal's answer added to a lease: its units (on top of what is left; a renewal made to last,
+ * `topUp`, brought it to a new lease's size), its new end, and a fresh start for measuring its pace.
+ */
+export function grow(lease: Held, grant: { readonly units: number; readonly until: number }, topUp: boolean): void {
+  lease.left += grant.units;
+  lease.until = grant.until;
+  lease.granted = topUp ? lease.left : grant.units;
+  lease.grantedAt = Date.now();
 }
 
 /** Units counted per key in the last 1–2 s, in two generations (no timer, no per-key clock). */

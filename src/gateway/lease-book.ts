@@ -6,7 +6,10 @@
 
 /** The most units one lease carries: bounds how far a worker's RateLimit fields can lag. */
 export const MAX_LEASE_UNITS = 1024;
-/** The longest a lease lasts, even in long windows and periods: unused units come back within this. */
+/**
+ * The longest a lease lasts from when it was lent or last renewed, even in long windows and periods:
+ * the unused units of a lease no longer used come back within this.
+ */
 export const MAX_LEASE_MS = 1000;
 /** How long the supervisor waits for recalled units before counting them as used. */
 const RECALL_TIMEOUT_MS = 1000;

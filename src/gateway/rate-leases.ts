@@ -80,14 +80,19 @@ export class RateLeases {
   }
 }
 
-/** When a lease lent at `nowMs` ends: the first of its windows' intervals to end, or MAX_LEASE_MS. */
-export function leaseEnd(windows: readonly RateWindow[], nowMs: number): number {
-  let until = nowMs + MAX_LEASE_MS;
+/** When a lease lent (or renewed) at `nowMs` ends: when the first of its windows' intervals does, or MAX_LEASE_MS. */
+function leaseEnd(windows: readonly RateWindow[], nowMs: number): number {
+  return Math.min(nowMs + MAX_LEASE_MS, intervalsEnd(windows, nowMs));
+}
+
+/** The end of the first of `windows`' intervals (those `atMs` is in) to end. */
+export function intervalsEnd(windows: readonly RateWindow[], atMs: number): number {
+  let end = Infinity;
   for (const w of windows) {
     const windowMs = w.seconds * 1000;
-    until = Math.min(until, (Math.floor(nowMs / windowMs) + 1) * windowMs);
+    end = Math.min(end, (Math.floor(atMs / windowMs) + 1) * windowMs);
   }
-  return until;
+  return end;
 }
 
 type Counted = { decision: RateDecision; lease?: LeaseGrant };
