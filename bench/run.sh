@@ -34,7 +34,11 @@
 #     node:http server; node-net = the same on bare node:net (one read, one write), the floor under
 #     any Node.js server;
 #     portcullis-node-engine and portcullis-cache-node-engine = portcullis and portcullis-cache
-#     with gateway.http_engine: node instead of the fast lane, to show what the fast lane gains)
+#     with gateway.http_engine: node instead of the fast lane, to show what the fast lane gains;
+#     portcullis-workers, portcullis-rate-limit-workers = portcullis and portcullis-rate-limit with
+#     --workers 2; portcullis-rate-limit-keys-workers = the latter counted per x-client header)
+#   KEYS=0 (1000 when portcullis-rate-limit-keys-workers is listed): requests carry one of KEYS
+#     "x-client" values at random, to every target of the run
 #   LOADGEN_CPUS=0 UPSTREAM_CPUS=0 TARGET_CPUS=1 BASE_PORT=18280 QUIET_PCT=15 QUIET_WAIT=15
 #   SCRATCH=/tmp/portcullis-bench RESULTS_DIR=bench/results SHARED_BENCH=../shared/bench
 set -euo pipefail
@@ -76,6 +80,12 @@ CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
 WRK_TIMEOUT=${WRK_TIMEOUT:-5s}
 read -ra TARGETS <<<"${TARGETS:-direct nginx portcullis portcullis-key-auth portcullis-jwt}"
+# KEYS > 0: every request (of every target, so that all see the same requests) carries one of KEYS
+# x-client values, at random; portcullis-rate-limit-keys-workers counts per value (1,000 by default).
+KEYS=${KEYS:-}
+[[ -n $KEYS || " ${TARGETS[*]} " != *" portcullis-rate-limit-keys-workers "* ]] || KEYS=1000
+KEYS=${KEYS:-0}
+[[ $KEYS =~ ^[0-9]+$ ]] || die "KEYS must be a number, not '$KEYS'"
 LOADGEN_CPUS=${LOADGEN_CPUS:-0}
 UPSTREAM_CPUS=${UPSTREAM_CPUS:-0}
 TARGET_CPUS=${TARGET_CPUS:-1}
@@ -97,7 +107,7 @@ i=0
 # (and for node-http and node-net, which serve what a hit of portcullis-cache sends).
 REDIS_PORT=$((BASE_PORT - 2))
 UP_CACHE_PORT=$((BASE_PORT - 3))
-PORTCULLIS_TARGETS="portcullis portcullis-node-engine portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache portcullis-cache-node-engine portcullis-workers portcullis-rate-limit-workers"
+PORTCULLIS_TARGETS="portcullis portcullis-node-engine portcullis-log portcullis-key-auth portcullis-jwt portcullis-rate-limit portcullis-rate-limit-redis portcullis-cache portcullis-cache-node-engine portcullis-workers portcullis-rate-limit-workers portcullis-rate-limit-keys-workers"
 for t in "${TARGETS[@]}"; do
   case " direct nginx node-http node-net $PORTCULLIS_TARGETS " in
     *" $t "*) ;;
@@ -510,6 +520,7 @@ measure() { # TARGET ROUND MODE PATH SECONDS RATE
   local out=$SCRATCH/wrk/$tag.json env_extra=() hdr=() c0 c1 t0 t1 u0 u1 f0 f1 alive=true
   [[ $mode == prime || $mode == warmup ]] && env_extra+=("PCB_PATHS=$(IFS=,; echo "${PATHS[*]}")")
   ((rate > 0)) && env_extra+=("PCB_RATE=$rate")
+  ((KEYS > 0)) && env_extra+=("PCB_KEYS=$KEYS")
   [[ -z ${HEADER_OF[$t]:-} ]] || hdr=(-H "${HEADER_OF[$t]}")
   f0=$(foreign_ticks); c0=$(cpu_snapshot); t0=$(tree_ticks "$pid"); u0=$(upstream_counters)
   env PCB_OUT="$out" PCB_THREADS="$THREADS" "${env_extra[@]}" \
@@ -594,6 +605,7 @@ hold_others ''
   printf 'loadgen_cpus\t%s\nupstream_cpus\t%s\ntarget_cpus\t%s\n' "$LOADGEN_CPUS" "$UPSTREAM_CPUS" "$TARGET_CPUS"
   printf 'rounds\t%s\nprime_s\t%s\nwarmup_s\t%s\nduration_s\t%s\nrate\t%s\nrate_duration_s\t%s\nrate_path\t%s\n' \
     "$ROUNDS" "$PRIME" "$WARMUP" "$DURATION" "$RATE" "$RATE_DURATION" "$RATE_PATH"
+  printf 'keys\t%s\n' "$KEYS"
   printf 'conns\t%s\nthreads\t%s\njson_bytes\t%s\nbig_bytes\t%s\nelapsed_s\t%s\nquiet_waited_s\t%s\n' \
     "$CONNS" "$THREADS" "$JSON_BYTES" "$BIG_BYTES" "$ELAPSED" "$QUIET_WAITED"
   printf 'targets\t%s\n' "${TARGETS[*]}"

@@ -251,6 +251,8 @@ const RATE_LIMIT_BARS = [
   { target: 'portcullis-rate-limit-redis', plugin: 'rate-limiting (Redis)', bar: 0.30 },
   // --workers 2 on one core, against the plugin-less route with the same workers: counting across workers.
   { target: 'portcullis-rate-limit-workers', plugin: 'rate-limiting (local, --workers 2)', bar: 0.10, base: 'portcullis-workers' },
+  // The same, counted per client (x-client header, KEYS values): many small counts, a lease per client.
+  { target: 'portcullis-rate-limit-keys-workers', plugin: 'rate-limiting (local, --workers 2, per client)', bar: 0.10, base: 'portcullis-workers' },
 ] as const;
 const rateLimitRows = costRows(RATE_LIMIT_BARS, AUTH_BASE);
 const CACHE_TARGET = 'portcullis-cache';
@@ -396,7 +398,8 @@ out.push(`- **CPU placement (taskset):** targets on core ${m('target_cpus')} (on
 out.push(`- **Targets:** ${targets.map((t) => `${t} = ${m(`version:${t}`)}`).join('; ')}.`);
 out.push(`- **Load:** \`wrk -t${m('threads')} -c${m('conns')}\` keep-alive; each target primed ${m('prime_s')} s; ${m('rounds')} interleaved rounds of ${m('warmup_s')} s warm-up, ${m('duration_s')} s per path` +
   `${num('rate') > 0 ? `, ${m('rate_duration_s')} s at ${fmt(num('rate'))} req/s on ${m('rate_path')}` : ''}. Figures are medians over rounds (± = half the min–max range). ` +
-  `/json = ${fmt(num('json_bytes'))} B, /big = ${fmt(num('big_bytes'))} B; every body checked byte-identical through each target before measuring.`);
+  `/json = ${fmt(num('json_bytes'))} B, /big = ${fmt(num('big_bytes'))} B; every body checked byte-identical through each target before measuring.` +
+  `${num('keys') > 0 ? ` Every request carries one of ${fmt(num('keys'))} \`x-client\` values, at random (all targets).` : ''}`);
 out.push(`- **Duration:** ${m('elapsed_s')} s of measurement${num('quiet_waited_s') > 0 ? ` (of which ${m('quiet_waited_s')} s waiting for other processes to go quiet)` : ''}.`, '');
 
 out.push('## Throughput and latency (closed loop)', '');
@@ -457,7 +460,7 @@ if (rateLimitRows.length > 0 || cacheRows.length > 0) {
   const signed = (v: number, digits = 0): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${fmt(Math.abs(v), digits)}` : '–');
   const mark = (t: string, path: string) => { const row = maxRows.find((x) => x.target === t && x.path === path); return row ? bound(row) : ''; };
   if (rateLimitRows.length > 0) {
-    out.push(`**Rate limiting.** The same route with rate-limiting (limit_by ip, one window far above what wrk can send: every request is counted and allowed) against ${AUTH_BASE} without it (same run, same path); the \`--workers 2\` row against portcullis-workers, the same two workers without the plugin, all on the target's one core (CPU µs/req is the supervisor's and the workers' together). ` +
+    out.push(`**Rate limiting.** The same route with rate-limiting (limit_by ip, one window far above what wrk can send: every request is counted and allowed) against ${AUTH_BASE} without it (same run, same path); the \`--workers 2\` rows against portcullis-workers, the same two workers without the plugin, all on the target's one core (CPU µs/req is the supervisor's and the workers' together); "per client" counts by the \`x-client\` header, one of ${fmt(num('keys'))} values per request, instead of by IP. ` +
       'cost = 1 − (req/s with ÷ req/s without); bar: local (in process) < 10 %, Redis < 30 %. The Redis server runs on core ' +
       `${m('upstream_cpus')} with wrk and the upstream, so its CPU is not in the target's CPU µs/req.`, '');
     out.push(table(

@@ -8,6 +8,8 @@
 --   PCB_RATE    offered load in requests/s for the whole run (all threads). Set: each thread
 --               sends on a fixed schedule (open loop) instead of as fast as responses come back.
 --   PCB_THREADS the -t value, so that the rate can be split between threads.
+--   PCB_KEYS    N > 0: every request carries "x-client: c<k>", k drawn at random from 1..N (many
+--               clients for a rate limit keyed by that header; targets that do not read it ignore it).
 --
 -- Pacing: wrk calls delay() before every request; each thread keeps an absolute schedule
 -- (start + k * interval) and returns how long to wait for slot k. A slot already in the past
@@ -19,6 +21,7 @@ local out_file   = os.getenv("PCB_OUT")
 local path_list  = os.getenv("PCB_PATHS")
 local rate_total = tonumber(os.getenv("PCB_RATE") or "") or 0
 local n_threads  = tonumber(os.getenv("PCB_THREADS") or "") or 1
+local n_keys     = tonumber(os.getenv("PCB_KEYS") or "") or 0
 
 -- setup() runs in the main Lua state, once per thread: keep the threads to read their counters.
 local threads = {}
@@ -26,7 +29,28 @@ function setup(thread)
   threads[#threads + 1] = thread
 end
 
-if path_list and path_list ~= "" then
+if n_keys > 0 then
+  -- Formatted once per client and path; request() picks a client at random, paths in turn.
+  local requests, n_paths, n = {}, 0, 0
+  function init(args)
+    local paths = {}
+    if path_list and path_list ~= "" then
+      for p in string.gmatch(path_list, "[^,]+") do paths[#paths + 1] = p end
+    else
+      paths[1] = wrk.path
+    end
+    n_paths = #paths
+    for k = 1, n_keys do
+      for i, p in ipairs(paths) do
+        requests[(k - 1) * n_paths + i] = wrk.format("GET", p, { ["x-client"] = "c" .. k })
+      end
+    end
+  end
+  function request()
+    n = n + 1
+    return requests[(math.random(1, n_keys) - 1) * n_paths + (n - 1) % n_paths + 1]
+  end
+elseif path_list and path_list ~= "" then
   local requests, n = {}, 0
   function init(args)
     for p in string.gmatch(path_list, "[^,]+") do

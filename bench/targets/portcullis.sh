@@ -23,11 +23,13 @@
 # PORTCULLIS_BENCH_WORKERS=N (--workers N; default 1; portcullis-workers.sh and
 # portcullis-rate-limit-workers.sh set 2: the supervisor and both workers then share the target's
 # one core, so their CPU per request, summed, is what the node pays for the IPC between them),
-# PORTCULLIS_BENCH_TRAFFIC=rate-limit|rate-limit-redis|cache (one traffic-control plugin on the
+# PORTCULLIS_BENCH_TRAFFIC=rate-limit|rate-limit-keys|rate-limit-redis|cache (one traffic-control plugin on the
 # route; what portcullis-rate-limit.sh, portcullis-rate-limit-redis.sh and portcullis-cache.sh set):
 #   rate-limit        rate-limiting, backend local (counted in this process), limit_by ip, one
 #                     window of 1,000,000,000 requests per second: every request is counted, none
 #                     is refused (the cost of counting, not of refusing).
+#   rate-limit-keys   the same as rate-limit, but limit_by header x-client: one count per client
+#                     (bench/run.sh then sends 1,000 different x-client values, KEYS).
 #   rate-limit-redis  the same with backend redis on PORTCULLIS_BENCH_REDIS_URL (gateway.redis):
 #                     one Lua script round trip to Redis per request.
 #   cache             proxy-cache, memory backend, defaults otherwise. It stores only what the
@@ -67,10 +69,10 @@ check() {
   esac
   [[ $WORKERS =~ ^[1-9][0-9]*$ ]] || fail "PORTCULLIS_BENCH_WORKERS must be a positive integer, not '$WORKERS'"
   case $TRAFFIC in
-    '' | rate-limit | cache) ;;
+    '' | rate-limit | rate-limit-keys | cache) ;;
     rate-limit-redis)
       [[ $REDIS_URL == redis://* ]] || fail "PORTCULLIS_BENCH_TRAFFIC=rate-limit-redis needs PORTCULLIS_BENCH_REDIS_URL=redis://127.0.0.1:PORT (a Redis of its own)" ;;
-    *) fail "PORTCULLIS_BENCH_TRAFFIC must be rate-limit, rate-limit-redis or cache, not '$TRAFFIC'" ;;
+    *) fail "PORTCULLIS_BENCH_TRAFFIC must be rate-limit, rate-limit-keys, rate-limit-redis or cache, not '$TRAFFIC'" ;;
   esac
 }
 
@@ -87,9 +89,10 @@ route_plugins() {
       sed 's/^/                  /' "$AUTH_DIR/public.pem" ;;
   esac
   case $TRAFFIC in
-    rate-limit | rate-limit-redis)
+    rate-limit | rate-limit-keys | rate-limit-redis)
       printf '      - name: rate-limiting\n        config:\n'
-      printf '          limits: [{ window: second, limit: 1000000000 }]\n          limit_by: ip\n'
+      printf '          limits: [{ window: second, limit: 1000000000 }]\n'
+      if [[ $TRAFFIC == rate-limit-keys ]]; then printf '          limit_by: header\n          header_name: x-client\n'; else printf '          limit_by: ip\n'; fi
       printf '          backend: %s\n' "$([[ $TRAFFIC == rate-limit-redis ]] && echo redis || echo local)" ;;
     cache)
       printf '      - name: proxy-cache\n        config: { backend: memory }\n' ;;
@@ -110,6 +113,7 @@ case ${1:-} in
     esac
     case $TRAFFIC in
       rate-limit) note+=', rate-limiting on the route (local, 10^9/s per IP)' ;;
+      rate-limit-keys) note+=', rate-limiting on the route (local, 10^9/s per x-client header value)' ;;
       rate-limit-redis) note+=", rate-limiting on the route (Redis $(redis-server --version 2>/dev/null | sed -n 's/.* v=\([^ ]*\).*/\1/p'), 10^9/s per IP)" ;;
       cache) note+=', proxy-cache on the route (memory)' ;;
     esac
