@@ -460,7 +460,8 @@ if (rateLimitRows.length > 0 || cacheRows.length > 0) {
   const signed = (v: number, digits = 0): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${fmt(Math.abs(v), digits)}` : '–');
   const mark = (t: string, path: string) => { const row = maxRows.find((x) => x.target === t && x.path === path); return row ? bound(row) : ''; };
   if (rateLimitRows.length > 0) {
-    out.push(`**Rate limiting.** The same route with rate-limiting (limit_by ip, one window far above what wrk can send: every request is counted and allowed) against ${AUTH_BASE} without it (same run, same path); the \`--workers 2\` rows against portcullis-workers, the same two workers without the plugin, all on the target's one core (CPU µs/req is the supervisor's and the workers' together); "per client" counts by the \`x-client\` header, one of ${fmt(num('keys'))} values per request, instead of by IP. ` +
+    out.push(`**Rate limiting.** The same route with rate-limiting (limit_by ip, one window far above what wrk can send: every request is counted and allowed) against ${AUTH_BASE} without it (same run, same path); the \`--workers 2\` rows against portcullis-workers, the same two workers without the plugin, all on the target's one core (CPU µs/req is the supervisor's and the workers' together)` +
+      `${rateLimitRows.some((r) => r.target === 'portcullis-rate-limit-keys-workers') ? `; "per client" counts by the \`x-client\` header, one of ${fmt(num('keys'))} values per request, instead of by IP` : ''}. ` +
       'cost = 1 − (req/s with ÷ req/s without); bar: local (in process) < 10 %, Redis < 30 %. The Redis server runs on core ' +
       `${m('upstream_cpus')} with wrk and the upstream, so its CPU is not in the target's CPU µs/req.`, '');
     out.push(table(
