@@ -42,7 +42,10 @@ if n_keys > 0 then
     n_paths = #paths
     for k = 1, n_keys do
       for i, p in ipairs(paths) do
-        requests[(k - 1) * n_paths + i] = wrk.format("GET", p, { ["x-client"] = "c" .. k })
+        -- A headers table replaces wrk.headers in wrk.format: the -H ones (credentials) are copied in.
+        local headers = { ["x-client"] = "c" .. k }
+        for name, value in pairs(wrk.headers) do headers[name] = value end
+        requests[(k - 1) * n_paths + i] = wrk.format("GET", p, headers)
       end
     end
   end

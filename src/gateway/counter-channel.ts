@@ -40,6 +40,7 @@ export type CountRequest =
     /** As for rate counts: units counted on the subject lately; a lease on it is wanted. */
     readonly lease?: number;
     readonly ret?: LeaseReturn;
+    /** As for rate counts: the lease to renew, and with it what is left of a lease about to end. */
     readonly renew?: number;
     readonly held?: number;
   };
